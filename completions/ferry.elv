@@ -1,0 +1,325 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[ferry] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'ferry'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'ferry'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand upload 'Upload a file: encrypt, pay in waves, store; rerun to resume'
+            cand download 'Download a file by its reference'
+            cand quote 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+            cand wallet 'Show the paying wallet'
+            cand devnet 'Run a local network: anvil, the payment vault and storage nodes'
+            cand vault 'Deploy the payment vault contract'
+            cand completions 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+            cand man 'Print the man page (roff) to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;upload'= {
+            cand --max-cost 'Never pay more than this many wei in total for storage'
+            cand --wave-size 'Chunks per payment transaction'
+            cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
+            cand --rpc-url 'Override the network file''s RPC URL'
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --yes 'Do not ask before paying'
+            cand --no-resume 'Ignore any cached receipt and start afresh'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;download'= {
+            cand -o 'Where to write the file'
+            cand --output 'Where to write the file'
+            cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
+            cand --rpc-url 'Override the network file''s RPC URL'
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;quote'= {
+            cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
+            cand --rpc-url 'Override the network file''s RPC URL'
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;wallet'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand address 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet''s funded key)'
+            cand balance 'Print the paying address''s balance in wei'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;wallet;address'= {
+            cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
+            cand --rpc-url 'Override the network file''s RPC URL'
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;wallet;balance'= {
+            cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
+            cand --rpc-url 'Override the network file''s RPC URL'
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;wallet;help'= {
+            cand address 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet''s funded key)'
+            cand balance 'Print the paying address''s balance in wei'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;wallet;help;address'= {
+        }
+        &'ferry;wallet;help;balance'= {
+        }
+        &'ferry;wallet;help;help'= {
+        }
+        &'ferry;devnet'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand up 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
+            cand down 'Stop the devnet that `up` started in this data dir'
+            cand status 'Show whether the devnet''s chain and nodes answer'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;devnet;up'= {
+            cand --nodes 'How many storage nodes to start'
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --detach 'Leave the devnet running in the background and return; stop it with `ferry devnet down`'
+            cand --until-stdin-closes 'Also stop when stdin reaches EOF (for test harnesses)'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;devnet;down'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;devnet;status'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;devnet;help'= {
+            cand up 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
+            cand down 'Stop the devnet that `up` started in this data dir'
+            cand status 'Show whether the devnet''s chain and nodes answer'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;devnet;help;up'= {
+        }
+        &'ferry;devnet;help;down'= {
+        }
+        &'ferry;devnet;help;status'= {
+        }
+        &'ferry;devnet;help;help'= {
+        }
+        &'ferry;vault'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand deploy 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;vault;deploy'= {
+            cand --rpc-url 'The chain''s JSON-RPC URL'
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;vault;help'= {
+            cand deploy 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;vault;help;deploy'= {
+        }
+        &'ferry;vault;help;help'= {
+        }
+        &'ferry;completions'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;man'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;help'= {
+            cand upload 'Upload a file: encrypt, pay in waves, store; rerun to resume'
+            cand download 'Download a file by its reference'
+            cand quote 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+            cand wallet 'Show the paying wallet'
+            cand devnet 'Run a local network: anvil, the payment vault and storage nodes'
+            cand vault 'Deploy the payment vault contract'
+            cand completions 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+            cand man 'Print the man page (roff) to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;help;upload'= {
+        }
+        &'ferry;help;download'= {
+        }
+        &'ferry;help;quote'= {
+        }
+        &'ferry;help;wallet'= {
+            cand address 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet''s funded key)'
+            cand balance 'Print the paying address''s balance in wei'
+        }
+        &'ferry;help;wallet;address'= {
+        }
+        &'ferry;help;wallet;balance'= {
+        }
+        &'ferry;help;devnet'= {
+            cand up 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
+            cand down 'Stop the devnet that `up` started in this data dir'
+            cand status 'Show whether the devnet''s chain and nodes answer'
+        }
+        &'ferry;help;devnet;up'= {
+        }
+        &'ferry;help;devnet;down'= {
+        }
+        &'ferry;help;devnet;status'= {
+        }
+        &'ferry;help;vault'= {
+            cand deploy 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
+        }
+        &'ferry;help;vault;deploy'= {
+        }
+        &'ferry;help;completions'= {
+        }
+        &'ferry;help;man'= {
+        }
+        &'ferry;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

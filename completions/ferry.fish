@@ -1,0 +1,182 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_ferry_global_optspecs
+    string join \n json q/quiet v/verbose data-dir= h/help V/version
+end
+
+function __fish_ferry_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_ferry_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_ferry_using_subcommand
+    set -l cmd (__fish_ferry_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c ferry -n "__fish_ferry_needs_command" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_needs_command" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_needs_command" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_needs_command" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_needs_command" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_needs_command" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "download" -d 'Download a file by its reference'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "wallet" -d 'Show the paying wallet'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "vault" -d 'Deploy the payment vault contract'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "man" -d 'Print the man page (roff) to stdout'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l max-cost -d 'Never pay more than this many wei in total for storage' -r
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l wave-size -d 'Chunks per payment transaction' -r
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l rpc-url -d 'Override the network file\'s RPC URL' -r
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l yes -d 'Do not ask before paying'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l no-resume -d 'Ignore any cached receipt and start afresh'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l devnet -d 'Use the local devnet, starting it (detached) if none is running'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s o -l output -d 'Where to write the file' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l rpc-url -d 'Override the network file\'s RPC URL' -r
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l devnet -d 'Use the local devnet, starting it (detached) if none is running'
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l rpc-url -d 'Override the network file\'s RPC URL' -r
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l devnet -d 'Use the local devnet, starting it (detached) if none is running'
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -f -a "balance" -d 'Print the paying address\'s balance in wei'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l rpc-url -d 'Override the network file\'s RPC URL' -r
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l devnet -d 'Use the local devnet, starting it (detached) if none is running'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l rpc-url -d 'Override the network file\'s RPC URL' -r
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l devnet -d 'Use the local devnet, starting it (detached) if none is running'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "balance" -d 'Print the paying address\'s balance in wei'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Stop the devnet that `up` started in this data dir'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "status" -d 'Show whether the devnet\'s chain and nodes answer'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l nodes -d 'How many storage nodes to start' -r
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l detach -d 'Leave the devnet running in the background and return; stop it with `ferry devnet down`'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l until-stdin-closes -d 'Also stop when stdin reaches EOF (for test harnesses)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop the devnet that `up` started in this data dir'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether the devnet\'s chain and nodes answer'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -f -a "deploy" -d 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l rpc-url -d 'The chain\'s JSON-RPC URL' -r
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "deploy" -d 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand man" -l data-dir -d 'Where ferry keeps receipts and the devnet' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand man" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand man" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand man" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand man" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "download" -d 'Download a file by its reference'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "wallet" -d 'Show the paying wallet'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "vault" -d 'Deploy the payment vault contract'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "man" -d 'Print the man page (roff) to stdout'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Print the paying address\'s balance in wei'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from devnet" -f -a "up" -d 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from devnet" -f -a "down" -d 'Stop the devnet that `up` started in this data dir'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from devnet" -f -a "status" -d 'Show whether the devnet\'s chain and nodes answer'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "deploy" -d 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'

@@ -1,0 +1,307 @@
+//! `ferry upload`, `ferry download` and `ferry quote`: wiring the library to the terminal.
+
+use std::sync::Arc;
+
+use anyhow::anyhow;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::output::{HumanReporter, JsonReporter, print_json_line};
+use super::{CliError, Context, DownloadArgs, QuoteArgs, UploadArgs};
+use crate::chunking::Reference;
+use crate::exit::ErrorKind;
+use crate::network::{CLOSE_GROUP_SIZE, NetworkConfig, NodeInfo};
+use crate::payment::{PaymentError, Vault, parse_private_key};
+use crate::reporter::{Reporter, Silent};
+use crate::transport::{NodeClient, Timeouts};
+use crate::types::Amount;
+use crate::upload::{
+    UploadContext, UploadError, UploadOptions, UploadSummary, encrypt, upload as run_upload,
+};
+
+/// The private key variable; its value is never printed or logged.
+pub const PRIVATE_KEY_ENV: &str = "FERRY_PRIVATE_KEY";
+
+async fn discover(
+    client: &NodeClient,
+    network: &NetworkConfig,
+) -> Result<Arc<Vec<NodeInfo>>, CliError> {
+    client
+        .discover(&network.bootstrap)
+        .await
+        .map(Arc::new)
+        .map_err(|e| CliError::new(ErrorKind::Network, e))
+}
+
+fn signer(network: &NetworkConfig) -> Result<alloy::signers::local::PrivateKeySigner, CliError> {
+    let key = std::env::var(PRIVATE_KEY_ENV)
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .or_else(|| network.funded_key.clone())
+        .ok_or_else(|| {
+            CliError::new(
+                ErrorKind::BadInput,
+                anyhow!(
+                    "no wallet: set {PRIVATE_KEY_ENV} to the hex private key of a funded account"
+                ),
+            )
+        })?;
+    parse_private_key(&key)
+        .map_err(|e| CliError::new(ErrorKind::BadInput, anyhow!("{PRIVATE_KEY_ENV}: {e}")))
+}
+
+fn payment_failure(error: PaymentError) -> CliError {
+    let kind = match error {
+        PaymentError::BadUrl(_) | PaymentError::NoWallet => ErrorKind::BadInput,
+        _ => ErrorKind::Network,
+    };
+    CliError::new(kind, error)
+}
+
+fn reporter(context: &Context) -> (Arc<dyn Reporter>, Option<Arc<HumanReporter>>) {
+    if context.json {
+        (Arc::new(JsonReporter), None)
+    } else {
+        let human = Arc::new(HumanReporter::new(context.verbosity));
+        (human.clone(), Some(human))
+    }
+}
+
+/// The first Ctrl-C cancels (work in flight finishes); a second one exits at once.
+fn cancel_on_ctrl_c() -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let token = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("stopping: finishing what is in flight (Ctrl-C again to quit at once)");
+            token.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    cancel
+}
+
+#[derive(Serialize)]
+struct DoneEvent<'a> {
+    event: &'static str,
+    reference: String,
+    file: &'a str,
+    chunks: usize,
+    paid_chunks: usize,
+    reused_proofs: usize,
+    already_stored: usize,
+    stored_chunks: usize,
+    storage_cost_wei: Amount,
+    gas_cost_wei: Amount,
+    seconds: f64,
+}
+
+/// `ferry upload FILE`.
+pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError> {
+    crate::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+    let network = context.network(&args.network).await?;
+    let signer = signer(&network)?;
+    let vault =
+        Vault::connect(&network.rpc_url, network.vault, Some(&signer)).map_err(payment_failure)?;
+    let client = NodeClient::new(Timeouts::default());
+    let nodes = discover(&client, &network).await?;
+    let (reporter, human) = reporter(context);
+    let upload_context = UploadContext {
+        client,
+        nodes,
+        vault,
+        reporter,
+        cancel: cancel_on_ctrl_c(),
+    };
+    let mut options = UploadOptions::new(args.file.clone());
+    options.wave_size = args.wave_size as usize;
+    options.max_cost = args.max_cost;
+    let result = run_upload(&upload_context, &options).await;
+    if let Some(human) = &human {
+        human.finish();
+    }
+    let file = args.file.display().to_string();
+    match result {
+        Ok(summary) => {
+            report_done(context, &file, &summary);
+            Ok(())
+        }
+        Err(error) => {
+            if let (Some(summary), Some(human)) = (error.summary(), &human) {
+                human.line(&progress_line(summary));
+            }
+            Err(upload_failure(error, &args))
+        }
+    }
+}
+
+fn progress_line(summary: &UploadSummary) -> String {
+    format!(
+        "so far: {} chunks paid, {} stored, {} already on the network, of {}",
+        summary.paid_chunks, summary.stored_chunks, summary.already_stored, summary.chunks
+    )
+}
+
+fn upload_failure(error: UploadError, args: &UploadArgs) -> CliError {
+    let kind = error.kind();
+    let mut message = anyhow::Error::new(error);
+    if kind.is_retryable() {
+        message = message.context(format!(
+            "upload of {} did not finish; to resume run: ferry upload {}",
+            args.file.display(),
+            shell_quote(&args.file.display().to_string())
+        ));
+    }
+    CliError::new(kind, message)
+}
+
+fn shell_quote(text: &str) -> String {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,".contains(c))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
+    let reference = summary.reference.map(|r| r.to_string()).unwrap_or_default();
+    if context.json {
+        print_json_line(&DoneEvent {
+            event: "done",
+            reference,
+            file,
+            chunks: summary.chunks,
+            paid_chunks: summary.paid_chunks,
+            reused_proofs: summary.reused_proofs,
+            already_stored: summary.already_stored,
+            stored_chunks: summary.stored_chunks,
+            storage_cost_wei: summary.storage_cost,
+            gas_cost_wei: summary.gas_cost,
+            seconds: summary.seconds,
+        });
+        return;
+    }
+    if context.verbosity == super::Verbosity::Normal {
+        eprintln!(
+            "uploaded {file}: {} chunks ({} paid, {} already stored) for {} wei storage + {} wei gas in {:.1} s",
+            summary.chunks,
+            summary.paid_chunks,
+            summary.already_stored,
+            summary.storage_cost,
+            summary.gas_cost,
+            summary.seconds
+        );
+    }
+    println!("{reference}");
+}
+
+/// `ferry download REFERENCE -o FILE`.
+pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliError> {
+    let reference: Reference = args
+        .reference
+        .parse()
+        .map_err(|e| CliError::new(ErrorKind::BadInput, e))?;
+    let network = context.network(&args.network).await?;
+    let client = NodeClient::new(Timeouts::default());
+    let nodes = discover(&client, &network).await?;
+    let (reporter, human) = reporter(context);
+    let result = crate::download::download(
+        &client,
+        &nodes,
+        reference,
+        &args.output,
+        8,
+        reporter.as_ref(),
+    )
+    .await;
+    if let Some(human) = &human {
+        human.finish();
+    }
+    let summary = result.map_err(|e| CliError::new(e.kind(), e))?;
+    if context.json {
+        print_json_line(&serde_json::json!({
+            "event": "done",
+            "output": args.output.display().to_string(),
+            "bytes": summary.bytes,
+            "chunks": summary.chunks,
+            "seconds": summary.seconds,
+        }));
+    } else if context.verbosity == super::Verbosity::Normal {
+        eprintln!(
+            "downloaded {} bytes to {} in {:.1} s",
+            summary.bytes,
+            args.output.display(),
+            summary.seconds
+        );
+    }
+    Ok(())
+}
+
+/// `ferry quote FILE`: what uploading would cost now; pays nothing, needs no wallet.
+pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
+    crate::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+    let network = context.network(&args.network).await?;
+    let vault = Vault::connect(&network.rpc_url, network.vault, None).map_err(payment_failure)?;
+    let client = NodeClient::new(Timeouts::default());
+    let nodes = discover(&client, &network).await?;
+    let threads = UploadOptions::new(args.file.clone()).encrypt_threads;
+    let plan = encrypt(&args.file, threads, Arc::new(Silent))
+        .await
+        .map_err(|e| CliError::new(e.kind(), e))?;
+    let estimate =
+        crate::quoting::estimate_plan(&client, &nodes, CLOSE_GROUP_SIZE, &plan.chunks, 16).await;
+    let waves = estimate
+        .payable_chunks
+        .div_ceil(crate::upload::MAX_WAVE_SIZE);
+    let mut gas = Amount::ZERO;
+    for wave in 0..waves {
+        let in_wave = (estimate.payable_chunks - wave * crate::upload::MAX_WAVE_SIZE)
+            .min(crate::upload::MAX_WAVE_SIZE);
+        let wave_gas = vault
+            .estimate_wave_gas_cost(in_wave)
+            .await
+            .map_err(payment_failure)?;
+        gas = Amount::sum([gas, wave_gas]);
+    }
+    if context.json {
+        print_json_line(&serde_json::json!({
+            "event": "quote",
+            "file": args.file.display().to_string(),
+            "bytes": plan.file_size,
+            "chunks": estimate.chunks,
+            "payable_chunks": estimate.payable_chunks,
+            "already_stored": estimate.already_stored,
+            "unquoted_chunks": estimate.unquoted,
+            "waves": waves,
+            "storage_cost_wei": estimate.storage_cost,
+            "estimated_gas_wei": gas,
+        }));
+    } else {
+        println!(
+            "file:             {} ({} bytes)",
+            args.file.display(),
+            plan.file_size
+        );
+        println!(
+            "chunks:           {} ({} to pay, {} already stored)",
+            estimate.chunks, estimate.payable_chunks, estimate.already_stored
+        );
+        println!("storage cost:     {} wei", estimate.storage_cost);
+        println!(
+            "estimated gas:    {} wei over {} transaction(s)",
+            gas, waves
+        );
+        if estimate.unquoted > 0 {
+            println!(
+                "warning: {} chunks got no majority of quotes; the network may be degraded",
+                estimate.unquoted
+            );
+        }
+    }
+    Ok(())
+}

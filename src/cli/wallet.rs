@@ -1,0 +1,131 @@
+//! `ferry wallet address|balance` and `ferry vault deploy`.
+
+use anyhow::anyhow;
+use clap::Subcommand;
+
+use super::output::print_json_line;
+use super::{CliError, Context, NetworkArgs};
+use crate::exit::ErrorKind;
+use crate::payment::{Vault, deploy_vault, parse_private_key};
+
+/// `ferry wallet …`.
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Print the paying address (from FERRY_PRIVATE_KEY, or the devnet's funded key).
+    Address {
+        /// The network (for the devnet's funded key).
+        #[command(flatten)]
+        network: NetworkArgs,
+    },
+    /// Print the paying address's balance in wei.
+    Balance {
+        /// The network.
+        #[command(flatten)]
+        network: NetworkArgs,
+    },
+}
+
+/// `ferry vault …`.
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address.
+    Deploy {
+        /// The chain's JSON-RPC URL.
+        #[arg(long, env = "FERRY_RPC_URL", value_name = "URL")]
+        rpc_url: String,
+    },
+}
+
+async fn resolve_signer(
+    context: &Context,
+    network: &NetworkArgs,
+) -> Result<
+    (
+        alloy::signers::local::PrivateKeySigner,
+        Option<crate::network::NetworkConfig>,
+    ),
+    CliError,
+> {
+    let config = if network.devnet || network.network.is_some() {
+        Some(context.network(network).await?)
+    } else {
+        None
+    };
+    let fallback = config.as_ref().and_then(|c| c.funded_key.clone());
+    let key = std::env::var(super::transfer::PRIVATE_KEY_ENV)
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .or(fallback)
+        .ok_or_else(|| {
+            CliError::new(
+                ErrorKind::BadInput,
+                anyhow!("no wallet: set FERRY_PRIVATE_KEY to a hex private key"),
+            )
+        })?;
+    let signer = parse_private_key(&key)
+        .map_err(|e| CliError::new(ErrorKind::BadInput, anyhow!("FERRY_PRIVATE_KEY: {e}")))?;
+    Ok((signer, config))
+}
+
+/// Runs a wallet command.
+pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), CliError> {
+    match command {
+        WalletCommand::Address { network } => {
+            let (signer, _) = resolve_signer(context, &network).await?;
+            if context.json {
+                print_json_line(
+                    &serde_json::json!({"event": "wallet", "address": signer.address().to_string()}),
+                );
+            } else {
+                println!("{}", signer.address());
+            }
+        }
+        WalletCommand::Balance { network } => {
+            let (signer, config) = resolve_signer(context, &network).await?;
+            let config = config.ok_or_else(|| {
+                CliError::new(
+                    ErrorKind::BadInput,
+                    anyhow!("balance needs a network: pass --network FILE or --devnet"),
+                )
+            })?;
+            let vault = Vault::connect(&config.rpc_url, config.vault, None)
+                .map_err(|e| CliError::new(ErrorKind::BadInput, e))?;
+            let balance = vault
+                .balance_of(signer.address())
+                .await
+                .map_err(|e| CliError::new(ErrorKind::Network, e))?;
+            if context.json {
+                print_json_line(
+                    &serde_json::json!({"event": "wallet", "address": signer.address().to_string(), "balance_wei": balance}),
+                );
+            } else {
+                println!("{balance} wei");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs a vault command.
+pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliError> {
+    let VaultCommand::Deploy { rpc_url } = command;
+    let key = std::env::var(super::transfer::PRIVATE_KEY_ENV).map_err(|_| {
+        CliError::new(
+            ErrorKind::BadInput,
+            anyhow!("set FERRY_PRIVATE_KEY to the deployer's hex private key"),
+        )
+    })?;
+    let signer = parse_private_key(&key)
+        .map_err(|e| CliError::new(ErrorKind::BadInput, anyhow!("FERRY_PRIVATE_KEY: {e}")))?;
+    let address = deploy_vault(&rpc_url, &signer)
+        .await
+        .map_err(|e| CliError::new(ErrorKind::Network, e))?;
+    if context.json {
+        print_json_line(
+            &serde_json::json!({"event": "vault_deployed", "vault": address.to_string()}),
+        );
+    } else {
+        println!("{address}");
+    }
+    Ok(())
+}

@@ -1,0 +1,598 @@
+//! The local devnet: an anvil chain with the payment vault deployed and N `ferry-node`s, all on
+//! 127.0.0.1, for trying ferry out and for the tests (`ferry devnet up|down|status`, `--devnet`).
+//!
+//! It owns `<data dir>/devnet/`: `network.json` (what clients and nodes read; its `funded_key`
+//! is anvil's well-known account #0), `state.json` (exactly what `up` started), `logs/` (one log
+//! per process), `nodes/<i>/` (node roots and keys, cleared when a new devnet starts, since the
+//! chain that paid for their chunks is gone) and `lock`.
+//!
+//! Invariants:
+//! - stop exactly what `up` started: a pid from `state.json` is signalled only while `/proc`
+//!   shows the same program started at the same clock tick, so a reused pid is never hit;
+//! - files are written with [`crate::fsutil::write_atomic`], so a crash leaves an old or a new
+//!   `network.json` or `state.json`, never a torn one; `state.json` lists every child as soon as
+//!   it is spawned, so `down` can undo even an interrupted `up`;
+//! - one devnet per data dir: starting and stopping hold the lock file, and starting while a
+//!   healthy devnet runs returns that one ([`StartOutcome::AlreadyRunning`]); an unhealthy one is
+//!   stopped and replaced;
+//! - children run in their own process groups with stdin closed and output in log files: a
+//!   Ctrl-C in the terminal or the end of the ferry process does not reach them. Only
+//!   [`RunningDevnet::shutdown`], dropping a [`RunningDevnet`] (SIGKILL) or [`stop`] ends them;
+//!   [`RunningDevnet::detach`] leaves them running.
+
+mod anvil;
+mod health;
+mod process;
+mod state;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::network::{NetworkConfig, NetworkFileError};
+use crate::paths::{devnet_dir, devnet_network_file};
+use crate::payment::{PaymentError, deploy_vault, parse_private_key};
+
+pub use anvil::{ANVIL_NPM_PACKAGE, CHAIN_ID, FUNDED_KEY, install_command};
+pub use health::{ChainHealth, DevnetHealth, DevnetStatus, NodeHealth};
+pub use process::{StopHow, StoppedProcess};
+use state::{DevnetLock, DevnetState, Program};
+
+/// Nodes a devnet starts by default.
+pub const DEFAULT_NODES: usize = 10;
+
+/// How long anvil and each node may take to say where they listen.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a process may take to exit after SIGTERM before it gets SIGKILL.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Why the devnet could not be started, checked or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DevnetError {
+    /// anvil is nowhere and cannot be installed.
+    #[error(
+        "anvil is not on PATH nor installed in {npm_prefix}, and npm is not on PATH to install it; \
+         install it with `{install_command}` (or put foundry's anvil on PATH) and rerun"
+    )]
+    AnvilMissing {
+        /// Where ferry looks for its own copy.
+        npm_prefix: PathBuf,
+        /// The command that installs it there.
+        install_command: String,
+    },
+    /// `npm install` of anvil failed.
+    #[error(
+        "installing anvil with `{command}` failed: {detail}; run it yourself to see why, then rerun"
+    )]
+    AnvilInstall {
+        /// The install command.
+        command: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A program could not be started.
+    #[error("cannot start {program}: {source}; {next_step}")]
+    Spawn {
+        /// The executable.
+        program: PathBuf,
+        /// What to do about it.
+        next_step: &'static str,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A process exited while starting.
+    #[error("{what} exited while starting ({status}); see its log {log}")]
+    ExitedEarly {
+        /// `anvil`, `node 3`.
+        what: String,
+        /// Its exit status.
+        status: String,
+        /// Its log file.
+        log: PathBuf,
+    },
+    /// A process did not get ready in time.
+    #[error("{what} did not get ready within {seconds} s; see its log {log}")]
+    NotReady {
+        /// What was waited for.
+        what: String,
+        /// How long.
+        seconds: u64,
+        /// Its log file.
+        log: PathBuf,
+    },
+    /// The vault could not be deployed on the devnet chain.
+    #[error("deploying the payment vault on the devnet chain failed: {source}")]
+    Deploy {
+        /// The cause.
+        source: PaymentError,
+    },
+    /// A devnet file could not be read or written.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// `read`, `write`, `create`, …
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The state file does not parse.
+    #[error(
+        "the devnet state file {path} is corrupt ({source}); stop leftover anvil and ferry-node \
+         processes by hand (their logs are in the same directory), delete the file and rerun"
+    )]
+    CorruptState {
+        /// The state file.
+        path: PathBuf,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// The state file was written by a newer ferry.
+    #[error(
+        "the devnet state file {path} has version {version}, from a newer ferry; use that ferry to manage this devnet"
+    )]
+    NewerState {
+        /// The state file.
+        path: PathBuf,
+        /// Its version.
+        version: u32,
+    },
+    /// The running devnet's network file is unreadable.
+    #[error(transparent)]
+    NetworkFile(#[from] NetworkFileError),
+    /// `--nodes 0`.
+    #[error("a devnet needs at least one node; pass --nodes 1 or more")]
+    NoNodes,
+}
+
+impl DevnetError {
+    fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// How to start a devnet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevnetOptions {
+    /// ferry's data dir; the devnet lives in its `devnet/`.
+    pub data_dir: PathBuf,
+    /// How many nodes to start (at least one).
+    pub nodes: usize,
+    /// The `ferry-node` executable.
+    pub node_binary: PathBuf,
+}
+
+impl DevnetOptions {
+    /// [`DEFAULT_NODES`] nodes from [`default_node_binary`], in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            nodes: DEFAULT_NODES,
+            node_binary: default_node_binary(),
+        }
+    }
+}
+
+/// The `ferry-node` next to the running executable (or, for a test binary in `target/*/deps`,
+/// one directory up); plain `ferry-node`, looked up on PATH, when there is none.
+pub fn default_node_binary() -> PathBuf {
+    let name = Program::Node.executable_name();
+    let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_owned))
+    else {
+        return PathBuf::from(name);
+    };
+    let mut candidates = vec![dir.join(name)];
+    if dir.file_name().is_some_and(|n| n == "deps")
+        && let Some(up) = dir.parent()
+    {
+        candidates.push(up.join(name));
+    }
+    candidates
+        .into_iter()
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| PathBuf::from(name))
+}
+
+/// What [`start`] found or did.
+#[derive(Debug)]
+pub enum StartOutcome {
+    /// It started a new devnet, owned by the caller.
+    Started(RunningDevnet),
+    /// A healthy devnet was already running in this data dir; this is its network.
+    AlreadyRunning(NetworkConfig),
+}
+
+impl StartOutcome {
+    /// The devnet's network, new or already running.
+    pub fn network(&self) -> &NetworkConfig {
+        match self {
+            StartOutcome::Started(devnet) => devnet.network(),
+            StartOutcome::AlreadyRunning(network) => network,
+        }
+    }
+}
+
+/// What [`stop`] or [`RunningDevnet::shutdown`] stopped.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StopReport {
+    /// Each recorded process and how it ended.
+    pub processes: Vec<StoppedProcess>,
+}
+
+/// A devnet this process started; its children are killed if it is dropped without
+/// [`RunningDevnet::shutdown`] or [`RunningDevnet::detach`].
+#[derive(Debug)]
+pub struct RunningDevnet {
+    network: NetworkConfig,
+    devnet_dir: PathBuf,
+    state: DevnetState,
+    children: Vec<process::Launched>,
+}
+
+/// A devnet child that exited on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildExit {
+    /// `anvil`, `node 3`.
+    pub name: String,
+    /// Its exit status.
+    pub status: String,
+    /// Its log file.
+    pub log: PathBuf,
+}
+
+/// Starts a devnet in `options.data_dir`, or finds the healthy one already running there.
+/// A recorded devnet that is not healthy is stopped first.
+pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> {
+    if options.nodes == 0 {
+        return Err(DevnetError::NoNodes);
+    }
+    let devnet_dir = devnet_dir(&options.data_dir);
+    let _lock = lock(&devnet_dir).await?;
+    if let Some(network) = reuse_or_clear(&devnet_dir).await? {
+        return Ok(StartOutcome::AlreadyRunning(network));
+    }
+    let anvil = anvil::find_or_install(&options.data_dir).await?;
+    prepare_dirs(&devnet_dir, options.nodes).await?;
+    let mut devnet = RunningDevnet {
+        network: NetworkConfig {
+            chain_id: CHAIN_ID,
+            rpc_url: String::new(),
+            vault: Default::default(),
+            bootstrap: Vec::new(),
+            funded_key: Some(FUNDED_KEY.to_owned()),
+        },
+        state: DevnetState::new(devnet_network_file(&options.data_dir)),
+        devnet_dir,
+        children: Vec::new(),
+    };
+    match devnet.bring_up(&anvil, &options).await {
+        Ok(()) => Ok(StartOutcome::Started(devnet)),
+        Err(error) => {
+            devnet.shutdown().await;
+            Err(error)
+        }
+    }
+}
+
+/// The network of the devnet in `data_dir`, starting one with `nodes` nodes, detached, when none
+/// is running (a stale one is cleaned up first). For `--devnet`.
+pub async fn ensure_running(data_dir: &Path, nodes: usize) -> Result<NetworkConfig, DevnetError> {
+    let options = DevnetOptions {
+        nodes,
+        ..DevnetOptions::new(data_dir)
+    };
+    match start(options).await? {
+        StartOutcome::AlreadyRunning(network) => Ok(network),
+        StartOutcome::Started(devnet) => {
+            let network = devnet.network().clone();
+            devnet.detach();
+            Ok(network)
+        }
+    }
+}
+
+/// Stops the devnet recorded in `data_dir`: exactly the recorded processes that still run, then
+/// removes `state.json`. `Ok(None)` when no devnet is recorded (nothing to do is not an error).
+pub async fn stop(data_dir: &Path) -> Result<Option<StopReport>, DevnetError> {
+    let devnet_dir = devnet_dir(data_dir);
+    if !tokio::fs::try_exists(state::state_file(&devnet_dir))
+        .await
+        .unwrap_or(false)
+    {
+        return Ok(None);
+    }
+    let _lock = lock(&devnet_dir).await?;
+    let Some(recorded) = load_state(&devnet_dir).await? else {
+        return Ok(None);
+    };
+    let processes = process::terminate(&recorded.processes, GRACE).await;
+    blocking(move || state::remove(&devnet_dir)).await?;
+    Ok(Some(StopReport { processes }))
+}
+
+/// The health of the devnet recorded in `data_dir`.
+pub async fn status(data_dir: &Path) -> Result<DevnetStatus, DevnetError> {
+    Ok(match load_state(&devnet_dir(data_dir)).await? {
+        None => DevnetStatus::NotRunning,
+        Some(recorded) => DevnetStatus::Running(health::check(&recorded).await),
+    })
+}
+
+impl RunningDevnet {
+    /// The devnet's network, as written to its network file.
+    pub fn network(&self) -> &NetworkConfig {
+        &self.network
+    }
+
+    /// The devnet's network file.
+    pub fn network_file(&self) -> PathBuf {
+        self.state.network_file.clone()
+    }
+
+    /// Waits until one of the devnet's processes exits on its own (it crashed, or `ferry devnet
+    /// down` stopped it). Cancel-safe.
+    pub async fn wait_for_exit(&mut self) -> ChildExit {
+        if self.children.is_empty() {
+            return std::future::pending().await;
+        }
+        let waits = self.children.iter_mut().map(|launched| {
+            Box::pin(async move {
+                let status = launched.child.wait().await;
+                ChildExit {
+                    name: launched.record.name.clone(),
+                    status: status
+                        .map_or_else(|error| error.to_string(), |status| status.to_string()),
+                    log: launched.record.log.clone(),
+                }
+            })
+        });
+        futures::future::select_all(waits).await.0
+    }
+
+    /// Stops every process: SIGTERM, SIGKILL after a grace period; then removes `state.json`
+    /// if it still describes this devnet.
+    pub async fn shutdown(mut self) -> StopReport {
+        let mut children = std::mem::take(&mut self.children);
+        let records: Vec<_> = children
+            .iter()
+            .map(|launched| launched.record.clone())
+            .collect();
+        let processes = process::terminate(&records, GRACE).await;
+        for launched in &mut children {
+            let _ = launched.child.wait().await;
+        }
+        let devnet_dir = self.devnet_dir.clone();
+        let instance = self.state.instance;
+        let removed = async {
+            let _lock = lock(&devnet_dir).await?;
+            blocking(move || state::remove_if_ours(&devnet_dir, instance)).await
+        };
+        if let Err(error) = removed.await {
+            tracing::warn!("the devnet stopped, but its state file stays: {error}");
+        }
+        StopReport { processes }
+    }
+
+    /// Leaves the devnet running after this process exits; `ferry devnet down` stops it.
+    pub fn detach(mut self) {
+        self.children.clear();
+    }
+
+    async fn bring_up(&mut self, anvil: &Path, options: &DevnetOptions) -> Result<(), DevnetError> {
+        self.start_anvil(anvil).await?;
+        let deployer = parse_private_key(FUNDED_KEY).expect("anvil's default key parses");
+        self.network.vault = deploy_vault(&self.network.rpc_url, &deployer)
+            .await
+            .map_err(|source| DevnetError::Deploy { source })?;
+        self.save_network().await?;
+        self.start_nodes(&options.node_binary, options.nodes)
+            .await?;
+        self.save_network().await
+    }
+
+    async fn start_anvil(&mut self, anvil: &Path) -> Result<(), DevnetError> {
+        let args = ["--host", "127.0.0.1", "--port", "0", "--chain-id", "31337"].map(String::from);
+        let log = self.devnet_dir.join("logs").join("anvil.log");
+        let launched = process::spawn("anvil".into(), Program::Anvil, anvil, &args, log).await?;
+        self.children.push(launched);
+        self.save_state().await?;
+        let launched = self.children.last_mut().expect("anvil was just added");
+        let port = process::wait_for_line(launched, READY_TIMEOUT, anvil::parse_listening).await?;
+        let rpc_url = format!("http://127.0.0.1:{port}");
+        launched.record.url = Some(rpc_url.clone());
+        let log = launched.record.log.clone();
+        self.save_state().await?;
+        anvil::wait_for_rpc(&rpc_url, &log, READY_TIMEOUT).await?;
+        self.network.rpc_url = rpc_url;
+        Ok(())
+    }
+
+    async fn start_nodes(&mut self, node_binary: &Path, count: usize) -> Result<(), DevnetError> {
+        let network_file = self.network_file().to_string_lossy().into_owned();
+        let first = self.children.len();
+        for index in 0..count {
+            let root = self.devnet_dir.join("nodes").join(index.to_string());
+            let args = [
+                "--listen".to_owned(),
+                "127.0.0.1:0".to_owned(),
+                "--root".to_owned(),
+                root.to_string_lossy().into_owned(),
+                "--network".to_owned(),
+                network_file.clone(),
+                "--key-file".to_owned(),
+                root.join("key").to_string_lossy().into_owned(),
+            ];
+            let log = self
+                .devnet_dir
+                .join("logs")
+                .join(format!("node-{index}.log"));
+            let launched = process::spawn(
+                format!("node {index}"),
+                Program::Node,
+                node_binary,
+                &args,
+                log,
+            )
+            .await;
+            self.children.push(launched?);
+        }
+        self.save_state().await?;
+        let waits = self.children[first..]
+            .iter_mut()
+            .map(|launched| process::wait_for_line(launched, READY_TIMEOUT, parse_node_listening));
+        let urls = futures::future::try_join_all(waits).await?;
+        for (launched, url) in self.children[first..].iter_mut().zip(&urls) {
+            launched.record.url = Some(url.clone());
+        }
+        self.network.bootstrap = urls;
+        self.save_state().await
+    }
+
+    async fn save_state(&mut self) -> Result<(), DevnetError> {
+        self.state.processes = self
+            .children
+            .iter()
+            .map(|launched| launched.record.clone())
+            .collect();
+        let (devnet_dir, recorded) = (self.devnet_dir.clone(), self.state.clone());
+        blocking(move || state::save(&devnet_dir, &recorded)).await
+    }
+
+    async fn save_network(&self) -> Result<(), DevnetError> {
+        let (path, json) = (self.network_file(), self.network.to_json());
+        blocking(move || {
+            crate::fsutil::write_atomic(&path, json.as_bytes(), 0o600)
+                .map_err(|source| DevnetError::io("write", &path, source))
+        })
+        .await
+    }
+}
+
+impl Drop for RunningDevnet {
+    fn drop(&mut self) {
+        if self.children.is_empty() {
+            return;
+        }
+        let records: Vec<_> = self
+            .children
+            .iter()
+            .map(|launched| launched.record.clone())
+            .collect();
+        process::kill_now(&records);
+        let _ = state::remove_if_ours(&self.devnet_dir, self.state.instance);
+    }
+}
+
+/// The URL in a node's `listening http://127.0.0.1:PORT` line.
+fn parse_node_listening(line: &str) -> Option<String> {
+    let url = line.trim().strip_prefix("listening ")?;
+    url.starts_with("http://").then(|| url.to_owned())
+}
+
+/// The running devnet's network if the recorded one is healthy; otherwise stops what is left
+/// of a recorded one and returns `None`. Call with the lock held.
+async fn reuse_or_clear(devnet_dir: &Path) -> Result<Option<NetworkConfig>, DevnetError> {
+    let Some(recorded) = load_state(devnet_dir).await? else {
+        return Ok(None);
+    };
+    if health::check(&recorded).await.is_healthy() {
+        let network_file = recorded.network_file.clone();
+        let network = blocking(move || NetworkConfig::load(&network_file)).await?;
+        return Ok(Some(network));
+    }
+    tracing::warn!(
+        "the devnet recorded in {} does not answer; stopping what is left of it",
+        devnet_dir.display()
+    );
+    process::terminate(&recorded.processes, GRACE).await;
+    let devnet_dir = devnet_dir.to_owned();
+    blocking(move || state::remove(&devnet_dir)).await?;
+    Ok(None)
+}
+
+/// Clears the logs and node roots of an earlier devnet and creates empty ones.
+async fn prepare_dirs(devnet_dir: &Path, nodes: usize) -> Result<(), DevnetError> {
+    let devnet_dir = devnet_dir.to_owned();
+    blocking(move || {
+        for name in ["logs", "nodes"] {
+            let dir = devnet_dir.join(name);
+            match std::fs::remove_dir_all(&dir) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(DevnetError::io("clear", &dir, error));
+                }
+                _ => {}
+            }
+        }
+        let dirs = (0..nodes).map(|index| devnet_dir.join("nodes").join(index.to_string()));
+        for dir in dirs.chain([devnet_dir.join("logs")]) {
+            std::fs::create_dir_all(&dir)
+                .map_err(|source| DevnetError::io("create", &dir, source))?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+async fn load_state(devnet_dir: &Path) -> Result<Option<DevnetState>, DevnetError> {
+    let devnet_dir = devnet_dir.to_owned();
+    blocking(move || state::load(&devnet_dir)).await
+}
+
+async fn lock(devnet_dir: &Path) -> Result<DevnetLock, DevnetError> {
+    let devnet_dir = devnet_dir.to_owned();
+    blocking(move || DevnetLock::acquire(&devnet_dir)).await
+}
+
+/// Runs blocking file work off the async worker threads.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_listening_line_gives_the_url() {
+        assert_eq!(
+            parse_node_listening("listening http://127.0.0.1:40123\n"),
+            Some("http://127.0.0.1:40123".to_owned())
+        );
+        assert_eq!(parse_node_listening("listening on 127.0.0.1"), None);
+        assert_eq!(parse_node_listening("INFO starting"), None);
+    }
+
+    #[test]
+    fn default_options_start_ten_nodes() {
+        let options = DevnetOptions::new("/tmp/x");
+        assert_eq!(options.nodes, 10);
+        assert!(options.node_binary.ends_with("ferry-node"));
+    }
+
+    #[tokio::test]
+    async fn stopping_without_a_devnet_reports_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(stop(dir.path()).await.unwrap(), None);
+        assert_eq!(status(dir.path()).await.unwrap(), DevnetStatus::NotRunning);
+    }
+
+    #[tokio::test]
+    async fn zero_nodes_is_refused_before_anything_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = DevnetOptions {
+            nodes: 0,
+            ..DevnetOptions::new(dir.path())
+        };
+        assert!(matches!(start(options).await, Err(DevnetError::NoNodes)));
+        assert!(!dir.path().join("devnet").exists());
+    }
+}

@@ -1,0 +1,217 @@
+//! Download: fetch the data map, then every chunk from any node that has it, verify, decrypt,
+//! and write the file atomically.
+//!
+//! Invariants:
+//! - every chunk is checked against its address and its AEAD tag before a byte of it is
+//!   written; a node serving bad bytes is passed over for the next closest;
+//! - the output appears complete or not at all: chunks are written into a temp file beside it,
+//!   which is fsynced and renamed over the output only when every chunk is in;
+//! - a bounded number of chunks are fetched at once, so memory stays flat.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::{StreamExt, TryStreamExt, stream};
+
+use crate::chunking::{ChunkError, ChunkRef, DataMap, Reference, decrypt, piece_offset};
+use crate::exit::ErrorKind;
+use crate::fsutil::sync_dir;
+use crate::network::{NodeInfo, by_distance};
+use crate::reporter::{Phase, Reporter};
+use crate::transport::NodeClient;
+use crate::types::ChunkAddress;
+
+/// Why a download failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    /// No node returned valid bytes for a chunk.
+    #[error(
+        "no node returned chunk {chunk} intact ({tried} tried; last: {last}); check the network and rerun"
+    )]
+    NotFound {
+        /// The chunk.
+        chunk: ChunkAddress,
+        /// Nodes tried.
+        tried: usize,
+        /// The last problem seen.
+        last: String,
+    },
+    /// The reference opens nothing sensible.
+    #[error(transparent)]
+    Chunk(#[from] ChunkError),
+    /// The output cannot be written.
+    #[error("cannot write {path}: {source}")]
+    Output {
+        /// The output path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl DownloadError {
+    /// The class of failure (for the exit code).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            DownloadError::NotFound { .. } => ErrorKind::Network,
+            DownloadError::Chunk(ChunkError::BadReference(_)) => ErrorKind::BadInput,
+            DownloadError::Chunk(_) => ErrorKind::Network,
+            DownloadError::Output { .. } => ErrorKind::BadInput,
+        }
+    }
+}
+
+/// What a download did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownloadSummary {
+    /// Bytes written.
+    pub bytes: u64,
+    /// File chunks fetched.
+    pub chunks: usize,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// Fetches one chunk from the closest node that returns it intact and decrypts it; the
+/// plaintext must be `chunk.len` bytes unless `any_len` (the root, whose length is unknown).
+async fn fetch(
+    client: &NodeClient,
+    nodes: &[NodeInfo],
+    chunk: &ChunkRef,
+    any_len: bool,
+) -> Result<Vec<u8>, DownloadError> {
+    let mut last = String::from("no node has it");
+    let candidates = by_distance(&chunk.address, nodes);
+    for node in &candidates {
+        match client.get(node, chunk.address).await {
+            Ok(Some(bytes)) => {
+                let chunk = *chunk;
+                let opened =
+                    tokio::task::spawn_blocking(move || decrypt(chunk.address, &chunk.key, &bytes))
+                        .await
+                        .expect("decryption does not panic");
+                match opened {
+                    Ok(plain) if any_len || plain.len() == chunk.len as usize => return Ok(plain),
+                    Ok(_) => last = format!("{} served a chunk of the wrong length", node.url),
+                    Err(error) => last = format!("{}: {error}", node.url),
+                }
+            }
+            Ok(None) => last = format!("{} does not have it", node.url),
+            Err(error) => last = error.to_string(),
+        }
+    }
+    Err(DownloadError::NotFound {
+        chunk: chunk.address,
+        tried: candidates.len(),
+        last,
+    })
+}
+
+/// Resolves a reference to the file's level-0 data map.
+async fn file_map(
+    client: &NodeClient,
+    nodes: &[NodeInfo],
+    reference: Reference,
+) -> Result<DataMap, DownloadError> {
+    let root = ChunkRef {
+        address: reference.address,
+        key: reference.key,
+        len: 0,
+    };
+    let plain = fetch(client, nodes, &root, true).await?;
+    let mut map = DataMap::from_bytes(&plain, reference.address)?;
+    while map.level > 0 {
+        let mut bytes = Vec::with_capacity(map.size as usize);
+        for chunk in &map.chunks {
+            bytes.extend(fetch(client, nodes, chunk, false).await?);
+        }
+        map = DataMap::from_bytes(&bytes, reference.address)?;
+    }
+    Ok(map)
+}
+
+/// Downloads the file behind `reference` to `output`, `in_flight` chunks at a time.
+pub async fn download(
+    client: &NodeClient,
+    nodes: &[NodeInfo],
+    reference: Reference,
+    output: &Path,
+    in_flight: usize,
+    reporter: &dyn Reporter,
+) -> Result<DownloadSummary, DownloadError> {
+    let started = Instant::now();
+    let map = file_map(client, nodes, reference).await?;
+    let output_error = |source| DownloadError::Output {
+        path: output.to_owned(),
+        source,
+    };
+    let dir = match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "download".into());
+    let temp_path = dir.join(format!(".{name}.ferry-part-{}", rand::random::<u32>()));
+    let temp = Arc::new(
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp_path)
+            .map_err(output_error)?,
+    );
+    let result = write_chunks(client, nodes, &map, temp.clone(), in_flight, reporter).await;
+    let finished = result.and_then(|()| {
+        temp.set_len(map.size).map_err(output_error)?;
+        temp.sync_all().map_err(output_error)?;
+        std::fs::rename(&temp_path, output).map_err(output_error)?;
+        sync_dir(&dir).map_err(output_error)
+    });
+    if finished.is_err() {
+        let _ = std::fs::remove_file(&temp_path);
+    }
+    finished?;
+    Ok(DownloadSummary {
+        bytes: map.size,
+        chunks: map.chunks.len(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+async fn write_chunks(
+    client: &NodeClient,
+    nodes: &[NodeInfo],
+    map: &DataMap,
+    file: Arc<File>,
+    in_flight: usize,
+    reporter: &dyn Reporter,
+) -> Result<(), DownloadError> {
+    let total = map.size;
+    let mut done = 0u64;
+    let mut writes = stream::iter(map.chunks.iter().enumerate())
+        .map(|(index, chunk)| {
+            let file = file.clone();
+            async move {
+                let plain = fetch(client, nodes, chunk, false).await?;
+                let len = plain.len() as u64;
+                tokio::task::spawn_blocking(move || file.write_all_at(&plain, piece_offset(index)))
+                    .await
+                    .expect("a write does not panic")
+                    .map_err(|source| DownloadError::Output {
+                        path: PathBuf::from("(temp file)"),
+                        source,
+                    })?;
+                Ok::<u64, DownloadError>(len)
+            }
+        })
+        .buffer_unordered(in_flight.max(1));
+    while let Some(len) = writes.try_next().await? {
+        done += len;
+        reporter.progress(Phase::Fetch, done, total);
+    }
+    Ok(())
+}

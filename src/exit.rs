@@ -1,0 +1,52 @@
+//! The classes of failure a user or a script acts on, and their exit codes (SPEC.md).
+
+/// What kind of failure ended a command; each maps to one exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A bug: exit 1.
+    Internal,
+    /// Bad input or usage (missing file, bad flag, bad key, newer receipt): exit 2.
+    BadInput,
+    /// Network or node failure after retries; rerunning resumes: exit 3.
+    Network,
+    /// Payment refused (funds, `--max-cost`, declined); nothing paid for the refused wave: exit 4.
+    Payment,
+    /// Some chunks failed after retries; rerunning resumes: exit 5.
+    Partial,
+    /// Interrupted by Ctrl-C: exit 130.
+    Interrupted,
+}
+
+impl ErrorKind {
+    /// The process exit code.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Internal => 1,
+            ErrorKind::BadInput => 2,
+            ErrorKind::Network => 3,
+            ErrorKind::Payment => 4,
+            ErrorKind::Partial => 5,
+            ErrorKind::Interrupted => 130,
+        }
+    }
+
+    /// The `kind` field of a JSON `error` event.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Internal => "internal",
+            ErrorKind::BadInput => "bad_input",
+            ErrorKind::Network => "network",
+            ErrorKind::Payment => "payment",
+            ErrorKind::Partial => "partial",
+            ErrorKind::Interrupted => "interrupted",
+        }
+    }
+
+    /// Whether rerunning the same command may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Network | ErrorKind::Partial | ErrorKind::Interrupted
+        )
+    }
+}

@@ -1,0 +1,143 @@
+//! The network file and the XOR geometry: which nodes exist and which are closest to a chunk.
+//!
+//! A network file is JSON with `chain_id`, `rpc_url`, `vault` and `bootstrap` (node URLs);
+//! `ferry devnet up` adds `funded_key`. The close group of a chunk is the K nodes whose ids are
+//! XOR-closest to its address, ties broken by id so every party computes the same group.
+
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::Address;
+use serde::{Deserialize, Serialize};
+
+use crate::types::{ChunkAddress, NodeId};
+
+/// Nodes in a close group by default.
+pub const CLOSE_GROUP_SIZE: usize = 7;
+
+/// A network file could not be read, parsed or written.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkFileError {
+    /// The file is missing or unreadable.
+    #[error("cannot read network file {path}: {source}; pass --network FILE or --devnet")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid network JSON.
+    #[error("network file {path} is not valid: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: serde_json::Error,
+    },
+}
+
+/// How to reach a network: its chain, its vault and some nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkConfig {
+    /// EVM chain id.
+    pub chain_id: u64,
+    /// JSON-RPC endpoint of the chain.
+    pub rpc_url: String,
+    /// Address of the payment vault contract.
+    pub vault: Address,
+    /// Base URLs of known nodes (`http://127.0.0.1:PORT`).
+    pub bootstrap: Vec<String>,
+    /// A pre-funded private key (hex), only on a devnet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funded_key: Option<String>,
+}
+
+impl NetworkConfig {
+    /// Reads a network file.
+    pub fn load(path: &Path) -> Result<Self, NetworkFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| NetworkFileError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| NetworkFileError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// The JSON text of this network file.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a network config always serialises") + "\n"
+    }
+}
+
+/// A node as peers and clients know it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// Its id on the XOR ring.
+    pub id: NodeId,
+    /// Its base URL.
+    pub url: String,
+    /// Its rewards (EVM) address.
+    pub rewards: Address,
+}
+
+/// All `nodes` ordered by XOR distance of their id to `address`, closest first.
+pub fn by_distance<'a>(address: &ChunkAddress, nodes: &'a [NodeInfo]) -> Vec<&'a NodeInfo> {
+    let mut sorted: Vec<&NodeInfo> = nodes.iter().collect();
+    sorted.sort_by_key(|node| (node.id.distance(address), node.id));
+    sorted.dedup_by_key(|node| node.id);
+    sorted
+}
+
+/// The `k` nodes closest to `address` (all of them when there are fewer).
+pub fn close_group<'a>(
+    address: &ChunkAddress,
+    nodes: &'a [NodeInfo],
+    k: usize,
+) -> Vec<&'a NodeInfo> {
+    let mut sorted = by_distance(address, nodes);
+    sorted.truncate(k);
+    sorted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(byte: u8) -> NodeInfo {
+        NodeInfo {
+            id: NodeId([byte; 32]),
+            url: format!("http://n{byte}"),
+            rewards: Address::ZERO,
+        }
+    }
+
+    #[test]
+    fn close_group_is_the_xor_closest_k() {
+        let nodes: Vec<_> = [0x00, 0x0f, 0xf0, 0xff, 0x10]
+            .into_iter()
+            .map(node)
+            .collect();
+        let target = ChunkAddress([0xf1; 32]);
+        let group: Vec<u8> = close_group(&target, &nodes, 3)
+            .iter()
+            .map(|n| n.id.0[0])
+            .collect();
+        assert_eq!(group, vec![0xf0, 0xff, 0x0f]);
+        assert_eq!(close_group(&target, &nodes, 9).len(), 5);
+    }
+
+    #[test]
+    fn network_file_round_trips() {
+        let config = NetworkConfig {
+            chain_id: 31337,
+            rpc_url: "http://127.0.0.1:8545".into(),
+            vault: Address::repeat_byte(7),
+            bootstrap: vec!["http://127.0.0.1:1".into()],
+            funded_key: None,
+        };
+        let back: NetworkConfig = serde_json::from_str(&config.to_json()).unwrap();
+        assert_eq!(back, config);
+        assert!(!config.to_json().contains("funded_key"));
+    }
+}

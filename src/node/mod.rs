@@ -1,0 +1,330 @@
+//! The storage node: quotes chunks, checks payments on-chain, stores chunks and serves them.
+//!
+//! [`Node::bind`] loads (or creates) the node's key, reads the network file, opens the chunk
+//! store and binds the listener; [`Node::serve`] answers the routes of [`crate::protocol`] until
+//! its shutdown token is cancelled. The parts:
+//! - [`store`]: the content-addressed store on disk (durable writes, verified reads, quarantine);
+//! - [`pricing`]: the price curve over how full the store is;
+//! - [`peers`]: the node's view of the network, refreshed from the network file's bootstrap URLs;
+//! - `admission`: the payment rules a PUT's proof must pass;
+//! - `server`: the HTTP routes and the order of a PUT's checks.
+//!
+//! Invariants: the node never answers a PUT with success before the chunk is durable on disk;
+//! it never serves bytes that do not hash to their address; on shutdown it stops accepting
+//! connections, lets requests under way finish (for up to [`DRAIN_TIMEOUT`]), and blocking
+//! writes already started always run to completion.
+
+mod admission;
+pub mod peers;
+pub mod pricing;
+mod server;
+pub mod store;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::signers::local::PrivateKeySigner;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::fsutil;
+use crate::network::{CLOSE_GROUP_SIZE, NetworkConfig, NetworkFileError, NodeInfo};
+use crate::payment::{self, PaymentError, Vault};
+use crate::quote::node_id;
+use crate::types::Amount;
+
+pub use server::{MAX_CHUNK_TRANSFERS, MAX_PUT_BODY};
+pub use store::{ChunkStore, StoreError, chunk_path};
+
+/// Default store capacity: 10 GiB.
+pub const DEFAULT_CAPACITY: u64 = 10 * 1024 * 1024 * 1024;
+/// Default base price of a chunk on an empty node, in wei.
+pub const DEFAULT_BASE_PRICE_WEI: u128 = 1_000_000_000;
+/// How long requests under way may take to finish once shutdown begins.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Everything a node is started with.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Directory holding the chunk store.
+    pub root: PathBuf,
+    /// The network file (re-read on every peer refresh for its `bootstrap` list).
+    pub network_file: PathBuf,
+    /// File holding the node's hex secp256k1 key; created (mode 0600) when missing.
+    pub key_file: PathBuf,
+    /// Bytes the store may hold.
+    pub capacity: u64,
+    /// Price of a chunk on an empty node; see [`pricing`].
+    pub base_price: Amount,
+    /// Nodes in a close group (K).
+    pub close_group: usize,
+    /// Replaces the network file's `rpc_url` (from `FERRY_RPC_URL`).
+    pub rpc_url: Option<String>,
+}
+
+impl NodeConfig {
+    /// A config with the default capacity, base price and close group size.
+    pub fn new(
+        listen: SocketAddr,
+        root: PathBuf,
+        network_file: PathBuf,
+        key_file: PathBuf,
+    ) -> Self {
+        Self {
+            listen,
+            root,
+            network_file,
+            key_file,
+            capacity: DEFAULT_CAPACITY,
+            base_price: Amount::wei(DEFAULT_BASE_PRICE_WEI),
+            close_group: CLOSE_GROUP_SIZE,
+            rpc_url: None,
+        }
+    }
+}
+
+/// Why a node could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// A setting is out of range.
+    #[error("invalid setting: {0}")]
+    InvalidConfig(&'static str),
+    /// The key file could not be read or created.
+    #[error("cannot use the key file {path}: {source}")]
+    KeyFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The key file does not hold a valid key.
+    #[error(
+        "the key file {path} does not hold a key: {source}; fix it or remove it to generate a new one"
+    )]
+    BadKey {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: payment::BadKey,
+    },
+    /// The network file is missing or invalid.
+    #[error(transparent)]
+    Network(#[from] NetworkFileError),
+    /// The chain endpoint is unusable.
+    #[error(transparent)]
+    Chain(#[from] PaymentError),
+    /// The chunk store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The server failed while running.
+    #[error("the HTTP server failed: {0}")]
+    Serve(#[source] std::io::Error),
+    /// Start-up work on a blocking thread panicked.
+    #[error("start-up was interrupted: {0}")]
+    Interrupted(#[source] tokio::task::JoinError),
+}
+
+impl NodeError {
+    /// True when the node's inputs are wrong (settings, key file, network file), not its
+    /// environment: the binary exits 2 for these.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            NodeError::InvalidConfig(_)
+                | NodeError::BadKey { .. }
+                | NodeError::Network(_)
+                | NodeError::Chain(PaymentError::BadUrl(_))
+        )
+    }
+}
+
+/// Reads the node's key from `path`, or generates one and writes it there (hex, mode 0600).
+/// Blocking.
+pub fn load_or_create_key(path: &Path) -> Result<PrivateKeySigner, NodeError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => payment::parse_private_key(&text).map_err(|source| NodeError::BadKey {
+            path: path.to_owned(),
+            source,
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let signer = PrivateKeySigner::random();
+            let text = format!("{}\n", hex::encode(signer.to_bytes()));
+            fsutil::write_atomic(path, text.as_bytes(), 0o600).map_err(|source| {
+                NodeError::KeyFile {
+                    path: path.to_owned(),
+                    source,
+                }
+            })?;
+            tracing::info!(path = %path.display(), address = %signer.address(), "generated a node key");
+            Ok(signer)
+        }
+        Err(source) => Err(NodeError::KeyFile {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// A node bound to its address, ready to serve.
+#[derive(Debug)]
+pub struct Node {
+    listener: TcpListener,
+    state: Arc<server::NodeState>,
+}
+
+impl Node {
+    /// Loads the key, reads the network file, opens the store and binds the listener.
+    pub async fn bind(config: NodeConfig) -> Result<Self, NodeError> {
+        if config.close_group == 0 {
+            return Err(NodeError::InvalidConfig("--close-group must be at least 1"));
+        }
+        if config.base_price == Amount::ZERO {
+            return Err(NodeError::InvalidConfig(
+                "--base-price-wei must be above 0 (the vault refuses zero payments)",
+            ));
+        }
+        let (signer, network, store) = tokio::task::spawn_blocking({
+            let config = config.clone();
+            move || -> Result<_, NodeError> {
+                let signer = load_or_create_key(&config.key_file)?;
+                let network = NetworkConfig::load(&config.network_file)?;
+                let store = ChunkStore::open(&config.root, config.capacity)?;
+                Ok((signer, network, store))
+            }
+        })
+        .await
+        .map_err(NodeError::Interrupted)??;
+        let rpc_url = config.rpc_url.as_deref().unwrap_or(&network.rpc_url);
+        let vault = Vault::connect(rpc_url, network.vault, None)?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| NodeError::Bind {
+                    address: config.listen,
+                    source,
+                })?;
+        let local = listener.local_addr().map_err(|source| NodeError::Bind {
+            address: config.listen,
+            source,
+        })?;
+        let me = NodeInfo {
+            id: node_id(&signer.address()),
+            url: advertised_url(local),
+            rewards: signer.address(),
+        };
+        tracing::info!(url = %me.url, id = %me.id, rewards = %me.rewards, rpc_url, vault = %network.vault, "node bound");
+        let state = server::NodeState {
+            peers: peers::Peers::new(me, config.network_file.clone()),
+            admission: admission::Admission::new(vault, config.close_group),
+            store: Arc::new(store),
+            signer,
+            base_price: config.base_price,
+            transfers: Semaphore::new(MAX_CHUNK_TRANSFERS),
+        };
+        Ok(Self {
+            listener,
+            state: Arc::new(state),
+        })
+    }
+
+    /// The node's base URL, `http://IP:PORT` with the port actually bound.
+    pub fn url(&self) -> &str {
+        &self.state.peers.me().url
+    }
+
+    /// The node's id, URL and rewards address.
+    pub fn info(&self) -> &NodeInfo {
+        self.state.peers.me()
+    }
+
+    /// Serves until `shutdown` is cancelled, refreshing peers in the background; then stops
+    /// accepting connections and waits up to [`DRAIN_TIMEOUT`] for requests under way.
+    pub async fn serve(self, shutdown: CancellationToken) -> Result<(), NodeError> {
+        let refresher = tokio::spawn({
+            let state = self.state.clone();
+            let shutdown = shutdown.clone();
+            async move { state.peers.refresh_until(shutdown).await }
+        });
+        let app = server::router(self.state.clone());
+        let server = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .into_future();
+        let drained = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(DRAIN_TIMEOUT).await;
+        };
+        let result = tokio::select! {
+            result = server => result.map_err(NodeError::Serve),
+            () = drained => {
+                tracing::warn!("requests still under way after {DRAIN_TIMEOUT:?}; closing them");
+                Ok(())
+            }
+        };
+        shutdown.cancel();
+        let _ = refresher.await;
+        tracing::info!("node stopped");
+        result
+    }
+}
+
+/// The URL peers and clients reach a listener at: an unspecified address (`0.0.0.0`, `::`)
+/// is advertised as loopback.
+fn advertised_url(local: SocketAddr) -> String {
+    let ip = match local.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ip if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, local.port()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_missing_key_file_is_created_private_and_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.key");
+        let created = load_or_create_key(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(
+            load_or_create_key(&path).unwrap().address(),
+            created.address()
+        );
+        std::fs::write(&path, "not a key").unwrap();
+        let error = load_or_create_key(&path).unwrap_err();
+        assert!(error.is_bad_input(), "{error}");
+    }
+
+    #[test]
+    fn unspecified_listen_addresses_are_advertised_as_loopback() {
+        assert_eq!(
+            advertised_url("0.0.0.0:80".parse().unwrap()),
+            "http://127.0.0.1:80"
+        );
+        assert_eq!(
+            advertised_url("[::]:81".parse().unwrap()),
+            "http://[::1]:81"
+        );
+        assert_eq!(
+            advertised_url("127.0.0.1:82".parse().unwrap()),
+            "http://127.0.0.1:82"
+        );
+    }
+}

@@ -1,0 +1,260 @@
+//! The node's view of the network: itself plus the peers it learned from the bootstrap URLs.
+//!
+//! A refresh re-reads the network file (the devnet may rewrite its `bootstrap` list after the
+//! node started) and asks each bootstrap URL for `GET /info`. Refreshes run every
+//! [`REFRESH_INTERVAL`] in the background and on demand (a PUT paid to an unknown issuer, a
+//! `/peers` asked while only the node itself is known), never more than once per
+//! [`MIN_REFRESH_GAP`]; concurrent callers wait for the refresh under way instead of starting
+//! their own.
+//!
+//! Invariants:
+//! - the node always knows itself;
+//! - a peer is learned only from its own `/info`, and only if its id is the one derived from
+//!   its rewards address, so no node can claim a place on the ring it does not own;
+//! - peers are keyed by the URL they were asked at: a node restarted with a new key replaces
+//!   its old entry; a peer that stops answering is kept (its place in close groups stays).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use crate::network::{NetworkConfig, NodeInfo, by_distance};
+use crate::quote::node_id;
+use crate::transport::{NodeClient, Timeouts};
+use crate::types::{ChunkAddress, NodeId};
+
+/// How often peers are refreshed in the background.
+pub const REFRESH_INTERVAL: Duration = Duration::from_secs(10);
+/// The shortest time between two refreshes.
+pub const MIN_REFRESH_GAP: Duration = Duration::from_secs(1);
+const PARALLEL_QUERIES: usize = 16;
+const QUERY_TIMEOUTS: Timeouts = Timeouts {
+    connect: Duration::from_secs(2),
+    small: Duration::from_secs(3),
+    chunk: Duration::from_secs(3),
+};
+
+/// Where a node stands relative to a chunk in this node's view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    /// Among the chunk's K closest known nodes.
+    Close,
+    /// Known, but not among the K closest.
+    NotClose,
+    /// Not a node this node knows.
+    Unknown,
+}
+
+/// Whether `node` is among the `k` nodes of `nodes` closest to `chunk`.
+pub fn membership(nodes: &[NodeInfo], chunk: &ChunkAddress, node: &NodeId, k: usize) -> Membership {
+    match by_distance(chunk, nodes).iter().position(|n| n.id == *node) {
+        Some(rank) if rank < k => Membership::Close,
+        Some(_) => Membership::NotClose,
+        None => Membership::Unknown,
+    }
+}
+
+/// The peers a node knows, itself included.
+#[derive(Debug)]
+pub struct Peers {
+    me: NodeInfo,
+    network_file: PathBuf,
+    client: NodeClient,
+    known: RwLock<HashMap<String, NodeInfo>>,
+    last_refresh: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl Peers {
+    /// A view holding only `me`, refreshed from the bootstrap list in `network_file`.
+    pub fn new(me: NodeInfo, network_file: PathBuf) -> Self {
+        Self {
+            me,
+            network_file,
+            client: NodeClient::new(QUERY_TIMEOUTS),
+            known: RwLock::new(HashMap::new()),
+            last_refresh: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// This node.
+    pub fn me(&self) -> &NodeInfo {
+        &self.me
+    }
+
+    /// Every known node, this one first, then the others ordered by id; one entry per id.
+    pub fn all(&self) -> Vec<NodeInfo> {
+        let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
+        let mut others: Vec<NodeInfo> = known
+            .values()
+            .filter(|peer| peer.id != self.me.id)
+            .cloned()
+            .collect();
+        others.sort_by(|a, b| (a.id, &a.url).cmp(&(b.id, &b.url)));
+        others.dedup_by_key(|peer| peer.id);
+        let mut all = Vec::with_capacity(others.len() + 1);
+        all.push(self.me.clone());
+        all.extend(others);
+        all
+    }
+
+    /// True while no other node is known.
+    pub fn knows_only_itself(&self) -> bool {
+        self.all().len() == 1
+    }
+
+    /// Where `node` stands among the `k` known nodes closest to `chunk`.
+    pub fn membership(&self, chunk: &ChunkAddress, node: &NodeId, k: usize) -> Membership {
+        membership(&self.all(), chunk, node, k)
+    }
+
+    /// Re-reads the bootstrap list and asks each URL for its `/info`, unless a refresh finished
+    /// less than [`MIN_REFRESH_GAP`] ago. Failures are logged and leave the view as it was.
+    pub async fn refresh(&self) {
+        let mut last = self.last_refresh.lock().await;
+        if last.is_some_and(|at| at.elapsed() < MIN_REFRESH_GAP) {
+            return;
+        }
+        let urls: Vec<String> = self
+            .bootstrap()
+            .await
+            .into_iter()
+            .filter(|url| url.trim_end_matches('/') != self.me.url)
+            .collect();
+        let answers: Vec<_> = futures::stream::iter(urls)
+            .map(|url| async move {
+                let answer = self.client.info(&url).await;
+                (url, answer)
+            })
+            .buffer_unordered(PARALLEL_QUERIES)
+            .collect()
+            .await;
+        self.learn(answers);
+        *last = Some(Instant::now());
+    }
+
+    /// Refreshes every [`REFRESH_INTERVAL`] (the first at once) until `shutdown` is cancelled.
+    pub async fn refresh_until(&self, shutdown: CancellationToken) {
+        let mut ticks = tokio::time::interval(REFRESH_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = ticks.tick() => self.refresh().await,
+            }
+        }
+    }
+
+    async fn bootstrap(&self) -> Vec<String> {
+        let path = self.network_file.clone();
+        match tokio::task::spawn_blocking(move || NetworkConfig::load(&path)).await {
+            Ok(Ok(network)) => network.bootstrap,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "cannot re-read the network file; keeping the known peers");
+                Vec::new()
+            }
+            Err(error) => {
+                tracing::error!(%error, "reading the network file panicked");
+                Vec::new()
+            }
+        }
+    }
+
+    fn learn(&self, answers: Vec<(String, Result<NodeInfo, crate::transport::NodeError>)>) {
+        let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
+        for (url, answer) in answers {
+            match answer {
+                Ok(info) if info.id != node_id(&info.rewards) => {
+                    tracing::warn!(%url, id = %info.id, "ignoring a peer whose id is not its rewards address's");
+                }
+                Ok(info) => {
+                    let key = url.trim_end_matches('/').to_owned();
+                    if known.get(&key) != Some(&info) {
+                        tracing::info!(%url, id = %info.id, "learned peer");
+                        known.insert(key, info);
+                    }
+                }
+                Err(error) => tracing::debug!(%url, %error, "bootstrap node did not answer"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::Address;
+
+    fn node(byte: u8) -> NodeInfo {
+        let rewards = Address::repeat_byte(byte);
+        NodeInfo {
+            id: node_id(&rewards),
+            url: format!("http://127.0.0.1:{}", 9000 + byte as u16),
+            rewards,
+        }
+    }
+
+    #[test]
+    fn only_the_k_closest_known_nodes_are_in_a_chunks_close_group() {
+        let nodes: Vec<NodeInfo> = (1..=10).map(node).collect();
+        let chunk = ChunkAddress::of(b"some chunk");
+        let order = by_distance(&chunk, &nodes);
+        let (closest, fourth) = (order[0].id, order[3].id);
+        assert_eq!(membership(&nodes, &chunk, &closest, 3), Membership::Close);
+        assert_eq!(
+            membership(&nodes, &chunk, &order[2].id, 3),
+            Membership::Close
+        );
+        assert_eq!(membership(&nodes, &chunk, &fourth, 3), Membership::NotClose);
+        assert_eq!(membership(&nodes, &chunk, &fourth, 7), Membership::Close);
+        assert_eq!(
+            membership(&nodes, &chunk, &node(99).id, 7),
+            Membership::Unknown
+        );
+    }
+
+    #[test]
+    fn a_small_network_puts_every_node_in_every_close_group() {
+        let nodes: Vec<NodeInfo> = (1..=3).map(node).collect();
+        for text in ["a", "b", "c", "d"] {
+            let chunk = ChunkAddress::of(text.as_bytes());
+            for n in &nodes {
+                assert_eq!(membership(&nodes, &chunk, &n.id, 7), Membership::Close);
+            }
+        }
+    }
+
+    #[test]
+    fn peers_learned_from_their_own_info_join_the_view_and_forgers_do_not() {
+        let peers = Peers::new(node(1), PathBuf::from("/nonexistent"));
+        assert!(peers.knows_only_itself());
+        let mut forger = node(3);
+        forger.id = NodeId([0; 32]);
+        peers.learn(vec![
+            (node(2).url, Ok(node(2))),
+            (forger.url.clone(), Ok(forger)),
+            (node(1).url, Ok(node(1))),
+        ]);
+        let ids: Vec<NodeId> = peers.all().iter().map(|n| n.id).collect();
+        assert_eq!(ids, vec![node(1).id, node(2).id]);
+        let chunk = ChunkAddress::of(b"x");
+        assert_eq!(peers.membership(&chunk, &node(2).id, 7), Membership::Close);
+        assert_eq!(
+            peers.membership(&chunk, &node(3).id, 7),
+            Membership::Unknown
+        );
+    }
+
+    #[tokio::test]
+    async fn refreshes_are_rate_limited_and_survive_a_missing_network_file() {
+        let peers = Peers::new(node(1), PathBuf::from("/nonexistent/network.json"));
+        peers.refresh().await;
+        let first = peers.last_refresh.lock().await.expect("refreshed");
+        peers.refresh().await;
+        assert_eq!(*peers.last_refresh.lock().await, Some(first));
+        assert!(peers.knows_only_itself());
+    }
+}

@@ -1,0 +1,129 @@
+//! The HTTP protocol between clients and nodes: routes, bodies and the PUT framing.
+//!
+//! | route | method | body | answer |
+//! | --- | --- | --- | --- |
+//! | `/health` | GET | | `ok` |
+//! | `/info` | GET | | [`NodeInfo`] |
+//! | `/peers` | GET | | `[NodeInfo]`, the node's known peers and itself |
+//! | `/quote` | POST | [`QuoteRequest`] | [`QuoteResponse`] |
+//! | `/chunk/{address}` | PUT | [`encode_put`] framing | [`StoreResponse`], or 4xx with [`ErrorBody`] |
+//! | `/chunk/{address}` | GET | | the chunk's bytes, verified on read |
+//!
+//! A PUT body is the proof's length (4 bytes, big-endian), the proof (bincode 2), then the chunk.
+
+use serde::{Deserialize, Serialize};
+
+use crate::quote::{PaymentProof, SignedQuote, StorageReceipt};
+use crate::types::ChunkAddress;
+
+pub use crate::network::NodeInfo;
+
+/// The largest proof a node accepts, in bytes.
+pub const MAX_PROOF_BYTES: usize = 64 * 1024;
+
+/// Asks a node for a quote.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuoteRequest {
+    /// The chunk's address.
+    pub chunk: ChunkAddress,
+    /// The chunk's encrypted size in bytes.
+    pub size: u32,
+}
+
+/// A node's answer to a quote request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum QuoteResponse {
+    /// The node offers to store the chunk at this price.
+    Quote {
+        /// The signed quote.
+        quote: SignedQuote,
+    },
+    /// The node already holds the chunk.
+    AlreadyHeld,
+}
+
+/// What a node answers to a PUT it accepted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoreResponse {
+    /// Stored now, or held already.
+    pub outcome: StoreOutcome,
+    /// The node's signed storage receipt.
+    pub receipt: StorageReceipt,
+}
+
+/// Whether a PUT wrote the chunk or found it already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreOutcome {
+    /// Written durably by this request.
+    Stored,
+    /// The node already had it.
+    AlreadyExists,
+}
+
+/// The JSON body of every 4xx and 5xx answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What was wrong with the request.
+    pub error: String,
+}
+
+/// The PUT framing could not be decoded.
+#[derive(Debug, thiserror::Error)]
+#[error("malformed PUT body: {0}")]
+pub struct FramingError(pub &'static str);
+
+/// Frames a proof and a chunk into one PUT body.
+pub fn encode_put(proof: &PaymentProof, chunk: &[u8]) -> Vec<u8> {
+    let proof = bincode::serde::encode_to_vec(proof, bincode::config::standard())
+        .expect("a proof always serialises");
+    let mut body = Vec::with_capacity(4 + proof.len() + chunk.len());
+    body.extend_from_slice(&(proof.len() as u32).to_be_bytes());
+    body.extend_from_slice(&proof);
+    body.extend_from_slice(chunk);
+    body
+}
+
+/// Splits a PUT body into its proof and chunk bytes.
+pub fn decode_put(body: &[u8]) -> Result<(PaymentProof, &[u8]), FramingError> {
+    let header: [u8; 4] = body
+        .get(..4)
+        .and_then(|b| b.try_into().ok())
+        .ok_or(FramingError("shorter than its 4-byte header"))?;
+    let proof_len = u32::from_be_bytes(header) as usize;
+    if proof_len > MAX_PROOF_BYTES {
+        return Err(FramingError("proof larger than 64 KiB"));
+    }
+    let proof_bytes = body
+        .get(4..4 + proof_len)
+        .ok_or(FramingError("proof length runs past the body"))?;
+    let (proof, used): (PaymentProof, usize) =
+        bincode::serde::decode_from_slice(proof_bytes, bincode::config::standard())
+            .map_err(|_| FramingError("proof does not decode"))?;
+    if used != proof_len {
+        return Err(FramingError("trailing bytes after the proof"));
+    }
+    Ok((proof, &body[4 + proof_len..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::B256;
+
+    #[test]
+    fn put_framing_round_trips_and_rejects_truncation() {
+        let proof = PaymentProof {
+            quotes: vec![],
+            paid: 0,
+            tx_hash: B256::repeat_byte(1),
+        };
+        let body = encode_put(&proof, b"chunk bytes");
+        let (decoded, chunk) = decode_put(&body).unwrap();
+        assert_eq!(decoded, proof);
+        assert_eq!(chunk, b"chunk bytes");
+        assert!(decode_put(&body[..3]).is_err());
+        assert!(decode_put(&body[..6]).is_err());
+    }
+}

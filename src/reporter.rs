@@ -1,0 +1,110 @@
+//! How the library tells the outside world what it is doing, without ever printing.
+//!
+//! Long operations take a `&dyn Reporter` and send it [`Event`]s; the CLI implements it with
+//! progress bars on a terminal, plain status lines off one, or JSON lines for `--json`. Every
+//! count in an event is work that has actually happened: a chunk is reported stored only once
+//! the nodes have acknowledged it.
+
+use serde::Serialize;
+
+use crate::types::{Amount, ChunkAddress};
+
+/// The version of the JSON event schema, carried by every `--json` line.
+pub const EVENT_SCHEMA: u32 = 1;
+
+/// A stage of an upload or download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Chunking and encrypting the file.
+    Encrypt,
+    /// Asking nodes for quotes.
+    Quote,
+    /// Paying waves on-chain.
+    Pay,
+    /// Sending chunks to nodes.
+    Store,
+    /// Fetching chunks back.
+    Fetch,
+}
+
+/// Something that happened, in the form `--json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The upload is planned.
+    Started {
+        /// The file.
+        file: String,
+        /// The file's size in bytes.
+        bytes: u64,
+        /// Chunks to store, data map included.
+        chunks: usize,
+        /// Payment waves at most (chunks already paid or stored need none).
+        waves: usize,
+        /// Proofs reused from an earlier run.
+        reused_proofs: usize,
+        /// Chunks already stored.
+        already_stored: usize,
+    },
+    /// A wave's payment is confirmed on-chain.
+    WavePaid {
+        /// The wave's number, from 1.
+        wave: usize,
+        /// Chunks paid in it.
+        chunks: usize,
+        /// The transaction.
+        tx_hash: String,
+        /// Paid to nodes, wei.
+        storage_cost_wei: Amount,
+        /// Gas, wei.
+        gas_cost_wei: Amount,
+    },
+    /// A chunk is held by enough nodes.
+    ChunkStored {
+        /// The chunk.
+        chunk: ChunkAddress,
+        /// Its size in bytes.
+        bytes: u32,
+        /// How many nodes acknowledged it.
+        nodes: usize,
+    },
+    /// A chunk was found already stored on the network and needs no payment.
+    ChunkAlreadyStored {
+        /// The chunk.
+        chunk: ChunkAddress,
+        /// Its size in bytes.
+        bytes: u32,
+    },
+    /// A request failed and will be tried again or elsewhere.
+    Retry {
+        /// The chunk concerned.
+        chunk: ChunkAddress,
+        /// The node that failed.
+        node: String,
+        /// Attempts so far for this chunk.
+        attempt: u32,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Receives events and progress from long operations.
+pub trait Reporter: Send + Sync {
+    /// Something happened.
+    fn event(&self, event: &Event);
+
+    /// Progress within a phase: `done` of `total` units (bytes for encrypt, store and fetch,
+    /// chunks for quote and pay).
+    fn progress(&self, phase: Phase, done: u64, total: u64) {
+        let _ = (phase, done, total);
+    }
+}
+
+/// A reporter that drops everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn event(&self, _: &Event) {}
+}

@@ -1,0 +1,128 @@
+//! Bad input through the real binary: clear errors, the right exit codes, no secret echoed.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn ferry(data_dir: &std::path::Path) -> Command {
+    let mut command = Command::cargo_bin("ferry").unwrap();
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("FERRY_DATA_DIR", data_dir);
+    command
+}
+
+#[test]
+fn missing_file_exits_2_and_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    ferry(dir.path())
+        .args(["upload", "/no/such/file.iso", "--network", "/dev/null"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("/no/such/file.iso")
+                .and(predicate::str::contains("no such file")),
+        );
+}
+
+#[test]
+fn directory_exits_2_and_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    ferry(dir.path())
+        .args(["upload"])
+        .arg(dir.path())
+        .args(["--network", "/dev/null"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a directory"));
+}
+
+#[test]
+fn missing_file_in_json_mode_ends_with_an_error_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = ferry(dir.path())
+        .args([
+            "upload",
+            "/no/such/file",
+            "--json",
+            "--network",
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let last: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().expect("one line")).unwrap();
+    assert_eq!(last["event"], "error");
+    assert_eq!(last["kind"], "bad_input");
+    assert_eq!(last["retryable"], false);
+    assert_eq!(last["schema"], 1);
+}
+
+#[test]
+fn bad_private_key_exits_2_without_echoing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f");
+    std::fs::write(&file, b"hi").unwrap();
+    let network = dir.path().join("network.json");
+    std::fs::write(
+        &network,
+        r#"{"chain_id":1,"rpc_url":"http://127.0.0.1:9","vault":"0x0000000000000000000000000000000000000001","bootstrap":[]}"#,
+    )
+    .unwrap();
+    let secret = "zz11secretish99notakey";
+    let output = ferry(dir.path())
+        .env("FERRY_PRIVATE_KEY", secret)
+        .arg("upload")
+        .arg(&file)
+        .arg("--network")
+        .arg(&network)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        all.contains("FERRY_PRIVATE_KEY"),
+        "the error names the variable: {all}"
+    );
+    assert!(!all.contains(secret), "the key was echoed: {all}");
+}
+
+#[test]
+fn no_network_exits_2_and_says_how_to_choose_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f");
+    std::fs::write(&file, b"hi").unwrap();
+    ferry(dir.path())
+        .arg("upload")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--network").and(predicate::str::contains("--devnet")));
+}
+
+#[test]
+fn malformed_reference_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    ferry(dir.path())
+        .args(["download", "ferry:nothex", "-o"])
+        .arg(dir.path().join("out"))
+        .args(["--network", "/dev/null"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a ferry reference"));
+}
+
+#[test]
+fn wave_size_out_of_range_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    ferry(dir.path())
+        .args(["upload", "f", "--wave-size", "65"])
+        .assert()
+        .code(2);
+}

@@ -1,0 +1,5 @@
+//! ferry's integration tests, one binary: the real `ferry` and `ferry-node` binaries, real
+//! anvil, real files. Shared helpers that start those live in `support`.
+
+mod cli;
+mod generated;
