@@ -51,7 +51,7 @@ const REFERENCE_PREFIX: &str = "ferry:";
 #[derive(Debug, thiserror::Error)]
 pub enum ChunkError {
     /// The file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// The file.
         path: String,
@@ -326,6 +326,8 @@ fn seal_data_map(
     chunks: &mut Vec<PlannedChunk>,
     piece_limit: usize,
 ) -> Reference {
+    // Each reference takes ~70 bytes, so a smaller piece would make every level larger.
+    assert!(piece_limit >= 256, "a piece limit under 256 bytes never converges");
     loop {
         let bytes = map.to_bytes();
         if bytes.len() <= piece_limit {
@@ -566,26 +568,35 @@ mod tests {
 
     #[test]
     fn large_data_maps_nest_until_the_root_fits_one_chunk() {
-        let data: Vec<u8> = (0..40_000u32).flat_map(|i| i.to_le_bytes()).collect();
-        let (file, mut plan) = plan_bytes(&data, 1);
-        let handle = File::open(file.path()).unwrap();
-        let root = read_planned(&handle, file.path(), plan.chunks.last().unwrap()).unwrap();
-        let map = DataMap::from_bytes(
-            &decrypt(plan.reference.address, &plan.reference.key, &root).unwrap(),
-            plan.reference.address,
-        )
-        .unwrap();
-        plan.chunks.pop();
-        // A tiny piece limit forces two levels of nesting above the file's own map.
-        plan.reference = seal_data_map(map, &mut plan.chunks, 40);
-        let root = read_planned(&handle, file.path(), plan.chunks.last().unwrap()).unwrap();
-        let top = DataMap::from_bytes(
-            &decrypt(plan.reference.address, &plan.reference.key, &root).unwrap(),
-            plan.reference.address,
-        )
-        .unwrap();
-        assert!(top.level >= 2, "expected nesting, got level {}", top.level);
-        assert_eq!(reassemble(&file, &plan), data);
+        let refs: Vec<ChunkRef> = (0..200u32)
+            .map(|i| ChunkRef {
+                address: ChunkAddress::of(&i.to_le_bytes()),
+                key: ChunkKey([i as u8; 32]),
+                len: 9,
+            })
+            .collect();
+        let map = DataMap::new(0, 1800, refs);
+        let mut chunks = Vec::new();
+        // A small piece limit (a few refs per piece) forces several levels of nesting.
+        let reference = seal_data_map(map.clone(), &mut chunks, 300);
+        let store: std::collections::HashMap<ChunkAddress, Vec<u8>> = chunks
+            .iter()
+            .map(|c| match &c.source {
+                ChunkSource::Memory(bytes) => (c.address, bytes.as_ref().clone()),
+                ChunkSource::File { .. } => unreachable!("data map chunks live in memory"),
+            })
+            .collect();
+        let root = decrypt(reference.address, &reference.key, &store[&reference.address]).unwrap();
+        let mut current = DataMap::from_bytes(&root, reference.address).unwrap();
+        assert!(current.level >= 2, "expected nesting, got level {}", current.level);
+        while current.level > 0 {
+            let mut bytes = Vec::new();
+            for chunk in &current.chunks {
+                bytes.extend(decrypt(chunk.address, &chunk.key, &store[&chunk.address]).unwrap());
+            }
+            current = DataMap::from_bytes(&bytes, reference.address).unwrap();
+        }
+        assert_eq!(current, map);
     }
 
     proptest! {

@@ -43,7 +43,7 @@ pub enum DownloadError {
     #[error(transparent)]
     Chunk(#[from] ChunkError),
     /// The output cannot be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Output {
         /// The output path.
         path: PathBuf,

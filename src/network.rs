@@ -18,7 +18,7 @@ pub const CLOSE_GROUP_SIZE: usize = 7;
 #[derive(Debug, thiserror::Error)]
 pub enum NetworkFileError {
     /// The file is missing or unreadable.
-    #[error("cannot read network file {path}: {source}; pass --network FILE or --devnet")]
+    #[error("cannot read network file {path}; pass --network FILE or --devnet")]
     Read {
         /// The file.
         path: PathBuf,
@@ -26,7 +26,7 @@ pub enum NetworkFileError {
         source: std::io::Error,
     },
     /// The file is not valid network JSON.
-    #[error("network file {path} is not valid: {source}")]
+    #[error("network file {path} is not valid JSON with chain_id, rpc_url, vault and bootstrap")]
     Parse {
         /// The file.
         path: PathBuf,

@@ -38,7 +38,7 @@ const CONFIRMATION_TIMEOUT: Duration = Duration::from_secs(120);
 pub enum PaymentError {
     /// The chain's JSON-RPC endpoint could not be reached.
     #[error(
-        "cannot reach the chain at {url}: {source}; check that it is running (ferry devnet status) or pass FERRY_RPC_URL"
+        "cannot reach the chain at {url}; check that it is running (ferry devnet status) or pass FERRY_RPC_URL"
     )]
     Unreachable {
         /// The endpoint.
@@ -67,7 +67,7 @@ pub enum PaymentError {
         tx_hash: Option<B256>,
     },
     /// The endpoint answered with an error.
-    #[error("the chain at {url} refused the request: {source}")]
+    #[error("the chain at {url} refused the request")]
     Rpc {
         /// The endpoint.
         url: String,

@@ -17,7 +17,7 @@ use crate::types::ChunkAddress;
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
     /// No connection, or the request timed out.
-    #[error("node {url} is unreachable: {source}")]
+    #[error("node {url} is unreachable")]
     Unreachable {
         /// The node.
         url: String,
@@ -35,7 +35,7 @@ pub enum NodeError {
         message: String,
     },
     /// The node's answer did not parse.
-    #[error("node {url} sent an answer that does not parse: {source}")]
+    #[error("node {url} sent an answer that does not parse")]
     BadAnswer {
         /// The node.
         url: String,

@@ -112,9 +112,31 @@ impl NodeId {
     }
 }
 
-/// An amount of wei, 256 bits wide so sums never overflow silently.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+/// An amount of wei, 256 bits wide so sums never overflow silently. In JSON it is a decimal
+/// string (`"3000000000"`); in binary formats 32 big-endian bytes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Amount(pub U256);
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.serialize_str(&self.0.to_string())
+        } else {
+            self.0.to_be_bytes::<32>().serialize(serializer)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            let text = String::deserialize(deserializer)?;
+            text.parse().map_err(serde::de::Error::custom)
+        } else {
+            <[u8; 32]>::deserialize(deserializer).map(|bytes| Amount(U256::from_be_bytes(bytes)))
+        }
+    }
+}
 
 impl Amount {
     /// Nothing.
@@ -187,6 +209,13 @@ mod tests {
         let total = Amount::sum([big, big]);
         assert_eq!(total.0, U256::from(u128::MAX) * U256::from(2u8));
         assert_eq!("12345".parse::<Amount>().unwrap(), Amount::wei(12345));
+        assert_eq!(serde_json::to_string(&total).unwrap(), format!("\"{}\"", total.0));
+        let json: Amount = serde_json::from_str(&serde_json::to_string(&total).unwrap()).unwrap();
+        assert_eq!(json, total);
+        let binary = bincode::serde::encode_to_vec(total, bincode::config::standard()).unwrap();
+        let (back, _): (Amount, usize) =
+            bincode::serde::decode_from_slice(&binary, bincode::config::standard()).unwrap();
+        assert_eq!(back, total);
         assert!("12x".parse::<Amount>().is_err());
     }
 }

@@ -134,7 +134,7 @@ pub enum UploadError {
     #[error(transparent)]
     Chunking(#[from] ChunkError),
     /// Paying failed; waves already paid were still stored.
-    #[error("{source}")]
+    #[error("paying for a wave failed")]
     Payment {
         /// The cause.
         source: PaymentError,

@@ -3,3 +3,6 @@
 
 mod cli;
 mod generated;
+mod node;
+mod support;
+mod upload;

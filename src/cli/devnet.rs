@@ -5,7 +5,8 @@
 //! stops it; `up --detach` leaves it running for `down`. "No devnet is running" is a state, not
 //! an error: `down` and `status` report it and exit 0.
 
-use std::io::Read;
+use std::fmt::Write as _;
+use std::io::{Read, Write as _};
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -13,7 +14,8 @@ use serde_json::json;
 
 use super::output::print_json_line;
 use crate::devnet::{
-    self, DevnetHealth, DevnetOptions, DevnetStatus, StartOutcome, StopHow, StopReport,
+    self, ChildExit, DevnetHealth, DevnetOptions, DevnetStatus, RunningDevnet, StartOutcome,
+    StopHow, StopReport,
 };
 use crate::network::NetworkConfig;
 
@@ -69,7 +71,7 @@ async fn up(
 ) -> anyhow::Result<()> {
     if !json {
         eprintln!(
-            "starting a devnet with {nodes} nodes in {}…",
+            "starting a devnet with {nodes} nodes in {} (or finding the one running there)…",
             data_dir.display()
         );
     }
@@ -77,7 +79,14 @@ async fn up(
         nodes,
         ..DevnetOptions::new(data_dir)
     };
-    let mut devnet = match devnet::start(options).await? {
+    // Listening from here on, a Ctrl-C while starting drops the half-started devnet, which
+    // kills what it had started, instead of killing ferry and orphaning it.
+    let mut signals = StopSignals::new()?;
+    let outcome = tokio::select! {
+        outcome = devnet::start(options) => outcome?,
+        why = signals.recv() => anyhow::bail!("{why} while starting the devnet; nothing was left running"),
+    };
+    let devnet = match outcome {
         StartOutcome::AlreadyRunning(network) => {
             print_network(data_dir, &network, UpState::AlreadyRunning, json);
             return Ok(());
@@ -90,6 +99,42 @@ async fn up(
         return Ok(());
     }
     print_network(data_dir, devnet.network(), UpState::Foreground, json);
+    run_foreground(devnet, signals, data_dir, until_stdin_closes, json).await
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM, listened to from creation on.
+struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Waits for either; says which.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.interrupt.recv() => "interrupted",
+            _ = self.terminate.recv() => "terminated",
+        }
+    }
+}
+
+/// Waits for Ctrl-C, SIGTERM, EOF on stdin (if asked) or a child's death, then stops the
+/// devnet. A child's death is an error: the devnet did not run as asked.
+async fn run_foreground(
+    mut devnet: RunningDevnet,
+    mut signals: StopSignals,
+    data_dir: &Path,
+    until_stdin_closes: bool,
+    json: bool,
+) -> anyhow::Result<()> {
     let stdin_closed = async {
         if until_stdin_closes {
             let _ = stdin_eof().await;
@@ -97,19 +142,32 @@ async fn up(
             std::future::pending::<()>().await;
         }
     };
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let reason = tokio::select! {
-        _ = tokio::signal::ctrl_c() => "interrupted".to_owned(),
-        _ = terminate.recv() => "terminated".to_owned(),
-        () = stdin_closed => "stdin closed".to_owned(),
-        exit = devnet.wait_for_exit() => format!("{} exited ({}); see {}", exit.name, exit.status, exit.log.display()),
+    let stopped_by: Result<&str, ChildExit> = tokio::select! {
+        why = signals.recv() => Ok(why),
+        () = stdin_closed => Ok("stdin closed"),
+        exit = devnet.wait_for_exit() => Err(exit),
+    };
+    let stopped_by = match stopped_by {
+        Err(_) if devnet.stopped_elsewhere().await => Ok("stopped by `ferry devnet down`"),
+        other => other,
+    };
+    let reason = match &stopped_by {
+        Ok(why) => (*why).to_owned(),
+        Err(exit) => format!("{} exited ({})", exit.name, exit.status),
     };
     if !json {
         eprintln!("{reason}: stopping the devnet…");
     }
     let report = devnet.shutdown().await;
     print_stop_report(data_dir, Some(&report), Some(&reason), json);
-    Ok(())
+    stopped_by.map(|_| ()).map_err(|exit| {
+        anyhow::anyhow!(
+            "{} of the devnet exited ({}); see its log {}; the rest was stopped",
+            exit.name,
+            exit.status,
+            exit.log.display()
+        )
+    })
 }
 
 /// Resolves when stdin reaches EOF (or fails). Reads on a plain thread, which never holds up
@@ -149,11 +207,11 @@ async fn status(data_dir: &Path, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     match &status {
-        DevnetStatus::NotRunning => println!(
-            "no devnet is running in {}; start one with `ferry devnet up`",
+        DevnetStatus::NotRunning => print_text(&format!(
+            "no devnet is running in {}; start one with `ferry devnet up`\n",
             data_dir.display()
-        ),
-        DevnetStatus::Running(health) => print_health(health),
+        )),
+        DevnetStatus::Running(health) => print_text(&health_text(health)),
     }
     Ok(())
 }
@@ -181,26 +239,37 @@ fn print_network(data_dir: &Path, network: &NetworkConfig, state: UpState, json:
             "vault": network.vault,
             "nodes": network.bootstrap,
         }));
-        return;
+    } else {
+        print_text(&network_text(data_dir, &network_file, network, state));
     }
-    match state {
+}
+
+fn network_text(
+    data_dir: &Path,
+    network_file: &Path,
+    network: &NetworkConfig,
+    state: UpState,
+) -> String {
+    let mut text = match state {
         UpState::AlreadyRunning => {
-            println!("a devnet is already running in {}", data_dir.display())
+            format!("a devnet is already running in {}\n", data_dir.display())
         }
         UpState::Foreground | UpState::Detached => {
-            println!("devnet started with {} nodes", network.bootstrap.len())
+            format!("devnet started with {} nodes\n", network.bootstrap.len())
         }
-    }
-    println!("network file  {}", network_file.display());
-    println!(
+    };
+    let _ = writeln!(text, "network file  {}", network_file.display());
+    let _ = writeln!(
+        text,
         "chain         {} (chain id {})",
         network.rpc_url, network.chain_id
     );
-    println!("vault         {}", network.vault);
+    let _ = writeln!(text, "vault         {}", network.vault);
     for (index, url) in network.bootstrap.iter().enumerate() {
-        println!("{:<14}{url}", if index == 0 { "nodes" } else { "" });
+        let _ = writeln!(text, "{:<14}{url}", if index == 0 { "nodes" } else { "" });
     }
-    println!(
+    let _ = writeln!(
+        text,
         "use it with --devnet or --network {}; {}",
         network_file.display(),
         match state {
@@ -208,6 +277,7 @@ fn print_network(data_dir: &Path, network: &NetworkConfig, state: UpState, json:
             UpState::Detached | UpState::AlreadyRunning => "stop it with `ferry devnet down`",
         }
     );
+    text
 }
 
 fn print_stop_report(
@@ -221,53 +291,67 @@ fn print_stop_report(
             "event": "devnet_down",
             "state": if report.is_some() { "stopped" } else { "not_running" },
             "reason": reason,
-            "processes": report.map(|report| &report.processes),
+            "processes": report.map_or(&[][..], |report| &report.processes),
         }));
         return;
     }
     let Some(report) = report else {
-        println!("no devnet is running in {}", data_dir.display());
+        print_text(&format!("no devnet is running in {}\n", data_dir.display()));
         return;
     };
+    let mut text = String::new();
     for process in &report.processes {
         let (name, pid) = (&process.name, process.pid);
-        match process.how {
-            StopHow::Terminated => println!("stopped {name} (pid {pid})"),
-            StopHow::Killed => println!("killed {name} (pid {pid}) after it ignored SIGTERM"),
-            StopHow::AlreadyGone => println!("{name} (pid {pid}) was not running"),
-        }
+        let _ = match process.how {
+            StopHow::Terminated => writeln!(text, "stopped {name} (pid {pid})"),
+            StopHow::Killed => writeln!(text, "killed {name} (pid {pid}) after it ignored SIGTERM"),
+            StopHow::AlreadyGone => writeln!(text, "{name} (pid {pid}) was not running"),
+        };
     }
-    println!("devnet stopped");
+    text.push_str("devnet stopped\n");
+    print_text(&text);
 }
 
-fn print_health(health: &DevnetHealth) {
-    let verdict = if health.is_healthy() {
-        "healthy".to_owned()
+fn health_text(health: &DevnetHealth) -> String {
+    let mut text = if health.is_healthy() {
+        "devnet healthy\n".to_owned()
     } else {
-        "NOT healthy; restart it with `ferry devnet down` then `ferry devnet up`".to_owned()
+        "devnet NOT healthy; restart it with `ferry devnet down` then `ferry devnet up`\n"
+            .to_owned()
     };
-    println!("devnet {verdict}");
-    println!("network file  {}", health.network_file.display());
-    println!("started       {} ago", age(health.started_at));
+    let _ = writeln!(text, "network file  {}", health.network_file.display());
+    let _ = writeln!(text, "started       {} ago", age(health.started_at));
     let answer = |ok: bool| if ok { "ok" } else { "not answering" };
+    let no_url = "(no URL yet)";
     let chain = &health.chain;
-    println!(
-        "chain         {} {} (pid {})",
-        chain.rpc_url.as_deref().unwrap_or("(no URL yet)"),
-        answer(chain.reachable),
-        chain
-            .pid
-            .map_or_else(|| "?".to_owned(), |pid| pid.to_string()),
+    let chain_pid = chain
+        .pid
+        .map_or_else(|| "?".to_owned(), |pid| pid.to_string());
+    let chain_url = chain.rpc_url.as_deref().unwrap_or(no_url);
+    let _ = writeln!(
+        text,
+        "chain         {chain_url} {} (pid {chain_pid})",
+        answer(chain.reachable)
     );
     for node in &health.nodes {
-        println!(
-            "{:<14}{} {} (pid {})",
+        let url = node.url.as_deref().unwrap_or(no_url);
+        let _ = writeln!(
+            text,
+            "{:<14}{url} {} (pid {})",
             node.name,
-            node.url.as_deref().unwrap_or("(no URL yet)"),
             answer(node.healthy),
             node.pid
         );
     }
+    text
+}
+
+/// Writes human output to stdout; a closed stdout (`| head`) is not an error worth a panic.
+fn print_text(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 /// "3 min", "2 h 5 min" since `unix_seconds`.
@@ -332,6 +416,33 @@ mod tests {
         assert!(parse(&["up", "--detach", "--until-stdin-closes"]).is_err());
         assert!(matches!(parse(&["down"]).unwrap(), DevnetCommand::Down));
         assert!(matches!(parse(&["status"]).unwrap(), DevnetCommand::Status));
+    }
+
+    #[test]
+    fn up_prints_the_network_file_chain_and_every_node() {
+        let network = NetworkConfig {
+            chain_id: 31337,
+            rpc_url: "http://127.0.0.1:8545".into(),
+            vault: alloy::primitives::Address::repeat_byte(0x11),
+            bootstrap: vec!["http://127.0.0.1:1".into(), "http://127.0.0.1:2".into()],
+            funded_key: Some(devnet::FUNDED_KEY.into()),
+        };
+        let file = Path::new("/d/devnet/network.json");
+        let text = network_text(Path::new("/d"), file, &network, UpState::Foreground);
+        assert_eq!(
+            text,
+            "devnet started with 2 nodes\n\
+             network file  /d/devnet/network.json\n\
+             chain         http://127.0.0.1:8545 (chain id 31337)\n\
+             vault         0x1111111111111111111111111111111111111111\n\
+             nodes         http://127.0.0.1:1\n\
+             \x20             http://127.0.0.1:2\n\
+             use it with --devnet or --network /d/devnet/network.json; press Ctrl-C to stop it\n"
+        );
+        assert!(!text.contains(devnet::FUNDED_KEY));
+        let again = network_text(Path::new("/d"), file, &network, UpState::AlreadyRunning);
+        assert!(again.starts_with("a devnet is already running in /d\n"));
+        assert!(again.ends_with("stop it with `ferry devnet down`\n"));
     }
 
     #[test]

@@ -140,6 +140,8 @@ pub struct CliError {
     pub kind: ErrorKind,
     /// The error with its causes.
     pub error: anyhow::Error,
+    /// What to do next, when there is a command for it.
+    pub hint: Option<String>,
 }
 
 impl CliError {
@@ -148,7 +150,14 @@ impl CliError {
         Self {
             kind,
             error: error.into(),
+            hint: None,
         }
+    }
+
+    /// Adds what to do next.
+    pub fn with_hint(mut self, hint: String) -> Self {
+        self.hint = Some(hint);
+        self
     }
 }
 
@@ -222,7 +231,10 @@ pub async fn run(cli: Cli) -> u8 {
 }
 
 fn report_failure(context: &Context, failure: &CliError) {
-    let message = format!("{:#}", failure.error);
+    let mut message = format!("{:#}", failure.error);
+    if let Some(hint) = &failure.hint {
+        message = format!("{message}; {hint}");
+    }
     if context.json {
         output::print_json_line(&output::ErrorEvent::new(failure.kind, &message));
     } else {

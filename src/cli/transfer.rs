@@ -132,7 +132,7 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
             if let (Some(summary), Some(human)) = (error.summary(), &human) {
                 human.line(&progress_line(summary));
             }
-            Err(upload_failure(error, &args))
+            Err(upload_failure(error))
         }
     }
 }
@@ -144,17 +144,15 @@ fn progress_line(summary: &UploadSummary) -> String {
     )
 }
 
-fn upload_failure(error: UploadError, args: &UploadArgs) -> CliError {
+/// Adds the exact command to resume (the command line this run was started with).
+fn upload_failure(error: UploadError) -> CliError {
     let kind = error.kind();
-    let mut message = anyhow::Error::new(error);
-    if kind.is_retryable() {
-        message = message.context(format!(
-            "upload of {} did not finish; to resume run: ferry upload {}",
-            args.file.display(),
-            shell_quote(&args.file.display().to_string())
-        ));
+    let failure = CliError::new(kind, error);
+    if !kind.is_retryable() {
+        return failure;
     }
-    CliError::new(kind, message)
+    let command: Vec<String> = std::env::args().map(|arg| shell_quote(&arg)).collect();
+    failure.with_hint(format!("to resume, run: {}", command.join(" ")))
 }
 
 fn shell_quote(text: &str) -> String {

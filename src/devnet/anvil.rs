@@ -13,7 +13,7 @@ use crate::paths::npm_prefix;
 pub const ANVIL_NPM_PACKAGE: &str = "@foundry-rs/anvil-linux-amd64@1.7.1";
 
 /// Where that package puts the binary, relative to the npm prefix.
-const ANVIL_IN_PREFIX: &str = "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil";
+pub(super) const ANVIL_IN_PREFIX: &str = "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil";
 
 /// The devnet's chain id (anvil's default).
 pub const CHAIN_ID: u64 = 31337;

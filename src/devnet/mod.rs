@@ -21,18 +21,21 @@
 //!   [`RunningDevnet::detach`] leaves them running.
 
 mod anvil;
+mod error;
 mod health;
 mod process;
 mod state;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::network::{NetworkConfig, NetworkFileError};
+use crate::network::NetworkConfig;
 use crate::paths::{devnet_dir, devnet_network_file};
-use crate::payment::{PaymentError, deploy_vault, parse_private_key};
+use crate::payment::{deploy_vault, parse_private_key};
 
 pub use anvil::{ANVIL_NPM_PACKAGE, CHAIN_ID, FUNDED_KEY, install_command};
+pub use error::DevnetError;
 pub use health::{ChainHealth, DevnetHealth, DevnetStatus, NodeHealth};
 pub use process::{StopHow, StoppedProcess};
 use state::{DevnetLock, DevnetState, Program};
@@ -45,115 +48,6 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a process may take to exit after SIGTERM before it gets SIGKILL.
 const GRACE: Duration = Duration::from_secs(5);
-
-/// Why the devnet could not be started, checked or stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum DevnetError {
-    /// anvil is nowhere and cannot be installed.
-    #[error(
-        "anvil is not on PATH nor installed in {npm_prefix}, and npm is not on PATH to install it; \
-         install it with `{install_command}` (or put foundry's anvil on PATH) and rerun"
-    )]
-    AnvilMissing {
-        /// Where ferry looks for its own copy.
-        npm_prefix: PathBuf,
-        /// The command that installs it there.
-        install_command: String,
-    },
-    /// `npm install` of anvil failed.
-    #[error(
-        "installing anvil with `{command}` failed: {detail}; run it yourself to see why, then rerun"
-    )]
-    AnvilInstall {
-        /// The install command.
-        command: String,
-        /// What went wrong.
-        detail: String,
-    },
-    /// A program could not be started.
-    #[error("cannot start {program}: {source}; {next_step}")]
-    Spawn {
-        /// The executable.
-        program: PathBuf,
-        /// What to do about it.
-        next_step: &'static str,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// A process exited while starting.
-    #[error("{what} exited while starting ({status}); see its log {log}")]
-    ExitedEarly {
-        /// `anvil`, `node 3`.
-        what: String,
-        /// Its exit status.
-        status: String,
-        /// Its log file.
-        log: PathBuf,
-    },
-    /// A process did not get ready in time.
-    #[error("{what} did not get ready within {seconds} s; see its log {log}")]
-    NotReady {
-        /// What was waited for.
-        what: String,
-        /// How long.
-        seconds: u64,
-        /// Its log file.
-        log: PathBuf,
-    },
-    /// The vault could not be deployed on the devnet chain.
-    #[error("deploying the payment vault on the devnet chain failed: {source}")]
-    Deploy {
-        /// The cause.
-        source: PaymentError,
-    },
-    /// A devnet file could not be read or written.
-    #[error("cannot {action} {path}: {source}")]
-    Io {
-        /// `read`, `write`, `create`, …
-        action: &'static str,
-        /// The file or directory.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The state file does not parse.
-    #[error(
-        "the devnet state file {path} is corrupt ({source}); stop leftover anvil and ferry-node \
-         processes by hand (their logs are in the same directory), delete the file and rerun"
-    )]
-    CorruptState {
-        /// The state file.
-        path: PathBuf,
-        /// The cause.
-        source: serde_json::Error,
-    },
-    /// The state file was written by a newer ferry.
-    #[error(
-        "the devnet state file {path} has version {version}, from a newer ferry; use that ferry to manage this devnet"
-    )]
-    NewerState {
-        /// The state file.
-        path: PathBuf,
-        /// Its version.
-        version: u32,
-    },
-    /// The running devnet's network file is unreadable.
-    #[error(transparent)]
-    NetworkFile(#[from] NetworkFileError),
-    /// `--nodes 0`.
-    #[error("a devnet needs at least one node; pass --nodes 1 or more")]
-    NoNodes,
-}
-
-impl DevnetError {
-    fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
-        Self::Io {
-            action,
-            path: path.to_owned(),
-            source,
-        }
-    }
-}
 
 /// How to start a devnet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,6 +126,9 @@ pub struct RunningDevnet {
     network: NetworkConfig,
     devnet_dir: PathBuf,
     state: DevnetState,
+    /// True once `state.json` is given up (shutdown, abort, drop); held while it is written,
+    /// so a write still in flight when a start is cancelled cannot bring it back.
+    forgotten: Arc<Mutex<bool>>,
     children: Vec<process::Launched>,
 }
 
@@ -269,12 +166,13 @@ pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> 
         },
         state: DevnetState::new(devnet_network_file(&options.data_dir)),
         devnet_dir,
+        forgotten: Arc::default(),
         children: Vec::new(),
     };
     match devnet.bring_up(&anvil, &options).await {
         Ok(()) => Ok(StartOutcome::Started(devnet)),
         Err(error) => {
-            devnet.shutdown().await;
+            devnet.abort().await;
             Err(error)
         }
     }
@@ -355,9 +253,46 @@ impl RunningDevnet {
         futures::future::select_all(waits).await.0
     }
 
+    /// True when `state.json` no longer records this devnet: someone ran `ferry devnet down` (or
+    /// replaced it). Waits while another process holds the devnet's lock, so a `down` in
+    /// progress is seen finished.
+    pub async fn stopped_elsewhere(&self) -> bool {
+        let devnet_dir = self.devnet_dir.clone();
+        let recorded = async {
+            let _lock = lock(&devnet_dir).await?;
+            load_state(&devnet_dir).await
+        };
+        match recorded.await {
+            Ok(recorded) => {
+                recorded.is_none_or(|recorded| recorded.instance != self.state.instance)
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Stops every process: SIGTERM, SIGKILL after a grace period; then removes `state.json`
     /// if it still describes this devnet.
     pub async fn shutdown(mut self) -> StopReport {
+        let processes = self.stop_children().await;
+        let forgotten = async {
+            let _lock = lock(&self.devnet_dir).await?;
+            self.forget_state().await
+        };
+        if let Err(error) = forgotten.await {
+            tracing::warn!("the devnet stopped, but its state file stays: {error}");
+        }
+        StopReport { processes }
+    }
+
+    /// Undoes a failed start, for [`start`], which holds the lock.
+    async fn abort(mut self) {
+        self.stop_children().await;
+        if let Err(error) = self.forget_state().await {
+            tracing::warn!("the failed devnet stopped, but its state file stays: {error}");
+        }
+    }
+
+    async fn stop_children(&mut self) -> Vec<StoppedProcess> {
         let mut children = std::mem::take(&mut self.children);
         let records: Vec<_> = children
             .iter()
@@ -367,16 +302,14 @@ impl RunningDevnet {
         for launched in &mut children {
             let _ = launched.child.wait().await;
         }
-        let devnet_dir = self.devnet_dir.clone();
-        let instance = self.state.instance;
-        let removed = async {
-            let _lock = lock(&devnet_dir).await?;
-            blocking(move || state::remove_if_ours(&devnet_dir, instance)).await
-        };
-        if let Err(error) = removed.await {
-            tracing::warn!("the devnet stopped, but its state file stays: {error}");
-        }
-        StopReport { processes }
+        processes
+    }
+
+    /// Removes `state.json` if it still records this devnet.
+    async fn forget_state(&self) -> Result<bool, DevnetError> {
+        let (devnet_dir, instance) = (self.devnet_dir.clone(), self.state.instance);
+        let forgotten = Arc::clone(&self.forgotten);
+        blocking(move || forget(&forgotten, &devnet_dir, instance)).await
     }
 
     /// Leaves the devnet running after this process exits; `ferry devnet down` stops it.
@@ -441,8 +374,10 @@ impl RunningDevnet {
             )
             .await;
             self.children.push(launched?);
+            // Recorded before the next spawn, so a ferry killed mid-start leaves nothing
+            // running that `down` does not know of.
+            self.save_state().await?;
         }
-        self.save_state().await?;
         let waits = self.children[first..]
             .iter_mut()
             .map(|launched| process::wait_for_line(launched, READY_TIMEOUT, parse_node_listening));
@@ -461,7 +396,15 @@ impl RunningDevnet {
             .map(|launched| launched.record.clone())
             .collect();
         let (devnet_dir, recorded) = (self.devnet_dir.clone(), self.state.clone());
-        blocking(move || state::save(&devnet_dir, &recorded)).await
+        let forgotten = Arc::clone(&self.forgotten);
+        blocking(move || {
+            let forgotten = forgotten.lock().unwrap_or_else(PoisonError::into_inner);
+            if *forgotten {
+                return Ok(());
+            }
+            state::save(&devnet_dir, &recorded)
+        })
+        .await
     }
 
     async fn save_network(&self) -> Result<(), DevnetError> {
@@ -485,8 +428,15 @@ impl Drop for RunningDevnet {
             .map(|launched| launched.record.clone())
             .collect();
         process::kill_now(&records);
-        let _ = state::remove_if_ours(&self.devnet_dir, self.state.instance);
+        let _ = forget(&self.forgotten, &self.devnet_dir, self.state.instance);
     }
+}
+
+/// Marks the state file given up and removes it if it still records `instance`. Blocking.
+fn forget(forgotten: &Mutex<bool>, devnet_dir: &Path, instance: u64) -> Result<bool, DevnetError> {
+    let mut forgotten = forgotten.lock().unwrap_or_else(PoisonError::into_inner);
+    *forgotten = true;
+    state::remove_if_ours(devnet_dir, instance)
 }
 
 /// The URL in a node's `listening http://127.0.0.1:PORT` line.
@@ -583,6 +533,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(stop(dir.path()).await.unwrap(), None);
         assert_eq!(status(dir.path()).await.unwrap(), DevnetStatus::NotRunning);
+    }
+
+    #[tokio::test]
+    async fn a_failed_start_stops_what_it_started_and_releases_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        // Where PATH has no anvil, this stand-in fails at once; where it has one, the missing
+        // node binary fails the start after anvil is up. Either way the start must be undone.
+        let fake_anvil = crate::paths::npm_prefix(dir.path()).join(anvil::ANVIL_IN_PREFIX);
+        std::fs::create_dir_all(fake_anvil.parent().unwrap()).unwrap();
+        std::fs::write(&fake_anvil, "#!/bin/sh\necho no chain today >&2\nexit 1\n").unwrap();
+        let executable = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+        std::fs::set_permissions(&fake_anvil, executable).unwrap();
+        let options = DevnetOptions {
+            nodes: 2,
+            node_binary: dir.path().join("no-such-ferry-node"),
+            ..DevnetOptions::new(dir.path())
+        };
+        for _ in 0..2 {
+            let attempt = tokio::time::timeout(Duration::from_secs(60), start(options.clone()));
+            let error = attempt.await.expect("a failed start returns").unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    DevnetError::ExitedEarly { .. } | DevnetError::Spawn { .. }
+                ),
+                "{error}"
+            );
+            assert_eq!(status(dir.path()).await.unwrap(), DevnetStatus::NotRunning);
+        }
     }
 
     #[tokio::test]

@@ -69,8 +69,8 @@ pub async fn spawn(
     Ok(Launched { record, child })
 }
 
-/// Polls the child's log until `parse` finds what it waits for in a line, failing when the
-/// child exits or `timeout` passes first.
+/// Polls the child's log until `parse` finds what it waits for in a complete line, failing
+/// when the child exits or `timeout` passes first.
 pub async fn wait_for_line<T>(
     launched: &mut Launched,
     timeout: Duration,
@@ -81,7 +81,8 @@ pub async fn wait_for_line<T>(
         let text = tokio::fs::read_to_string(&launched.record.log)
             .await
             .unwrap_or_default();
-        if let Some(found) = text.lines().find_map(&parse) {
+        let complete = &text[..text.rfind('\n').map_or(0, |end| end + 1)];
+        if let Some(found) = complete.lines().find_map(&parse) {
             return Ok(found);
         }
         if let Ok(Some(status)) = launched.child.try_wait() {

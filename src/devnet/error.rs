@@ -1,0 +1,116 @@
+//! The devnet's error type: each variant names what failed (a file, a process and its log)
+//! and what to do next.
+
+use std::path::{Path, PathBuf};
+
+use crate::network::NetworkFileError;
+use crate::payment::PaymentError;
+
+/// Why the devnet could not be started, checked or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DevnetError {
+    /// anvil is nowhere and cannot be installed.
+    #[error(
+        "anvil is not on PATH nor installed in {npm_prefix}, and npm is not on PATH to install it; \
+         install it with `{install_command}` (or put foundry's anvil on PATH) and rerun"
+    )]
+    AnvilMissing {
+        /// Where ferry looks for its own copy.
+        npm_prefix: PathBuf,
+        /// The command that installs it there.
+        install_command: String,
+    },
+    /// `npm install` of anvil failed.
+    #[error(
+        "installing anvil with `{command}` failed: {detail}; run it yourself to see why, then rerun"
+    )]
+    AnvilInstall {
+        /// The install command.
+        command: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A program could not be started.
+    #[error("cannot start {program}: {source}; {next_step}")]
+    Spawn {
+        /// The executable.
+        program: PathBuf,
+        /// What to do about it.
+        next_step: &'static str,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A process exited while starting.
+    #[error("{what} exited while starting ({status}); see its log {log}")]
+    ExitedEarly {
+        /// `anvil`, `node 3`.
+        what: String,
+        /// Its exit status.
+        status: String,
+        /// Its log file.
+        log: PathBuf,
+    },
+    /// A process did not get ready in time.
+    #[error("{what} did not get ready within {seconds} s; see its log {log}")]
+    NotReady {
+        /// What was waited for.
+        what: String,
+        /// How long.
+        seconds: u64,
+        /// Its log file.
+        log: PathBuf,
+    },
+    /// The vault could not be deployed on the devnet chain.
+    #[error("deploying the payment vault on the devnet chain failed: {source}")]
+    Deploy {
+        /// The cause.
+        source: PaymentError,
+    },
+    /// A devnet file could not be read or written.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// `read`, `write`, `create`, …
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The state file does not parse.
+    #[error(
+        "the devnet state file {path} is corrupt ({source}); stop leftover anvil and ferry-node \
+         processes by hand (their logs are in the same directory), delete the file and rerun"
+    )]
+    CorruptState {
+        /// The state file.
+        path: PathBuf,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// The state file was written by a newer ferry.
+    #[error(
+        "the devnet state file {path} has version {version}, from a newer ferry; use that ferry to manage this devnet"
+    )]
+    NewerState {
+        /// The state file.
+        path: PathBuf,
+        /// Its version.
+        version: u32,
+    },
+    /// The running devnet's network file is unreadable.
+    #[error(transparent)]
+    NetworkFile(#[from] NetworkFileError),
+    /// `--nodes 0`.
+    #[error("a devnet needs at least one node; pass --nodes 1 or more")]
+    NoNodes,
+}
+
+impl DevnetError {
+    pub(super) fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.to_owned(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! A real node refuses every PUT whose proof or body is wrong, with a 4xx that says why, and
+//! keeps serving.
+
+use std::sync::Arc;
+
+use alloy::signers::local::PrivateKeySigner;
+use bytes::Bytes;
+use ferry::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encrypt_in_place};
+use ferry::network::{NodeInfo, by_distance, close_group};
+use ferry::payment::{Vault, WavePayment};
+use ferry::protocol::{StoreOutcome, encode_put};
+use ferry::quote::{PaymentProof, QuoteBody, SignedQuote, node_id, unix_now};
+use ferry::quoting::{QuoteOutcome, quote_chunk};
+use ferry::transport::{NodeClient, NodeError, Timeouts};
+use ferry::types::{Amount, ChunkAddress};
+
+use crate::support::{Devnet, random_bytes, runtime};
+
+struct Fixture {
+    devnet: &'static Devnet,
+    client: NodeClient,
+    nodes: Vec<NodeInfo>,
+    vault: Vault,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let devnet = Devnet::shared();
+        let client = NodeClient::new(Timeouts::default());
+        let nodes = runtime().block_on(client.discover(&devnet.network.bootstrap)).unwrap();
+        let payer = devnet.funded_account();
+        let vault = Vault::connect(&devnet.network.rpc_url, devnet.network.vault, Some(&payer)).unwrap();
+        Fixture { devnet, client, nodes, vault }
+    }
+
+    /// A fresh encrypted chunk.
+    fn chunk(&self) -> (ChunkAddress, Vec<u8>) {
+        let mut bytes = random_bytes(1000);
+        let (_, address) = encrypt_in_place(&mut bytes);
+        (address, bytes)
+    }
+
+    /// The close group's quotes for a chunk, verified, not yet paid.
+    fn quoted(&self, address: ChunkAddress, bytes: &[u8]) -> (WavePayment, PaymentProof) {
+        let planned = PlannedChunk {
+            address,
+            size: bytes.len() as u32,
+            source: ChunkSource::Memory(Arc::new(bytes.to_vec())),
+        };
+        match runtime().block_on(quote_chunk(&self.client, &self.nodes, 7, &planned)).unwrap() {
+            QuoteOutcome::Payable { payment, proof } => (payment, proof),
+            QuoteOutcome::AlreadyStored => panic!("a fresh chunk is not stored yet"),
+        }
+    }
+
+    fn pay(&self, payments: &[WavePayment], proof: &mut PaymentProof) {
+        let paid = runtime().block_on(self.vault.pay_wave(payments)).unwrap();
+        proof.tx_hash = paid.tx_hash;
+    }
+
+    fn put(&self, address: ChunkAddress, body: Vec<u8>) -> Result<StoreOutcome, (u16, String)> {
+        let node = by_distance(&address, &self.nodes)[0];
+        match runtime().block_on(self.client.put(node, address, Bytes::from(body))) {
+            Ok(answer) => Ok(answer.outcome),
+            Err(NodeError::Refused { status, message, .. }) => Err((status, message)),
+            Err(other) => panic!("the node should answer, not fail: {other}"),
+        }
+    }
+
+    fn assert_refused(&self, address: ChunkAddress, body: Vec<u8>, status: u16, words: &str) {
+        let (got, message) = self.put(address, body).expect_err("the node must refuse");
+        assert_eq!(got, status, "status for {words:?}: {message}");
+        assert!(message.to_lowercase().contains(words), "{message:?} should mention {words:?}");
+        for node in &self.nodes {
+            runtime().block_on(self.client.info(&node.url)).expect("the node keeps serving");
+        }
+    }
+}
+
+#[test]
+fn a_paid_put_is_stored_and_served_and_a_second_is_already_there() {
+    let fixture = Fixture::new();
+    let (address, bytes) = fixture.chunk();
+    let (payment, mut proof) = fixture.quoted(address, &bytes);
+    fixture.pay(&[payment], &mut proof);
+    assert_eq!(fixture.put(address, encode_put(&proof, &bytes)), Ok(StoreOutcome::Stored));
+    assert_eq!(fixture.put(address, encode_put(&proof, &bytes)), Ok(StoreOutcome::AlreadyExists));
+    let node = by_distance(&address, &fixture.nodes)[0];
+    let served = runtime().block_on(fixture.client.get(node, address)).unwrap().unwrap();
+    assert_eq!(&served[..], &bytes[..]);
+}
+
+#[test]
+fn node_rejects_an_unpaid_put() {
+    let fixture = Fixture::new();
+    let (address, bytes) = fixture.chunk();
+    let (_, proof) = fixture.quoted(address, &bytes);
+    fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "not paid");
+}
+
+#[test]
+fn node_rejects_a_proof_for_another_chunk() {
+    let fixture = Fixture::new();
+    let (paid_address, paid_bytes) = fixture.chunk();
+    let (payment, mut proof) = fixture.quoted(paid_address, &paid_bytes);
+    fixture.pay(&[payment], &mut proof);
+    let (other_address, other_bytes) = fixture.chunk();
+    fixture.assert_refused(other_address, encode_put(&proof, &other_bytes), 402, "chunk");
+}
+
+#[test]
+fn node_rejects_a_forged_quote() {
+    let fixture = Fixture::new();
+    let (address, bytes) = fixture.chunk();
+    let (payment, mut proof) = fixture.quoted(address, &bytes);
+    fixture.pay(&[payment], &mut proof);
+    // Same body, re-signed by a key that is not the quoting node's.
+    let paid = proof.paid as usize;
+    let forger = PrivateKeySigner::random();
+    let mut forged = SignedQuote::sign(
+        QuoteBody {
+            rewards: forger.address(),
+            ..proof.quotes[paid].body.clone()
+        },
+        &forger,
+    );
+    forged.body.rewards = proof.quotes[paid].body.rewards;
+    proof.quotes[paid] = forged;
+    fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "signed");
+}
+
+#[test]
+fn node_rejects_an_expired_quote_even_when_paid() {
+    let fixture = Fixture::new();
+    let (address, bytes) = fixture.chunk();
+    // Sign a 25-hour-old quote with the key of a node in the chunk's close group, and pay it.
+    let group: Vec<_> = close_group(&address, &fixture.nodes, 7).iter().map(|n| n.id).collect();
+    let signer = (0..fixture.nodes.len())
+        .map(|index| fixture.devnet.node_key(index))
+        .find(|key| group.contains(&node_id(&key.address())))
+        .expect("a close-group node's key is in the devnet dir");
+    let quote = SignedQuote::sign(
+        QuoteBody {
+            chunk: address,
+            size: bytes.len() as u32,
+            price: Amount::wei(1_000_000_000),
+            rewards: signer.address(),
+            issued_at: unix_now() - 25 * 3600,
+        },
+        &signer,
+    );
+    let payment = WavePayment {
+        chunk: address,
+        quote_hash: quote.body.hash(),
+        rewards: signer.address(),
+        amount: Amount::wei(3_000_000_000),
+    };
+    let mut proof = PaymentProof {
+        quotes: vec![quote],
+        paid: 0,
+        tx_hash: Default::default(),
+    };
+    fixture.pay(&[payment], &mut proof);
+    fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "expired");
+}
+
+#[test]
+fn node_rejects_a_quote_paid_below_three_times_its_price() {
+    let fixture = Fixture::new();
+    let (address, bytes) = fixture.chunk();
+    let (mut payment, mut proof) = fixture.quoted(address, &bytes);
+    payment.amount = proof.quotes[proof.paid as usize].body.price;
+    fixture.pay(&[payment], &mut proof);
+    fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "below");
+}
+
+#[test]
+fn node_rejects_an_oversized_body() {
+    let fixture = Fixture::new();
+    let (address, bytes) = fixture.chunk();
+    let (_, proof) = fixture.quoted(address, &bytes);
+    let huge = random_bytes(MAX_CHUNK_BYTES + 200 * 1024);
+    let (status, _) = fixture.put(address, encode_put(&proof, &huge)).expect_err("too large");
+    assert_eq!(status, 413);
+}
+
+#[test]
+fn node_rejects_a_body_whose_hash_is_not_its_address() {
+    let fixture = Fixture::new();
+    let (address, bytes) = fixture.chunk();
+    let (payment, mut proof) = fixture.quoted(address, &bytes);
+    fixture.pay(&[payment], &mut proof);
+    let mut tampered = bytes.clone();
+    tampered[10] ^= 0xff;
+    fixture.assert_refused(address, encode_put(&proof, &tampered), 422, "hash");
+}

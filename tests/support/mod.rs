@@ -1,0 +1,189 @@
+//! What the integration tests share: a real devnet (anvil, the vault, `ferry-node` processes)
+//! started through the real `ferry devnet up`, funded accounts, and the real `ferry` binary.
+//!
+//! The shared devnet runs in the foreground with `--until-stdin-closes`: when the test binary
+//! exits, its stdin pipe closes and the devnet stops everything it started, even after a panic.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+use alloy::primitives::{Address, U256};
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::signers::local::PrivateKeySigner;
+use ferry::network::NetworkConfig;
+use ferry::payment::{ChunkPaidEvent, Vault};
+use ferry::types::ChunkAddress;
+
+/// PATH with the npm-installed anvil first (`npm ci` puts it in node_modules/.bin).
+pub fn path_with_anvil() -> String {
+    let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules/.bin");
+    format!("{bin}:{}", std::env::var("PATH").unwrap_or_default())
+}
+
+/// A running devnet owned by this test process.
+pub struct Devnet {
+    /// The devnet's data dir.
+    pub data_dir: tempfile::TempDir,
+    /// Its network file.
+    pub network_file: PathBuf,
+    /// Its network.
+    pub network: NetworkConfig,
+    child: Mutex<Option<(Child, ChildStdin, ChildStdout)>>,
+}
+
+impl Devnet {
+    /// Starts a devnet of `nodes` nodes and waits until it is up.
+    pub fn start(nodes: usize) -> Devnet {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(["--json", "devnet", "up", "--until-stdin-closes", "--nodes"])
+            .arg(nodes.to_string())
+            .env("FERRY_DATA_DIR", data_dir.path())
+            .env("PATH", path_with_anvil())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(data_dir.path().join("devnet-up.log")).unwrap())
+            .spawn()
+            .expect("ferry devnet up starts");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let log = std::fs::read_to_string(data_dir.path().join("devnet-up.log")).unwrap_or_default();
+        let up: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|_| panic!("devnet up printed {line:?}; its log:\n{log}"));
+        let network_file = PathBuf::from(up["network_file"].as_str().expect("network_file"));
+        let network = NetworkConfig::load(&network_file).unwrap();
+        assert_eq!(network.bootstrap.len(), nodes);
+        Devnet {
+            data_dir,
+            network_file,
+            network,
+            child: Mutex::new(Some((child, stdin, stdout.into_inner()))),
+        }
+    }
+
+    /// The devnet every test that does not break it shares.
+    pub fn shared() -> &'static Devnet {
+        static SHARED: OnceLock<Devnet> = OnceLock::new();
+        SHARED.get_or_init(|| Devnet::start(10))
+    }
+
+    /// A fresh account funded with 1000 ETH, so tests never share a nonce.
+    pub fn funded_account(&self) -> PrivateKeySigner {
+        let signer = PrivateKeySigner::random();
+        let amount = U256::from(1000u64) * U256::from(10u64).pow(U256::from(18u64));
+        self.set_balance(signer.address(), amount);
+        signer
+    }
+
+    /// Sets an account's balance (anvil's cheat code).
+    pub fn set_balance(&self, who: Address, amount: U256) {
+        let url = self.network.rpc_url.parse().unwrap();
+        runtime().block_on(async {
+            let provider = ProviderBuilder::new().connect_http(url);
+            let _: serde_json::Value = provider
+                .raw_request("anvil_setBalance".into(), (who, format!("{amount:#x}")))
+                .await
+                .expect("anvil_setBalance");
+        });
+    }
+
+    /// The `ferry` binary pointed at this devnet, paying with `key`, with its own data dir.
+    pub fn ferry(&self, data_dir: &Path, key: &PrivateKeySigner) -> assert_cmd::Command {
+        let mut command = assert_cmd::Command::cargo_bin("ferry").unwrap();
+        command
+            .env_clear()
+            .env("PATH", path_with_anvil())
+            .env("FERRY_DATA_DIR", data_dir)
+            .env("FERRY_NETWORK", &self.network_file)
+            .env("FERRY_PRIVATE_KEY", hex::encode(key.to_bytes()));
+        command
+    }
+
+    /// The same as a std `Command`, for tests that watch a run as it goes.
+    pub fn ferry_process(&self, data_dir: &Path, key: &PrivateKeySigner) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        command
+            .env_clear()
+            .env("PATH", path_with_anvil())
+            .env("FERRY_DATA_DIR", data_dir)
+            .env("FERRY_NETWORK", &self.network_file)
+            .env("FERRY_PRIVATE_KEY", hex::encode(key.to_bytes()));
+        command
+    }
+
+    /// Every `ChunkPaid` event on the chain.
+    pub fn chunk_paid_events(&self) -> Vec<ChunkPaidEvent> {
+        let vault = Vault::connect(&self.network.rpc_url, self.network.vault, None).unwrap();
+        runtime().block_on(vault.chunk_paid_events()).unwrap()
+    }
+
+    /// How many `ChunkPaid` events name `chunk`.
+    pub fn times_paid(&self, chunk: ChunkAddress) -> usize {
+        self.chunk_paid_events().iter().filter(|e| e.chunk == chunk).count()
+    }
+
+    /// The pids of the devnet's storage nodes, from its state file.
+    pub fn node_pids(&self) -> Vec<u32> {
+        let state = std::fs::read_to_string(self.data_dir.path().join("devnet/state.json")).unwrap();
+        let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+        state["processes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"].as_str().is_some_and(|n| n.starts_with("node")))
+            .map(|p| p["pid"].as_u64().unwrap() as u32)
+            .collect()
+    }
+
+    /// The key file of node `index`.
+    pub fn node_key(&self, index: usize) -> PrivateKeySigner {
+        let path = self.data_dir.path().join(format!("devnet/nodes/{index}/key"));
+        ferry::payment::parse_private_key(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        if let Some((mut child, stdin, stdout)) = self.child.lock().unwrap().take() {
+            drop(stdin);
+            let _ = child.wait();
+            drop(stdout);
+        }
+    }
+}
+
+/// A tokio runtime for the library calls tests make.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Runtime::new().unwrap())
+}
+
+/// `len` bytes that no other test will produce.
+pub fn random_bytes(len: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    rand::fill(&mut bytes[..]);
+    bytes
+}
+
+/// The addresses of every chunk an upload of `path` stores.
+pub fn planned_chunks(path: &Path) -> Vec<ChunkAddress> {
+    ferry::chunking::plan_file(path, 2, &|_| {})
+        .unwrap()
+        .chunks
+        .iter()
+        .map(|c| c.address)
+        .collect()
+}
+
+/// Parses `--json` output: one object per line, nothing else on stdout.
+pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8(stdout.to_vec())
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line:?}")))
+        .collect()
+}
