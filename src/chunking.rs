@@ -327,7 +327,10 @@ fn seal_data_map(
     piece_limit: usize,
 ) -> Reference {
     // Each reference takes ~70 bytes, so a smaller piece would make every level larger.
-    assert!(piece_limit >= 256, "a piece limit under 256 bytes never converges");
+    assert!(
+        piece_limit >= 256,
+        "a piece limit under 256 bytes never converges"
+    );
     loop {
         let bytes = map.to_bytes();
         if bytes.len() <= piece_limit {
@@ -586,9 +589,18 @@ mod tests {
                 ChunkSource::File { .. } => unreachable!("data map chunks live in memory"),
             })
             .collect();
-        let root = decrypt(reference.address, &reference.key, &store[&reference.address]).unwrap();
+        let root = decrypt(
+            reference.address,
+            &reference.key,
+            &store[&reference.address],
+        )
+        .unwrap();
         let mut current = DataMap::from_bytes(&root, reference.address).unwrap();
-        assert!(current.level >= 2, "expected nesting, got level {}", current.level);
+        assert!(
+            current.level >= 2,
+            "expected nesting, got level {}",
+            current.level
+        );
         while current.level > 0 {
             let mut bytes = Vec::new();
             for chunk in &current.chunks {

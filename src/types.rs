@@ -209,7 +209,10 @@ mod tests {
         let total = Amount::sum([big, big]);
         assert_eq!(total.0, U256::from(u128::MAX) * U256::from(2u8));
         assert_eq!("12345".parse::<Amount>().unwrap(), Amount::wei(12345));
-        assert_eq!(serde_json::to_string(&total).unwrap(), format!("\"{}\"", total.0));
+        assert_eq!(
+            serde_json::to_string(&total).unwrap(),
+            format!("\"{}\"", total.0)
+        );
         let json: Amount = serde_json::from_str(&serde_json::to_string(&total).unwrap()).unwrap();
         assert_eq!(json, total);
         let binary = bincode::serde::encode_to_vec(total, bincode::config::standard()).unwrap();

@@ -139,7 +139,7 @@ pub enum UploadError {
         /// The cause.
         source: PaymentError,
         /// What happened before.
-        summary: UploadSummary,
+        summary: Box<UploadSummary>,
     },
     /// The next wave would exceed `--max-cost`; nothing was paid for it.
     #[error(
@@ -153,7 +153,7 @@ pub enum UploadError {
         /// The limit.
         max_cost: Amount,
         /// What happened before.
-        summary: UploadSummary,
+        summary: Box<UploadSummary>,
     },
     /// Some chunks could not be quoted or stored after retries.
     #[error("{} of {} chunks could not be stored after retries (first: {}); rerun the same command to resume", .failures.len(), .summary.chunks, .failures.first().map(String::as_str).unwrap_or("?"))]
@@ -161,13 +161,13 @@ pub enum UploadError {
         /// One line per failed chunk.
         failures: Vec<String>,
         /// What happened.
-        summary: UploadSummary,
+        summary: Box<UploadSummary>,
     },
     /// Cancelled (Ctrl-C) before the end.
     #[error("interrupted: {} of {} chunks paid or stored so far; rerun the same command to resume", .summary.paid_chunks + .summary.already_stored, .summary.chunks)]
     Interrupted {
         /// What happened before.
-        summary: UploadSummary,
+        summary: Box<UploadSummary>,
     },
 }
 
@@ -336,7 +336,12 @@ fn finish(
     cancel: &CancellationToken,
 ) -> Result<UploadSummary, UploadError> {
     match pay_result {
-        Err(PayStop::Payment(source)) => return Err(UploadError::Payment { source, summary }),
+        Err(PayStop::Payment(source)) => {
+            return Err(UploadError::Payment {
+                source,
+                summary: Box::new(summary),
+            });
+        }
         Err(PayStop::CostLimit {
             wave_cost,
             would_be,
@@ -346,17 +351,22 @@ fn finish(
                 wave_cost,
                 would_be,
                 max_cost,
-                summary,
+                summary: Box::new(summary),
             });
         }
         Ok(()) => {}
     }
     if cancel.is_cancelled() && summary.stored_chunks + summary.already_stored < summary.chunks {
-        return Err(UploadError::Interrupted { summary });
+        return Err(UploadError::Interrupted {
+            summary: Box::new(summary),
+        });
     }
     let failures: Vec<String> = quote_failures.into_iter().chain(store_failures).collect();
     if !failures.is_empty() {
-        return Err(UploadError::Partial { failures, summary });
+        return Err(UploadError::Partial {
+            failures,
+            summary: Box::new(summary),
+        });
     }
     Ok(summary)
 }

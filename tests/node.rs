@@ -27,10 +27,18 @@ impl Fixture {
     fn new() -> Self {
         let devnet = Devnet::shared();
         let client = NodeClient::new(Timeouts::default());
-        let nodes = runtime().block_on(client.discover(&devnet.network.bootstrap)).unwrap();
+        let nodes = runtime()
+            .block_on(client.discover(&devnet.network.bootstrap))
+            .unwrap();
         let payer = devnet.funded_account();
-        let vault = Vault::connect(&devnet.network.rpc_url, devnet.network.vault, Some(&payer)).unwrap();
-        Fixture { devnet, client, nodes, vault }
+        let vault =
+            Vault::connect(&devnet.network.rpc_url, devnet.network.vault, Some(&payer)).unwrap();
+        Fixture {
+            devnet,
+            client,
+            nodes,
+            vault,
+        }
     }
 
     /// A fresh encrypted chunk.
@@ -47,7 +55,10 @@ impl Fixture {
             size: bytes.len() as u32,
             source: ChunkSource::Memory(Arc::new(bytes.to_vec())),
         };
-        match runtime().block_on(quote_chunk(&self.client, &self.nodes, 7, &planned)).unwrap() {
+        match runtime()
+            .block_on(quote_chunk(&self.client, &self.nodes, 7, &planned))
+            .unwrap()
+        {
             QuoteOutcome::Payable { payment, proof } => (payment, proof),
             QuoteOutcome::AlreadyStored => panic!("a fresh chunk is not stored yet"),
         }
@@ -62,7 +73,9 @@ impl Fixture {
         let node = by_distance(&address, &self.nodes)[0];
         match runtime().block_on(self.client.put(node, address, Bytes::from(body))) {
             Ok(answer) => Ok(answer.outcome),
-            Err(NodeError::Refused { status, message, .. }) => Err((status, message)),
+            Err(NodeError::Refused {
+                status, message, ..
+            }) => Err((status, message)),
             Err(other) => panic!("the node should answer, not fail: {other}"),
         }
     }
@@ -70,9 +83,14 @@ impl Fixture {
     fn assert_refused(&self, address: ChunkAddress, body: Vec<u8>, status: u16, words: &str) {
         let (got, message) = self.put(address, body).expect_err("the node must refuse");
         assert_eq!(got, status, "status for {words:?}: {message}");
-        assert!(message.to_lowercase().contains(words), "{message:?} should mention {words:?}");
+        assert!(
+            message.to_lowercase().contains(words),
+            "{message:?} should mention {words:?}"
+        );
         for node in &self.nodes {
-            runtime().block_on(self.client.info(&node.url)).expect("the node keeps serving");
+            runtime()
+                .block_on(self.client.info(&node.url))
+                .expect("the node keeps serving");
         }
     }
 }
@@ -83,10 +101,19 @@ fn a_paid_put_is_stored_and_served_and_a_second_is_already_there() {
     let (address, bytes) = fixture.chunk();
     let (payment, mut proof) = fixture.quoted(address, &bytes);
     fixture.pay(&[payment], &mut proof);
-    assert_eq!(fixture.put(address, encode_put(&proof, &bytes)), Ok(StoreOutcome::Stored));
-    assert_eq!(fixture.put(address, encode_put(&proof, &bytes)), Ok(StoreOutcome::AlreadyExists));
+    assert_eq!(
+        fixture.put(address, encode_put(&proof, &bytes)),
+        Ok(StoreOutcome::Stored)
+    );
+    assert_eq!(
+        fixture.put(address, encode_put(&proof, &bytes)),
+        Ok(StoreOutcome::AlreadyExists)
+    );
     let node = by_distance(&address, &fixture.nodes)[0];
-    let served = runtime().block_on(fixture.client.get(node, address)).unwrap().unwrap();
+    let served = runtime()
+        .block_on(fixture.client.get(node, address))
+        .unwrap()
+        .unwrap();
     assert_eq!(&served[..], &bytes[..]);
 }
 
@@ -105,7 +132,12 @@ fn node_rejects_a_proof_for_another_chunk() {
     let (payment, mut proof) = fixture.quoted(paid_address, &paid_bytes);
     fixture.pay(&[payment], &mut proof);
     let (other_address, other_bytes) = fixture.chunk();
-    fixture.assert_refused(other_address, encode_put(&proof, &other_bytes), 402, "chunk");
+    fixture.assert_refused(
+        other_address,
+        encode_put(&proof, &other_bytes),
+        402,
+        "chunk",
+    );
 }
 
 #[test]
@@ -134,7 +166,10 @@ fn node_rejects_an_expired_quote_even_when_paid() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
     // Sign a 25-hour-old quote with the key of a node in the chunk's close group, and pay it.
-    let group: Vec<_> = close_group(&address, &fixture.nodes, 7).iter().map(|n| n.id).collect();
+    let group: Vec<_> = close_group(&address, &fixture.nodes, 7)
+        .iter()
+        .map(|n| n.id)
+        .collect();
     let signer = (0..fixture.nodes.len())
         .map(|index| fixture.devnet.node_key(index))
         .find(|key| group.contains(&node_id(&key.address())))
@@ -180,7 +215,9 @@ fn node_rejects_an_oversized_body() {
     let (address, bytes) = fixture.chunk();
     let (_, proof) = fixture.quoted(address, &bytes);
     let huge = random_bytes(MAX_CHUNK_BYTES + 200 * 1024);
-    let (status, _) = fixture.put(address, encode_put(&proof, &huge)).expect_err("too large");
+    let (status, _) = fixture
+        .put(address, encode_put(&proof, &huge))
+        .expect_err("too large");
     assert_eq!(status, 413);
 }
 

@@ -19,16 +19,29 @@ fn round_trip(data: &[u8]) {
         .arg(&file)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "upload failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "upload failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let events = json_lines(&output.stdout);
     let done = events.last().unwrap();
     assert_eq!(done["event"], "done");
     let reference = done["reference"].as_str().unwrap();
     let chunks = planned_chunks(&file);
     assert_eq!(done["chunks"], chunks.len());
-    assert_eq!(done["paid_chunks"], chunks.len(), "a new file pays for every chunk");
+    assert_eq!(
+        done["paid_chunks"],
+        chunks.len(),
+        "a new file pays for every chunk"
+    );
     for chunk in &chunks {
-        assert_eq!(devnet.times_paid(*chunk), 1, "chunk {chunk} must be paid exactly once");
+        assert_eq!(
+            devnet.times_paid(*chunk),
+            1,
+            "chunk {chunk} must be paid exactly once"
+        );
     }
     let out = dir.path().join("output.bin");
     devnet
@@ -37,7 +50,10 @@ fn round_trip(data: &[u8]) {
         .arg(&out)
         .assert()
         .code(0);
-    assert!(std::fs::read(&out).unwrap() == data, "downloaded bytes differ");
+    assert!(
+        std::fs::read(&out).unwrap() == data,
+        "downloaded bytes differ"
+    );
 }
 
 #[test]
@@ -104,29 +120,60 @@ fn each_wave_is_one_transaction_and_the_json_stream_is_complete() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let events = json_lines(&output.stdout);
-    assert!(events.iter().all(|e| e["schema"] == 1 && e["event"].is_string()));
-    let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert!(
+        events
+            .iter()
+            .all(|e| e["schema"] == 1 && e["event"].is_string())
+    );
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
     assert_eq!(names.first(), Some(&"started"));
     assert_eq!(names.last(), Some(&"done"));
     assert_eq!(names.iter().filter(|n| **n == "chunk_stored").count(), 4);
-    let waves: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "wave_paid").collect();
+    let waves: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event"] == "wave_paid")
+        .collect();
     assert_eq!(waves.len(), 2);
     let chain = devnet.chunk_paid_events();
     for wave in waves {
         assert_eq!(wave["chunks"], 2);
         let tx = wave["tx_hash"].as_str().unwrap();
-        let in_tx = chain.iter().filter(|e| e.tx_hash.map(|h| h.to_string()) == Some(tx.to_owned())).count();
+        let in_tx = chain
+            .iter()
+            .filter(|e| e.tx_hash.map(|h| h.to_string()) == Some(tx.to_owned()))
+            .count();
         assert_eq!(in_tx, 2, "wave {tx} pays its two chunks in one transaction");
     }
     let done = events.last().unwrap();
-    for field in ["reference", "chunks", "paid_chunks", "reused_proofs", "already_stored", "storage_cost_wei", "gas_cost_wei", "seconds"] {
+    for field in [
+        "reference",
+        "chunks",
+        "paid_chunks",
+        "reused_proofs",
+        "already_stored",
+        "storage_cost_wei",
+        "gas_cost_wei",
+        "seconds",
+    ] {
         assert!(!done[field].is_null(), "done lacks {field}");
     }
-    assert!(done["storage_cost_wei"].as_str().unwrap().chars().all(|c| c.is_ascii_digit()));
+    assert!(
+        done["storage_cost_wei"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .all(|c| c.is_ascii_digit())
+    );
 }
 
 fn kill(pid: u32) {
-    let status = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
 }
 
@@ -161,7 +208,11 @@ fn upload_completes_when_two_of_ten_nodes_are_killed_midway() {
     }
     let status = child.wait().unwrap();
     assert!(killed, "the upload stored no chunk before it ended");
-    assert_eq!(status.code(), Some(0), "upload with 2 nodes down failed: {last}");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "upload with 2 nodes down failed: {last}"
+    );
     let done: serde_json::Value = serde_json::from_str(&last).unwrap();
     let out = dir.path().join("back.bin");
     devnet

@@ -50,6 +50,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        // A closed stderr (the devnet that started us exited) must not panic the node.
+        .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -57,7 +59,10 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("ferry-node: cannot start the async runtime: {error}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "ferry-node: cannot start the async runtime: {error}"
+            );
             return ExitCode::from(1);
         }
     };
@@ -65,7 +70,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let code = if error.is_bad_input() { 2 } else { 1 };
-            eprintln!("ferry-node: {:#}", anyhow::Error::from(error));
+            // The library's messages already carry their causes.
+            let _ = writeln!(std::io::stderr(), "ferry-node: {error}");
             ExitCode::from(code)
         }
     }
@@ -101,9 +107,10 @@ async fn cancel_on_signal(shutdown: CancellationToken) {
                 return;
             }
         };
-    tokio::select! {
-        _ = terminate.recv() => tracing::info!("SIGTERM received; stopping"),
-        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received; stopping"),
-    }
+    let signal = tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+    };
     shutdown.cancel();
+    tracing::info!("{signal} received; stopping");
 }

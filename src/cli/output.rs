@@ -173,12 +173,8 @@ impl Reporter for HumanReporter {
                     tx_hash,
                     ..
                 },
-                _,
-            ) => {
-                if self.bars.is_none() {
-                    self.line(&format!("wave {wave}: paid {chunks} chunks in {tx_hash}"));
-                }
-            }
+                None,
+            ) => self.line(&format!("wave {wave}: paid {chunks} chunks in {tx_hash}")),
             (Event::ChunkAlreadyStored { .. }, Some(bars)) => bars.pay.inc(1),
             _ => {}
         }

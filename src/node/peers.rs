@@ -4,8 +4,8 @@
 //! node started) and asks each bootstrap URL for `GET /info`. Refreshes run every
 //! [`REFRESH_INTERVAL`] in the background and on demand (a PUT paid to an unknown issuer, a
 //! `/peers` asked while only the node itself is known), never more than once per
-//! [`MIN_REFRESH_GAP`]; concurrent callers wait for the refresh under way instead of starting
-//! their own.
+//! [`MIN_REFRESH_GAP`]: an on-demand caller waits out the gap (at most about a second) rather
+//! than be refused, and callers that arrive together share one refresh.
 //!
 //! Invariants:
 //! - the node always knows itself;
@@ -111,13 +111,26 @@ impl Peers {
         membership(&self.all(), chunk, node, k)
     }
 
-    /// Re-reads the bootstrap list and asks each URL for its `/info`, unless a refresh finished
-    /// less than [`MIN_REFRESH_GAP`] ago. Failures are logged and leave the view as it was.
-    pub async fn refresh(&self) {
+    /// Re-reads the bootstrap list and asks each URL for its `/info`. Failures are logged and
+    /// leave the view as it was.
+    ///
+    /// When this returns, the view includes a refresh that began after the call did: either
+    /// this call ran one (and returns `true`), or it waited for a concurrent caller's. A refresh
+    /// starts no sooner than [`MIN_REFRESH_GAP`] after the previous one, so an early caller
+    /// waits for the gap instead of being refused a fresh view.
+    pub async fn refresh(&self) -> bool {
+        let requested = Instant::now();
         let mut last = self.last_refresh.lock().await;
-        if last.is_some_and(|at| at.elapsed() < MIN_REFRESH_GAP) {
-            return;
+        if let Some(previous) = *last {
+            if previous >= requested {
+                return false;
+            }
+            let since = previous.elapsed();
+            if since < MIN_REFRESH_GAP {
+                tokio::time::sleep(MIN_REFRESH_GAP - since).await;
+            }
         }
+        let started = Instant::now();
         let urls: Vec<String> = self
             .bootstrap()
             .await
@@ -133,7 +146,8 @@ impl Peers {
             .collect()
             .await;
         self.learn(answers);
-        *last = Some(Instant::now());
+        *last = Some(started);
+        true
     }
 
     /// Refreshes every [`REFRESH_INTERVAL`] (the first at once) until `shutdown` is cancelled.
@@ -143,7 +157,9 @@ impl Peers {
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = ticks.tick() => self.refresh().await,
+                _ = ticks.tick() => {
+                    self.refresh().await;
+                }
             }
         }
     }
@@ -249,12 +265,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn refreshes_are_rate_limited_and_survive_a_missing_network_file() {
+    async fn refreshes_are_spaced_coalesced_and_survive_a_missing_network_file() {
         let peers = Peers::new(node(1), PathBuf::from("/nonexistent/network.json"));
-        peers.refresh().await;
+        assert!(peers.refresh().await);
         let first = peers.last_refresh.lock().await.expect("refreshed");
-        peers.refresh().await;
-        assert_eq!(*peers.last_refresh.lock().await, Some(first));
+        let concurrent = futures::future::join_all((0..5).map(|_| peers.refresh())).await;
+        let ran = concurrent.iter().filter(|ran| **ran).count();
+        assert!(
+            (1..=2).contains(&ran),
+            "{ran} refreshes for 5 concurrent callers"
+        );
+        let latest = peers.last_refresh.lock().await.expect("refreshed");
+        assert!(latest - first >= MIN_REFRESH_GAP);
         assert!(peers.knows_only_itself());
     }
 }

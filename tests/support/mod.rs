@@ -51,7 +51,8 @@ impl Devnet {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         stdout.read_line(&mut line).unwrap();
-        let log = std::fs::read_to_string(data_dir.path().join("devnet-up.log")).unwrap_or_default();
+        let log =
+            std::fs::read_to_string(data_dir.path().join("devnet-up.log")).unwrap_or_default();
         let up: serde_json::Value = serde_json::from_str(&line)
             .unwrap_or_else(|_| panic!("devnet up printed {line:?}; its log:\n{log}"));
         let network_file = PathBuf::from(up["network_file"].as_str().expect("network_file"));
@@ -123,12 +124,16 @@ impl Devnet {
 
     /// How many `ChunkPaid` events name `chunk`.
     pub fn times_paid(&self, chunk: ChunkAddress) -> usize {
-        self.chunk_paid_events().iter().filter(|e| e.chunk == chunk).count()
+        self.chunk_paid_events()
+            .iter()
+            .filter(|e| e.chunk == chunk)
+            .count()
     }
 
     /// The pids of the devnet's storage nodes, from its state file.
     pub fn node_pids(&self) -> Vec<u32> {
-        let state = std::fs::read_to_string(self.data_dir.path().join("devnet/state.json")).unwrap();
+        let state =
+            std::fs::read_to_string(self.data_dir.path().join("devnet/state.json")).unwrap();
         let state: serde_json::Value = serde_json::from_str(&state).unwrap();
         state["processes"]
             .as_array()
@@ -141,7 +146,10 @@ impl Devnet {
 
     /// The key file of node `index`.
     pub fn node_key(&self, index: usize) -> PrivateKeySigner {
-        let path = self.data_dir.path().join(format!("devnet/nodes/{index}/key"));
+        let path = self
+            .data_dir
+            .path()
+            .join(format!("devnet/nodes/{index}/key"));
         ferry::payment::parse_private_key(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 }
@@ -184,6 +192,8 @@ pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8(stdout.to_vec())
         .unwrap()
         .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line:?}")))
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line:?}"))
+        })
         .collect()
 }
