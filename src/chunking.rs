@@ -194,20 +194,28 @@ impl FromStr for Reference {
 
 /// Encrypts `buffer` (plaintext) in place, appending the tag; returns the key and address.
 pub fn encrypt_in_place(buffer: &mut Vec<u8>) -> (ChunkKey, ChunkAddress) {
+    encrypt_tail_in_place(buffer, 0)
+}
+
+/// Encrypts `buffer[start..]` (plaintext) in place and appends the tag, leaving
+/// `buffer[..start]` (a header) untouched; returns the key and address of the encrypted tail.
+pub fn encrypt_tail_in_place(buffer: &mut Vec<u8>, start: usize) -> (ChunkKey, ChunkAddress) {
+    let plaintext = &mut buffer[start..];
     let key = ChunkKey(
         *blake3::Hasher::new_derive_key(KEY_CONTEXT)
-            .update(buffer)
+            .update(plaintext)
             .finalize()
             .as_bytes(),
     );
-    aead_key(&key)
-        .seal_in_place_append_tag(
+    let tag = aead_key(&key)
+        .seal_in_place_separate_tag(
             Nonce::assume_unique_for_key([0u8; 12]),
             Aad::empty(),
-            buffer,
+            plaintext,
         )
         .expect("AES-GCM sealing cannot fail below its 64 GiB limit");
-    (key, ChunkAddress::of(buffer))
+    buffer.extend_from_slice(tag.as_ref());
+    (key, ChunkAddress::of(&buffer[start..]))
 }
 
 /// Checks that `bytes` are the chunk at `address` and decrypts them with `key`.
@@ -433,30 +441,43 @@ fn encrypt_piece(
 /// Re-derives a planned chunk's encrypted bytes (from the file or from memory) and checks
 /// that they still have the planned address.
 pub fn read_planned(file: &File, path: &Path, chunk: &PlannedChunk) -> Result<Vec<u8>, ChunkError> {
+    read_planned_after(file, path, chunk, Vec::new())
+}
+
+/// [`read_planned`] appending the chunk's encrypted bytes to `header`, so a framed request
+/// body is built with one buffer and no copy.
+pub fn read_planned_after(
+    file: &File,
+    path: &Path,
+    chunk: &PlannedChunk,
+    mut header: Vec<u8>,
+) -> Result<Vec<u8>, ChunkError> {
+    let start = header.len();
     match &chunk.source {
-        ChunkSource::Memory(bytes) => Ok(bytes.as_ref().clone()),
+        ChunkSource::Memory(bytes) => {
+            header.extend_from_slice(bytes);
+            Ok(header)
+        }
         ChunkSource::File { index, len } => {
-            let mut buffer = Vec::with_capacity(*len as usize + TAG_BYTES);
-            buffer.resize(*len as usize, 0);
-            file.read_exact_at(&mut buffer, index * MAX_PLAINTEXT_BYTES as u64)
+            header.reserve_exact(*len as usize + TAG_BYTES);
+            header.resize(start + *len as usize, 0);
+            let changed = || ChunkError::FileChanged {
+                path: path.display().to_string(),
+                index: *index,
+            };
+            file.read_exact_at(&mut header[start..], index * MAX_PLAINTEXT_BYTES as u64)
                 .map_err(|source| match source.kind() {
-                    std::io::ErrorKind::UnexpectedEof => ChunkError::FileChanged {
-                        path: path.display().to_string(),
-                        index: *index,
-                    },
+                    std::io::ErrorKind::UnexpectedEof => changed(),
                     _ => ChunkError::Read {
                         path: path.display().to_string(),
                         source,
                     },
                 })?;
-            let (_, address) = encrypt_in_place(&mut buffer);
+            let (_, address) = encrypt_tail_in_place(&mut header, start);
             if address != chunk.address {
-                return Err(ChunkError::FileChanged {
-                    path: path.display().to_string(),
-                    index: *index,
-                });
+                return Err(changed());
             }
-            Ok(buffer)
+            Ok(header)
         }
     }
 }

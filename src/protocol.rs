@@ -76,12 +76,19 @@ pub struct FramingError(pub &'static str);
 
 /// Frames a proof and a chunk into one PUT body.
 pub fn encode_put(proof: &PaymentProof, chunk: &[u8]) -> Vec<u8> {
+    let mut body = encode_put_header(proof, chunk.len());
+    body.extend_from_slice(chunk);
+    body
+}
+
+/// The start of a PUT body (proof length and proof), with room reserved for a chunk of
+/// `chunk_len` bytes to be appended.
+pub fn encode_put_header(proof: &PaymentProof, chunk_len: usize) -> Vec<u8> {
     let proof = bincode::serde::encode_to_vec(proof, bincode::config::standard())
         .expect("a proof always serialises");
-    let mut body = Vec::with_capacity(4 + proof.len() + chunk.len());
+    let mut body = Vec::with_capacity(4 + proof.len() + chunk_len);
     body.extend_from_slice(&(proof.len() as u32).to_be_bytes());
     body.extend_from_slice(&proof);
-    body.extend_from_slice(chunk);
     body
 }
 

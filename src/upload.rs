@@ -26,11 +26,13 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::chunking::{ChunkError, PlannedChunk, Reference, UploadPlan, plan_file, read_planned};
+use crate::chunking::{
+    ChunkError, PlannedChunk, Reference, UploadPlan, plan_file, read_planned_after,
+};
 use crate::exit::ErrorKind;
 use crate::network::{CLOSE_GROUP_SIZE, NodeInfo};
 use crate::payment::{PaymentError, Vault};
-use crate::protocol::encode_put;
+use crate::protocol::encode_put_header;
 use crate::put::{PutFailure, RetryPolicy, store_chunk};
 use crate::quote::PaymentProof;
 use crate::quoting::{QuoteFailure, QuoteOutcome, quote_chunk};
@@ -523,7 +525,8 @@ async fn store_one(
     let path = options.file.clone();
     let planned = chunk.clone();
     let body = tokio::task::spawn_blocking(move || {
-        read_planned(&file, &path, &planned).map(|bytes| Bytes::from(encode_put(&proof, &bytes)))
+        let header = encode_put_header(&proof, planned.size as usize);
+        read_planned_after(&file, &path, &planned, header).map(Bytes::from)
     })
     .await
     .expect("re-deriving a chunk does not panic")
