@@ -252,6 +252,16 @@ impl Vault {
     pub async fn pay_wave(&self, payments: &[WavePayment]) -> Result<PaidWave, PaymentError> {
         let payer = self.payer.ok_or(PaymentError::NoWallet)?;
         let storage_cost = Amount::sum(payments.iter().map(|p| p.amount));
+        let available = self.balance_of(payer).await?;
+        let insufficient = |needed| PaymentError::InsufficientFunds {
+            payer,
+            needed,
+            available,
+        };
+        // Checked before estimating gas: a node refuses to estimate a call it cannot fund.
+        if available < storage_cost {
+            return Err(insufficient(storage_cost));
+        }
         let vault = PaymentVault::new(self.address, &self.provider);
         let call = vault
             .payWave(payments.iter().map(to_sol).collect())
@@ -264,13 +274,8 @@ impl Vault {
         let needed = storage_cost
             .checked_add(Amount(gas_price.0 * U256::from(gas)))
             .unwrap_or(Amount(U256::MAX));
-        let available = self.balance_of(payer).await?;
         if available < needed {
-            return Err(PaymentError::InsufficientFunds {
-                payer,
-                needed,
-                available,
-            });
+            return Err(insufficient(needed));
         }
         let pending = call
             .gas(gas + gas / 5)

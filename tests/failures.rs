@@ -1,0 +1,127 @@
+//! Failures a script must be able to tell apart: no money, no chain, too few nodes. Each ends
+//! with its own exit code, a JSON error event, and nothing paid that should not be.
+
+use std::time::{Duration, Instant};
+
+use crate::support::{Devnet, json_lines, planned_chunks, random_bytes};
+
+fn last_event(stdout: &[u8]) -> serde_json::Value {
+    json_lines(stdout).pop().expect("at least the error event")
+}
+
+#[test]
+fn an_empty_wallet_exits_4_and_pays_nothing() {
+    let devnet = Devnet::shared();
+    let empty = alloy::signers::local::PrivateKeySigner::random();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("unpaid.bin");
+    std::fs::write(&file, random_bytes(50_000)).unwrap();
+    let output = devnet
+        .ferry(dir.path(), &empty)
+        .args(["upload", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    let error = last_event(&output.stdout);
+    assert_eq!(error["event"], "error");
+    assert_eq!(error["kind"], "payment");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("insufficient funds"),
+        "{error}"
+    );
+    for chunk in planned_chunks(&file) {
+        assert_eq!(devnet.times_paid(chunk), 0);
+    }
+}
+
+#[test]
+fn max_cost_below_the_first_wave_exits_4_and_pays_nothing() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("capped.bin");
+    std::fs::write(&file, random_bytes(50_000)).unwrap();
+    let output = devnet
+        .ferry(dir.path(), &account)
+        .args(["upload", "--json", "--max-cost", "1"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    assert!(
+        last_event(&output.stdout)["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-cost")
+    );
+    for chunk in planned_chunks(&file) {
+        assert_eq!(devnet.times_paid(chunk), 0);
+    }
+}
+
+#[test]
+fn an_unreachable_chain_exits_3_and_is_retryable() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nochain.bin");
+    std::fs::write(&file, random_bytes(1000)).unwrap();
+    let output = devnet
+        .ferry(dir.path(), &account)
+        .env("FERRY_RPC_URL", "http://127.0.0.1:9")
+        .args(["upload", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let error = last_event(&output.stdout);
+    assert_eq!(error["kind"], "network");
+    assert_eq!(error["retryable"], true);
+    assert!(error["message"].as_str().unwrap().contains("127.0.0.1:9"));
+}
+
+#[test]
+fn too_few_live_nodes_ends_partial_with_exit_5_not_a_hang() {
+    let devnet = Devnet::start(5);
+    let account = devnet.funded_account();
+    for pid in devnet.node_pids().into_iter().take(3) {
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stranded.bin");
+    std::fs::write(&file, random_bytes(100_000)).unwrap();
+    let started = Instant::now();
+    let output = devnet
+        .ferry(dir.path(), &account)
+        .args(["upload", "--json"])
+        .arg(&file)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(started.elapsed() < Duration::from_secs(120));
+    let error = last_event(&output.stdout);
+    assert_eq!(error["kind"], "partial");
+    assert_eq!(error["retryable"], true);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("to resume, run:")
+    );
+}
