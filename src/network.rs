@@ -123,7 +123,7 @@ mod tests {
             .iter()
             .map(|n| n.id.0[0])
             .collect();
-        assert_eq!(group, vec![0xf0, 0xff, 0x0f]);
+        assert_eq!(group, vec![0xf0, 0xff, 0x10]);
         assert_eq!(close_group(&target, &nodes, 9).len(), 5);
     }
 

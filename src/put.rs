@@ -17,7 +17,7 @@ use futures::stream::FuturesUnordered;
 use crate::network::{NodeInfo, by_distance};
 use crate::quote::StorageReceipt;
 use crate::reporter::{Event, Reporter};
-use crate::transport::{NodeClient, NodeError};
+use crate::transport::{NodeClient, NodeError, Swarm};
 use crate::types::ChunkAddress;
 
 /// How hard to try storing one chunk.
@@ -61,18 +61,19 @@ pub struct PutFailure {
     pub last: String,
 }
 
-/// Sends one chunk (already framed with its proof) to the closest nodes until `replicas` hold it.
+/// Sends one chunk (already framed with its proof) to the closest nodes until `replicas` hold
+/// it (every node, on a network smaller than that).
 pub async fn store_chunk(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     chunk: ChunkAddress,
     body: Bytes,
     replicas: usize,
     policy: RetryPolicy,
     reporter: &dyn Reporter,
 ) -> Result<StoredChunk, PutFailure> {
-    let candidates = by_distance(&chunk, nodes);
-    let needed = replicas.min(candidates.len()).max(1);
+    let candidates = by_distance(&chunk, &swarm.nodes);
+    let needed = swarm.replicas(replicas);
     let mut next = 0;
     let mut receipts = Vec::with_capacity(needed);
     let mut running = FuturesUnordered::new();

@@ -14,7 +14,7 @@ use crate::network::{NodeInfo, close_group};
 use crate::payment::WavePayment;
 use crate::protocol::QuoteResponse;
 use crate::quote::{PaymentProof, SignedQuote, median_index};
-use crate::transport::NodeClient;
+use crate::transport::{NodeClient, Swarm};
 use alloy::primitives::B256;
 
 /// What the close group said about one chunk.
@@ -48,20 +48,20 @@ pub struct QuoteFailure {
     pub last: String,
 }
 
-/// Asks the close group of `chunk` (K nodes from `nodes`) for quotes and decides.
+/// Asks the close group of `chunk` (the K closest known nodes) for quotes and decides.
 pub async fn quote_chunk(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     k: usize,
     chunk: &PlannedChunk,
 ) -> Result<QuoteOutcome, QuoteFailure> {
-    let group = close_group(&chunk.address, nodes, k);
+    let group = close_group(&chunk.address, &swarm.nodes, k);
     let answers = join_all(group.iter().map(|node| async move {
         let answer = client.quote(node, chunk.address, chunk.size).await;
         (*node, answer)
     }))
     .await;
-    let majority = group.len() / 2 + 1;
+    let majority = swarm.quote_majority(k);
     let mut held = 0;
     let mut quotes: Vec<SignedQuote> = Vec::new();
     let mut last = String::from("no answer");
@@ -82,7 +82,7 @@ pub async fn quote_chunk(
         return Err(QuoteFailure {
             chunk: chunk.address,
             valid: quotes.len(),
-            group: group.len(),
+            group: k.min(swarm.size),
             last,
         });
     }
@@ -151,14 +151,14 @@ pub struct Estimate {
 /// Quotes every chunk of a plan, `in_flight` at a time, and sums what paying would cost.
 pub async fn estimate_plan(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     k: usize,
     chunks: &[PlannedChunk],
     in_flight: usize,
 ) -> Estimate {
     use futures::StreamExt;
     let outcomes: Vec<_> = futures::stream::iter(chunks)
-        .map(|chunk| quote_chunk(client, nodes, k, chunk))
+        .map(|chunk| quote_chunk(client, swarm, k, chunk))
         .buffer_unordered(in_flight.max(1))
         .collect()
         .await;

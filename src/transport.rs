@@ -240,7 +240,7 @@ impl NodeClient {
     }
 
     /// Learns the network from its bootstrap URLs: each one's `/peers`, merged by node id.
-    pub async fn discover(&self, bootstrap: &[String]) -> Result<Vec<NodeInfo>, NodeError> {
+    pub async fn discover(&self, bootstrap: &[String]) -> Result<Swarm, NodeError> {
         let answers = join_all(bootstrap.iter().map(|url| self.peers(url))).await;
         let mut nodes: HashMap<_, NodeInfo> = HashMap::new();
         for node in answers.into_iter().flatten().flatten() {
@@ -253,6 +253,34 @@ impl NodeClient {
         }
         let mut nodes: Vec<NodeInfo> = nodes.into_values().collect();
         nodes.sort_by_key(|n| n.id);
-        Ok(nodes)
+        let listed: std::collections::HashSet<&String> = bootstrap.iter().collect();
+        Ok(Swarm {
+            size: nodes.len().max(listed.len()),
+            nodes,
+        })
+    }
+}
+
+/// The nodes a client found, and how many the network is known to have. Nodes that did not
+/// answer discovery still count in `size`, so a network that is partly down never lowers the
+/// bar: quotes need a majority of the full close group, and chunks the full replica count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Swarm {
+    /// The nodes that answered (with the peers they know), by id.
+    pub nodes: Vec<NodeInfo>,
+    /// Nodes the network has: the bootstrap list or the discovered set, whichever is larger.
+    pub size: usize,
+}
+
+impl Swarm {
+    /// Quotes needed for a chunk: a majority of a close group of `k` (or of the whole
+    /// network when it is smaller).
+    pub fn quote_majority(&self, k: usize) -> usize {
+        k.min(self.size) / 2 + 1
+    }
+
+    /// Nodes that must hold a chunk: `wanted`, or every node on a smaller network.
+    pub fn replicas(&self, wanted: usize) -> usize {
+        wanted.min(self.size).max(1)
     }
 }

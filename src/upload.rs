@@ -30,14 +30,14 @@ use crate::chunking::{
     ChunkError, PlannedChunk, Reference, UploadPlan, plan_file, read_planned_after,
 };
 use crate::exit::ErrorKind;
-use crate::network::{CLOSE_GROUP_SIZE, NodeInfo};
+use crate::network::CLOSE_GROUP_SIZE;
 use crate::payment::{PaymentError, Vault};
 use crate::protocol::encode_put_header;
 use crate::put::{PutFailure, RetryPolicy, store_chunk};
 use crate::quote::PaymentProof;
 use crate::quoting::{QuoteFailure, QuoteOutcome, quote_chunk};
 use crate::reporter::{Event, Phase, Reporter};
-use crate::transport::NodeClient;
+use crate::transport::{NodeClient, Swarm};
 use crate::types::{Amount, ChunkAddress};
 
 /// The largest wave: chunks paid in one transaction.
@@ -89,7 +89,7 @@ pub struct UploadContext {
     /// HTTP client for nodes.
     pub client: NodeClient,
     /// Known nodes.
-    pub nodes: Arc<Vec<NodeInfo>>,
+    pub swarm: Arc<Swarm>,
     /// The vault, with the paying wallet.
     pub vault: Vault,
     /// Where events go.
@@ -467,7 +467,7 @@ async fn quote_group(
     let mut quoted: Vec<_> = stream::iter(group.iter().enumerate())
         .map(|(index, chunk)| async move {
             let outcome =
-                quote_chunk(&context.client, &context.nodes, options.close_group, chunk).await;
+                quote_chunk(&context.client, &context.swarm, options.close_group, chunk).await;
             (index, chunk.clone(), outcome)
         })
         .buffer_unordered(options.quotes_in_flight.max(1))
@@ -533,7 +533,7 @@ async fn store_one(
     .map_err(|e| e.to_string())?;
     let stored = store_chunk(
         &context.client,
-        &context.nodes,
+        &context.swarm,
         chunk.address,
         body,
         options.replicas,

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
 use ferry::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encrypt_in_place};
-use ferry::network::{NodeInfo, by_distance, close_group};
+use ferry::network::{by_distance, close_group};
 use ferry::payment::{Vault, WavePayment};
 use ferry::protocol::{StoreOutcome, encode_put};
 use ferry::quote::{PaymentProof, QuoteBody, SignedQuote, node_id, unix_now};
 use ferry::quoting::{QuoteOutcome, quote_chunk};
-use ferry::transport::{NodeClient, NodeError, Timeouts};
+use ferry::transport::{NodeClient, NodeError, Swarm, Timeouts};
 use ferry::types::{Amount, ChunkAddress};
 
 use crate::support::{Devnet, random_bytes, runtime};
@@ -19,7 +19,7 @@ use crate::support::{Devnet, random_bytes, runtime};
 struct Fixture {
     devnet: &'static Devnet,
     client: NodeClient,
-    nodes: Vec<NodeInfo>,
+    swarm: Swarm,
     vault: Vault,
 }
 
@@ -27,7 +27,7 @@ impl Fixture {
     fn new() -> Self {
         let devnet = Devnet::shared();
         let client = NodeClient::new(Timeouts::default());
-        let nodes = runtime()
+        let swarm = runtime()
             .block_on(client.discover(&devnet.network.bootstrap))
             .unwrap();
         let payer = devnet.funded_account();
@@ -36,7 +36,7 @@ impl Fixture {
         Fixture {
             devnet,
             client,
-            nodes,
+            swarm,
             vault,
         }
     }
@@ -56,7 +56,7 @@ impl Fixture {
             source: ChunkSource::Memory(Arc::new(bytes.to_vec())),
         };
         match runtime()
-            .block_on(quote_chunk(&self.client, &self.nodes, 7, &planned))
+            .block_on(quote_chunk(&self.client, &self.swarm, 7, &planned))
             .unwrap()
         {
             QuoteOutcome::Payable { payment, proof } => (payment, proof),
@@ -70,7 +70,7 @@ impl Fixture {
     }
 
     fn put(&self, address: ChunkAddress, body: Vec<u8>) -> Result<StoreOutcome, (u16, String)> {
-        let node = by_distance(&address, &self.nodes)[0];
+        let node = by_distance(&address, &self.swarm.nodes)[0];
         match runtime().block_on(self.client.put(node, address, Bytes::from(body))) {
             Ok(answer) => Ok(answer.outcome),
             Err(NodeError::Refused {
@@ -87,7 +87,7 @@ impl Fixture {
             message.to_lowercase().contains(words),
             "{message:?} should mention {words:?}"
         );
-        for node in &self.nodes {
+        for node in &self.swarm.nodes {
             runtime()
                 .block_on(self.client.info(&node.url))
                 .expect("the node keeps serving");
@@ -109,7 +109,7 @@ fn a_paid_put_is_stored_and_served_and_a_second_is_already_there() {
         fixture.put(address, encode_put(&proof, &bytes)),
         Ok(StoreOutcome::AlreadyExists)
     );
-    let node = by_distance(&address, &fixture.nodes)[0];
+    let node = by_distance(&address, &fixture.swarm.nodes)[0];
     let served = runtime()
         .block_on(fixture.client.get(node, address))
         .unwrap()
@@ -166,11 +166,11 @@ fn node_rejects_an_expired_quote_even_when_paid() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
     // Sign a 25-hour-old quote with the key of a node in the chunk's close group, and pay it.
-    let group: Vec<_> = close_group(&address, &fixture.nodes, 7)
+    let group: Vec<_> = close_group(&address, &fixture.swarm.nodes, 7)
         .iter()
         .map(|n| n.id)
         .collect();
-    let signer = (0..fixture.nodes.len())
+    let signer = (0..fixture.swarm.nodes.len())
         .map(|index| fixture.devnet.node_key(index))
         .find(|key| group.contains(&node_id(&key.address())))
         .expect("a close-group node's key is in the devnet dir");

@@ -1,5 +1,7 @@
 //! The `ferry` command: parse arguments, run, exit with the code the library chose.
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use ferry::cli::Cli;
 
@@ -7,7 +9,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
-        (false, 0) => "warn",
+        (false, 0) => "warn,ferry::devnet=info",
         (false, 1) => "info",
         (false, 2) => "debug",
         (false, _) => "trace",
@@ -18,6 +20,7 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| filter.into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
     std::process::ExitCode::from(runtime.block_on(ferry::cli::run(cli)))

@@ -1,8 +1,8 @@
 //! `ferry devnet up|down|status`: the command line of [`crate::devnet`].
 //!
 //! `up` runs the devnet in the foreground until Ctrl-C (or SIGTERM, or with the hidden
-//! `--until-stdin-closes` until stdin reaches EOF, or until one of its processes dies) and then
-//! stops it; `up --detach` leaves it running for `down`. "No devnet is running" is a state, not
+//! `--until-stdin-closes` until stdin reaches EOF, or until the chain dies; a node that dies is
+//! reported and the rest go on) and then stops it; `up --detach` leaves it running for `down`. "No devnet is running" is a state, not
 //! an error: `down` and `status` report it and exit 0.
 
 use std::fmt::Write as _;
@@ -56,19 +56,31 @@ pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> anyhow:
             nodes,
             detach,
             until_stdin_closes,
-        } => up(data_dir, nodes, detach, until_stdin_closes, json).await,
+        } => {
+            let lifetime = match (detach, until_stdin_closes) {
+                (true, _) => Lifetime::Detached,
+                (false, true) => Lifetime::UntilSignalOrStdinEof,
+                (false, false) => Lifetime::UntilSignal,
+            };
+            up(data_dir, nodes, lifetime, json).await
+        }
         DevnetCommand::Down => down(data_dir, json).await,
         DevnetCommand::Status => status(data_dir, json).await,
     }
 }
 
-async fn up(
-    data_dir: &Path,
-    nodes: usize,
-    detach: bool,
-    until_stdin_closes: bool,
-    json: bool,
-) -> anyhow::Result<()> {
+/// How long a devnet started by `up` lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lifetime {
+    /// Until Ctrl-C or SIGTERM (or one of its processes dies).
+    UntilSignal,
+    /// As [`Lifetime::UntilSignal`], or until stdin reaches EOF.
+    UntilSignalOrStdinEof,
+    /// Beyond this process, until `ferry devnet down`.
+    Detached,
+}
+
+async fn up(data_dir: &Path, nodes: usize, lifetime: Lifetime, json: bool) -> anyhow::Result<()> {
     if !json {
         eprintln!(
             "starting a devnet with {nodes} nodes in {} (or finding the one running there)…",
@@ -93,13 +105,13 @@ async fn up(
         }
         StartOutcome::Started(devnet) => devnet,
     };
-    if detach {
+    if lifetime == Lifetime::Detached {
         print_network(data_dir, devnet.network(), UpState::Detached, json);
         devnet.detach();
         return Ok(());
     }
     print_network(data_dir, devnet.network(), UpState::Foreground, json);
-    run_foreground(devnet, signals, data_dir, until_stdin_closes, json).await
+    run_foreground(devnet, signals, data_dir, lifetime, json).await
 }
 
 /// SIGINT (Ctrl-C) and SIGTERM, listened to from creation on.
@@ -126,26 +138,38 @@ impl StopSignals {
     }
 }
 
-/// Waits for Ctrl-C, SIGTERM, EOF on stdin (if asked) or a child's death, then stops the
-/// devnet. A child's death is an error: the devnet did not run as asked.
+/// Waits for Ctrl-C, SIGTERM, EOF on stdin (if asked) or the chain's death, then stops the
+/// devnet. The chain's death is an error: the devnet did not run as asked.
 async fn run_foreground(
     mut devnet: RunningDevnet,
     mut signals: StopSignals,
     data_dir: &Path,
-    until_stdin_closes: bool,
+    lifetime: Lifetime,
     json: bool,
 ) -> anyhow::Result<()> {
     let stdin_closed = async {
-        if until_stdin_closes {
+        if lifetime == Lifetime::UntilSignalOrStdinEof {
             let _ = stdin_eof().await;
         } else {
             std::future::pending::<()>().await;
         }
     };
-    let stopped_by: Result<&str, ChildExit> = tokio::select! {
-        why = signals.recv() => Ok(why),
-        () = stdin_closed => Ok("stdin closed"),
-        exit = devnet.wait_for_exit() => Err(exit),
+    tokio::pin!(stdin_closed);
+    // A node that dies is reported and the devnet goes on without it (tests kill nodes on
+    // purpose); only the chain's death, a signal or stdin's end stops the devnet.
+    let stopped_by: Result<&str, ChildExit> = loop {
+        tokio::select! {
+            why = signals.recv() => break Ok(why),
+            () = &mut stdin_closed => break Ok("stdin closed"),
+            exit = devnet.wait_for_exit() => {
+                if exit.is_chain {
+                    break Err(exit);
+                }
+                if !json {
+                    eprintln!("{} exited ({}); the devnet goes on without it (log: {})", exit.name, exit.status, exit.log.display());
+                }
+            }
+        }
     };
     let stopped_by = match stopped_by {
         Err(_) if devnet.stopped_elsewhere().await => Ok("stopped by `ferry devnet down`"),

@@ -10,10 +10,10 @@ use super::output::{HumanReporter, JsonReporter, print_json_line};
 use super::{CliError, Context, DownloadArgs, QuoteArgs, UploadArgs};
 use crate::chunking::Reference;
 use crate::exit::ErrorKind;
-use crate::network::{CLOSE_GROUP_SIZE, NetworkConfig, NodeInfo};
+use crate::network::{CLOSE_GROUP_SIZE, NetworkConfig};
 use crate::payment::{PaymentError, Vault, parse_private_key};
 use crate::reporter::{Reporter, Silent};
-use crate::transport::{NodeClient, Timeouts};
+use crate::transport::{NodeClient, Swarm, Timeouts};
 use crate::types::Amount;
 use crate::upload::{
     UploadContext, UploadError, UploadOptions, UploadSummary, encrypt, upload as run_upload,
@@ -22,10 +22,7 @@ use crate::upload::{
 /// The private key variable; its value is never printed or logged.
 pub const PRIVATE_KEY_ENV: &str = "FERRY_PRIVATE_KEY";
 
-async fn discover(
-    client: &NodeClient,
-    network: &NetworkConfig,
-) -> Result<Arc<Vec<NodeInfo>>, CliError> {
+async fn discover(client: &NodeClient, network: &NetworkConfig) -> Result<Arc<Swarm>, CliError> {
     client
         .discover(&network.bootstrap)
         .await
@@ -110,7 +107,7 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
     let (reporter, human) = reporter(context);
     let upload_context = UploadContext {
         client,
-        nodes,
+        swarm: nodes,
         vault,
         reporter,
         cancel: cancel_on_ctrl_c(),
@@ -210,7 +207,7 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
     let (reporter, human) = reporter(context);
     let result = crate::download::download(
         &client,
-        &nodes,
+        &nodes.nodes,
         reference,
         &args.output,
         8,

@@ -9,9 +9,12 @@
 //! Invariants:
 //! - stop exactly what `up` started: a pid from `state.json` is signalled only while `/proc`
 //!   shows the same program started at the same clock tick, so a reused pid is never hit;
+//!   besides those, only anvils and nodes whose command line names this devnet's dir
+//!   (`--config-out`, `--root`) are stopped: strays of a ferry killed between spawning a
+//!   process and recording it;
 //! - files are written with [`crate::fsutil::write_atomic`], so a crash leaves an old or a new
-//!   `network.json` or `state.json`, never a torn one; `state.json` lists every child as soon as
-//!   it is spawned, so `down` can undo even an interrupted `up`;
+//!   `network.json` or `state.json`, never a torn one; `state.json` records every child right
+//!   after it is spawned, so `down` can undo even an interrupted `up`;
 //! - one devnet per data dir: starting and stopping hold the lock file, and starting while a
 //!   healthy devnet runs returns that one ([`StartOutcome::AlreadyRunning`]); an unhealthy one is
 //!   stopped and replaced;
@@ -23,6 +26,7 @@
 mod anvil;
 mod error;
 mod health;
+mod launch;
 mod process;
 mod state;
 
@@ -32,7 +36,6 @@ use std::time::Duration;
 
 use crate::network::NetworkConfig;
 use crate::paths::{devnet_dir, devnet_network_file};
-use crate::payment::{deploy_vault, parse_private_key};
 
 pub use anvil::{ANVIL_NPM_PACKAGE, CHAIN_ID, FUNDED_KEY, install_command};
 pub use error::DevnetError;
@@ -141,6 +144,8 @@ pub struct ChildExit {
     pub status: String,
     /// Its log file.
     pub log: PathBuf,
+    /// True for the chain: without it the devnet cannot go on.
+    pub is_chain: bool,
 }
 
 /// Starts a devnet in `options.data_dir`, or finds the healthy one already running there.
@@ -155,7 +160,7 @@ pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> 
         return Ok(StartOutcome::AlreadyRunning(network));
     }
     let anvil = anvil::find_or_install(&options.data_dir).await?;
-    prepare_dirs(&devnet_dir, options.nodes).await?;
+    launch::prepare_dirs(&devnet_dir, options.nodes).await?;
     let mut devnet = RunningDevnet {
         network: NetworkConfig {
             chain_id: CHAIN_ID,
@@ -195,21 +200,22 @@ pub async fn ensure_running(data_dir: &Path, nodes: usize) -> Result<NetworkConf
     }
 }
 
-/// Stops the devnet recorded in `data_dir`: exactly the recorded processes that still run, then
-/// removes `state.json`. `Ok(None)` when no devnet is recorded (nothing to do is not an error).
+/// Stops the devnet recorded in `data_dir`: exactly the recorded processes that still run (and
+/// strays of this devnet), then removes `state.json`. `Ok(None)` when no devnet is
+/// recorded: nothing to do is not an error.
 pub async fn stop(data_dir: &Path) -> Result<Option<StopReport>, DevnetError> {
     let devnet_dir = devnet_dir(data_dir);
-    if !tokio::fs::try_exists(state::state_file(&devnet_dir))
-        .await
-        .unwrap_or(false)
-    {
+    if !tokio::fs::try_exists(&devnet_dir).await.unwrap_or(false) {
         return Ok(None);
     }
     let _lock = lock(&devnet_dir).await?;
-    let Some(recorded) = load_state(&devnet_dir).await? else {
+    let recorded = load_state(&devnet_dir).await?;
+    let was_recorded = recorded.is_some();
+    let leftovers = with_strays(&devnet_dir, recorded).await;
+    if !was_recorded && leftovers.is_empty() {
         return Ok(None);
-    };
-    let processes = process::terminate(&recorded.processes, GRACE).await;
+    }
+    let processes = process::terminate(&leftovers, GRACE).await;
     blocking(move || state::remove(&devnet_dir)).await?;
     Ok(Some(StopReport { processes }))
 }
@@ -247,10 +253,14 @@ impl RunningDevnet {
                     status: status
                         .map_or_else(|error| error.to_string(), |status| status.to_string()),
                     log: launched.record.log.clone(),
+                    is_chain: launched.record.program == state::Program::Anvil,
                 }
             })
         });
-        futures::future::select_all(waits).await.0
+        let (exit, index, _) = futures::future::select_all(waits).await;
+        // A child that exited is watched no more, so the next call waits for the others.
+        self.children.remove(index);
+        exit
     }
 
     /// True when `state.json` no longer records this devnet: someone ran `ferry devnet down` (or
@@ -316,105 +326,6 @@ impl RunningDevnet {
     pub fn detach(mut self) {
         self.children.clear();
     }
-
-    async fn bring_up(&mut self, anvil: &Path, options: &DevnetOptions) -> Result<(), DevnetError> {
-        self.start_anvil(anvil).await?;
-        let deployer = parse_private_key(FUNDED_KEY).expect("anvil's default key parses");
-        self.network.vault = deploy_vault(&self.network.rpc_url, &deployer)
-            .await
-            .map_err(|source| DevnetError::Deploy { source })?;
-        self.save_network().await?;
-        self.start_nodes(&options.node_binary, options.nodes)
-            .await?;
-        self.save_network().await
-    }
-
-    async fn start_anvil(&mut self, anvil: &Path) -> Result<(), DevnetError> {
-        let args = ["--host", "127.0.0.1", "--port", "0", "--chain-id", "31337"].map(String::from);
-        let log = self.devnet_dir.join("logs").join("anvil.log");
-        let launched = process::spawn("anvil".into(), Program::Anvil, anvil, &args, log).await?;
-        self.children.push(launched);
-        self.save_state().await?;
-        let launched = self.children.last_mut().expect("anvil was just added");
-        let port = process::wait_for_line(launched, READY_TIMEOUT, anvil::parse_listening).await?;
-        let rpc_url = format!("http://127.0.0.1:{port}");
-        launched.record.url = Some(rpc_url.clone());
-        let log = launched.record.log.clone();
-        self.save_state().await?;
-        anvil::wait_for_rpc(&rpc_url, &log, READY_TIMEOUT).await?;
-        self.network.rpc_url = rpc_url;
-        Ok(())
-    }
-
-    async fn start_nodes(&mut self, node_binary: &Path, count: usize) -> Result<(), DevnetError> {
-        let network_file = self.network_file().to_string_lossy().into_owned();
-        let first = self.children.len();
-        for index in 0..count {
-            let root = self.devnet_dir.join("nodes").join(index.to_string());
-            let args = [
-                "--listen".to_owned(),
-                "127.0.0.1:0".to_owned(),
-                "--root".to_owned(),
-                root.to_string_lossy().into_owned(),
-                "--network".to_owned(),
-                network_file.clone(),
-                "--key-file".to_owned(),
-                root.join("key").to_string_lossy().into_owned(),
-            ];
-            let log = self
-                .devnet_dir
-                .join("logs")
-                .join(format!("node-{index}.log"));
-            let launched = process::spawn(
-                format!("node {index}"),
-                Program::Node,
-                node_binary,
-                &args,
-                log,
-            )
-            .await;
-            self.children.push(launched?);
-            // Recorded before the next spawn, so a ferry killed mid-start leaves nothing
-            // running that `down` does not know of.
-            self.save_state().await?;
-        }
-        let waits = self.children[first..]
-            .iter_mut()
-            .map(|launched| process::wait_for_line(launched, READY_TIMEOUT, parse_node_listening));
-        let urls = futures::future::try_join_all(waits).await?;
-        for (launched, url) in self.children[first..].iter_mut().zip(&urls) {
-            launched.record.url = Some(url.clone());
-        }
-        self.network.bootstrap = urls;
-        self.save_state().await
-    }
-
-    async fn save_state(&mut self) -> Result<(), DevnetError> {
-        self.state.processes = self
-            .children
-            .iter()
-            .map(|launched| launched.record.clone())
-            .collect();
-        let (devnet_dir, recorded) = (self.devnet_dir.clone(), self.state.clone());
-        let forgotten = Arc::clone(&self.forgotten);
-        blocking(move || {
-            let forgotten = forgotten.lock().unwrap_or_else(PoisonError::into_inner);
-            if *forgotten {
-                return Ok(());
-            }
-            state::save(&devnet_dir, &recorded)
-        })
-        .await
-    }
-
-    async fn save_network(&self) -> Result<(), DevnetError> {
-        let (path, json) = (self.network_file(), self.network.to_json());
-        blocking(move || {
-            crate::fsutil::write_atomic(&path, json.as_bytes(), 0o600)
-                .map_err(|source| DevnetError::io("write", &path, source))
-        })
-        .await
-    }
 }
 
 impl Drop for RunningDevnet {
@@ -439,54 +350,47 @@ fn forget(forgotten: &Mutex<bool>, devnet_dir: &Path, instance: u64) -> Result<b
     state::remove_if_ours(devnet_dir, instance)
 }
 
-/// The URL in a node's `listening http://127.0.0.1:PORT` line.
-fn parse_node_listening(line: &str) -> Option<String> {
-    let url = line.trim().strip_prefix("listening ")?;
-    url.starts_with("http://").then(|| url.to_owned())
-}
-
 /// The running devnet's network if the recorded one is healthy; otherwise stops what is left
 /// of a recorded one and returns `None`. Call with the lock held.
 async fn reuse_or_clear(devnet_dir: &Path) -> Result<Option<NetworkConfig>, DevnetError> {
-    let Some(recorded) = load_state(devnet_dir).await? else {
-        return Ok(None);
-    };
-    if health::check(&recorded).await.is_healthy() {
-        let network_file = recorded.network_file.clone();
-        let network = blocking(move || NetworkConfig::load(&network_file)).await?;
-        return Ok(Some(network));
+    let recorded = load_state(devnet_dir).await?;
+    if let Some(recorded) = &recorded {
+        if health::check(recorded).await.is_healthy() {
+            let network_file = recorded.network_file.clone();
+            let network = blocking(move || NetworkConfig::load(&network_file)).await?;
+            return Ok(Some(network));
+        }
+        tracing::warn!(
+            "the devnet recorded in {} does not answer; stopping what is left of it",
+            devnet_dir.display()
+        );
     }
-    tracing::warn!(
-        "the devnet recorded in {} does not answer; stopping what is left of it",
-        devnet_dir.display()
-    );
-    process::terminate(&recorded.processes, GRACE).await;
+    let leftovers = with_strays(devnet_dir, recorded).await;
+    process::terminate(&leftovers, GRACE).await;
     let devnet_dir = devnet_dir.to_owned();
     blocking(move || state::remove(&devnet_dir)).await?;
     Ok(None)
 }
 
-/// Clears the logs and node roots of an earlier devnet and creates empty ones.
-async fn prepare_dirs(devnet_dir: &Path, nodes: usize) -> Result<(), DevnetError> {
+/// The recorded processes plus any strays of this devnet dir ([`process::strays`]).
+async fn with_strays(
+    devnet_dir: &Path,
+    recorded: Option<DevnetState>,
+) -> Vec<state::ProcessRecord> {
+    let mut processes = recorded
+        .map(|recorded| recorded.processes)
+        .unwrap_or_default();
+    let known: Vec<u32> = processes.iter().map(|record| record.pid).collect();
     let devnet_dir = devnet_dir.to_owned();
-    blocking(move || {
-        for name in ["logs", "nodes"] {
-            let dir = devnet_dir.join(name);
-            match std::fs::remove_dir_all(&dir) {
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(DevnetError::io("clear", &dir, error));
-                }
-                _ => {}
-            }
-        }
-        let dirs = (0..nodes).map(|index| devnet_dir.join("nodes").join(index.to_string()));
-        for dir in dirs.chain([devnet_dir.join("logs")]) {
-            std::fs::create_dir_all(&dir)
-                .map_err(|source| DevnetError::io("create", &dir, source))?;
-        }
-        Ok(())
-    })
-    .await
+    let strays = blocking(move || process::strays(&devnet_dir, &known)).await;
+    if !strays.is_empty() {
+        tracing::warn!(
+            "stopping {} stray devnet process(es) that no state file recorded",
+            strays.len()
+        );
+    }
+    processes.extend(strays);
+    processes
 }
 
 async fn load_state(devnet_dir: &Path) -> Result<Option<DevnetState>, DevnetError> {
@@ -510,16 +414,6 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn node_listening_line_gives_the_url() {
-        assert_eq!(
-            parse_node_listening("listening http://127.0.0.1:40123\n"),
-            Some("http://127.0.0.1:40123".to_owned())
-        );
-        assert_eq!(parse_node_listening("listening on 127.0.0.1"), None);
-        assert_eq!(parse_node_listening("INFO starting"), None);
-    }
 
     #[test]
     fn default_options_start_ten_nodes() {

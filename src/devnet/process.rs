@@ -172,7 +172,11 @@ fn signal(record: &ProcessRecord, signal: rustix::process::Signal) -> bool {
     else {
         return false;
     };
-    match rustix::process::kill_process_group(pid, signal) {
+    // The whole group, so helpers a wrapper script started go too; the process alone if its
+    // group is somehow gone.
+    let sent = rustix::process::kill_process_group(pid, signal)
+        .or_else(|_| rustix::process::kill_process(pid, signal));
+    match sent {
         Ok(()) => true,
         Err(error) => {
             tracing::warn!(
@@ -183,6 +187,55 @@ fn signal(record: &ProcessRecord, signal: rustix::process::Signal) -> bool {
             false
         }
     }
+}
+
+/// The argument by which a devnet child names its devnet dir on its command line: a node's
+/// `--root <devnet>/nodes/<i>`, anvil's `--config-out <devnet>/anvil.json`.
+pub fn dir_flag(program: Program) -> &'static str {
+    match program {
+        Program::Anvil => "--config-out",
+        Program::Node => "--root",
+    }
+}
+
+/// Devnet processes whose [`dir_flag`] argument lies inside `devnet_dir` and whose pids are not
+/// among `known`: left behind by a ferry killed between starting a process and recording it.
+/// Reads `/proc`.
+pub fn strays(devnet_dir: &Path, known: &[u32]) -> Vec<ProcessRecord> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let stray = |pid: u32| {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let program = [Program::Anvil, Program::Node]
+            .into_iter()
+            .find(|&program| {
+                cmdline_runs(&cmdline, program.executable_name())
+                    && arg_within(&cmdline, dir_flag(program), devnet_dir)
+            })?;
+        Some(ProcessRecord {
+            name: format!("stray {}", program.executable_name()),
+            program,
+            pid,
+            start_ticks: read_stat(pid).map(|stat| stat.start_ticks),
+            url: None,
+            log: PathBuf::new(),
+        })
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| !known.contains(pid))
+        .filter_map(stray)
+        .collect()
+}
+
+/// True if the value of `flag` in a NUL-separated command line is a path inside `dir`.
+fn arg_within(cmdline: &[u8], flag: &str, dir: &Path) -> bool {
+    let args: Vec<&[u8]> = cmdline.split(|&byte| byte == 0).collect();
+    args.windows(2).any(|pair| {
+        pair[0] == flag.as_bytes()
+            && std::str::from_utf8(pair[1]).is_ok_and(|value| Path::new(value).starts_with(dir))
+    })
 }
 
 /// Waits until none of `records` is running; false if some still are after `limit`.
@@ -205,15 +258,25 @@ pub fn is_running(record: &ProcessRecord) -> bool {
     let Some(stat) = read_stat(record.pid) else {
         return false;
     };
-    if stat.state == 'Z'
-        || record
-            .start_ticks
-            .is_some_and(|ticks| ticks != stat.start_ticks)
-    {
+    std::fs::read(format!("/proc/{}/cmdline", record.pid))
+        .is_ok_and(|cmdline| identifies(record, stat, &cmdline))
+}
+
+/// Whether a live process with this `stat` and command line is the one `record` describes.
+///
+/// A matching start tick with a still-empty command line counts as ours: the kernel lets
+/// `spawn` return before it has laid out the new program's arguments, so a child checked (or
+/// killed) right after spawning can briefly show an empty command line.
+fn identifies(record: &ProcessRecord, stat: Stat, cmdline: &[u8]) -> bool {
+    if stat.state == 'Z' {
         return false;
     }
-    std::fs::read(format!("/proc/{}/cmdline", record.pid))
-        .is_ok_and(|cmdline| cmdline_runs(&cmdline, record.program.executable_name()))
+    let same_start = match record.start_ticks {
+        Some(ticks) if ticks != stat.start_ticks => return false,
+        Some(_) => true,
+        None => false,
+    };
+    (same_start && cmdline.is_empty()) || cmdline_runs(cmdline, record.program.executable_name())
 }
 
 /// The fields of `/proc/<pid>/stat` that identify a process.
@@ -272,6 +335,80 @@ mod tests {
     }
 
     #[test]
+    fn strays_are_recognised_by_the_devnet_dir_in_their_arguments() {
+        let devnet = Path::new("/data/devnet");
+        let node = b"/bin/ferry-node\0--listen\0localhost:0\0--root\0/data/devnet/nodes/3\0";
+        assert!(arg_within(node, "--root", devnet));
+        assert!(!arg_within(node, "--config-out", devnet));
+        let anvil = b"anvil\0--port\0--config-out\0/data/devnet/anvil.json\0";
+        assert!(arg_within(anvil, "--config-out", devnet));
+        let elsewhere = b"/bin/ferry-node\0--root\0/data/devnet-old/nodes/3\0";
+        assert!(!arg_within(elsewhere, "--root", devnet));
+        assert!(!arg_within(b"/bin/ferry-node\0--root\0", "--root", devnet));
+        let bare = b"/bin/ferry-node\0/data/devnet/nodes/3\0";
+        assert!(!arg_within(bare, "--root", devnet));
+    }
+
+    #[tokio::test]
+    async fn a_node_nobody_recorded_is_found_as_a_stray() {
+        let dir = tempfile::tempdir().unwrap();
+        let nodes = dir.path().join("nodes");
+        let root = nodes.join("0");
+        std::fs::create_dir_all(&root).unwrap();
+        let fifo = root.join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        // Blocks in a builtin (no child process) with `--root <root>` on its command line.
+        let script = r#"read line < "$1/fifo""#;
+        let root = root.to_string_lossy().into_owned();
+        let mut launched = fake_node(dir.path(), "/bin/sh", &["-c", script, "--root", &root]).await;
+        let found = strays(dir.path(), &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].pid, launched.record.pid);
+        assert_eq!(found[0].program, Program::Node);
+        assert!(strays(dir.path(), &[launched.record.pid]).is_empty());
+        assert!(strays(&dir.path().join("other"), &[]).is_empty());
+        terminate(&found, Duration::from_secs(5)).await;
+        assert!(launched.child.wait().await.is_ok());
+    }
+
+    #[test]
+    fn identity_needs_the_start_tick_and_the_program() {
+        let record = |start_ticks| ProcessRecord {
+            name: "node 0".into(),
+            program: Program::Node,
+            pid: 4242,
+            start_ticks,
+            url: None,
+            log: PathBuf::new(),
+        };
+        let live = |start_ticks| Stat {
+            state: 'S',
+            start_ticks,
+        };
+        let node = b"/bin/ferry-node\0--listen\0";
+        assert!(identifies(&record(Some(7)), live(7), node));
+        assert!(identifies(&record(None), live(7), node));
+        // A reused pid: another start tick, or another program.
+        assert!(!identifies(&record(Some(7)), live(8), node));
+        assert!(!identifies(&record(Some(7)), live(7), b"/usr/bin/vim\0"));
+        // Just spawned, arguments not laid out yet: ours only if the start tick says so.
+        assert!(identifies(&record(Some(7)), live(7), b""));
+        assert!(!identifies(&record(None), live(7), b""));
+        assert!(!identifies(&record(Some(7)), live(8), b""));
+        let zombie = Stat {
+            state: 'Z',
+            start_ticks: 7,
+        };
+        assert!(!identifies(&record(Some(7)), zombie, b""));
+    }
+
+    #[test]
     fn cmdline_check_names_the_program() {
         let anvil = b"/home/u/.ferry/npm/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil\0--chain-id\0";
         assert!(cmdline_runs(anvil, "anvil"));
@@ -285,21 +422,27 @@ mod tests {
         assert!(!cmdline_runs(b"", "anvil"));
     }
 
-    /// Starts `target` under the name `ferry-node` (a symlink), so it passes as a node.
+    /// Starts `target` under the name `ferry-node` (a symlink), so it passes as a node, and
+    /// waits until its command line shows.
     async fn fake_node(dir: &Path, target: &str, args: &[&str]) -> Launched {
         let link = dir.join("ferry-node");
         let _ = std::fs::remove_file(&link);
         std::os::unix::fs::symlink(target, &link).unwrap();
         let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
-        spawn(
-            "node 0".into(),
-            Program::Node,
-            &link,
-            &args,
-            dir.join("node.log"),
-        )
-        .await
-        .unwrap()
+        let log = dir.join("node.log");
+        let launched = spawn("node 0".into(), Program::Node, &link, &args, log)
+            .await
+            .unwrap();
+        // Until the kernel has laid out its arguments, its command line reads empty.
+        let cmdline = format!("/proc/{}/cmdline", launched.record.pid);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while std::fs::read(&cmdline).is_ok_and(|text| text.is_empty())
+            && read_stat(launched.record.pid).is_some_and(|stat| stat.state != 'Z')
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        launched
     }
 
     #[tokio::test]

@@ -1,0 +1,171 @@
+//! Bringing a devnet up: anvil first, then the vault, then the nodes, recording each process
+//! in `state.json` the moment it is spawned and writing `network.json` twice (without nodes,
+//! for the nodes to read at start, then with all of them as `bootstrap`).
+
+use std::path::Path;
+use std::sync::{Arc, PoisonError};
+
+use super::anvil::{self, FUNDED_KEY};
+use super::state::{self, Program};
+use super::{DevnetError, DevnetOptions, READY_TIMEOUT, RunningDevnet, blocking, process};
+use crate::payment::{deploy_vault, parse_private_key};
+
+impl RunningDevnet {
+    /// Starts anvil, deploys the vault and starts the nodes; on error, what was started is
+    /// still in `self.children` for the caller to stop.
+    pub(super) async fn bring_up(
+        &mut self,
+        anvil: &Path,
+        options: &DevnetOptions,
+    ) -> Result<(), DevnetError> {
+        self.start_anvil(anvil).await?;
+        let deployer = parse_private_key(FUNDED_KEY).expect("anvil's default key parses");
+        self.network.vault = deploy_vault(&self.network.rpc_url, &deployer)
+            .await
+            .map_err(|source| DevnetError::Deploy { source })?;
+        self.save_network().await?;
+        self.start_nodes(&options.node_binary, options.nodes)
+            .await?;
+        self.save_network().await
+    }
+
+    async fn start_anvil(&mut self, anvil: &Path) -> Result<(), DevnetError> {
+        let config = self
+            .devnet_dir
+            .join("anvil.json")
+            .to_string_lossy()
+            .into_owned();
+        let mut args = ["--host", "127.0.0.1", "--port", "0", "--chain-id", "31337"]
+            .map(String::from)
+            .to_vec();
+        // Also names this devnet on anvil's command line, so a stray anvil can be found.
+        args.extend([process::dir_flag(Program::Anvil).to_owned(), config]);
+        let log = self.devnet_dir.join("logs").join("anvil.log");
+        let launched = process::spawn("anvil".into(), Program::Anvil, anvil, &args, log).await?;
+        self.children.push(launched);
+        self.save_state().await?;
+        let launched = self.children.last_mut().expect("anvil was just added");
+        let port = process::wait_for_line(launched, READY_TIMEOUT, anvil::parse_listening).await?;
+        let rpc_url = format!("http://127.0.0.1:{port}");
+        launched.record.url = Some(rpc_url.clone());
+        let log = launched.record.log.clone();
+        self.save_state().await?;
+        anvil::wait_for_rpc(&rpc_url, &log, READY_TIMEOUT).await?;
+        self.network.rpc_url = rpc_url;
+        Ok(())
+    }
+
+    async fn start_nodes(&mut self, node_binary: &Path, count: usize) -> Result<(), DevnetError> {
+        let network_file = self.network_file().to_string_lossy().into_owned();
+        let first = self.children.len();
+        for index in 0..count {
+            let root = self.devnet_dir.join("nodes").join(index.to_string());
+            let args = [
+                "--listen".to_owned(),
+                "127.0.0.1:0".to_owned(),
+                "--root".to_owned(),
+                root.to_string_lossy().into_owned(),
+                "--network".to_owned(),
+                network_file.clone(),
+                "--key-file".to_owned(),
+                root.join("key").to_string_lossy().into_owned(),
+            ];
+            let log = self
+                .devnet_dir
+                .join("logs")
+                .join(format!("node-{index}.log"));
+            let launched = process::spawn(
+                format!("node {index}"),
+                Program::Node,
+                node_binary,
+                &args,
+                log,
+            )
+            .await;
+            self.children.push(launched?);
+            // Recorded before the next spawn, so a ferry killed mid-start leaves nothing
+            // running that `down` does not know of.
+            self.save_state().await?;
+        }
+        let waits = self.children[first..]
+            .iter_mut()
+            .map(|launched| process::wait_for_line(launched, READY_TIMEOUT, parse_node_listening));
+        let urls = futures::future::try_join_all(waits).await?;
+        for (launched, url) in self.children[first..].iter_mut().zip(&urls) {
+            launched.record.url = Some(url.clone());
+        }
+        self.network.bootstrap = urls;
+        self.save_state().await
+    }
+
+    async fn save_state(&mut self) -> Result<(), DevnetError> {
+        self.state.processes = self
+            .children
+            .iter()
+            .map(|launched| launched.record.clone())
+            .collect();
+        let (devnet_dir, recorded) = (self.devnet_dir.clone(), self.state.clone());
+        let forgotten = Arc::clone(&self.forgotten);
+        blocking(move || {
+            let forgotten = forgotten.lock().unwrap_or_else(PoisonError::into_inner);
+            if *forgotten {
+                return Ok(());
+            }
+            state::save(&devnet_dir, &recorded)
+        })
+        .await
+    }
+
+    async fn save_network(&self) -> Result<(), DevnetError> {
+        let (path, json) = (self.network_file(), self.network.to_json());
+        blocking(move || {
+            crate::fsutil::write_atomic(&path, json.as_bytes(), 0o600)
+                .map_err(|source| DevnetError::io("write", &path, source))
+        })
+        .await
+    }
+}
+
+/// The URL in a node's `listening http://127.0.0.1:PORT` line.
+fn parse_node_listening(line: &str) -> Option<String> {
+    let url = line.trim().strip_prefix("listening ")?;
+    url.starts_with("http://").then(|| url.to_owned())
+}
+
+/// Clears the logs and node roots of an earlier devnet and creates empty ones.
+pub(super) async fn prepare_dirs(devnet_dir: &Path, nodes: usize) -> Result<(), DevnetError> {
+    let devnet_dir = devnet_dir.to_owned();
+    blocking(move || {
+        for name in ["logs", "nodes"] {
+            let dir = devnet_dir.join(name);
+            match std::fs::remove_dir_all(&dir) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(DevnetError::io("clear", &dir, error));
+                }
+                _ => {}
+            }
+        }
+        let dirs = (0..nodes).map(|index| devnet_dir.join("nodes").join(index.to_string()));
+        for dir in dirs.chain([devnet_dir.join("logs")]) {
+            std::fs::create_dir_all(&dir)
+                .map_err(|source| DevnetError::io("create", &dir, source))?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_listening_line_gives_the_url() {
+        assert_eq!(
+            parse_node_listening("listening http://127.0.0.1:40123\n"),
+            Some("http://127.0.0.1:40123".to_owned())
+        );
+        assert_eq!(parse_node_listening("listening on 127.0.0.1"), None);
+        assert_eq!(parse_node_listening("INFO starting"), None);
+    }
+}
