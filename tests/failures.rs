@@ -16,14 +16,9 @@ fn an_empty_wallet_exits_4_and_pays_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("unpaid.bin");
     std::fs::write(&file, random_bytes(50_000)).unwrap();
-    let output = devnet
-        .ferry(dir.path(), &empty)
-        .args(["upload", "--json"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(4));
-    let error = last_event(&output.stdout);
+    let (code, mut events) = devnet.upload_json(dir.path(), &empty, &file, &[]);
+    assert_eq!(code, Some(4));
+    let error = events.pop().unwrap();
     assert_eq!(error["event"], "error");
     assert_eq!(error["kind"], "payment");
     assert!(
@@ -45,15 +40,10 @@ fn max_cost_below_the_first_wave_exits_4_and_pays_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("capped.bin");
     std::fs::write(&file, random_bytes(50_000)).unwrap();
-    let output = devnet
-        .ferry(dir.path(), &account)
-        .args(["upload", "--json", "--max-cost", "1"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(4));
+    let (code, mut events) = devnet.upload_json(dir.path(), &account, &file, &["--max-cost", "1"]);
+    assert_eq!(code, Some(4));
     assert!(
-        last_event(&output.stdout)["message"]
+        events.pop().unwrap()["message"]
             .as_str()
             .unwrap()
             .contains("--max-cost")

@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::support::{Devnet, json_lines, planned_chunks, random_bytes};
+use crate::support::{Devnet, planned_chunks, random_bytes};
 
 /// Uploads `data` with `--json`, downloads it again, and checks the bytes and the chain.
 fn round_trip(data: &[u8]) {
@@ -13,20 +13,9 @@ fn round_trip(data: &[u8]) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("input.bin");
     std::fs::write(&file, data).unwrap();
-    let output = devnet
-        .ferry(dir.path(), &account)
-        .args(["upload", "--json"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "upload failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let events = json_lines(&output.stdout);
+    let (code, events) = devnet.upload_json(dir.path(), &account, &file, &[]);
     let done = events.last().unwrap();
+    assert_eq!(code, Some(0), "upload failed: {done}");
     assert_eq!(done["event"], "done");
     let reference = done["reference"].as_str().unwrap();
     let chunks = planned_chunks(&file);
@@ -84,14 +73,9 @@ fn uploading_the_same_file_again_pays_nothing() {
     let file = dir.path().join("again.bin");
     std::fs::write(&file, random_bytes(5 * 1024 * 1024)).unwrap();
     for run in 0..2 {
-        let output = devnet
-            .ferry(dir.path(), &account)
-            .args(["upload", "--json"])
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(0));
-        let done = json_lines(&output.stdout).pop().unwrap();
+        let (code, mut events) = devnet.upload_json(dir.path(), &account, &file, &[]);
+        assert_eq!(code, Some(0));
+        let done = events.pop().unwrap();
         let expected_paid = if run == 0 { 3 } else { 0 };
         assert_eq!(done["paid_chunks"], expected_paid, "run {run}: {done}");
         if run == 1 {
@@ -112,14 +96,8 @@ fn each_wave_is_one_transaction_and_the_json_stream_is_complete() {
     let file = dir.path().join("waves.bin");
     // Three 4 MiB pieces and the data map: four chunks, two waves of two.
     std::fs::write(&file, random_bytes(9 * 1024 * 1024)).unwrap();
-    let output = devnet
-        .ferry(dir.path(), &account)
-        .args(["upload", "--json", "--wave-size", "2"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let events = json_lines(&output.stdout);
+    let (code, events) = devnet.upload_json(dir.path(), &account, &file, &["--wave-size", "2"]);
+    assert_eq!(code, Some(0));
     assert!(
         events
             .iter()

@@ -94,14 +94,7 @@ impl Devnet {
 
     /// The `ferry` binary pointed at this devnet, paying with `key`, with its own data dir.
     pub fn ferry(&self, data_dir: &Path, key: &PrivateKeySigner) -> assert_cmd::Command {
-        let mut command = assert_cmd::Command::cargo_bin("ferry").unwrap();
-        command
-            .env_clear()
-            .env("PATH", path_with_anvil())
-            .env("FERRY_DATA_DIR", data_dir)
-            .env("FERRY_NETWORK", &self.network_file)
-            .env("FERRY_PRIVATE_KEY", hex::encode(key.to_bytes()));
-        command
+        assert_cmd::Command::from_std(self.ferry_process(data_dir, key))
     }
 
     /// The same as a std `Command`, for tests that watch a run as it goes.
@@ -114,6 +107,24 @@ impl Devnet {
             .env("FERRY_NETWORK", &self.network_file)
             .env("FERRY_PRIVATE_KEY", hex::encode(key.to_bytes()));
         command
+    }
+
+    /// Runs `ferry upload --json FILE EXTRA…`; returns the exit code and the JSON events.
+    pub fn upload_json(
+        &self,
+        data_dir: &Path,
+        key: &PrivateKeySigner,
+        file: &Path,
+        extra: &[&str],
+    ) -> (Option<i32>, Vec<serde_json::Value>) {
+        let output = self
+            .ferry(data_dir, key)
+            .args(["upload", "--json"])
+            .args(extra)
+            .arg(file)
+            .output()
+            .unwrap();
+        (output.status.code(), json_lines(&output.stdout))
     }
 
     /// Every `ChunkPaid` event on the chain.
