@@ -2,6 +2,7 @@
 //! anvil, real files. Shared helpers that start those live in `support`.
 
 mod cli;
+mod devnet;
 mod failures;
 mod generated;
 mod node;
