@@ -158,7 +158,7 @@ pub enum UploadError {
         summary: Box<UploadSummary>,
     },
     /// Some chunks could not be quoted or stored after retries.
-    #[error("{} of {} chunks could not be stored after retries (first: {}); rerun the same command to resume", .failures.len(), .summary.chunks, .failures.first().map(String::as_str).unwrap_or("?"))]
+    #[error("{} of {} chunks could not be stored after retries (first: {})", .failures.len(), .summary.chunks, .failures.first().map(String::as_str).unwrap_or("?"))]
     Partial {
         /// One line per failed chunk.
         failures: Vec<String>,
@@ -166,7 +166,7 @@ pub enum UploadError {
         summary: Box<UploadSummary>,
     },
     /// Cancelled (Ctrl-C) before the end.
-    #[error("interrupted: {} of {} chunks paid or stored so far; rerun the same command to resume", .summary.paid_chunks + .summary.already_stored, .summary.chunks)]
+    #[error("interrupted: of {} chunks, {} were paid and {} stored in this run, {} were already on the network", .summary.chunks, .summary.paid_chunks, .summary.stored_chunks, .summary.already_stored)]
     Interrupted {
         /// What happened before.
         summary: Box<UploadSummary>,
