@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
         }
         'ferry;upload' {
             [CompletionResult]::new('--max-cost', '--max-cost', [CompletionResultType]::ParameterName, 'Never pay more than this many wei in total for storage')
+            [CompletionResult]::new('--transfers', '--transfers', [CompletionResultType]::ParameterName, 'Chunks being sent to nodes at once (each to 4 nodes; about 4 MiB of memory each)')
             [CompletionResult]::new('--wave-size', '--wave-size', [CompletionResultType]::ParameterName, 'Chunks per payment transaction')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)')
             [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'Override the network file''s RPC URL')

@@ -633,13 +633,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__upload)
-            opts="-q -v -h -V --yes --max-cost --no-resume --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --yes --max-cost --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --max-cost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transfers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,6 +40,7 @@ set edit:completion:arg-completer[ferry] = {|@words|
         }
         &'ferry;upload'= {
             cand --max-cost 'Never pay more than this many wei in total for storage'
+            cand --transfers 'Chunks being sent to nodes at once (each to 4 nodes; about 4 MiB of memory each)'
             cand --wave-size 'Chunks per payment transaction'
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'

@@ -40,6 +40,7 @@ complete -c ferry -n "__fish_ferry_needs_command" -f -a "completions" -d 'Print 
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "man" -d 'Print the man page (roff) to stdout'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l max-cost -d 'Never pay more than this many wei in total for storage' -r
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l transfers -d 'Chunks being sent to nodes at once (each to 4 nodes; about 4 MiB of memory each)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l wave-size -d 'Chunks per payment transaction' -r
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l rpc-url -d 'Override the network file\'s RPC URL' -r

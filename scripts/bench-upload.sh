@@ -2,7 +2,8 @@
 # Benchmark: upload a file of SIZE_MIB (default 1024) to a fresh 10-node devnet with the release
 # build, and copy the same file with rclone (crypt remote over WebDAV on loopback) in the same run.
 # Prints wall time, MiB/s, the client's peak RSS, and the ratio of the two times.
-# Usage: scripts/bench-upload.sh            (needs: npm ci; apt-get install rclone time)
+# Usage: [SIZE_MIB=N] [FERRY_BENCH_ARGS='--transfers 16'] scripts/bench-upload.sh
+# (needs: npm ci; apt-get install rclone time)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 size_mib=${SIZE_MIB:-1024}
@@ -17,7 +18,7 @@ trap '"$ferry" devnet down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 head -c "$((size_mib * 1024 * 1024))" /dev/urandom > "$work/file.bin"
 "$ferry" devnet up --detach --nodes 10 >/dev/null 2>&1
 start=$(date +%s.%N)
-/usr/bin/time -v -o "$work/time.txt" "$ferry" upload "$work/file.bin" --devnet --json > "$work/events.jsonl"
+/usr/bin/time -v -o "$work/time.txt" "$ferry" upload "$work/file.bin" --devnet --json ${FERRY_BENCH_ARGS:-} > "$work/events.jsonl"
 end=$(date +%s.%N)
 rss_kib=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
 ferry_s=$(python3 -c "print($end - $start)")

@@ -102,6 +102,9 @@ pub struct UploadArgs {
     /// Ignore any cached receipt and start afresh.
     #[arg(long)]
     pub no_resume: bool,
+    /// Chunks being sent to nodes at once (each to 4 nodes; about 4 MiB of memory each).
+    #[arg(long, env = "FERRY_TRANSFERS", default_value_t = 8, value_parser = clap::value_parser!(u8).range(1..=32), value_name = "N")]
+    pub transfers: u8,
     /// Chunks per payment transaction.
     #[arg(long, env = "FERRY_WAVE_SIZE", default_value_t = 64, value_parser = clap::value_parser!(u8).range(1..=64), value_name = "N")]
     pub wave_size: u8,

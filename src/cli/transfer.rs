@@ -115,6 +115,7 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
     let mut options = UploadOptions::new(args.file.clone());
     options.wave_size = args.wave_size as usize;
     options.max_cost = args.max_cost;
+    options.chunks_in_flight = args.transfers as usize;
     let result = run_upload(&upload_context, &options).await;
     if let Some(human) = &human {
         human.finish();
