@@ -165,12 +165,22 @@ pub async fn download(
             .map_err(output_error)?,
     );
     let result = write_chunks(client, nodes, &map, temp.clone(), in_flight, reporter).await;
-    let finished = result.and_then(|()| {
-        temp.set_len(map.size).map_err(output_error)?;
-        temp.sync_all().map_err(output_error)?;
-        std::fs::rename(&temp_path, output).map_err(output_error)?;
-        sync_dir(&dir).map_err(output_error)
-    });
+    let finished = match result {
+        Ok(()) => {
+            let (temp_path, output, dir) = (temp_path.clone(), output.to_owned(), dir.clone());
+            let size = map.size;
+            tokio::task::spawn_blocking(move || {
+                temp.set_len(size)?;
+                temp.sync_all()?;
+                std::fs::rename(&temp_path, &output)?;
+                sync_dir(&dir)
+            })
+            .await
+            .expect("finishing the output does not panic")
+            .map_err(output_error)
+        }
+        Err(error) => Err(error),
+    };
     if finished.is_err() {
         let _ = std::fs::remove_file(&temp_path);
     }

@@ -1,0 +1,172 @@
+//! What an upload ends with: its summary, or the error that stopped it and the class of
+//! failure (exit code) that error earns. Every error after the plan carries the summary of what
+//! was already paid and stored, so the CLI can say it.
+
+use std::path::PathBuf;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::chunking::{ChunkError, Reference};
+use crate::exit::ErrorKind;
+use crate::payment::PaymentError;
+use crate::types::Amount;
+
+/// What an upload did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UploadSummary {
+    /// The reference to download the file with.
+    pub reference: Option<Reference>,
+    /// Chunks in the plan, data map included.
+    pub chunks: usize,
+    /// Chunks paid in this run.
+    pub paid_chunks: usize,
+    /// Proofs reused from an earlier run.
+    pub reused_proofs: usize,
+    /// Chunks the network already held.
+    pub already_stored: usize,
+    /// Chunks stored in this run.
+    pub stored_chunks: usize,
+    /// Paid to nodes, wei.
+    pub storage_cost: Amount,
+    /// Spent on gas, wei.
+    pub gas_cost: Amount,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// Why an upload did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// The file is missing, unreadable or not a regular file.
+    #[error("{path}: {reason}")]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// Reading or encrypting the file failed.
+    #[error(transparent)]
+    Chunking(#[from] ChunkError),
+    /// Paying failed; waves already paid were still stored.
+    #[error("paying for a wave failed")]
+    Payment {
+        /// The cause.
+        source: PaymentError,
+        /// What happened before.
+        summary: Box<UploadSummary>,
+    },
+    /// The next wave would exceed `--max-cost`; nothing was paid for it.
+    #[error(
+        "paying the next wave ({wave_cost} wei) would bring the total to {would_be} wei, above --max-cost {max_cost} wei; nothing was paid for it. Raise --max-cost or rerun to resume"
+    )]
+    CostLimit {
+        /// The wave's cost.
+        wave_cost: Amount,
+        /// Total after it.
+        would_be: Amount,
+        /// The limit.
+        max_cost: Amount,
+        /// What happened before.
+        summary: Box<UploadSummary>,
+    },
+    /// Some chunks could not be quoted or stored after retries.
+    #[error("{} of {} chunks could not be stored after retries (first: {})", .failures.len(), .summary.chunks, .failures.first().map(String::as_str).unwrap_or("?"))]
+    Partial {
+        /// One line per failed chunk.
+        failures: Vec<String>,
+        /// What happened.
+        summary: Box<UploadSummary>,
+    },
+    /// Cancelled (Ctrl-C) before the end.
+    #[error("interrupted: of {} chunks, {} were paid and {} stored in this run, {} were already on the network", .summary.chunks, .summary.paid_chunks, .summary.stored_chunks, .summary.already_stored)]
+    Interrupted {
+        /// What happened before.
+        summary: Box<UploadSummary>,
+    },
+}
+
+impl UploadError {
+    /// The class of failure (for the exit code).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            UploadError::BadFile { .. } => ErrorKind::BadInput,
+            UploadError::Chunking(ChunkError::Read { .. }) => ErrorKind::BadInput,
+            UploadError::Chunking(ChunkError::FileChanged { .. }) => ErrorKind::Partial,
+            UploadError::Chunking(_) => ErrorKind::Internal,
+            UploadError::Payment { source, .. } => match source {
+                PaymentError::InsufficientFunds { .. } => ErrorKind::Payment,
+                PaymentError::NoWallet | PaymentError::BadUrl(_) => ErrorKind::BadInput,
+                PaymentError::Reverted { .. } => ErrorKind::Payment,
+                PaymentError::Unreachable { .. } | PaymentError::Rpc { .. } => ErrorKind::Network,
+            },
+            UploadError::CostLimit { .. } => ErrorKind::Payment,
+            UploadError::Partial { .. } => ErrorKind::Partial,
+            UploadError::Interrupted { .. } => ErrorKind::Interrupted,
+        }
+    }
+
+    /// What was done before the failure, when anything was.
+    pub fn summary(&self) -> Option<&UploadSummary> {
+        match self {
+            UploadError::Payment { summary, .. }
+            | UploadError::CostLimit { summary, .. }
+            | UploadError::Partial { summary, .. }
+            | UploadError::Interrupted { summary } => Some(summary),
+            _ => None,
+        }
+    }
+}
+
+/// Why the pay stage stopped early.
+pub(super) enum PayStop {
+    Payment(PaymentError),
+    CostLimit {
+        wave_cost: Amount,
+        would_be: Amount,
+        max_cost: Amount,
+    },
+}
+
+pub(super) fn finish(
+    pay_result: Result<(), PayStop>,
+    summary: UploadSummary,
+    quote_failures: Vec<String>,
+    store_failures: Vec<String>,
+    cancel: &CancellationToken,
+) -> Result<UploadSummary, UploadError> {
+    match pay_result {
+        Err(PayStop::Payment(source)) => {
+            return Err(UploadError::Payment {
+                source,
+                summary: Box::new(summary),
+            });
+        }
+        Err(PayStop::CostLimit {
+            wave_cost,
+            would_be,
+            max_cost,
+        }) => {
+            return Err(UploadError::CostLimit {
+                wave_cost,
+                would_be,
+                max_cost,
+                summary: Box::new(summary),
+            });
+        }
+        Ok(()) => {}
+    }
+    if cancel.is_cancelled() && summary.stored_chunks + summary.already_stored < summary.chunks {
+        return Err(UploadError::Interrupted {
+            summary: Box::new(summary),
+        });
+    }
+    let failures: Vec<String> = quote_failures.into_iter().chain(store_failures).collect();
+    if !failures.is_empty() {
+        return Err(UploadError::Partial {
+            failures,
+            summary: Box::new(summary),
+        });
+    }
+    Ok(summary)
+}
