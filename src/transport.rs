@@ -120,22 +120,18 @@ impl NodeClient {
         })
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(
-        &self,
+    /// Sends a request to the node at `url` and parses its JSON answer.
+    async fn send_json<T: serde::de::DeserializeOwned>(
         url: &str,
-        path: &str,
+        request: reqwest::RequestBuilder,
     ) -> Result<T, NodeError> {
-        let unreachable = |source| NodeError::Unreachable {
-            url: url.to_owned(),
-            source,
-        };
-        let response = self
-            .http
-            .get(format!("{url}{path}"))
-            .timeout(self.timeouts.small)
+        let response = request
             .send()
             .await
-            .map_err(unreachable)?;
+            .map_err(|source| NodeError::Unreachable {
+                url: url.to_owned(),
+                source,
+            })?;
         Self::check(url, response)
             .await?
             .json()
@@ -144,6 +140,18 @@ impl NodeClient {
                 url: url.to_owned(),
                 source,
             })
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        path: &str,
+    ) -> Result<T, NodeError> {
+        let request = self
+            .http
+            .get(format!("{url}{path}"))
+            .timeout(self.timeouts.small);
+        Self::send_json(url, request).await
     }
 
     /// The node's id, URL and rewards address.
@@ -163,26 +171,12 @@ impl NodeClient {
         chunk: ChunkAddress,
         size: u32,
     ) -> Result<QuoteResponse, NodeError> {
-        let url = &node.url;
-        let response = self
+        let request = self
             .http
-            .post(format!("{url}/quote"))
+            .post(format!("{}/quote", node.url))
             .timeout(self.timeouts.small)
-            .json(&QuoteRequest { chunk, size })
-            .send()
-            .await
-            .map_err(|source| NodeError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
-        Self::check(url, response)
-            .await?
-            .json()
-            .await
-            .map_err(|source| NodeError::BadAnswer {
-                url: url.clone(),
-                source,
-            })
+            .json(&QuoteRequest { chunk, size });
+        Self::send_json(&node.url, request).await
     }
 
     /// PUTs a chunk with its proof; `body` is [`crate::protocol::encode_put`]'s framing.
@@ -192,26 +186,12 @@ impl NodeClient {
         chunk: ChunkAddress,
         body: Bytes,
     ) -> Result<StoreResponse, NodeError> {
-        let url = &node.url;
-        let response = self
+        let request = self
             .http
-            .put(format!("{url}/chunk/{chunk}"))
+            .put(format!("{}/chunk/{chunk}", node.url))
             .timeout(self.timeouts.chunk)
-            .body(body)
-            .send()
-            .await
-            .map_err(|source| NodeError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
-        Self::check(url, response)
-            .await?
-            .json()
-            .await
-            .map_err(|source| NodeError::BadAnswer {
-                url: url.clone(),
-                source,
-            })
+            .body(body);
+        Self::send_json(&node.url, request).await
     }
 
     /// Fetches a chunk's bytes; `None` when the node does not have it.

@@ -30,11 +30,15 @@ async fn discover(client: &NodeClient, network: &NetworkConfig) -> Result<Arc<Sw
         .map_err(|e| CliError::new(ErrorKind::Network, e))
 }
 
-fn signer(network: &NetworkConfig) -> Result<alloy::signers::local::PrivateKeySigner, CliError> {
+/// The paying key: `FERRY_PRIVATE_KEY`, else `fallback` (a devnet's funded key). Errors name
+/// the variable, never the key.
+pub(super) fn signer(
+    fallback: Option<&str>,
+) -> Result<alloy::signers::local::PrivateKeySigner, CliError> {
     let key = std::env::var(PRIVATE_KEY_ENV)
         .ok()
         .filter(|k| !k.trim().is_empty())
-        .or_else(|| network.funded_key.clone())
+        .or_else(|| fallback.map(str::to_owned))
         .ok_or_else(|| {
             CliError::new(
                 ErrorKind::BadInput,
@@ -99,7 +103,7 @@ struct DoneEvent<'a> {
 pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError> {
     crate::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
     let network = context.network(&args.network).await?;
-    let signer = signer(&network)?;
+    let signer = signer(network.funded_key.as_deref())?;
     let vault =
         Vault::connect(&network.rpc_url, network.vault, Some(&signer)).map_err(payment_failure)?;
     let client = NodeClient::new(Timeouts::default());

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use super::output::print_json_line;
 use super::{CliError, Context, NetworkArgs};
 use crate::exit::ErrorKind;
-use crate::payment::{Vault, deploy_vault, parse_private_key};
+use crate::payment::{Vault, deploy_vault};
 
 /// `ferry wallet …`.
 #[derive(Debug, Subcommand)]
@@ -51,19 +51,7 @@ async fn resolve_signer(
     } else {
         None
     };
-    let fallback = config.as_ref().and_then(|c| c.funded_key.clone());
-    let key = std::env::var(super::transfer::PRIVATE_KEY_ENV)
-        .ok()
-        .filter(|k| !k.trim().is_empty())
-        .or(fallback)
-        .ok_or_else(|| {
-            CliError::new(
-                ErrorKind::BadInput,
-                anyhow!("no wallet: set FERRY_PRIVATE_KEY to a hex private key"),
-            )
-        })?;
-    let signer = parse_private_key(&key)
-        .map_err(|e| CliError::new(ErrorKind::BadInput, anyhow!("FERRY_PRIVATE_KEY: {e}")))?;
+    let signer = super::transfer::signer(config.as_ref().and_then(|c| c.funded_key.as_deref()))?;
     Ok((signer, config))
 }
 
@@ -109,14 +97,7 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
 /// Runs a vault command.
 pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliError> {
     let VaultCommand::Deploy { rpc_url } = command;
-    let key = std::env::var(super::transfer::PRIVATE_KEY_ENV).map_err(|_| {
-        CliError::new(
-            ErrorKind::BadInput,
-            anyhow!("set FERRY_PRIVATE_KEY to the deployer's hex private key"),
-        )
-    })?;
-    let signer = parse_private_key(&key)
-        .map_err(|e| CliError::new(ErrorKind::BadInput, anyhow!("FERRY_PRIVATE_KEY: {e}")))?;
+    let signer = super::transfer::signer(None)?;
     let address = deploy_vault(&rpc_url, &signer)
         .await
         .map_err(|e| CliError::new(ErrorKind::Network, e))?;
