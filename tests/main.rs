@@ -8,3 +8,4 @@ mod generated;
 mod node;
 mod support;
 mod upload;
+mod wallet;

@@ -1,0 +1,57 @@
+//! `ferry wallet` and `ferry vault deploy` through the real binary against a real chain.
+
+use predicates::prelude::*;
+
+use crate::support::Devnet;
+
+#[test]
+fn wallet_prints_the_address_and_balance_of_the_key_never_the_key() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let key_hex = hex::encode(account.to_bytes());
+    devnet
+        .ferry(dir.path(), &account)
+        .args(["wallet", "address"])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains(account.address().to_string())
+                .and(predicate::str::contains(&key_hex).not()),
+        );
+    devnet
+        .ferry(dir.path(), &account)
+        .args(["wallet", "balance", "--network"])
+        .arg(&devnet.network_file)
+        .assert()
+        .code(0)
+        .stdout("1000000000000000000000 wei\n");
+}
+
+#[test]
+fn vault_deploy_puts_a_working_vault_on_the_chain() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let output = devnet
+        .ferry(dir.path(), &account)
+        .args(["vault", "deploy", "--rpc-url", &devnet.network.rpc_url])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let address: alloy::primitives::Address = String::from_utf8(output.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_ne!(address, devnet.network.vault);
+    let vault = ferry::payment::Vault::connect(&devnet.network.rpc_url, address, None).unwrap();
+    let unpaid = crate::support::runtime()
+        .block_on(vault.paid_for(ferry::types::QuoteHash([9; 32])))
+        .unwrap();
+    assert_eq!(
+        unpaid.1,
+        ferry::types::Amount::ZERO,
+        "a fresh vault answers paidFor"
+    );
+}
