@@ -204,3 +204,30 @@ fn upload_completes_when_two_of_ten_nodes_are_killed_midway() {
         assert_eq!(devnet.times_paid(chunk), 1);
     }
 }
+
+#[test]
+fn off_a_terminal_stdout_is_the_reference_and_stderr_has_no_control_codes() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain.bin");
+    std::fs::write(&file, random_bytes(6 * 1024 * 1024)).unwrap();
+    let output = devnet
+        .ferry(dir.path(), &account)
+        .arg("upload")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.starts_with("ferry:") && stdout.lines().count() == 1,
+        "{stdout:?}"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\x1b'),
+        "{stderr:?}"
+    );
+    assert!(stderr.contains("uploaded"), "a summary line: {stderr:?}");
+}

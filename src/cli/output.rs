@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::exit::ErrorKind;
@@ -190,12 +190,23 @@ impl Reporter for HumanReporter {
             let mut plain = plain.lock().expect("status lock");
             if plain.last.elapsed() >= plain.interval || (done == total && phase != Phase::Pay) {
                 plain.last = Instant::now();
-                let name = serde_json::to_value(phase)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default();
-                eprintln!("{name}: {done}/{total}");
+                let percent = if total == 0 { 100 } else { done * 100 / total };
+                let line = match phase {
+                    Phase::Quote | Phase::Pay => format!("{done}/{total} chunks"),
+                    _ => format!("{}/{}", HumanBytes(done), HumanBytes(total)),
+                };
+                eprintln!("{}: {line} ({percent}%)", phase_name(phase));
             }
         }
+    }
+}
+
+fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Encrypt => "encrypt",
+        Phase::Quote => "quote",
+        Phase::Pay => "pay",
+        Phase::Store => "store",
+        Phase::Fetch => "fetch",
     }
 }
