@@ -190,7 +190,7 @@ impl Reporter for HumanReporter {
             let mut plain = plain.lock().expect("status lock");
             if plain.last.elapsed() >= plain.interval || (done == total && phase != Phase::Pay) {
                 plain.last = Instant::now();
-                let percent = if total == 0 { 100 } else { done * 100 / total };
+                let percent = (done * 100).checked_div(total).unwrap_or(100);
                 let line = match phase {
                     Phase::Quote | Phase::Pay => format!("{done}/{total} chunks"),
                     _ => format!("{}/{}", HumanBytes(done), HumanBytes(total)),
