@@ -307,12 +307,17 @@ impl Vault {
         })
     }
 
-    /// Estimates the gas cost (wei) of paying a wave of `chunks` chunks, without a wallet.
-    pub async fn estimate_wave_gas_cost(&self, chunks: usize) -> Result<Amount, PaymentError> {
+    /// Estimates the gas cost (wei) of paying `chunks` chunks in `waves` transactions, without
+    /// a wallet, at the current gas price (one query).
+    pub async fn estimate_gas_cost(
+        &self,
+        chunks: usize,
+        waves: usize,
+    ) -> Result<Amount, PaymentError> {
         const GAS_PER_WAVE: u64 = 30_000;
         const GAS_PER_CHUNK: u64 = 75_000;
         let gas_price = self.gas_price().await?;
-        let gas = GAS_PER_WAVE + GAS_PER_CHUNK * chunks as u64;
+        let gas = GAS_PER_WAVE * waves as u64 + GAS_PER_CHUNK * chunks as u64;
         Ok(Amount(gas_price.0 * U256::from(gas)))
     }
 

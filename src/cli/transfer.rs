@@ -258,16 +258,10 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
     let waves = estimate
         .payable_chunks
         .div_ceil(crate::upload::MAX_WAVE_SIZE);
-    let mut gas = Amount::ZERO;
-    for wave in 0..waves {
-        let in_wave = (estimate.payable_chunks - wave * crate::upload::MAX_WAVE_SIZE)
-            .min(crate::upload::MAX_WAVE_SIZE);
-        let wave_gas = vault
-            .estimate_wave_gas_cost(in_wave)
-            .await
-            .map_err(payment_failure)?;
-        gas = Amount::sum([gas, wave_gas]);
-    }
+    let gas = vault
+        .estimate_gas_cost(estimate.payable_chunks, waves)
+        .await
+        .map_err(payment_failure)?;
     if context.json {
         print_json_line(&serde_json::json!({
             "event": "quote",
