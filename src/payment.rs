@@ -48,7 +48,7 @@ pub enum PaymentError {
     },
     /// The wallet holds less than the wave costs.
     #[error(
-        "insufficient funds in {payer}: the wave needs {needed} wei (payments and gas) and the wallet holds {available} wei; fund the wallet and rerun"
+        "insufficient funds in {payer}: paying needs {needed} wei (storage and gas) and the wallet holds {available} wei; nothing was paid. Fund the wallet and rerun"
     )]
     InsufficientFunds {
         /// The paying address.

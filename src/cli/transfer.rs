@@ -114,6 +114,7 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
         swarm: nodes,
         vault,
         reporter,
+        gate: Arc::new(crate::upload::ApproveAll),
         cancel: cancel_on_ctrl_c(),
     };
     let mut options = UploadOptions::new(args.file.clone());

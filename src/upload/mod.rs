@@ -37,8 +37,10 @@ use crate::reporter::{Event, Phase, Reporter};
 use crate::transport::{NodeClient, Swarm};
 use crate::types::{Amount, ChunkAddress};
 
+mod cost;
 mod outcome;
 
+pub use cost::{ApproveAll, CostEstimate, CostGate};
 use outcome::{PayStop, finish};
 pub use outcome::{UploadError, UploadSummary};
 
@@ -96,6 +98,8 @@ pub struct UploadContext {
     pub vault: Vault,
     /// Where events go.
     pub reporter: Arc<dyn Reporter>,
+    /// Approves the expected cost before the first payment.
+    pub gate: Arc<dyn CostGate>,
     /// Cancelled on Ctrl-C.
     pub cancel: CancellationToken,
 }
@@ -236,7 +240,9 @@ async fn quote_and_pay(
     let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
     let total_chunks = plan.chunks.len() as u64;
     let mut wave_number = 0;
+    let mut quoted_so_far = 0;
     for group in plan.chunks.chunks(wave_size) {
+        quoted_so_far += group.len();
         if context.cancel.is_cancelled() {
             break;
         }
@@ -272,6 +278,15 @@ async fn quote_and_pay(
                     max_cost,
                 });
             }
+        }
+        if wave_number == 0 {
+            let first = cost::FirstWave {
+                cost: wave_cost,
+                chunks: payments.len(),
+                later_chunks: plan.chunks.len() - quoted_so_far,
+                wave_size,
+            };
+            cost::approve_first_payment(&context.vault, &context.gate, first).await?;
         }
         let paid = context
             .vault

@@ -70,6 +70,14 @@ pub enum UploadError {
         /// What happened before.
         summary: Box<UploadSummary>,
     },
+    /// The expected cost was not approved (the confirmation was declined); nothing was paid.
+    #[error("upload declined: it would pay about {} wei ({} wei storage + {} wei gas) for {} chunks; nothing was paid. Rerun with --yes to pay without asking, or check the price first with ferry quote", .estimate.total(), .estimate.storage_cost, .estimate.gas_cost, .estimate.chunks_to_pay)]
+    Declined {
+        /// What it would have paid.
+        estimate: super::CostEstimate,
+        /// What happened before.
+        summary: Box<UploadSummary>,
+    },
     /// Some chunks could not be quoted or stored after retries.
     #[error("{} of {} chunks could not be stored after retries (first: {})", .failures.len(), .summary.chunks, .failures.first().map(String::as_str).unwrap_or("?"))]
     Partial {
@@ -100,7 +108,7 @@ impl UploadError {
                 PaymentError::Reverted { .. } => ErrorKind::Payment,
                 PaymentError::Unreachable { .. } | PaymentError::Rpc { .. } => ErrorKind::Network,
             },
-            UploadError::CostLimit { .. } => ErrorKind::Payment,
+            UploadError::CostLimit { .. } | UploadError::Declined { .. } => ErrorKind::Payment,
             UploadError::Partial { .. } => ErrorKind::Partial,
             UploadError::Interrupted { .. } => ErrorKind::Interrupted,
         }
@@ -111,6 +119,7 @@ impl UploadError {
         match self {
             UploadError::Payment { summary, .. }
             | UploadError::CostLimit { summary, .. }
+            | UploadError::Declined { summary, .. }
             | UploadError::Partial { summary, .. }
             | UploadError::Interrupted { summary } => Some(summary),
             _ => None,
@@ -126,6 +135,7 @@ pub(super) enum PayStop {
         would_be: Amount,
         max_cost: Amount,
     },
+    Declined(super::CostEstimate),
 }
 
 pub(super) fn finish(
@@ -151,6 +161,12 @@ pub(super) fn finish(
                 wave_cost,
                 would_be,
                 max_cost,
+                summary: Box::new(summary),
+            });
+        }
+        Err(PayStop::Declined(estimate)) => {
+            return Err(UploadError::Declined {
+                estimate,
                 summary: Box::new(summary),
             });
         }
