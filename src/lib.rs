@@ -18,6 +18,7 @@ pub mod protocol;
 pub mod put;
 pub mod quote;
 pub mod quoting;
+pub mod receipt;
 pub mod reporter;
 pub mod transport;
 pub mod types;
