@@ -74,6 +74,14 @@ pub enum PaymentError {
         /// The cause.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A transaction from the payer is still waiting to be mined.
+    #[error(
+        "a payment sent earlier from {payer} is still pending after {} s; rerun once it is mined (ferry waits for it so it is not paid twice)", CONFIRMATION_TIMEOUT.as_secs()
+    )]
+    StillPending {
+        /// The paying address.
+        payer: Address,
+    },
     /// No wallet was given but the operation pays.
     #[error("no wallet: set FERRY_PRIVATE_KEY to a funded key (hex) to pay")]
     NoWallet,
@@ -321,15 +329,98 @@ impl Vault {
         Ok(Amount(gas_price.0 * U256::from(gas)))
     }
 
+    /// The vault's records for many quote hashes in one call: who was paid and how much
+    /// (zero amounts for quotes never paid).
+    pub async fn paid_for_many(
+        &self,
+        quotes: &[QuoteHash],
+    ) -> Result<Vec<(Address, Amount)>, PaymentError> {
+        let vault = PaymentVault::new(self.address, &self.provider);
+        let records = vault
+            .paidForMany(quotes.iter().map(|q| B256::from(q.0)).collect())
+            .call()
+            .await
+            .map_err(|e| self.classify_contract(e))?;
+        Ok(records
+            .into_iter()
+            .map(|record| (record.rewards, Amount(record.amount)))
+            .collect())
+    }
+
+    /// Waits until no transaction from the payer is pending (an earlier run may have sent one
+    /// just before it stopped), for at most the confirmation timeout.
+    pub async fn wait_for_pending(&self) -> Result<(), PaymentError> {
+        let Some(payer) = self.payer else {
+            return Ok(());
+        };
+        let deadline = std::time::Instant::now() + CONFIRMATION_TIMEOUT;
+        loop {
+            let count = |block| self.provider.get_transaction_count(payer).block_id(block);
+            let mined = count(alloy::eips::BlockId::latest())
+                .await
+                .map_err(|e| self.classify(e))?;
+            let sent = count(alloy::eips::BlockId::pending())
+                .await
+                .map_err(|e| self.classify(e))?;
+            if sent <= mined {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(PaymentError::StillPending { payer });
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// The chain's latest block number.
+    pub async fn block_number(&self) -> Result<u64, PaymentError> {
+        self.provider
+            .get_block_number()
+            .await
+            .map_err(|e| self.classify(e))
+    }
+
+    /// The `ChunkPaid` events for these quote hashes, from `from_block` on: which transaction
+    /// paid each (for reconciling a journalled wave with the chain).
+    pub async fn find_payments(
+        &self,
+        quotes: &[QuoteHash],
+        from_block: u64,
+    ) -> Result<Vec<ChunkPaidEvent>, PaymentError> {
+        let hashes: Vec<B256> = quotes.iter().map(|q| B256::from(q.0)).collect();
+        let filter = Filter::new()
+            .address(self.address)
+            .event_signature(PaymentVault::ChunkPaid::SIGNATURE_HASH)
+            .topic2(hashes)
+            .from_block(from_block);
+        self.chunk_paid_logs(&filter).await
+    }
+
+    /// What a mined transaction cost in gas, wei.
+    pub async fn gas_cost_of(&self, tx_hash: B256) -> Result<Amount, PaymentError> {
+        let receipt = self
+            .provider
+            .get_transaction_receipt(tx_hash)
+            .await
+            .map_err(|e| self.classify(e))?;
+        Ok(receipt.map_or(Amount::ZERO, |r| {
+            Amount(U256::from(r.gas_used) * U256::from(r.effective_gas_price))
+        }))
+    }
+
     /// Every `ChunkPaid` event the vault has emitted (an audit of what was paid).
     pub async fn chunk_paid_events(&self) -> Result<Vec<ChunkPaidEvent>, PaymentError> {
         let filter = Filter::new()
             .address(self.address)
             .event_signature(PaymentVault::ChunkPaid::SIGNATURE_HASH)
             .from_block(0);
+        self.chunk_paid_logs(&filter).await
+    }
+
+    async fn chunk_paid_logs(&self, filter: &Filter) -> Result<Vec<ChunkPaidEvent>, PaymentError> {
         let logs = self
             .provider
-            .get_logs(&filter)
+            .get_logs(filter)
             .await
             .map_err(|e| self.classify(e))?;
         Ok(logs

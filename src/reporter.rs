@@ -44,8 +44,13 @@ pub enum Event {
         waves: usize,
         /// Proofs reused from an earlier run.
         reused_proofs: usize,
-        /// Chunks already stored.
+        /// Chunks already stored (recorded by an earlier run, or held by the network).
         already_stored: usize,
+        /// Proofs dropped because their quotes expired (their chunks are paid again).
+        expired_proofs: usize,
+        /// Chunks whose payment was sent by an earlier run that stopped before recording it,
+        /// recovered from the chain.
+        recovered_payments: usize,
     },
     /// A wave's payment is confirmed on-chain.
     WavePaid {
@@ -75,6 +80,20 @@ pub enum Event {
         chunk: ChunkAddress,
         /// Its size in bytes.
         bytes: u32,
+    },
+    /// Another ferry process is uploading the same file; this one waits for it, then carries
+    /// on from its receipt.
+    WaitingForLock {
+        /// The file.
+        file: String,
+    },
+    /// The file's cached receipt was corrupt: it was renamed aside and the upload goes on
+    /// without it.
+    ReceiptSetAside {
+        /// Where the corrupt receipt is now.
+        path: String,
+        /// What was wrong with it.
+        reason: String,
     },
     /// A request failed and will be tried again or elsewhere.
     Retry {

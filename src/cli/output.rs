@@ -176,6 +176,12 @@ impl Reporter for HumanReporter {
                 None,
             ) => self.line(&format!("wave {wave}: paid {chunks} chunks in {tx_hash}")),
             (Event::ChunkAlreadyStored { .. }, Some(bars)) => bars.pay.inc(1),
+            (Event::WaitingForLock { file }, _) => self.line(&format!(
+                "waiting: another ferry process is uploading {file}; this one carries on from its receipt when it finishes"
+            )),
+            (Event::ReceiptSetAside { path, reason }, _) => self.line(&format!(
+                "warning: the cached receipt was unreadable ({reason}); it was moved to {path} and the upload goes on without it"
+            )),
             _ => {}
         }
     }

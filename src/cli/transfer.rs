@@ -117,7 +117,8 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
         gate: Arc::new(crate::upload::ApproveAll),
         cancel: cancel_on_ctrl_c(),
     };
-    let mut options = UploadOptions::new(args.file.clone());
+    let mut options = UploadOptions::new(args.file.clone(), context.data_dir.clone());
+    options.resume = !args.no_resume;
     options.wave_size = args.wave_size as usize;
     options.max_cost = args.max_cost;
     options.chunks_in_flight = args.transfers as usize;
@@ -250,7 +251,7 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
     let vault = Vault::connect(&network.rpc_url, network.vault, None).map_err(payment_failure)?;
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
-    let threads = UploadOptions::new(args.file.clone()).encrypt_threads;
+    let threads = UploadOptions::new(args.file.clone(), context.data_dir.clone()).encrypt_threads;
     let plan = encrypt(&args.file, threads, Arc::new(Silent))
         .await
         .map_err(|e| CliError::new(e.kind(), e))?;

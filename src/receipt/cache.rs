@@ -331,6 +331,12 @@ impl ReceiptCache {
         self.write_unlocked(lock.key(), receipt)
     }
 
+    /// Writes a key's receipt already encoded with [`Receipt::encode`].
+    pub fn write_encoded(&self, lock: &ReceiptLock, bytes: &[u8]) -> Result<(), CacheError> {
+        let path = self.receipt_path(lock.key());
+        write_atomic(&path, bytes, RECEIPT_MODE).map_err(io_error("write", &path))
+    }
+
     fn write_unlocked(&self, key: &str, receipt: &Receipt) -> Result<(), CacheError> {
         let path = self.receipt_path(key);
         write_atomic(&path, &receipt.encode(), RECEIPT_MODE).map_err(io_error("write", &path))

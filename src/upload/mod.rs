@@ -1,18 +1,24 @@
-//! The upload orchestrator: encrypt, then for each wave quote, pay, and store.
+//! The upload orchestrator: resume from the receipt, encrypt, then for each wave quote, pay,
+//! record and store.
 //!
 //! Stages, in order, for a file:
-//! 1. **encrypt**: chunk and encrypt the file into a plan (addresses and keys only; chunk bytes
-//!    are re-derived from the file when they are sent);
-//! 2. per wave of up to `wave_size` chunks: **quote** each chunk's close group; chunks a majority
-//!    already holds are skipped; **pay** the rest in one transaction, after checking
-//!    `--max-cost`; then the wave's proofs exist, and only then
-//! 3. **store**: PUT the wave's chunks to `replicas` nodes each.
+//! 1. **resume**: take the file's receipt lock, load its receipt, settle journalled payments
+//!    with the chain, and prune expired proofs ([`resume`]);
+//! 2. **encrypt**: chunk and encrypt the file into a plan (addresses and keys only; chunk bytes
+//!    are re-derived from the file when they are sent). Chunks recorded stored are skipped;
+//!    chunks with a usable proof go straight to the store stage;
+//! 3. per wave of up to `wave_size` chunks: **quote** each chunk's close group; chunks a majority
+//!    already holds are skipped; before the first payment the whole cost is estimated, checked
+//!    against the wallet and approved ([`cost`]); `--max-cost` is checked before every wave;
+//!    the wave's quotes are journalled, it is **paid** in one transaction, its proofs are
+//!    written to the receipt, and only then
+//! 4. **store**: PUT the wave's chunks to `replicas` nodes each, recording each stored chunk.
 //!
 //! Quoting and paying the next wave overlap with storing the previous one; a bounded channel
 //! (one wave) and a bounded number of chunks in flight keep memory flat whatever the file size.
 //! A chunk that cannot be quoted or stored is recorded as failed and the rest carry on; the
-//! upload then ends partial. Cancellation stops new waves and new chunk sends; work in flight
-//! finishes.
+//! upload then ends partial. Cancellation stops new waves and new chunk sends; work in flight,
+//! receipt writes included, finishes.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -33,16 +39,19 @@ use crate::protocol::encode_put_header;
 use crate::put::{PutFailure, RetryPolicy, store_chunk};
 use crate::quote::PaymentProof;
 use crate::quoting::{QuoteFailure, QuoteOutcome, quote_chunk};
+use crate::receipt::WaveRecord;
 use crate::reporter::{Event, Phase, Reporter};
 use crate::transport::{NodeClient, Swarm};
 use crate::types::{Amount, ChunkAddress};
 
 mod cost;
 mod outcome;
+mod resume;
 
 pub use cost::{ApproveAll, CostEstimate, CostGate};
 use outcome::{PayStop, finish};
 pub use outcome::{UploadError, UploadSummary};
+use resume::{Session, Work};
 
 /// The largest wave: chunks paid in one transaction.
 pub const MAX_WAVE_SIZE: usize = 64;
@@ -68,11 +77,16 @@ pub struct UploadOptions {
     pub encrypt_threads: usize,
     /// Retries per node.
     pub retry: RetryPolicy,
+    /// Where the cached receipt lives (`<data dir>/receipts`).
+    pub data_dir: PathBuf,
+    /// Reuse what an earlier run paid for and stored (`false` for `--no-resume`: everything is
+    /// quoted again, and the earlier receipt is kept and merged into, never dropped).
+    pub resume: bool,
 }
 
 impl UploadOptions {
-    /// Defaults for `file`.
-    pub fn new(file: PathBuf) -> Self {
+    /// Defaults for `file`, with receipts under `data_dir`.
+    pub fn new(file: PathBuf, data_dir: PathBuf) -> Self {
         Self {
             file,
             wave_size: MAX_WAVE_SIZE,
@@ -83,6 +97,8 @@ impl UploadOptions {
             quotes_in_flight: 16,
             encrypt_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             retry: RetryPolicy::default(),
+            data_dir,
+            resume: true,
         }
     }
 }
@@ -167,26 +183,34 @@ struct StoreTotals {
     failures: Vec<String>,
 }
 
-/// Uploads a file: the whole pipeline, from encryption to the last stored chunk.
+/// Uploads a file: the whole pipeline, from the receipt and encryption to the last stored
+/// chunk. On success the file's receipt is removed; otherwise it holds everything paid and
+/// stored, and a rerun resumes from it.
 pub async fn upload(
     context: &UploadContext,
     options: &UploadOptions,
 ) -> Result<UploadSummary, UploadError> {
     let started = Instant::now();
+    check_file(&options.file)?;
+    let session = Session::open(options, context.reporter.clone()).await?;
+    let recovered_payments = session.reconcile(&context.vault).await?;
     let plan = encrypt(
         &options.file,
         options.encrypt_threads,
         context.reporter.clone(),
     )
     .await?;
+    let work = session.plan_work(&plan, options.resume, crate::quote::unix_now());
     let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
     context.reporter.event(&Event::Started {
         file: options.file.display().to_string(),
         bytes: plan.file_size,
         chunks: plan.chunks.len(),
-        waves: plan.chunks.len().div_ceil(wave_size),
-        reused_proofs: 0,
-        already_stored: 0,
+        waves: work.to_quote.len().div_ceil(wave_size),
+        reused_proofs: work.reused.len(),
+        already_stored: work.stored_before,
+        expired_proofs: work.expired,
+        recovered_payments,
     });
     let file = Arc::new(
         File::open(&options.file).map_err(|source| ChunkError::Read {
@@ -198,123 +222,252 @@ pub async fn upload(
     let mut pay_totals = PayTotals::default();
     let mut store_totals = StoreTotals::default();
     let bytes_total: u64 = plan.chunks.iter().map(|c| c.size as u64).sum();
+    let reused_proofs = work.reused.len();
+    let stored_before = work.stored_before;
+    let stages = Stages {
+        context,
+        options,
+        session: &session,
+    };
     let (pay_result, ()) = tokio::join!(
-        quote_and_pay(context, options, &plan, sender, &mut pay_totals),
-        store_waves(
-            context,
-            options,
-            file,
-            receiver,
-            bytes_total,
-            &mut store_totals
-        ),
+        stages.quote_and_pay(work, sender, &mut pay_totals),
+        stages.store_waves(file, receiver, bytes_total, &mut store_totals),
     );
     let summary = UploadSummary {
         reference: Some(plan.reference),
         chunks: plan.chunks.len(),
         paid_chunks: pay_totals.paid_chunks,
-        reused_proofs: 0,
-        already_stored: pay_totals.already_stored,
+        reused_proofs,
+        already_stored: stored_before + pay_totals.already_stored,
         stored_chunks: store_totals.stored_chunks,
         storage_cost: pay_totals.storage_cost,
         gas_cost: pay_totals.gas_cost,
         seconds: started.elapsed().as_secs_f64(),
     };
-    finish(
+    let outcome = finish(
         pay_result,
         summary,
         pay_totals.failures,
         store_totals.failures,
         &context.cancel,
-    )
+    );
+    if outcome.is_ok() {
+        session.remove().await?;
+    }
+    outcome
 }
 
-/// Quote and pay stages, wave by wave; each paid wave goes to the store stage.
-async fn quote_and_pay(
-    context: &UploadContext,
-    options: &UploadOptions,
-    plan: &UploadPlan,
-    sender: mpsc::Sender<PaidChunks>,
-    totals: &mut PayTotals,
-) -> Result<(), PayStop> {
-    let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
-    let total_chunks = plan.chunks.len() as u64;
-    let mut wave_number = 0;
-    let mut quoted_so_far = 0;
-    for group in plan.chunks.chunks(wave_size) {
-        quoted_so_far += group.len();
-        if context.cancel.is_cancelled() {
-            break;
+/// The pipeline's stages and what they share.
+struct Stages<'a> {
+    context: &'a UploadContext,
+    options: &'a UploadOptions,
+    session: &'a Session,
+}
+
+impl Stages<'_> {
+    /// Quote and pay stages: first the chunks an earlier run paid for, then wave by wave;
+    /// each paid wave goes to the store stage once its proofs are on disk.
+    async fn quote_and_pay(
+        &self,
+        work: Work,
+        sender: mpsc::Sender<PaidChunks>,
+        totals: &mut PayTotals,
+    ) -> Result<(), PayStop> {
+        let (context, options) = (self.context, self.options);
+        if !work.reused.is_empty()
+            && sender
+                .send(PaidChunks {
+                    chunks: work.reused,
+                })
+                .await
+                .is_err()
+        {
+            return Ok(());
         }
-        let quoted = quote_group(context, options, group).await;
-        let mut payments = Vec::new();
-        let mut to_store = Vec::new();
-        for (chunk, outcome) in quoted {
-            match outcome {
-                Ok(QuoteOutcome::AlreadyStored) => {
-                    totals.already_stored += 1;
-                    context.reporter.event(&Event::ChunkAlreadyStored {
-                        chunk: chunk.address,
-                        bytes: chunk.size,
+        let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
+        let total_chunks = work.to_quote.len() as u64;
+        let mut wave_number = 0;
+        let mut quoted_so_far = 0;
+        for group in work.to_quote.chunks(wave_size) {
+            if context.cancel.is_cancelled() {
+                break;
+            }
+            quoted_so_far += group.len();
+            let quoted = quote_group(context, options, group).await;
+            let mut payments = Vec::new();
+            let mut to_store = Vec::new();
+            let mut held = Vec::new();
+            for (chunk, outcome) in quoted {
+                match outcome {
+                    Ok(QuoteOutcome::AlreadyStored) => {
+                        context.reporter.event(&Event::ChunkAlreadyStored {
+                            chunk: chunk.address,
+                            bytes: chunk.size,
+                        });
+                        held.push(chunk.address);
+                    }
+                    Ok(QuoteOutcome::Payable { payment, proof }) => {
+                        payments.push(payment);
+                        to_store.push((chunk, proof));
+                    }
+                    Err(failure) => totals.failures.push(failure.to_string()),
+                }
+            }
+            totals.already_stored += held.len();
+            if !held.is_empty() {
+                self.session
+                    .commit(|receipt| {
+                        receipt
+                            .stored
+                            .extend(held.into_iter().map(|c| (c, Vec::new())));
+                        receipt.normalise();
+                    })
+                    .await
+                    .map_err(PayStop::Receipt)?;
+            }
+            if payments.is_empty() {
+                continue;
+            }
+            let wave_cost = Amount::sum(payments.iter().map(|p| p.amount));
+            if let Some(max_cost) = options.max_cost {
+                let would_be = Amount::sum([totals.storage_cost, wave_cost]);
+                if would_be > max_cost {
+                    return Err(PayStop::CostLimit {
+                        wave_cost,
+                        would_be,
+                        max_cost,
                     });
                 }
-                Ok(QuoteOutcome::Payable { payment, proof }) => {
-                    payments.push(payment);
-                    to_store.push((chunk, proof));
-                }
-                Err(failure) => totals.failures.push(failure.to_string()),
             }
-        }
-        if payments.is_empty() {
-            continue;
-        }
-        let wave_cost = Amount::sum(payments.iter().map(|p| p.amount));
-        if let Some(max_cost) = options.max_cost {
-            let would_be = Amount::sum([totals.storage_cost, wave_cost]);
-            if would_be > max_cost {
-                return Err(PayStop::CostLimit {
-                    wave_cost,
-                    would_be,
-                    max_cost,
-                });
+            if wave_number == 0 {
+                let first = cost::FirstWave {
+                    cost: wave_cost,
+                    chunks: payments.len(),
+                    later_chunks: work.to_quote.len() - quoted_so_far,
+                    wave_size,
+                };
+                cost::approve_first_payment(&context.vault, &context.gate, first).await?;
             }
-        }
-        if wave_number == 0 {
-            let first = cost::FirstWave {
-                cost: wave_cost,
-                chunks: payments.len(),
-                later_chunks: plan.chunks.len() - quoted_so_far,
-                wave_size,
+            let from_block = context
+                .vault
+                .block_number()
+                .await
+                .map_err(PayStop::Payment)?;
+            self.session
+                .record_intent(&to_store, from_block)
+                .await
+                .map_err(PayStop::Receipt)?;
+            let paid = context
+                .vault
+                .pay_wave(&payments)
+                .await
+                .map_err(PayStop::Payment)?;
+            wave_number += 1;
+            for (_, proof) in &mut to_store {
+                proof.tx_hash = paid.tx_hash;
+            }
+            let record = WaveRecord {
+                paid_at: crate::quote::unix_now(),
+                chunks: to_store.len() as u32,
+                storage_cost: paid.storage_cost,
+                gas_cost: paid.gas_cost,
             };
-            cost::approve_first_payment(&context.vault, &context.gate, first).await?;
+            self.session
+                .record_wave(paid.tx_hash, record, &to_store)
+                .await
+                .map_err(PayStop::Receipt)?;
+            totals.paid_chunks += to_store.len();
+            totals.storage_cost = Amount::sum([totals.storage_cost, paid.storage_cost]);
+            totals.gas_cost = Amount::sum([totals.gas_cost, paid.gas_cost]);
+            context.reporter.event(&Event::WavePaid {
+                wave: wave_number,
+                chunks: to_store.len(),
+                tx_hash: paid.tx_hash.to_string(),
+                storage_cost_wei: paid.storage_cost,
+                gas_cost_wei: paid.gas_cost,
+            });
+            let settled = (totals.paid_chunks + totals.already_stored) as u64;
+            context.reporter.progress(Phase::Pay, settled, total_chunks);
+            if sender.send(PaidChunks { chunks: to_store }).await.is_err() {
+                break;
+            }
         }
-        let paid = context
-            .vault
-            .pay_wave(&payments)
-            .await
-            .map_err(PayStop::Payment)?;
-        wave_number += 1;
-        for (_, proof) in &mut to_store {
-            proof.tx_hash = paid.tx_hash;
-        }
-        // Seam for the cached receipt: the wave's proofs are final here, before any PUT.
-        totals.paid_chunks += to_store.len();
-        totals.storage_cost = Amount::sum([totals.storage_cost, paid.storage_cost]);
-        totals.gas_cost = Amount::sum([totals.gas_cost, paid.gas_cost]);
-        context.reporter.event(&Event::WavePaid {
-            wave: wave_number,
-            chunks: to_store.len(),
-            tx_hash: paid.tx_hash.to_string(),
-            storage_cost_wei: paid.storage_cost,
-            gas_cost_wei: paid.gas_cost,
-        });
-        let settled = (totals.paid_chunks + totals.already_stored) as u64;
-        context.reporter.progress(Phase::Pay, settled, total_chunks);
-        if sender.send(PaidChunks { chunks: to_store }).await.is_err() {
-            break;
+        Ok(())
+    }
+
+    /// Store stage: PUTs every chunk of every paid wave, a bounded number at a time, and
+    /// records each in the receipt once the nodes hold it.
+    async fn store_waves(
+        &self,
+        file: Arc<File>,
+        receiver: mpsc::Receiver<PaidChunks>,
+        bytes_total: u64,
+        totals: &mut StoreTotals,
+    ) {
+        let context = self.context;
+        let mut bytes_done = 0u64;
+        let jobs = ReceiverStream::new(receiver)
+            .flat_map(|wave| stream::iter(wave.chunks))
+            .take_while(|_| std::future::ready(!context.cancel.is_cancelled()));
+        let mut results = jobs
+            .map(|(chunk, proof)| self.store_one(file.clone(), chunk, proof))
+            .buffer_unordered(self.options.chunks_in_flight.max(1));
+        while let Some(result) = results.next().await {
+            match result {
+                Ok((chunk, size, nodes)) => {
+                    totals.stored_chunks += 1;
+                    bytes_done += size as u64;
+                    context.reporter.event(&Event::ChunkStored {
+                        chunk,
+                        bytes: size,
+                        nodes,
+                    });
+                    context
+                        .reporter
+                        .progress(Phase::Store, bytes_done, bytes_total);
+                }
+                Err(failure) => totals.failures.push(failure),
+            }
         }
     }
-    Ok(())
+
+    async fn store_one(
+        &self,
+        file: Arc<File>,
+        chunk: PlannedChunk,
+        proof: PaymentProof,
+    ) -> Result<(ChunkAddress, u32, usize), String> {
+        let (context, options) = (self.context, self.options);
+        let path = options.file.clone();
+        let planned = chunk.clone();
+        let body = tokio::task::spawn_blocking(move || {
+            let header = encode_put_header(&proof, planned.size as usize);
+            read_planned_after(&file, &path, &planned, header).map(Bytes::from)
+        })
+        .await
+        .expect("re-deriving a chunk does not panic")
+        .map_err(|e| e.to_string())?;
+        let stored = store_chunk(
+            &context.client,
+            &context.swarm,
+            chunk.address,
+            body,
+            options.replicas,
+            options.retry,
+            context.reporter.as_ref(),
+        )
+        .await
+        .map_err(|failure: PutFailure| failure.to_string())?;
+        let nodes = stored.receipts.len();
+        self.session
+            .commit(|receipt| {
+                receipt.proofs.remove(&chunk.address);
+                receipt.stored.insert(chunk.address, stored.receipts);
+            })
+            .await
+            .map_err(|e| format!("chunk {} is stored but {e}", chunk.address))?;
+        Ok((chunk.address, chunk.size, nodes))
+    }
 }
 
 async fn quote_group(
@@ -336,69 +489,4 @@ async fn quote_group(
         .into_iter()
         .map(|(_, chunk, outcome)| (chunk, outcome))
         .collect()
-}
-
-/// Store stage: PUTs every chunk of every paid wave, a bounded number at a time.
-async fn store_waves(
-    context: &UploadContext,
-    options: &UploadOptions,
-    file: Arc<File>,
-    receiver: mpsc::Receiver<PaidChunks>,
-    bytes_total: u64,
-    totals: &mut StoreTotals,
-) {
-    let mut bytes_done = 0u64;
-    let jobs = ReceiverStream::new(receiver)
-        .flat_map(|wave| stream::iter(wave.chunks))
-        .take_while(|_| std::future::ready(!context.cancel.is_cancelled()));
-    let mut results = jobs
-        .map(|(chunk, proof)| store_one(context, options, file.clone(), chunk, proof))
-        .buffer_unordered(options.chunks_in_flight.max(1));
-    while let Some(result) = results.next().await {
-        match result {
-            Ok((chunk, size, nodes)) => {
-                totals.stored_chunks += 1;
-                bytes_done += size as u64;
-                context.reporter.event(&Event::ChunkStored {
-                    chunk,
-                    bytes: size,
-                    nodes,
-                });
-                context
-                    .reporter
-                    .progress(Phase::Store, bytes_done, bytes_total);
-            }
-            Err(failure) => totals.failures.push(failure),
-        }
-    }
-}
-
-async fn store_one(
-    context: &UploadContext,
-    options: &UploadOptions,
-    file: Arc<File>,
-    chunk: PlannedChunk,
-    proof: PaymentProof,
-) -> Result<(ChunkAddress, u32, usize), String> {
-    let path = options.file.clone();
-    let planned = chunk.clone();
-    let body = tokio::task::spawn_blocking(move || {
-        let header = encode_put_header(&proof, planned.size as usize);
-        read_planned_after(&file, &path, &planned, header).map(Bytes::from)
-    })
-    .await
-    .expect("re-deriving a chunk does not panic")
-    .map_err(|e| e.to_string())?;
-    let stored = store_chunk(
-        &context.client,
-        &context.swarm,
-        chunk.address,
-        body,
-        options.replicas,
-        options.retry,
-        context.reporter.as_ref(),
-    )
-    .await
-    .map_err(|failure: PutFailure| failure.to_string())?;
-    Ok((chunk.address, chunk.size, stored.receipts.len()))
 }

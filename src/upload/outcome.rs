@@ -45,6 +45,9 @@ pub enum UploadError {
         /// What is wrong and what to do.
         reason: String,
     },
+    /// The cached receipt could not be read or written, or is from a newer ferry.
+    #[error(transparent)]
+    Receipt(#[from] crate::receipt::cache::CacheError),
     /// Reading or encrypting the file failed.
     #[error(transparent)]
     Chunking(#[from] ChunkError),
@@ -100,13 +103,16 @@ impl UploadError {
         match self {
             UploadError::BadFile { .. } => ErrorKind::BadInput,
             UploadError::Chunking(ChunkError::Read { .. }) => ErrorKind::BadInput,
+            UploadError::Receipt(_) => ErrorKind::BadInput,
             UploadError::Chunking(ChunkError::FileChanged { .. }) => ErrorKind::Partial,
             UploadError::Chunking(_) => ErrorKind::Internal,
             UploadError::Payment { source, .. } => match source {
                 PaymentError::InsufficientFunds { .. } => ErrorKind::Payment,
                 PaymentError::NoWallet | PaymentError::BadUrl(_) => ErrorKind::BadInput,
                 PaymentError::Reverted { .. } => ErrorKind::Payment,
-                PaymentError::Unreachable { .. } | PaymentError::Rpc { .. } => ErrorKind::Network,
+                PaymentError::Unreachable { .. }
+                | PaymentError::Rpc { .. }
+                | PaymentError::StillPending { .. } => ErrorKind::Network,
             },
             UploadError::CostLimit { .. } | UploadError::Declined { .. } => ErrorKind::Payment,
             UploadError::Partial { .. } => ErrorKind::Partial,
@@ -136,6 +142,7 @@ pub(super) enum PayStop {
         max_cost: Amount,
     },
     Declined(super::CostEstimate),
+    Receipt(crate::receipt::cache::CacheError),
 }
 
 pub(super) fn finish(
@@ -164,6 +171,7 @@ pub(super) fn finish(
                 summary: Box::new(summary),
             });
         }
+        Err(PayStop::Receipt(error)) => return Err(UploadError::Receipt(error)),
         Err(PayStop::Declined(estimate)) => {
             return Err(UploadError::Declined {
                 estimate,

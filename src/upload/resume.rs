@@ -1,0 +1,296 @@
+//! Resume: the upload's side of the cached receipt. A [`Session`] holds the file's receipt lock
+//! for the whole upload, loads what earlier runs left, reconciles journalled payments with the
+//! chain, prunes expired proofs, and records every change durably as it happens.
+//!
+//! Write order (the invariant everything else relies on):
+//! 1. before a wave's transaction is sent, its quotes are journalled as an intent;
+//! 2. once it is confirmed, its proofs replace the intent, and only then is any chunk of the
+//!    wave sent;
+//! 3. each chunk is recorded stored, with the nodes' storage receipts, once they answer.
+//!
+//! Every change goes through [`Session::commit`], which applies it in memory and returns once a
+//! receipt containing it is on disk. Writes are grouped: while one write runs, later changes
+//! wait and go out together in the next, so storing many chunks at once costs few fsyncs.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Mutex as AsyncMutex;
+
+use super::{UploadError, UploadOptions};
+use crate::chunking::{PlannedChunk, UploadPlan};
+use crate::payment::{PaymentError, Vault};
+use crate::quote::{PaymentProof, unix_now};
+use crate::receipt::cache::{CacheError, ReceiptCache, ReceiptLock};
+use crate::receipt::{PaymentIntent, Receipt, WaveRecord};
+use crate::reporter::{Event, Reporter};
+use crate::types::{Amount, QuoteHash};
+
+/// What a resumed upload still has to do.
+pub(super) struct Work {
+    /// Chunks paid in an earlier run and not yet stored, with their proofs.
+    pub reused: Vec<(PlannedChunk, PaymentProof)>,
+    /// Chunks to quote (and pay for, unless the network holds them).
+    pub to_quote: Vec<PlannedChunk>,
+    /// Chunks recorded stored by an earlier run.
+    pub stored_before: usize,
+    /// Proofs dropped because their quotes are too old or too far ahead.
+    pub expired: usize,
+}
+
+struct State {
+    receipt: Receipt,
+    version: u64,
+}
+
+/// One upload's hold on its file's receipt.
+pub(super) struct Session {
+    cache: ReceiptCache,
+    lock: Arc<ReceiptLock>,
+    state: Arc<Mutex<State>>,
+    durable: AsyncMutex<u64>,
+}
+
+async fn blocking<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(job)
+        .await
+        .expect("receipt file work does not panic")
+}
+
+impl Session {
+    /// Takes the file's receipt lock (saying so when another process holds it) and loads the
+    /// receipt, recovering temp files and setting a corrupt one aside.
+    pub async fn open(
+        options: &UploadOptions,
+        reporter: Arc<dyn Reporter>,
+    ) -> Result<Self, UploadError> {
+        let cache = ReceiptCache::new(&options.data_dir);
+        let file = options.file.clone();
+        let (lock, loaded, canonical) = blocking(move || {
+            let canonical = std::fs::canonicalize(&file).unwrap_or(file.clone());
+            let key = ReceiptCache::key_for(&file).map_err(|e| UploadError::BadFile {
+                path: file.clone(),
+                reason: format!("cannot resolve its path: {e}"),
+            })?;
+            let lock = cache.lock(&key, || {
+                reporter.event(&Event::WaitingForLock {
+                    file: file.display().to_string(),
+                })
+            })?;
+            let loaded = cache.load(&lock, unix_now())?;
+            if let Some(aside) = &loaded.set_aside {
+                reporter.event(&Event::ReceiptSetAside {
+                    path: aside.path.display().to_string(),
+                    reason: aside.reason.clone(),
+                });
+            }
+            Ok::<_, UploadError>((lock, loaded, canonical))
+        })
+        .await?;
+        let receipt = loaded
+            .receipt
+            .unwrap_or_else(|| Receipt::new(canonical.display().to_string(), unix_now()));
+        Ok(Self {
+            cache: ReceiptCache::new(&options.data_dir),
+            lock: Arc::new(lock),
+            state: Arc::new(Mutex::new(State {
+                receipt,
+                version: 0,
+            })),
+            durable: AsyncMutex::new(0),
+        })
+    }
+
+    /// Reads the receipt as it is now.
+    pub fn read<T>(&self, look: impl FnOnce(&Receipt) -> T) -> T {
+        look(
+            &self
+                .state
+                .lock()
+                .expect("receipt state is not poisoned")
+                .receipt,
+        )
+    }
+
+    /// Applies `change` and returns once a receipt holding it is on disk.
+    pub async fn commit(&self, change: impl FnOnce(&mut Receipt)) -> Result<(), CacheError> {
+        let wanted = {
+            let mut state = self.state.lock().expect("receipt state is not poisoned");
+            change(&mut state.receipt);
+            state.version += 1;
+            state.version
+        };
+        let mut durable = self.durable.lock().await;
+        if *durable >= wanted {
+            return Ok(());
+        }
+        let (cache, lock, state) = (self.cache.clone(), self.lock.clone(), self.state.clone());
+        *durable = blocking(move || {
+            let (bytes, version) = {
+                let state = state.lock().expect("receipt state is not poisoned");
+                (state.receipt.encode(), state.version)
+            };
+            cache.write_encoded(&lock, &bytes).map(|()| version)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// The upload completed: the receipt is no longer needed.
+    pub async fn remove(&self) -> Result<(), CacheError> {
+        let _durable = self.durable.lock().await;
+        let (cache, lock) = (self.cache.clone(), self.lock.clone());
+        blocking(move || cache.remove(&lock)).await
+    }
+
+    /// Settles journalled intents with the chain: quotes the vault records as paid become
+    /// proofs (with their transaction and its costs), the rest are dropped. A transaction
+    /// still pending from an earlier run is waited for first, so it cannot be paid twice.
+    /// Returns the chunks recovered.
+    pub async fn reconcile(&self, vault: &Vault) -> Result<usize, UploadError> {
+        let chain = |source: PaymentError| UploadError::Payment {
+            source,
+            summary: Box::default(),
+        };
+        let intents = self.read(|r| r.intents.clone());
+        if intents.is_empty() {
+            return Ok(0);
+        }
+        vault.wait_for_pending().await.map_err(chain)?;
+        let mut recovered = 0;
+        for intent in intents {
+            let (proofs, waves) = settle(vault, &intent).await.map_err(chain)?;
+            recovered += proofs.len();
+            self.commit(|receipt| {
+                receipt.intents.retain(|i| i != &intent);
+                receipt.waves.extend(waves);
+                for proof in proofs {
+                    if let Some(chunk) = proof.chunk() {
+                        receipt.proofs.insert(chunk, proof);
+                    }
+                }
+                receipt.normalise();
+            })
+            .await?;
+        }
+        Ok(recovered)
+    }
+
+    /// Prunes expired proofs (by the client's clock `now`) and splits the plan into what was
+    /// stored, what is paid, and what is left. Without `resume`, earlier proofs and stored
+    /// records are kept in the receipt but not used.
+    pub fn plan_work(&self, plan: &UploadPlan, resume: bool, now: u64) -> Work {
+        let mut state = self.state.lock().expect("receipt state is not poisoned");
+        let receipt = &mut state.receipt;
+        receipt.file_size = plan.file_size;
+        receipt.chunks_total = plan.chunks.len() as u64;
+        let expired = receipt.prune(now).len();
+        let mut work = Work {
+            reused: Vec::new(),
+            to_quote: Vec::new(),
+            stored_before: 0,
+            expired,
+        };
+        for chunk in &plan.chunks {
+            if resume && receipt.stored.contains_key(&chunk.address) {
+                work.stored_before += 1;
+            } else if let Some(proof) = receipt.proofs.get(&chunk.address).filter(|_| resume) {
+                work.reused.push((chunk.clone(), proof.clone()));
+            } else {
+                work.to_quote.push(chunk.clone());
+            }
+        }
+        work
+    }
+
+    /// Journals a wave about to be paid.
+    pub async fn record_intent(
+        &self,
+        proofs: &[(PlannedChunk, PaymentProof)],
+        from_block: u64,
+    ) -> Result<(), CacheError> {
+        let intent = PaymentIntent {
+            written_at: unix_now(),
+            from_block,
+            proofs: proofs.iter().map(|(_, proof)| proof.clone()).collect(),
+        };
+        self.commit(|receipt| receipt.intents.push(intent)).await
+    }
+
+    /// Records a confirmed wave: its proofs replace its intent.
+    pub async fn record_wave(
+        &self,
+        tx_hash: alloy::primitives::B256,
+        wave: WaveRecord,
+        proofs: &[(PlannedChunk, PaymentProof)],
+    ) -> Result<(), CacheError> {
+        self.commit(|receipt| {
+            receipt.waves.insert(tx_hash, wave);
+            for (chunk, proof) in proofs {
+                receipt.proofs.insert(chunk.address, proof.clone());
+            }
+            receipt.normalise();
+        })
+        .await
+    }
+}
+
+/// Asks the chain which of an intent's quotes were paid and in which transactions.
+async fn settle(
+    vault: &Vault,
+    intent: &PaymentIntent,
+) -> Result<
+    (
+        Vec<PaymentProof>,
+        Vec<(alloy::primitives::B256, WaveRecord)>,
+    ),
+    PaymentError,
+> {
+    let hashes: Vec<QuoteHash> = intent
+        .proofs
+        .iter()
+        .map(|p| p.paid_quote().map(|q| q.body.hash()).unwrap_or_default())
+        .collect();
+    let records = vault.paid_for_many(&hashes).await?;
+    let paid: Vec<(QuoteHash, PaymentProof)> = intent
+        .proofs
+        .iter()
+        .zip(hashes)
+        .zip(records)
+        .filter(|((proof, _), (rewards, amount))| {
+            let quote = proof.paid_quote();
+            quote.is_some_and(|q| q.body.rewards == *rewards)
+                && proof
+                    .required_amount()
+                    .is_some_and(|needed| *amount >= needed)
+        })
+        .map(|((proof, hash), _)| (hash, proof.clone()))
+        .collect();
+    if paid.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let found: Vec<QuoteHash> = paid.iter().map(|(hash, _)| *hash).collect();
+    let events = vault.find_payments(&found, intent.from_block).await?;
+    let mut waves: std::collections::BTreeMap<alloy::primitives::B256, WaveRecord> =
+        Default::default();
+    let mut proofs = Vec::with_capacity(paid.len());
+    for (hash, mut proof) in paid {
+        if let Some(event) = events.iter().find(|e| e.quote_hash == hash)
+            && let Some(tx_hash) = event.tx_hash
+        {
+            proof.tx_hash = tx_hash;
+            let wave = waves.entry(tx_hash).or_insert(WaveRecord {
+                paid_at: intent.written_at,
+                chunks: 0,
+                storage_cost: Amount::ZERO,
+                gas_cost: Amount::ZERO,
+            });
+            wave.chunks += 1;
+            wave.storage_cost = Amount::sum([wave.storage_cost, event.amount]);
+        }
+        proofs.push(proof);
+    }
+    for (tx_hash, wave) in &mut waves {
+        wave.gas_cost = vault.gas_cost_of(*tx_hash).await?;
+    }
+    Ok((proofs, waves.into_iter().collect()))
+}
