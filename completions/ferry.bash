@@ -16,6 +16,9 @@ _ferry() {
             ",$1")
                 cmd="ferry"
                 ;;
+            ferry,cache)
+                cmd="ferry__subcmd__cache"
+                ;;
             ferry,completions)
                 cmd="ferry__subcmd__completions"
                 ;;
@@ -34,6 +37,9 @@ _ferry() {
             ferry,quote)
                 cmd="ferry__subcmd__quote"
                 ;;
+            ferry,status)
+                cmd="ferry__subcmd__status"
+                ;;
             ferry,upload)
                 cmd="ferry__subcmd__upload"
                 ;;
@@ -42,6 +48,24 @@ _ferry() {
                 ;;
             ferry,wallet)
                 cmd="ferry__subcmd__wallet"
+                ;;
+            ferry__subcmd__cache,clear)
+                cmd="ferry__subcmd__cache__subcmd__clear"
+                ;;
+            ferry__subcmd__cache,gc)
+                cmd="ferry__subcmd__cache__subcmd__gc"
+                ;;
+            ferry__subcmd__cache,help)
+                cmd="ferry__subcmd__cache__subcmd__help"
+                ;;
+            ferry__subcmd__cache__subcmd__help,clear)
+                cmd="ferry__subcmd__cache__subcmd__help__subcmd__clear"
+                ;;
+            ferry__subcmd__cache__subcmd__help,gc)
+                cmd="ferry__subcmd__cache__subcmd__help__subcmd__gc"
+                ;;
+            ferry__subcmd__cache__subcmd__help,help)
+                cmd="ferry__subcmd__cache__subcmd__help__subcmd__help"
                 ;;
             ferry__subcmd__devnet,down)
                 cmd="ferry__subcmd__devnet__subcmd__down"
@@ -67,6 +91,9 @@ _ferry() {
             ferry__subcmd__devnet__subcmd__help,up)
                 cmd="ferry__subcmd__devnet__subcmd__help__subcmd__up"
                 ;;
+            ferry__subcmd__help,cache)
+                cmd="ferry__subcmd__help__subcmd__cache"
+                ;;
             ferry__subcmd__help,completions)
                 cmd="ferry__subcmd__help__subcmd__completions"
                 ;;
@@ -85,6 +112,9 @@ _ferry() {
             ferry__subcmd__help,quote)
                 cmd="ferry__subcmd__help__subcmd__quote"
                 ;;
+            ferry__subcmd__help,status)
+                cmd="ferry__subcmd__help__subcmd__status"
+                ;;
             ferry__subcmd__help,upload)
                 cmd="ferry__subcmd__help__subcmd__upload"
                 ;;
@@ -93,6 +123,12 @@ _ferry() {
                 ;;
             ferry__subcmd__help,wallet)
                 cmd="ferry__subcmd__help__subcmd__wallet"
+                ;;
+            ferry__subcmd__help__subcmd__cache,clear)
+                cmd="ferry__subcmd__help__subcmd__cache__subcmd__clear"
+                ;;
+            ferry__subcmd__help__subcmd__cache,gc)
+                cmd="ferry__subcmd__help__subcmd__cache__subcmd__gc"
                 ;;
             ferry__subcmd__help__subcmd__devnet,down)
                 cmd="ferry__subcmd__help__subcmd__devnet__subcmd__down"
@@ -149,7 +185,7 @@ _ferry() {
 
     case "${cmd}" in
         ferry)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version upload download quote wallet devnet vault completions man help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version upload download quote status cache wallet devnet vault completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -159,6 +195,116 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__cache)
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version gc clear help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__cache__subcmd__clear)
+            opts="-q -v -h -V --force --json --quiet --verbose --data-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__cache__subcmd__gc)
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__cache__subcmd__help)
+            opts="gc clear help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__cache__subcmd__help__subcmd__clear)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__cache__subcmd__help__subcmd__gc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__cache__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -365,8 +511,50 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__help)
-            opts="upload download quote wallet devnet vault completions man help"
+            opts="upload download quote status cache wallet devnet vault completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__help__subcmd__cache)
+            opts="gc clear"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__help__subcmd__cache__subcmd__clear)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__help__subcmd__cache__subcmd__gc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -504,6 +692,20 @@ _ferry() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ferry__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ferry__subcmd__help__subcmd__upload)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -621,6 +823,24 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__status)
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --data-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -31,6 +31,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand upload 'Upload a file: encrypt, pay in waves, store; rerun to resume'
             cand download 'Download a file by its reference'
             cand quote 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+            cand status 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
+            cand cache 'Clean the receipt cache'
             cand wallet 'Show the paying wallet'
             cand devnet 'Run a local network: anvil, the payment vault and storage nodes'
             cand vault 'Deploy the payment vault contract'
@@ -89,6 +91,69 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'ferry;status'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;cache'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand gc 'Remove receipts whose proofs have all expired (a day after their newest payment)'
+            cand clear 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;cache;gc'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;cache;clear'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --force 'Also remove receipts holding unexpired paid-but-unstored proofs (those chunks would be paid again)'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;cache;help'= {
+            cand gc 'Remove receipts whose proofs have all expired (a day after their newest payment)'
+            cand clear 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;cache;help;gc'= {
+        }
+        &'ferry;cache;help;clear'= {
+        }
+        &'ferry;cache;help;help'= {
         }
         &'ferry;wallet'= {
             cand --data-dir 'Where ferry keeps receipts and the devnet'
@@ -278,6 +343,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand upload 'Upload a file: encrypt, pay in waves, store; rerun to resume'
             cand download 'Download a file by its reference'
             cand quote 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+            cand status 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
+            cand cache 'Clean the receipt cache'
             cand wallet 'Show the paying wallet'
             cand devnet 'Run a local network: anvil, the payment vault and storage nodes'
             cand vault 'Deploy the payment vault contract'
@@ -290,6 +357,16 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;help;download'= {
         }
         &'ferry;help;quote'= {
+        }
+        &'ferry;help;status'= {
+        }
+        &'ferry;help;cache'= {
+            cand gc 'Remove receipts whose proofs have all expired (a day after their newest payment)'
+            cand clear 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
+        }
+        &'ferry;help;cache;gc'= {
+        }
+        &'ferry;help;cache;clear'= {
         }
         &'ferry;help;wallet'= {
             cand address 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet''s funded key)'

@@ -7,6 +7,7 @@
 
 pub mod devnet;
 mod output;
+mod receipts;
 mod transfer;
 mod wallet;
 
@@ -50,6 +51,14 @@ pub enum Command {
     Download(DownloadArgs),
     /// Estimate what uploading a file costs; pays nothing and needs no wallet.
     Quote(QuoteArgs),
+    /// List interrupted uploads: chunks paid, stored and total, and when proofs expire.
+    Status {
+        /// Only this file's upload.
+        file: Option<PathBuf>,
+    },
+    /// Clean the receipt cache.
+    #[command(subcommand)]
+    Cache(receipts::CacheCommand),
     /// Show the paying wallet.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
@@ -213,6 +222,8 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Upload(args) => transfer::upload(&context, args).await,
         Command::Download(args) => transfer::download(&context, args).await,
         Command::Quote(args) => transfer::quote(&context, args).await,
+        Command::Status { file } => receipts::status(&context, file.as_deref()),
+        Command::Cache(command) => receipts::cache(&context, command),
         Command::Wallet(command) => wallet::wallet(&context, command).await,
         Command::Vault(command) => wallet::vault(&context, command).await,
         Command::Devnet(command) => devnet::run(command, &context.data_dir, context.json)

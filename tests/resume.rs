@@ -1,0 +1,511 @@
+//! Resume through the real binary: uploads killed at random moments, killed between sending a
+//! payment and recording it, interrupted with Ctrl-C, resumed under a shifted clock, run twice
+//! at once, and resumed from damaged, torn or newer receipts. After each, the file downloads
+//! byte-identical and the chain's `ChunkPaid` events show what was paid, and how often.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use alloy::signers::local::PrivateKeySigner;
+use rand::Rng;
+use serde_json::Value;
+
+use crate::support::{Devnet, json_lines, planned_chunks, random_bytes};
+
+/// A scratch dir holding a file of `mib` random MiB.
+fn scratch_file(mib: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("payload.bin");
+    std::fs::write(&file, random_bytes(mib * 1024 * 1024)).unwrap();
+    (dir, file)
+}
+
+fn spawn_upload(
+    devnet: &Devnet,
+    dir: &Path,
+    key: &PrivateKeySigner,
+    file: &Path,
+    extra: &[&str],
+) -> Child {
+    devnet
+        .ferry_process(dir, key)
+        .args(["upload", "--json"])
+        .args(extra)
+        .arg(file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Starts an upload and kills it (-9) as soon as its first wave is paid, with one chunk sent at
+/// a time, so the receipt holds paid chunks not yet stored.
+fn upload_killed_after_first_payment(
+    devnet: &Devnet,
+    dir: &Path,
+    key: &PrivateKeySigner,
+    file: &Path,
+) {
+    let mut child = spawn_upload(devnet, dir, key, file, &["--transfers", "1"]);
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    for line in stdout.lines() {
+        if line.unwrap().contains("\"wave_paid\"") {
+            signal(&child, "KILL");
+            break;
+        }
+    }
+    child.wait().unwrap();
+}
+
+/// `ferry status FILE --json` for `file`'s interrupted upload.
+fn status(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, file: &Path) -> Value {
+    let output = devnet
+        .ferry(dir, key)
+        .args(["status", "--json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let mut lines = json_lines(&output.stdout);
+    assert_eq!(
+        lines.len(),
+        1,
+        "one interrupted upload of {}",
+        file.display()
+    );
+    lines.pop().unwrap()
+}
+
+fn receipt_path(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, file: &Path) -> PathBuf {
+    PathBuf::from(status(devnet, dir, key, file)["receipt"].as_str().unwrap())
+}
+
+fn event<'a>(events: &'a [Value], name: &str) -> &'a Value {
+    events
+        .iter()
+        .find(|e| e["event"] == name)
+        .unwrap_or_else(|| panic!("no {name} event in {events:?}"))
+}
+
+/// Downloads `reference` and checks it is `file`'s bytes.
+fn assert_downloads_identical(
+    devnet: &Devnet,
+    dir: &Path,
+    key: &PrivateKeySigner,
+    reference: &str,
+    file: &Path,
+) {
+    let out = dir.join("downloaded.bin");
+    devnet
+        .ferry(dir, key)
+        .args(["download", reference, "-o"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert!(std::fs::read(&out).unwrap() == std::fs::read(file).unwrap());
+}
+
+fn assert_each_chunk_paid_once(devnet: &Devnet, file: &Path) {
+    for chunk in planned_chunks(file) {
+        assert_eq!(devnet.times_paid(chunk), 1, "chunk {chunk}");
+    }
+}
+
+/// Runs the upload to completion and returns its events.
+fn finish(
+    devnet: &Devnet,
+    dir: &Path,
+    key: &PrivateKeySigner,
+    file: &Path,
+    extra: &[&str],
+) -> Vec<Value> {
+    let (code, events) = devnet.upload_json(dir, key, file, extra);
+    assert_eq!(code, Some(0), "the resumed upload failed: {events:?}");
+    events
+}
+
+#[test]
+fn kill_nine_at_two_dozen_random_moments_never_pays_twice() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let args = ["--wave-size", "2", "--transfers", "2"];
+    // How long a whole upload of this shape takes, so the kills spread over all of it.
+    let (warm_dir, warm_file) = scratch_file(24);
+    let started = Instant::now();
+    finish(devnet, warm_dir.path(), &account, &warm_file, &args);
+    let full_ms = started.elapsed().as_millis() as u64;
+    let mut rng = rand::rng();
+    let mut kills = 0;
+    let mut files = 0;
+    while kills < 24 {
+        files += 1;
+        let (dir, file) = scratch_file(24);
+        // Kill runs at random moments until one gets to the end by itself.
+        for _ in 0..15 {
+            let mut child = spawn_upload(devnet, dir.path(), &account, &file, &args);
+            std::thread::sleep(Duration::from_millis(rng.random_range(0..full_ms)));
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            signal(&child, "KILL");
+            child.wait().unwrap();
+            kills += 1;
+        }
+        let events = finish(devnet, dir.path(), &account, &file, &args);
+        let done = events.last().unwrap();
+        let reference = done["reference"].as_str().unwrap();
+        assert_downloads_identical(devnet, dir.path(), &account, reference, &file);
+        assert_each_chunk_paid_once(devnet, &file);
+    }
+    eprintln!("{kills} kills over {files} files");
+    assert!(kills >= 24, "only {kills} runs were killed mid-upload");
+}
+
+/// Sends a JSON-RPC request to the devnet's anvil.
+fn anvil(devnet: &Devnet, method: &str, params: Value) -> Value {
+    use alloy::providers::{Provider, ProviderBuilder};
+    let url = devnet.network.rpc_url.parse().unwrap();
+    crate::support::runtime().block_on(async {
+        let provider = ProviderBuilder::new().connect_http(url);
+        provider
+            .raw_request::<_, Value>(method.to_owned().into(), params)
+            .await
+            .unwrap_or_else(|e| panic!("{method}: {e}"))
+    })
+}
+
+/// The window between sending a payment and recording it is hit honestly: with anvil's
+/// automine off, the payment transaction waits in the mempool, so the client is provably
+/// between `send` and its receipt; the test kills it there, then mines the transaction.
+#[test]
+fn a_kill_between_sending_a_payment_and_recording_it_pays_nothing_twice() {
+    let devnet = Devnet::start(5);
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(9);
+    let chunks = planned_chunks(&file).len();
+    anvil(&devnet, "evm_setAutomine", serde_json::json!([false]));
+    let mut child = spawn_upload(&devnet, dir.path(), &account, &file, &[]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let pool = anvil(&devnet, "txpool_status", serde_json::json!([]));
+        let pending = pool["pending"].as_str().map_or(0, |hex| {
+            u64::from_str_radix(hex.trim_start_matches("0x"), 16).unwrap()
+        });
+        if pending > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the payment was never sent");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(&child, "KILL");
+    child.wait().unwrap();
+    let before = status(&devnet, dir.path(), &account, &file);
+    assert_eq!(before["payments_to_reconcile"], chunks, "{before}");
+    assert_eq!(before["chunks_paid"], 0);
+
+    // The rerun finds the payment still pending and waits for it; mine it a moment later.
+    let rerun = spawn_upload(&devnet, dir.path(), &account, &file, &[]);
+    std::thread::sleep(Duration::from_millis(1500));
+    anvil(&devnet, "evm_mine", serde_json::json!([]));
+    anvil(&devnet, "evm_setAutomine", serde_json::json!([true]));
+    let output = rerun.wait_with_output().unwrap();
+    let events = json_lines(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{events:?}");
+    assert_eq!(event(&events, "started")["recovered_payments"], chunks);
+    let done = events.last().unwrap();
+    assert_eq!(done["paid_chunks"], 0, "{done}");
+    assert_eq!(done["reused_proofs"], chunks);
+    assert_each_chunk_paid_once(&devnet, &file);
+    let reference = done["reference"].as_str().unwrap();
+    assert_downloads_identical(&devnet, dir.path(), &account, reference, &file);
+}
+
+/// Interrupts an upload after its payment, then reruns it with the client's clock shifted by
+/// `shift` (faketime syntax); returns the paid-but-unstored count before and the rerun's
+/// events.
+fn resume_with_clock_shifted(shift: &str) -> (usize, Vec<Value>, tempfile::TempDir, PathBuf) {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(28);
+    upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
+    let unstored = status(devnet, dir.path(), &account, &file)["paid_not_stored"]
+        .as_u64()
+        .unwrap() as usize;
+    assert!(unstored > 0, "the kill left no paid chunk unstored");
+    let command = devnet.ferry_process(dir.path(), &account);
+    let program = command.get_program().to_owned();
+    let envs: Vec<_> = command
+        .get_envs()
+        .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
+        .collect();
+    let mut faked = std::process::Command::new("faketime");
+    faked.env_clear();
+    for (key, value) in envs {
+        if let Some(value) = value {
+            faked.env(key, value);
+        }
+    }
+    let output = faked
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .args(["-f", shift])
+        .arg(program)
+        .args(["upload", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let events = json_lines(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{events:?}");
+    let reference = events.last().unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_downloads_identical(devnet, dir.path(), &account, &reference, &file);
+    (unstored, events, dir, file)
+}
+
+fn assert_proofs_reused(shift: &str) {
+    let (unstored, events, _dir, file) = resume_with_clock_shifted(shift);
+    let done = events.last().unwrap();
+    assert_eq!(done["paid_chunks"], 0, "{shift}: {done}");
+    assert_eq!(done["reused_proofs"], unstored, "{shift}: {done}");
+    assert_eq!(event(&events, "started")["expired_proofs"], 0);
+    assert_each_chunk_paid_once(Devnet::shared(), &file);
+}
+
+fn assert_proofs_pruned(shift: &str) {
+    let (unstored, events, _dir, file) = resume_with_clock_shifted(shift);
+    let done = events.last().unwrap();
+    assert_eq!(done["reused_proofs"], 0, "{shift}: {done}");
+    assert_eq!(done["paid_chunks"], unstored, "{shift}: {done}");
+    assert_eq!(event(&events, "started")["expired_proofs"], unstored);
+    let devnet = Devnet::shared();
+    let twice = planned_chunks(&file)
+        .into_iter()
+        .filter(|chunk| devnet.times_paid(*chunk) == 2)
+        .count();
+    assert_eq!(twice, unstored, "exactly the pruned chunks are paid again");
+}
+
+#[test]
+fn a_clock_23_hours_ahead_reuses_proofs() {
+    assert_proofs_reused("+23h");
+}
+
+#[test]
+fn a_clock_4_minutes_behind_reuses_proofs() {
+    assert_proofs_reused("-4m");
+}
+
+#[test]
+fn a_clock_25_hours_ahead_prunes_proofs_and_pays_again() {
+    assert_proofs_pruned("+25h");
+}
+
+#[test]
+fn a_clock_10_minutes_behind_prunes_proofs_and_pays_again() {
+    assert_proofs_pruned("-10m");
+}
+
+#[test]
+fn two_uploads_of_the_same_file_at_once_both_succeed_and_pay_once() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(24);
+    let relative = dir.path().join(".").join("payload.bin");
+    let first = spawn_upload(devnet, dir.path(), &account, &file, &[]);
+    let second = spawn_upload(devnet, dir.path(), &account, &relative, &[]);
+    let outputs = [first, second].map(|child| child.wait_with_output().unwrap());
+    let runs: Vec<Vec<Value>> = outputs.iter().map(|o| json_lines(&o.stdout)).collect();
+    for (output, events) in outputs.iter().zip(&runs) {
+        assert_eq!(output.status.code(), Some(0), "{events:?}");
+    }
+    let waited = runs
+        .iter()
+        .filter(|events| events.iter().any(|e| e["event"] == "waiting_for_lock"))
+        .count();
+    assert_eq!(waited, 1, "exactly one run waits for the other");
+    let paid: u64 = runs
+        .iter()
+        .map(|events| events.last().unwrap()["paid_chunks"].as_u64().unwrap())
+        .sum();
+    assert_eq!(paid as usize, planned_chunks(&file).len());
+    assert_each_chunk_paid_once(devnet, &file);
+}
+
+#[test]
+fn ctrl_c_stops_prints_how_to_resume_and_the_rerun_pays_nothing_twice() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(28);
+    let mut child = devnet
+        .ferry_process(dir.path(), &account)
+        .args(["upload", "--wave-size", "2", "--transfers", "1"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut text = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        if line.contains("wave 2:") {
+            signal(&child, "INT");
+        }
+        text.push_str(&line);
+        line.clear();
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{text}");
+    assert!(text.contains("to resume, run:"), "{text}");
+    assert!(text.contains("paid"), "{text}");
+    let paid_before = status(devnet, dir.path(), &account, &file)["chunks_paid"]
+        .as_u64()
+        .unwrap();
+    assert!(paid_before >= 4, "two waves of two were paid before Ctrl-C");
+    let events = finish(devnet, dir.path(), &account, &file, &["--wave-size", "2"]);
+    let done = events.last().unwrap();
+    let chunks = planned_chunks(&file).len() as u64;
+    assert_eq!(done["paid_chunks"].as_u64().unwrap() + paid_before, chunks);
+    assert_each_chunk_paid_once(devnet, &file);
+    assert!(
+        !receipt_exists(devnet, dir.path(), &account),
+        "the receipt is removed once the upload completes"
+    );
+}
+
+fn receipt_exists(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner) -> bool {
+    let output = devnet
+        .ferry(dir, key)
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    !json_lines(&output.stdout).is_empty()
+}
+
+#[test]
+fn a_corrupt_receipt_is_set_aside_and_the_upload_goes_on() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(12);
+    upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
+    let receipt = receipt_path(devnet, dir.path(), &account, &file);
+    std::fs::write(&receipt, b"this is not a receipt").unwrap();
+    let events = finish(devnet, dir.path(), &account, &file, &[]);
+    let aside = PathBuf::from(
+        event(&events, "receipt_set_aside")["path"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(std::fs::read(aside).unwrap(), b"this is not a receipt");
+    let reference = events.last().unwrap()["reference"].as_str().unwrap();
+    assert_downloads_identical(devnet, dir.path(), &account, reference, &file);
+}
+
+#[test]
+fn a_torn_temp_file_is_ignored_and_a_whole_one_recovered() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(12);
+    upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
+    let receipt = receipt_path(devnet, dir.path(), &account, &file);
+    let name = receipt.file_name().unwrap().to_str().unwrap().to_owned();
+    let temp = |n: u32| receipt.with_file_name(format!(".{name}.tmp-{n}"));
+    let bytes = std::fs::read(&receipt).unwrap();
+    // The crash came after the temp was written and before the rename: only the temp exists,
+    // next to a torn one.
+    std::fs::rename(&receipt, temp(1)).unwrap();
+    std::fs::write(temp(2), &bytes[..bytes.len() / 2]).unwrap();
+    let unstored = status_of_temp_only(&bytes);
+    let events = finish(devnet, dir.path(), &account, &file, &[]);
+    let done = events.last().unwrap();
+    assert_eq!(done["paid_chunks"], 0, "{done}");
+    assert_eq!(done["reused_proofs"], unstored);
+    assert!(!temp(1).exists() && !temp(2).exists());
+    assert_each_chunk_paid_once(devnet, &file);
+}
+
+/// Paid-but-unstored proofs in receipt bytes.
+fn status_of_temp_only(bytes: &[u8]) -> usize {
+    ferry::receipt::Receipt::decode(bytes).unwrap().proofs.len()
+}
+
+#[test]
+fn a_receipt_from_a_newer_ferry_stops_the_upload_and_is_never_touched() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(12);
+    upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
+    let receipt = receipt_path(devnet, dir.path(), &account, &file);
+    let mut bytes = std::fs::read(&receipt).unwrap();
+    bytes[8..12].copy_from_slice(&99u32.to_be_bytes());
+    std::fs::write(&receipt, &bytes).unwrap();
+    let (code, events) = devnet.upload_json(dir.path(), &account, &file, &[]);
+    assert_eq!(code, Some(2));
+    let error = events.last().unwrap();
+    assert_eq!(error["event"], "error");
+    assert!(
+        error["message"].as_str().unwrap().contains("newer ferry"),
+        "{error}"
+    );
+    devnet
+        .ferry(dir.path(), &account)
+        .args(["cache", "clear", "--force"])
+        .assert()
+        .code(0);
+    assert_eq!(std::fs::read(&receipt).unwrap(), bytes);
+}
+
+#[test]
+fn status_lists_the_interrupted_upload_and_clear_keeps_paid_proofs_unless_forced() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(12);
+    upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
+    let line = status(devnet, dir.path(), &account, &file);
+    assert_eq!(line["chunks_total"], planned_chunks(&file).len());
+    assert_eq!(
+        line["file"].as_str().unwrap(),
+        std::fs::canonicalize(&file).unwrap().to_str().unwrap()
+    );
+    assert!(line["proofs_expire_at"].as_u64().unwrap() > ferry::quote::unix_now() + 23 * 3600);
+    let human = devnet
+        .ferry(dir.path(), &account)
+        .arg("status")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        text.contains("paid") && text.contains("resume with: ferry upload"),
+        "{text}"
+    );
+
+    for command in [&["cache", "gc"][..], &["cache", "clear"]] {
+        let code = if command[1] == "gc" { 0 } else { 2 };
+        devnet
+            .ferry(dir.path(), &account)
+            .args(command)
+            .assert()
+            .code(code);
+        assert!(
+            receipt_exists(devnet, dir.path(), &account),
+            "{command:?} kept it"
+        );
+    }
+    devnet
+        .ferry(dir.path(), &account)
+        .args(["cache", "clear", "--force"])
+        .assert()
+        .code(0);
+    assert!(!receipt_exists(devnet, dir.path(), &account));
+}
