@@ -382,6 +382,10 @@ fn ctrl_c_stops_prints_how_to_resume_and_the_rerun_pays_nothing_twice() {
         !receipt_exists(devnet, dir.path(), &account),
         "the receipt is removed once the upload completes"
     );
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("receipts"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "receipts dir still holds {left:?}");
 }
 
 fn receipt_exists(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner) -> bool {

@@ -233,6 +233,7 @@ impl Node {
             signer,
             base_price: config.base_price,
             transfers: Semaphore::new(MAX_CHUNK_TRANSFERS),
+            requests: server::RequestCounts::default(),
         };
         Ok(Self {
             listener,

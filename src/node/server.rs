@@ -45,6 +45,21 @@ pub(crate) struct NodeState {
     pub(crate) admission: Admission,
     pub(crate) base_price: Amount,
     pub(crate) transfers: Semaphore,
+    pub(crate) requests: RequestCounts,
+}
+
+/// Requests served since the node started, by kind: what `GET /stats` reports (benchmarks use
+/// it to count what a client sent).
+#[derive(Debug, Default, serde::Serialize)]
+pub(crate) struct RequestCounts {
+    quotes: std::sync::atomic::AtomicU64,
+    puts: std::sync::atomic::AtomicU64,
+    put_bytes: std::sync::atomic::AtomicU64,
+    gets: std::sync::atomic::AtomicU64,
+}
+
+fn count(counter: &std::sync::atomic::AtomicU64, by: u64) {
+    counter.fetch_add(by, std::sync::atomic::Ordering::Relaxed);
 }
 
 type Shared = Arc<NodeState>;
@@ -122,6 +137,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/info", get(info))
         .route("/peers", get(peers))
         .route("/quote", post(quote))
+        .route("/stats", get(stats))
         .merge(chunks)
         .with_state(state)
 }
@@ -132,6 +148,10 @@ async fn limit_transfers(State(state): State<Shared>, request: Request, next: Ne
         Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the node is shutting down")
             .into_response(),
     }
+}
+
+async fn stats(State(state): State<Shared>) -> Json<serde_json::Value> {
+    Json(serde_json::to_value(&state.requests).unwrap_or_default())
 }
 
 async fn info(State(state): State<Shared>) -> Json<NodeInfo> {
@@ -158,6 +178,7 @@ async fn quote(
     State(state): State<Shared>,
     request: Result<Json<QuoteRequest>, JsonRejection>,
 ) -> Result<Json<QuoteResponse>, ApiError> {
+    count(&state.requests.quotes, 1);
     let Json(request) = request.map_err(|rejection| {
         ApiError::new(
             rejection.status(),
@@ -227,6 +248,10 @@ async fn put_chunk(
     Path(address): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    count(&state.requests.puts, 1);
+    if let Ok(body) = &body {
+        count(&state.requests.put_bytes, body.len() as u64);
+    }
     let address = parse_address(&address)?;
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
@@ -265,6 +290,7 @@ async fn get_chunk(
     State(state): State<Shared>,
     Path(address): Path<String>,
 ) -> Result<Response, ApiError> {
+    count(&state.requests.gets, 1);
     let address = parse_address(&address)?;
     let store = state.store.clone();
     match blocking(move || store.get(&address)).await? {

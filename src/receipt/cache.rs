@@ -342,14 +342,16 @@ impl ReceiptCache {
         write_atomic(&path, &receipt.encode(), RECEIPT_MODE).map_err(io_error("write", &path))
     }
 
-    /// Removes a key's receipt (the upload completed).
+    /// Removes a key's receipt and then its lock file (the upload completed). A process
+    /// waiting on the lock notices the unlinked lock file and locks afresh.
     pub fn remove(&self, lock: &ReceiptLock) -> Result<(), CacheError> {
         let path = self.receipt_path(lock.key());
         match fs::remove_file(&path) {
-            Ok(()) => crate::fsutil::sync_dir(&self.dir).map_err(io_error("sync", &self.dir)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_error("remove", &path)(e)),
+            Ok(()) => crate::fsutil::sync_dir(&self.dir).map_err(io_error("sync", &self.dir))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error("remove", &path)(e)),
         }
+        self.remove_lock_file(lock)
     }
 
     /// Every receipt file, read without locking (writes are atomic, so a read sees a whole
@@ -418,7 +420,6 @@ impl ReceiptCache {
                 Some(receipt) if !removable(&receipt) => sweep.kept_paid.push(path),
                 Some(_) => {
                     self.remove(&lock)?;
-                    self.remove_lock_file(&lock)?;
                     sweep.removed.push(path);
                 }
                 None => self.remove_lock_file(&lock)?,
