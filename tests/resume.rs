@@ -513,3 +513,34 @@ fn status_lists_the_interrupted_upload_and_clear_keeps_paid_proofs_unless_forced
         .code(0);
     assert!(!receipt_exists(devnet, dir.path(), &account));
 }
+
+#[test]
+fn an_upload_removes_other_receipts_past_their_time_to_live() {
+    use ferry::receipt::cache::ReceiptCache;
+    use ferry::receipt::{Receipt, WaveRecord};
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(1);
+    let cache = ReceiptCache::new(dir.path());
+    let two_days_ago = ferry::quote::unix_now() - 2 * 24 * 3600;
+    let write = |key: &str, paid_at: u64| {
+        let mut receipt = Receipt::new(format!("/elsewhere/{key}"), paid_at);
+        let wave = WaveRecord {
+            paid_at,
+            chunks: 1,
+            storage_cost: ferry::types::Amount::wei(1),
+            gas_cost: ferry::types::Amount::wei(1),
+        };
+        receipt
+            .waves
+            .insert(alloy::primitives::B256::repeat_byte(1), wave);
+        let lock = cache.lock(key, || {}).unwrap();
+        cache.write(&lock, &receipt).unwrap();
+        cache.receipt_path(key)
+    };
+    let expired = write(&"0a".repeat(32), two_days_ago);
+    let live = write(&"0b".repeat(32), ferry::quote::unix_now() - 3600);
+    finish(devnet, dir.path(), &account, &file, &[]);
+    assert!(!expired.exists(), "the expired receipt is collected");
+    assert!(live.exists(), "a receipt within its time to live is kept");
+}

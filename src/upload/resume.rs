@@ -8,6 +8,8 @@
 //!    wave sent;
 //! 3. each chunk is recorded stored, with the nodes' storage receipts, once they answer.
 //!
+//! Opening a session also removes other files' receipts past their time to live.
+//!
 //! Every change goes through [`Session::commit`], which applies it in memory and returns once a
 //! receipt containing it is on disk. Writes are grouped: while one write runs, later changes
 //! wait and go out together in the next, so storing many chunks at once costs few fsyncs.
@@ -77,6 +79,14 @@ impl Session {
                 })
             })?;
             let loaded = cache.load(&lock, unix_now())?;
+            // Receipts of other files past their time to live go now (ours is locked, so kept).
+            match cache.gc(unix_now()) {
+                Ok(sweep) if !sweep.removed.is_empty() => {
+                    tracing::info!(removed = sweep.removed.len(), "expired receipts removed")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not clean expired receipts"),
+            }
             if let Some(aside) = &loaded.set_aside {
                 reporter.event(&Event::ReceiptSetAside {
                     path: aside.path.display().to_string(),
