@@ -274,14 +274,8 @@ impl Stages<'_> {
         totals: &mut PayTotals,
     ) -> Result<(), PayStop> {
         let (context, options) = (self.context, self.options);
-        if !work.reused.is_empty()
-            && sender
-                .send(PaidChunks {
-                    chunks: work.reused,
-                })
-                .await
-                .is_err()
-        {
+        let reused = self.skip_held(work.reused, totals).await?;
+        if !reused.is_empty() && sender.send(PaidChunks { chunks: reused }).await.is_err() {
             return Ok(());
         }
         let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
@@ -313,18 +307,7 @@ impl Stages<'_> {
                     Err(failure) => totals.failures.push(failure.to_string()),
                 }
             }
-            totals.already_stored += held.len();
-            if !held.is_empty() {
-                self.session
-                    .commit(|receipt| {
-                        receipt
-                            .stored
-                            .extend(held.into_iter().map(|c| (c, Vec::new())));
-                        receipt.normalise();
-                    })
-                    .await
-                    .map_err(PayStop::Receipt)?;
-            }
+            self.record_held(held, totals).await?;
             if payments.is_empty() {
                 continue;
             }
@@ -393,6 +376,57 @@ impl Stages<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Chunks an earlier run paid for may have reached the nodes just before it stopped
+    /// (stored, but not yet recorded). Asks their close groups first (a few small requests
+    /// instead of sending megabytes again) and returns the chunks still to send, proofs kept.
+    async fn skip_held(
+        &self,
+        reused: Vec<(PlannedChunk, PaymentProof)>,
+        totals: &mut PayTotals,
+    ) -> Result<Vec<(PlannedChunk, PaymentProof)>, PayStop> {
+        if reused.is_empty() {
+            return Ok(reused);
+        }
+        let chunks: Vec<PlannedChunk> = reused.iter().map(|(chunk, _)| chunk.clone()).collect();
+        let answers = quote_group(self.context, self.options, &chunks).await;
+        let mut held = Vec::new();
+        let mut to_send = Vec::new();
+        for ((chunk, proof), (_, answer)) in reused.into_iter().zip(answers) {
+            if matches!(answer, Ok(QuoteOutcome::AlreadyStored)) {
+                self.context.reporter.event(&Event::ChunkAlreadyStored {
+                    chunk: chunk.address,
+                    bytes: chunk.size,
+                });
+                held.push(chunk.address);
+            } else {
+                to_send.push((chunk, proof));
+            }
+        }
+        self.record_held(held, totals).await?;
+        Ok(to_send)
+    }
+
+    /// Records chunks the network already holds as stored.
+    async fn record_held(
+        &self,
+        held: Vec<ChunkAddress>,
+        totals: &mut PayTotals,
+    ) -> Result<(), PayStop> {
+        totals.already_stored += held.len();
+        if held.is_empty() {
+            return Ok(());
+        }
+        self.session
+            .commit(|receipt| {
+                receipt
+                    .stored
+                    .extend(held.into_iter().map(|c| (c, Vec::new())));
+                receipt.normalise();
+            })
+            .await
+            .map_err(PayStop::Receipt)
     }
 
     /// Store stage: PUTs every chunk of every paid wave, a bounded number at a time, and
