@@ -243,6 +243,9 @@ fn resume_with_clock_shifted(shift: &str) -> (usize, Vec<Value>, tempfile::TempD
         .as_u64()
         .unwrap() as usize;
     assert!(unstored > 0, "the kill left no paid chunk unstored");
+    // Quotes carry the node's time in seconds: let it move on, so that a proof pruned here is
+    // replaced by a different quote (an identical one would be found already paid).
+    std::thread::sleep(Duration::from_millis(1100));
     let command = devnet.ferry_process(dir.path(), &account);
     let program = command.get_program().to_owned();
     let envs: Vec<_> = command
@@ -543,4 +546,52 @@ fn an_upload_removes_other_receipts_past_their_time_to_live() {
     finish(devnet, dir.path(), &account, &file, &[]);
     assert!(!expired.exists(), "the expired receipt is collected");
     assert!(live.exists(), "a receipt within its time to live is kept");
+}
+
+#[test]
+fn a_changed_file_resumes_with_the_chunks_that_still_match() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(28);
+    upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
+    let old_chunks = planned_chunks(&file);
+    let mut bytes = std::fs::read(&file).unwrap();
+    *bytes.last_mut().unwrap() ^= 0xff;
+    std::fs::write(&file, &bytes).unwrap();
+    let new_chunks = planned_chunks(&file);
+    let kept = new_chunks.iter().filter(|c| old_chunks.contains(c)).count();
+    assert!(kept > 0 && kept < new_chunks.len());
+    let events = finish(devnet, dir.path(), &account, &file, &[]);
+    let done = events.last().unwrap();
+    assert_eq!(
+        done["paid_chunks"].as_u64().unwrap() as usize,
+        new_chunks.len() - kept,
+        "only the chunks that changed are paid: {done}"
+    );
+    assert_each_chunk_paid_once(devnet, &file);
+    let reference = done["reference"].as_str().unwrap();
+    assert_downloads_identical(devnet, dir.path(), &account, reference, &file);
+}
+
+#[test]
+fn no_resume_quotes_afresh_and_still_never_pays_a_quote_twice() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(12);
+    upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
+    let unstored = status(devnet, dir.path(), &account, &file)["paid_not_stored"]
+        .as_u64()
+        .unwrap();
+    let events = finish(devnet, dir.path(), &account, &file, &["--no-resume"]);
+    assert_eq!(event(&events, "started")["reused_proofs"], 0);
+    let done = events.last().unwrap();
+    // A fresh quote can equal the one already paid (same node, same second): the vault's
+    // record then serves as the proof, and nothing is paid again.
+    let paid = done["paid_chunks"].as_u64().unwrap();
+    assert_eq!(done["reused_proofs"], 0);
+    let found_paid = done["found_paid"].as_u64().unwrap();
+    assert_eq!(paid + found_paid, unstored, "{done}");
+    assert!(!receipt_exists(devnet, dir.path(), &account));
+    let reference = done["reference"].as_str().unwrap();
+    assert_downloads_identical(devnet, dir.path(), &account, reference, &file);
 }

@@ -34,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chunking::{ChunkError, PlannedChunk, UploadPlan, plan_file, read_planned_after};
 use crate::network::CLOSE_GROUP_SIZE;
-use crate::payment::Vault;
+use crate::payment::{Vault, WavePayment};
 use crate::protocol::encode_put_header;
 use crate::put::{PutFailure, RetryPolicy, store_chunk};
 use crate::quote::PaymentProof;
@@ -171,6 +171,7 @@ struct PaidChunks {
 #[derive(Default)]
 struct PayTotals {
     paid_chunks: usize,
+    paid_earlier: usize,
     already_stored: usize,
     storage_cost: Amount,
     gas_cost: Amount,
@@ -238,6 +239,7 @@ pub async fn upload(
         chunks: plan.chunks.len(),
         paid_chunks: pay_totals.paid_chunks,
         reused_proofs,
+        found_paid: pay_totals.paid_earlier,
         already_stored: stored_before + pay_totals.already_stored,
         stored_chunks: store_totals.stored_chunks,
         storage_cost: pay_totals.storage_cost,
@@ -256,6 +258,9 @@ pub async fn upload(
     }
     outcome
 }
+
+/// Payments to make, and the chunks to store (those paid first, in the same order).
+type PayAndStore = (Vec<WavePayment>, Vec<(PlannedChunk, PaymentProof)>);
 
 /// The pipeline's stages and what they share.
 struct Stages<'a> {
@@ -308,7 +313,13 @@ impl Stages<'_> {
                 }
             }
             self.record_held(held, totals).await?;
+            let (payments, to_store) = self.split_paid_earlier(payments, to_store, totals).await?;
             if payments.is_empty() {
+                if !to_store.is_empty()
+                    && sender.send(PaidChunks { chunks: to_store }).await.is_err()
+                {
+                    break;
+                }
                 continue;
             }
             let wave_cost = Amount::sum(payments.iter().map(|p| p.amount));
@@ -331,44 +342,10 @@ impl Stages<'_> {
                 };
                 cost::approve_first_payment(&context.vault, &context.gate, first).await?;
             }
-            let from_block = context
-                .vault
-                .block_number()
-                .await
-                .map_err(PayStop::Payment)?;
-            self.session
-                .record_intent(&to_store, from_block)
-                .await
-                .map_err(PayStop::Receipt)?;
-            let paid = context
-                .vault
-                .pay_wave(&payments)
-                .await
-                .map_err(PayStop::Payment)?;
             wave_number += 1;
-            for (_, proof) in &mut to_store {
-                proof.tx_hash = paid.tx_hash;
-            }
-            let record = WaveRecord {
-                paid_at: crate::quote::unix_now(),
-                chunks: to_store.len() as u32,
-                storage_cost: paid.storage_cost,
-                gas_cost: paid.gas_cost,
-            };
-            self.session
-                .record_wave(paid.tx_hash, record, &to_store)
-                .await
-                .map_err(PayStop::Receipt)?;
-            totals.paid_chunks += to_store.len();
-            totals.storage_cost = Amount::sum([totals.storage_cost, paid.storage_cost]);
-            totals.gas_cost = Amount::sum([totals.gas_cost, paid.gas_cost]);
-            context.reporter.event(&Event::WavePaid {
-                wave: wave_number,
-                chunks: to_store.len(),
-                tx_hash: paid.tx_hash.to_string(),
-                storage_cost_wei: paid.storage_cost,
-                gas_cost_wei: paid.gas_cost,
-            });
+            let to_store = self
+                .pay_and_record(wave_number, &payments, to_store, totals)
+                .await?;
             let settled = (totals.paid_chunks + totals.already_stored) as u64;
             context.reporter.progress(Phase::Pay, settled, total_chunks);
             if sender.send(PaidChunks { chunks: to_store }).await.is_err() {
@@ -376,6 +353,104 @@ impl Stages<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Journals a wave, pays it in one transaction and records its proofs; returns the chunks
+    /// to store, proofs complete.
+    async fn pay_and_record(
+        &self,
+        wave_number: usize,
+        payments: &[WavePayment],
+        mut to_store: Vec<(PlannedChunk, PaymentProof)>,
+        totals: &mut PayTotals,
+    ) -> Result<Vec<(PlannedChunk, PaymentProof)>, PayStop> {
+        let context = self.context;
+        let from_block = context
+            .vault
+            .block_number()
+            .await
+            .map_err(PayStop::Payment)?;
+        self.session
+            .record_intent(&to_store[..payments.len()], from_block)
+            .await
+            .map_err(PayStop::Receipt)?;
+        let paid = context
+            .vault
+            .pay_wave(payments)
+            .await
+            .map_err(PayStop::Payment)?;
+        let paid_now = payments.len();
+        for (_, proof) in &mut to_store[..paid_now] {
+            proof.tx_hash = paid.tx_hash;
+        }
+        let record = WaveRecord {
+            paid_at: crate::quote::unix_now(),
+            chunks: paid_now as u32,
+            storage_cost: paid.storage_cost,
+            gas_cost: paid.gas_cost,
+        };
+        self.session
+            .record_wave(paid.tx_hash, record, &to_store[..paid_now])
+            .await
+            .map_err(PayStop::Receipt)?;
+        totals.paid_chunks += paid_now;
+        totals.storage_cost = Amount::sum([totals.storage_cost, paid.storage_cost]);
+        totals.gas_cost = Amount::sum([totals.gas_cost, paid.gas_cost]);
+        context.reporter.event(&Event::WavePaid {
+            wave: wave_number,
+            chunks: paid_now,
+            tx_hash: paid.tx_hash.to_string(),
+            storage_cost_wei: paid.storage_cost,
+            gas_cost_wei: paid.gas_cost,
+        });
+        Ok(to_store)
+    }
+
+    /// Quotes are deterministic within a second, so a chunk quoted again soon after an earlier
+    /// payment (its receipt lost, or `--no-resume`) can carry a quote the vault already
+    /// records as paid. Such proofs are valid as they are: they are recorded and stored, not
+    /// paid again. Returns what is left to pay and every chunk to store, the payable ones
+    /// first (parallel to the payments).
+    async fn split_paid_earlier(
+        &self,
+        payments: Vec<WavePayment>,
+        to_store: Vec<(PlannedChunk, PaymentProof)>,
+        totals: &mut PayTotals,
+    ) -> Result<PayAndStore, PayStop> {
+        if payments.is_empty() {
+            return Ok((payments, to_store));
+        }
+        let hashes: Vec<_> = payments.iter().map(|p| p.quote_hash).collect();
+        let records = self
+            .context
+            .vault
+            .paid_for_many(&hashes)
+            .await
+            .map_err(PayStop::Payment)?;
+        let mut to_pay = Vec::with_capacity(payments.len());
+        let mut payable = Vec::with_capacity(payments.len());
+        let mut paid = Vec::new();
+        for ((payment, job), (rewards, amount)) in payments.into_iter().zip(to_store).zip(records) {
+            if rewards == payment.rewards && amount >= payment.amount {
+                paid.push(job);
+            } else {
+                to_pay.push(payment);
+                payable.push(job);
+            }
+        }
+        if !paid.is_empty() {
+            totals.paid_earlier += paid.len();
+            self.session
+                .commit(|receipt| {
+                    for (chunk, proof) in &paid {
+                        receipt.proofs.insert(chunk.address, proof.clone());
+                    }
+                })
+                .await
+                .map_err(PayStop::Receipt)?;
+        }
+        payable.extend(paid);
+        Ok((to_pay, payable))
     }
 
     /// Chunks an earlier run paid for may have reached the nodes just before it stopped

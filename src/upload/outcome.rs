@@ -22,6 +22,9 @@ pub struct UploadSummary {
     pub paid_chunks: usize,
     /// Proofs reused from an earlier run.
     pub reused_proofs: usize,
+    /// Chunks whose fresh quote the vault already recorded as paid (quoted again within the
+    /// same second as an earlier payment), so not paid again.
+    pub found_paid: usize,
     /// Chunks the network already held.
     pub already_stored: usize,
     /// Chunks stored in this run.
