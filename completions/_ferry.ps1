@@ -21,7 +21,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'ferry' {
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -44,14 +45,16 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
         }
         'ferry;upload' {
             [CompletionResult]::new('--max-cost', '--max-cost', [CompletionResultType]::ParameterName, 'Never pay more than this many wei in total for storage')
-            [CompletionResult]::new('--transfers', '--transfers', [CompletionResultType]::ParameterName, 'Chunks being sent to nodes at once (each to 4 nodes; about 4 MiB of memory each)')
-            [CompletionResult]::new('--wave-size', '--wave-size', [CompletionResultType]::ParameterName, 'Chunks per payment transaction')
+            [CompletionResult]::new('--confirm-above', '--confirm-above', [CompletionResultType]::ParameterName, 'On a terminal, ask before paying more than this many wei (storage and gas); 0 asks always [default: 10000000000000000]')
+            [CompletionResult]::new('--transfers', '--transfers', [CompletionResultType]::ParameterName, 'Chunks being sent to nodes at once, 1 to 32 (each to 4 nodes; about 4 MiB of memory each) [default: 8]')
+            [CompletionResult]::new('--wave-size', '--wave-size', [CompletionResultType]::ParameterName, 'Chunks per payment transaction, 1 to 64 [default: 64]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)')
             [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'Override the network file''s RPC URL')
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
-            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask before paying')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask before paying (ferry never asks off a terminal or with --json)')
             [CompletionResult]::new('--no-resume', '--no-resume', [CompletionResultType]::ParameterName, 'Ignore any cached receipt and start afresh')
-            [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running')
+            [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -68,8 +71,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the file')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)')
             [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'Override the network file''s RPC URL')
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
-            [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
+            [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -84,8 +88,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
         'ferry;quote' {
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)')
             [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'Override the network file''s RPC URL')
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
-            [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
+            [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -98,7 +103,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;wallet' {
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -116,8 +122,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
         'ferry;wallet;address' {
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)')
             [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'Override the network file''s RPC URL')
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
-            [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
+            [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -132,8 +139,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
         'ferry;wallet;balance' {
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)')
             [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'Override the network file''s RPC URL')
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
-            [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
+            [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -161,7 +169,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;devnet' {
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -178,8 +187,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;devnet;up' {
-            [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'How many storage nodes to start')
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
+            [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'How many storage nodes to start [default: 10]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Leave the devnet running in the background and return; stop it with `ferry devnet down`')
             [CompletionResult]::new('--until-stdin-closes', '--until-stdin-closes', [CompletionResultType]::ParameterName, 'Also stop when stdin reaches EOF (for test harnesses)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
@@ -194,7 +204,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;devnet;down' {
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -207,7 +218,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;devnet;status' {
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -239,7 +251,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;vault' {
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -254,8 +267,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;vault;deploy' {
-            [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'The chain''s JSON-RPC URL')
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
+            [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'The chain''s JSON-RPC URL (else `rpc_url` from the config file)')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -279,7 +293,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;completions' {
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -292,7 +307,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;man' {
-            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')

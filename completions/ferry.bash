@@ -149,13 +149,17 @@ _ferry() {
 
     case "${cmd}" in
         ferry)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version upload download quote wallet devnet vault completions man help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version upload download quote wallet devnet vault completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -167,13 +171,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__completions)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -185,13 +193,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version up down status help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -203,13 +215,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__down)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -291,13 +307,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -309,7 +329,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__up)
-            opts="-q -v -h -V --nodes --detach --until-stdin-closes --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --nodes --detach --until-stdin-closes --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,6 +343,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -331,7 +355,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__download)
-            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -354,6 +378,10 @@ _ferry() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -589,13 +617,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__man)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -607,7 +639,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__quote)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,6 +657,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -633,13 +669,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__upload)
-            opts="-q -v -h -V --yes --max-cost --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --yes --max-cost --confirm-above --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --max-cost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirm-above)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -663,6 +703,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -671,13 +715,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version deploy help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version deploy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -689,7 +737,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault__subcmd__deploy)
-            opts="-q -v -h -V --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -700,6 +748,10 @@ _ferry() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -753,13 +805,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version address balance help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version address balance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -771,7 +827,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__address)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -786,6 +842,10 @@ _ferry() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -797,7 +857,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__balance)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -812,6 +872,10 @@ _ferry() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

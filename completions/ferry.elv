@@ -18,7 +18,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
     }
     var completions = [
         &'ferry'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -40,14 +41,16 @@ set edit:completion:arg-completer[ferry] = {|@words|
         }
         &'ferry;upload'= {
             cand --max-cost 'Never pay more than this many wei in total for storage'
-            cand --transfers 'Chunks being sent to nodes at once (each to 4 nodes; about 4 MiB of memory each)'
-            cand --wave-size 'Chunks per payment transaction'
+            cand --confirm-above 'On a terminal, ask before paying more than this many wei (storage and gas); 0 asks always [default: 10000000000000000]'
+            cand --transfers 'Chunks being sent to nodes at once, 1 to 32 (each to 4 nodes; about 4 MiB of memory each) [default: 8]'
+            cand --wave-size 'Chunks per payment transaction, 1 to 64 [default: 64]'
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
-            cand --yes 'Do not ask before paying'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --yes 'Do not ask before paying (ferry never asks off a terminal or with --json)'
             cand --no-resume 'Ignore any cached receipt and start afresh'
-            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -63,8 +66,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --output 'Where to write the file'
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
-            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -78,8 +82,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;quote'= {
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
-            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -91,7 +96,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;wallet'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -108,8 +114,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;wallet;address'= {
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
-            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -123,8 +130,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;wallet;balance'= {
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
-            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -147,7 +155,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;wallet;help;help'= {
         }
         &'ferry;devnet'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -163,8 +172,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ferry;devnet;up'= {
-            cand --nodes 'How many storage nodes to start'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --nodes 'How many storage nodes to start [default: 10]'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --detach 'Leave the devnet running in the background and return; stop it with `ferry devnet down`'
             cand --until-stdin-closes 'Also stop when stdin reaches EOF (for test harnesses)'
             cand --json 'Print one JSON object per line on stdout instead of human output'
@@ -178,7 +188,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;devnet;down'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -190,7 +201,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;devnet;status'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -216,7 +228,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;devnet;help;help'= {
         }
         &'ferry;vault'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -230,8 +243,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ferry;vault;deploy'= {
-            cand --rpc-url 'The chain''s JSON-RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --rpc-url 'The chain''s JSON-RPC URL (else `rpc_url` from the config file)'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -251,7 +265,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;vault;help;help'= {
         }
         &'ferry;completions'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -263,7 +278,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;man'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'

@@ -8,7 +8,8 @@ fn ferry(data_dir: &std::path::Path) -> Command {
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap())
-        .env("FERRY_DATA_DIR", data_dir);
+        .env("FERRY_DATA_DIR", data_dir)
+        .env("XDG_CONFIG_HOME", data_dir);
     command
 }
 

@@ -6,6 +6,7 @@ mod devnet;
 mod failures;
 mod generated;
 mod node;
+mod pty;
 mod support;
 mod upload;
 mod wallet;
