@@ -36,7 +36,7 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand devnet 'Run a local network: anvil, the payment vault and storage nodes'
             cand vault 'Deploy the payment vault contract'
             cand completions 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-            cand man 'Print the man page (roff) to stdout'
+            cand man 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ferry;upload'= {
@@ -298,7 +298,7 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand devnet 'Run a local network: anvil, the payment vault and storage nodes'
             cand vault 'Deploy the payment vault contract'
             cand completions 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-            cand man 'Print the man page (roff) to stdout'
+            cand man 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ferry;help;upload'= {

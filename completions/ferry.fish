@@ -38,7 +38,7 @@ complete -c ferry -n "__fish_ferry_needs_command" -f -a "wallet" -d 'Show the pa
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "vault" -d 'Deploy the payment vault contract'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-complete -c ferry -n "__fish_ferry_needs_command" -f -a "man" -d 'Print the man page (roff) to stdout'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "man" -d 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l max-cost -d 'Never pay more than this many wei in total for storage' -r
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l confirm-above -d 'On a terminal, ask before paying more than this many wei (storage and gas); 0 asks always [default: 10000000000000000]' -r
@@ -189,7 +189,7 @@ complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_su
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "vault" -d 'Deploy the payment vault contract'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "man" -d 'Print the man page (roff) to stdout'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "man" -d 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote wallet devnet vault completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Print the paying address\'s balance in wei'

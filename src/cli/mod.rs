@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod devnet;
+pub mod man;
 mod output;
 mod prompt;
 mod transfer;
@@ -24,8 +25,8 @@ use crate::network::NetworkConfig;
 use crate::types::Amount;
 pub use output::Verbosity;
 
-/// ferry: upload files to a pay-per-chunk storage network; an interrupted upload resumes
-/// without paying twice.
+/// Upload files to a pay-per-chunk storage network; an interrupted upload resumes without
+/// paying twice.
 #[derive(Debug, Parser)]
 #[command(name = "ferry", version, propagate_version = true)]
 pub struct Cli {
@@ -74,9 +75,12 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to stdout.
+    /// Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR.
     #[command(hide = true)]
-    Man,
+    Man {
+        /// Where to write every page.
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Which network to use.
@@ -278,7 +282,12 @@ pub async fn run(cli: Cli) -> u8 {
             print_completions(shell);
             Ok(())
         }
-        Command::Man => print_man().map_err(|e| CliError::new(ErrorKind::Internal, e)),
+        Command::Man { dir } => print_man(dir.as_deref()).map_err(|e| {
+            CliError::new(
+                ErrorKind::BadInput,
+                anyhow::anyhow!("cannot write the man pages: {e}"),
+            )
+        }),
     };
     match result {
         Ok(()) => 0,
@@ -307,10 +316,12 @@ pub fn print_completions(shell: clap_complete::Shell) {
     clap_complete::generate(shell, &mut Cli::command(), "ferry", &mut std::io::stdout());
 }
 
-/// Writes the man page (roff) to stdout.
-pub fn print_man() -> std::io::Result<()> {
-    use clap::CommandFactory;
-    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())
+/// Writes `ferry.1` to stdout, or every page into `dir`.
+pub fn print_man(dir: Option<&std::path::Path>) -> std::io::Result<()> {
+    match dir {
+        Some(dir) => man::write_pages(dir).map(drop),
+        None => man::render_main(&mut std::io::stdout()),
+    }
 }
 
 #[cfg(test)]
