@@ -185,13 +185,17 @@ _ferry() {
 
     case "${cmd}" in
         ferry)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version upload download quote status cache wallet devnet vault completions man help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version upload download quote status cache wallet devnet vault completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -203,13 +207,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version gc clear help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version gc clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -221,13 +229,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache__subcmd__clear)
-            opts="-q -v -h -V --force --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --force --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -239,13 +251,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache__subcmd__gc)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -313,13 +329,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__completions)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -331,13 +351,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version up down status help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -349,13 +373,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__down)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -437,13 +465,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -455,7 +487,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__up)
-            opts="-q -v -h -V --nodes --detach --until-stdin-closes --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --nodes --detach --until-stdin-closes --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,6 +501,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -477,7 +513,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__download)
-            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,6 +536,10 @@ _ferry() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -791,13 +831,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__man)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -809,7 +853,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__quote)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -827,6 +871,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -835,13 +883,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -853,13 +905,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__upload)
-            opts="-q -v -h -V --yes --max-cost --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --yes --max-cost --confirm-above --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --max-cost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirm-above)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -883,6 +939,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -891,13 +951,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version deploy help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version deploy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -909,7 +973,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault__subcmd__deploy)
-            opts="-q -v -h -V --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -920,6 +984,10 @@ _ferry() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -973,13 +1041,17 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --help --version address balance help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version address balance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -991,7 +1063,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__address)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,6 +1078,10 @@ _ferry() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1017,7 +1093,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__balance)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1032,6 +1108,10 @@ _ferry() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

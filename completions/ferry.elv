@@ -18,7 +18,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
     }
     var completions = [
         &'ferry'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -37,19 +38,21 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand devnet 'Run a local network: anvil, the payment vault and storage nodes'
             cand vault 'Deploy the payment vault contract'
             cand completions 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-            cand man 'Print the man page (roff) to stdout'
+            cand man 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ferry;upload'= {
             cand --max-cost 'Never pay more than this many wei in total for storage'
-            cand --transfers 'Chunks being sent to nodes at once (each to 4 nodes; about 4 MiB of memory each)'
-            cand --wave-size 'Chunks per payment transaction'
+            cand --confirm-above 'On a terminal, ask before paying more than this many wei (storage and gas); 0 asks always [default: 10000000000000000]'
+            cand --transfers 'Chunks being sent to nodes at once, 1 to 32 (each to 4 nodes; about 4 MiB of memory each) [default: 8]'
+            cand --wave-size 'Chunks per payment transaction, 1 to 64 [default: 64]'
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
-            cand --yes 'Do not ask before paying'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --yes 'Do not ask before paying (ferry never asks off a terminal or with --json)'
             cand --no-resume 'Ignore any cached receipt and start afresh'
-            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -65,8 +68,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --output 'Where to write the file'
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
-            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -80,8 +84,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;quote'= {
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
-            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -93,7 +98,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;status'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -105,7 +111,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;cache'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -120,7 +127,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ferry;cache;gc'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -132,7 +140,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;cache;clear'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --force 'Also remove receipts holding unexpired paid-but-unstored proofs (those chunks would be paid again)'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
@@ -156,7 +165,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;cache;help;help'= {
         }
         &'ferry;wallet'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -173,8 +183,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;wallet;address'= {
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
-            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -188,8 +199,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;wallet;balance'= {
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
-            cand --devnet 'Use the local devnet, starting it (detached) if none is running'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -212,7 +224,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;wallet;help;help'= {
         }
         &'ferry;devnet'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -228,8 +241,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ferry;devnet;up'= {
-            cand --nodes 'How many storage nodes to start'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --nodes 'How many storage nodes to start [default: 10]'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --detach 'Leave the devnet running in the background and return; stop it with `ferry devnet down`'
             cand --until-stdin-closes 'Also stop when stdin reaches EOF (for test harnesses)'
             cand --json 'Print one JSON object per line on stdout instead of human output'
@@ -243,7 +257,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;devnet;down'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -255,7 +270,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;devnet;status'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -281,7 +297,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;devnet;help;help'= {
         }
         &'ferry;vault'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -295,8 +312,9 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ferry;vault;deploy'= {
-            cand --rpc-url 'The chain''s JSON-RPC URL'
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --rpc-url 'The chain''s JSON-RPC URL (else `rpc_url` from the config file)'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -316,7 +334,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;vault;help;help'= {
         }
         &'ferry;completions'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -328,7 +347,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;man'= {
-            cand --data-dir 'Where ferry keeps receipts and the devnet'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'
@@ -349,7 +369,7 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand devnet 'Run a local network: anvil, the payment vault and storage nodes'
             cand vault 'Deploy the payment vault contract'
             cand completions 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-            cand man 'Print the man page (roff) to stdout'
+            cand man 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ferry;help;upload'= {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates completions/ and man/ferry.1 from the clap definitions.
+# Regenerates completions/ and man/ (ferry.1 and a page per command) from the clap definitions.
 # Usage: scripts/gen-docs.sh [OUT_DIR]   (default: the repository root)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,5 +12,6 @@ mkdir -p "$out/completions" "$out/man"
 "$ferry" completions fish > "$out/completions/ferry.fish"
 "$ferry" completions elvish > "$out/completions/ferry.elv"
 "$ferry" completions powershell > "$out/completions/_ferry.ps1"
-"$ferry" man > "$out/man/ferry.1"
-echo "wrote $out/completions/ and $out/man/ferry.1"
+rm -f "$out"/man/*.1
+"$ferry" man "$out/man"
+echo "wrote $out/completions/ and $out/man/ (ferry.1 and a page per command)"

@@ -1,4 +1,5 @@
-//! Bad input through the real binary: clear errors, the right exit codes, no secret echoed.
+//! Bad input through the real binary: clear errors, the right exit codes, no secret echoed,
+//! nothing paid.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -8,7 +9,8 @@ fn ferry(data_dir: &std::path::Path) -> Command {
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap())
-        .env("FERRY_DATA_DIR", data_dir);
+        .env("FERRY_DATA_DIR", data_dir)
+        .env("XDG_CONFIG_HOME", data_dir);
     command
 }
 
@@ -125,4 +127,37 @@ fn wave_size_out_of_range_is_a_usage_error() {
         .args(["upload", "f", "--wave-size", "65"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn no_key_or_a_bad_key_exits_2_naming_the_variable_and_pays_nothing() {
+    let devnet = crate::support::Devnet::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("keyless.bin");
+    std::fs::write(&file, crate::support::random_bytes(50_000)).unwrap();
+    // A network file without a funded key to fall back on.
+    let mut network = devnet.network.clone();
+    network.funded_key = None;
+    let network_file = dir.path().join("network.json");
+    std::fs::write(&network_file, network.to_json()).unwrap();
+    let secret = "0x12ab34cd56ef7890notquiteakey";
+    for key in [None, Some(secret)] {
+        let mut command = devnet.ferry(dir.path(), &devnet.funded_account());
+        command
+            .env_remove("FERRY_PRIVATE_KEY")
+            .env("FERRY_NETWORK", &network_file)
+            .arg("upload")
+            .arg(&file);
+        if let Some(key) = key {
+            command.env("FERRY_PRIVATE_KEY", key);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "key {key:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("FERRY_PRIVATE_KEY"), "{stderr}");
+        assert!(!stderr.contains(&secret[2..]) && output.stdout.is_empty());
+    }
+    for chunk in crate::support::planned_chunks(&file) {
+        assert_eq!(devnet.times_paid(chunk), 0);
+    }
 }

@@ -75,4 +75,25 @@ fn completions_and_man_page_match_the_clap_definitions() {
         man.stdout == shipped,
         "man/ferry.1 is stale: run scripts/gen-docs.sh and commit the result"
     );
+    let pages = out.path().join("man");
+    let written = Command::new(ferry).arg("man").arg(&pages).status().unwrap();
+    assert!(written.success());
+    let names = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".1"))
+            .collect();
+        names.sort();
+        names
+    };
+    let fresh = names(&pages);
+    assert!(fresh.len() > 10, "a page per command: {fresh:?}");
+    assert_eq!(
+        fresh,
+        names(&root().join("man")),
+        "man/ has missing or extra pages: run scripts/gen-docs.sh and commit the result"
+    );
+    let fresh: Vec<&str> = fresh.iter().map(String::as_str).collect();
+    assert_same_files(&pages, &root().join("man"), &fresh, "scripts/gen-docs.sh");
 }

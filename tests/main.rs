@@ -2,10 +2,14 @@
 //! anvil, real files. Shared helpers that start those live in `support`.
 
 mod cli;
+mod config;
+mod cost;
 mod devnet;
 mod failures;
 mod generated;
 mod node;
+mod output;
+mod pty;
 mod resume;
 mod support;
 mod upload;

@@ -25,9 +25,9 @@ pub enum DevnetCommand {
     /// Start anvil, deploy the payment vault and start storage nodes; writes
     /// `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach.
     Up {
-        /// How many storage nodes to start.
-        #[arg(long, env = "FERRY_DEVNET_NODES", default_value_t = devnet::DEFAULT_NODES, value_parser = parse_node_count, value_name = "N")]
-        nodes: usize,
+        /// How many storage nodes to start [default: 10].
+        #[arg(long, env = "FERRY_DEVNET_NODES", value_parser = parse_node_count, value_name = "N")]
+        nodes: Option<usize>,
         /// Leave the devnet running in the background and return; stop it with `ferry devnet down`.
         #[arg(long)]
         detach: bool,
@@ -62,6 +62,7 @@ pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> anyhow:
                 (false, true) => Lifetime::UntilSignalOrStdinEof,
                 (false, false) => Lifetime::UntilSignal,
             };
+            let nodes = nodes.unwrap_or(devnet::DEFAULT_NODES);
             up(data_dir, nodes, lifetime, json).await
         }
         DevnetCommand::Down => down(data_dir, json).await,
@@ -407,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn up_defaults_to_ten_nodes_in_the_foreground() {
+    fn up_runs_in_the_foreground_and_leaves_the_node_count_to_config_or_default() {
         let DevnetCommand::Up {
             nodes,
             detach,
@@ -416,7 +417,7 @@ mod tests {
         else {
             panic!("not up");
         };
-        assert_eq!((nodes, detach, until_stdin_closes), (10, false, false));
+        assert_eq!((nodes, detach, until_stdin_closes), (None, false, false));
     }
 
     #[test]
@@ -424,7 +425,7 @@ mod tests {
         assert!(matches!(
             parse(&["up", "--nodes", "3", "--detach"]).unwrap(),
             DevnetCommand::Up {
-                nodes: 3,
+                nodes: Some(3),
                 detach: true,
                 ..
             }

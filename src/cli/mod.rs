@@ -1,12 +1,18 @@
 //! The command line: clap definitions, dispatch, and turning failures into exit codes.
 //!
+//! Settings come from flags, then environment variables, then the config file ([`config`]),
+//! then defaults; the handlers read the resolved values from [`Context`].
+//!
 //! Each command returns `Result<(), CliError>`; a [`CliError`] carries the [`ErrorKind`] that
 //! picks the exit code, so no handler calls `process::exit`. With `--json` the failure is the
 //! last line on stdout (`{"event":"error",…}`); without it, the message and its causes go to
 //! stderr.
 
+pub mod config;
 pub mod devnet;
+pub mod man;
 mod output;
+mod prompt;
 mod receipts;
 mod transfer;
 mod wallet;
@@ -20,8 +26,8 @@ use crate::network::NetworkConfig;
 use crate::types::Amount;
 pub use output::Verbosity;
 
-/// ferry: upload files to a pay-per-chunk storage network; an interrupted upload resumes
-/// without paying twice.
+/// Upload files to a pay-per-chunk storage network; an interrupted upload resumes without
+/// paying twice.
 #[derive(Debug, Parser)]
 #[command(name = "ferry", version, propagate_version = true)]
 pub struct Cli {
@@ -34,9 +40,14 @@ pub struct Cli {
     /// More log output on stderr (repeat for more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Where ferry keeps receipts and the devnet.
+    /// Where ferry keeps receipts and the devnet [default: the platform's data dir, e.g.
+    /// ~/.local/share/ferry].
     #[arg(long, global = true, env = "FERRY_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The config file [default: config.toml in the platform's config dir, e.g.
+    /// ~/.config/ferry/config.toml].
+    #[arg(long, global = true, env = config::CONFIG_ENV, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -73,23 +84,22 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to stdout.
+    /// Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR.
     #[command(hide = true)]
-    Man,
+    Man {
+        /// Where to write every page.
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Which network to use.
 #[derive(Debug, Clone, Args)]
 pub struct NetworkArgs {
     /// A network file (JSON: chain_id, rpc_url, vault, bootstrap).
-    #[arg(
-        long,
-        env = "FERRY_NETWORK",
-        value_name = "FILE",
-        conflicts_with = "devnet"
-    )]
+    #[arg(long, env = "FERRY_NETWORK", value_name = "FILE")]
     pub network: Option<PathBuf>,
-    /// Use the local devnet, starting it (detached) if none is running.
+    /// Use the local devnet, starting it (detached) if none is running; wins over --network
+    /// and FERRY_NETWORK.
     #[arg(long)]
     pub devnet: bool,
     /// Override the network file's RPC URL.
@@ -102,21 +112,26 @@ pub struct NetworkArgs {
 pub struct UploadArgs {
     /// The file to upload.
     pub file: PathBuf,
-    /// Do not ask before paying.
+    /// Do not ask before paying (ferry never asks off a terminal or with --json).
     #[arg(long)]
     pub yes: bool,
     /// Never pay more than this many wei in total for storage.
     #[arg(long, env = "FERRY_MAX_COST", value_name = "WEI")]
     pub max_cost: Option<Amount>,
+    /// On a terminal, ask before paying more than this many wei (storage and gas); 0 asks
+    /// always [default: 10000000000000000].
+    #[arg(long, env = "FERRY_CONFIRM_ABOVE", value_name = "WEI")]
+    pub confirm_above: Option<Amount>,
     /// Ignore any cached receipt and start afresh.
     #[arg(long)]
     pub no_resume: bool,
-    /// Chunks being sent to nodes at once (each to 4 nodes; about 4 MiB of memory each).
-    #[arg(long, env = "FERRY_TRANSFERS", default_value_t = 8, value_parser = clap::value_parser!(u8).range(1..=32), value_name = "N")]
-    pub transfers: u8,
-    /// Chunks per payment transaction.
-    #[arg(long, env = "FERRY_WAVE_SIZE", default_value_t = 64, value_parser = clap::value_parser!(u8).range(1..=64), value_name = "N")]
-    pub wave_size: u8,
+    /// Chunks being sent to nodes at once, 1 to 32 (each to 4 nodes; about 4 MiB of memory
+    /// each) [default: 8].
+    #[arg(long, env = "FERRY_TRANSFERS", value_parser = clap::value_parser!(u8).range(1..=32), value_name = "N")]
+    pub transfers: Option<u8>,
+    /// Chunks per payment transaction, 1 to 64 [default: 64].
+    #[arg(long, env = "FERRY_WAVE_SIZE", value_parser = clap::value_parser!(u8).range(1..=64), value_name = "N")]
+    pub wave_size: Option<u8>,
     /// The network.
     #[command(flatten)]
     pub network: NetworkArgs,
@@ -128,7 +143,7 @@ pub struct DownloadArgs {
     /// The reference `ferry upload` printed (`ferry:` followed by hex).
     pub reference: String,
     /// Where to write the file.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, env = "FERRY_OUTPUT", value_name = "FILE")]
     pub output: PathBuf,
     /// The network.
     #[command(flatten)]
@@ -173,7 +188,7 @@ impl CliError {
     }
 }
 
-/// What the handlers share: output mode and data dir.
+/// What the handlers share: output mode, data dir and the config file's settings.
 pub struct Context {
     /// `--json`.
     pub json: bool,
@@ -181,42 +196,82 @@ pub struct Context {
     pub verbosity: Verbosity,
     /// The data dir.
     pub data_dir: PathBuf,
+    /// The config file's settings (flags and environment variables override them).
+    pub config: config::Config,
 }
 
 impl Context {
-    /// Resolves the network for a command: a file, `FERRY_NETWORK`, or the devnet.
+    /// Whether a network is chosen at all (a flag, `FERRY_NETWORK` or the config file).
+    pub fn has_network(&self, args: &NetworkArgs) -> bool {
+        args.devnet || args.network.is_some() || self.config.network.is_some()
+    }
+
+    /// Resolves the network for a command: `--devnet`, a file (flag, `FERRY_NETWORK` or the
+    /// config file), with the RPC URL overridden by `--rpc-url`, `FERRY_RPC_URL` or the config.
     pub async fn network(&self, args: &NetworkArgs) -> Result<NetworkConfig, CliError> {
         let mut network = if args.devnet {
-            crate::devnet::ensure_running(&self.data_dir, crate::devnet::DEFAULT_NODES)
+            let nodes = self
+                .config
+                .devnet_nodes
+                .unwrap_or(crate::devnet::DEFAULT_NODES);
+            crate::devnet::ensure_running(&self.data_dir, nodes)
                 .await
                 .map_err(|e| CliError::new(ErrorKind::Network, e))?
-        } else if let Some(path) = &args.network {
+        } else if let Some(path) = args.network.as_ref().or(self.config.network.as_ref()) {
+            tracing::info!(network = %path.display(), "network file");
             NetworkConfig::load(path).map_err(|e| CliError::new(ErrorKind::BadInput, e))?
         } else {
             return Err(CliError::new(
                 ErrorKind::BadInput,
                 anyhow::anyhow!(
-                    "no network given: pass --network FILE (or set FERRY_NETWORK), or --devnet for a local one"
+                    "no network given: pass --network FILE (or set FERRY_NETWORK, or `network` in the config file), or --devnet for a local one"
                 ),
             ));
         };
-        if let Some(url) = &args.rpc_url {
+        if let Some(url) = args.rpc_url.as_ref().or(self.config.rpc_url.as_ref()) {
             network.rpc_url = url.clone();
         }
         Ok(network)
     }
 }
 
+impl Cli {
+    /// The log filter for `-q`, `-v`, `-vv`, `-vvv` (used when neither `FERRY_LOG` nor
+    /// `RUST_LOG` is set): ferry's own logs get one level more than its libraries'.
+    pub fn log_filter(&self) -> &'static str {
+        match (self.quiet, self.verbose) {
+            (true, _) => "error",
+            (false, 0) => "warn,ferry::devnet=info",
+            (false, 1) => "warn,ferry=info",
+            (false, 2) => "info,ferry=debug",
+            (false, _) => "debug,ferry=trace",
+        }
+    }
+}
+
 /// Runs a parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
+    let verbosity = if cli.quiet {
+        Verbosity::Quiet
+    } else {
+        Verbosity::Normal
+    };
+    let config = match config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            let failure = CliError::new(ErrorKind::BadInput, error);
+            report_failure(cli.json, &failure);
+            return failure.kind.exit_code();
+        }
+    };
     let context = Context {
         json: cli.json,
-        verbosity: if cli.quiet {
-            Verbosity::Quiet
-        } else {
-            Verbosity::Normal
-        },
-        data_dir: cli.data_dir.unwrap_or_else(crate::paths::data_dir),
+        verbosity,
+        data_dir: cli
+            .data_dir
+            .or_else(|| config.data_dir.clone())
+            .unwrap_or_else(crate::paths::data_dir),
+        config,
     };
     let result = match cli.command {
         Command::Upload(args) => transfer::upload(&context, args).await,
@@ -226,30 +281,40 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Cache(command) => receipts::cache(&context, command),
         Command::Wallet(command) => wallet::wallet(&context, command).await,
         Command::Vault(command) => wallet::vault(&context, command).await,
-        Command::Devnet(command) => devnet::run(command, &context.data_dir, context.json)
-            .await
-            .map_err(|e| CliError::new(ErrorKind::Network, e)),
+        Command::Devnet(mut command) => {
+            if let devnet::DevnetCommand::Up { nodes, .. } = &mut command {
+                *nodes = nodes.or(context.config.devnet_nodes);
+            }
+            devnet::run(command, &context.data_dir, context.json)
+                .await
+                .map_err(|e| CliError::new(ErrorKind::Network, e))
+        }
         Command::Completions { shell } => {
             print_completions(shell);
             Ok(())
         }
-        Command::Man => print_man().map_err(|e| CliError::new(ErrorKind::Internal, e)),
+        Command::Man { dir } => print_man(dir.as_deref()).map_err(|e| {
+            CliError::new(
+                ErrorKind::BadInput,
+                anyhow::anyhow!("cannot write the man pages: {e}"),
+            )
+        }),
     };
     match result {
         Ok(()) => 0,
         Err(failure) => {
-            report_failure(&context, &failure);
+            report_failure(context.json, &failure);
             failure.kind.exit_code()
         }
     }
 }
 
-fn report_failure(context: &Context, failure: &CliError) {
+fn report_failure(json: bool, failure: &CliError) {
     let mut message = format!("{:#}", failure.error);
     if let Some(hint) = &failure.hint {
         message = format!("{message}; {hint}");
     }
-    if context.json {
+    if json {
         output::print_json_line(&output::ErrorEvent::new(failure.kind, &message));
     } else {
         eprintln!("error: {message}");
@@ -262,8 +327,79 @@ pub fn print_completions(shell: clap_complete::Shell) {
     clap_complete::generate(shell, &mut Cli::command(), "ferry", &mut std::io::stdout());
 }
 
-/// Writes the man page (roff) to stdout.
-pub fn print_man() -> std::io::Result<()> {
-    use clap::CommandFactory;
-    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())
+/// Writes `ferry.1` to stdout, or every page into `dir`.
+pub fn print_man(dir: Option<&std::path::Path>) -> std::io::Result<()> {
+    match dir {
+        Some(dir) => man::write_pages(dir).map(drop),
+        None => man::render_main(&mut std::io::stdout()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("ferry").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn quiet_and_verbose_pick_log_levels() {
+        assert_eq!(parse(&["-q", "man"]).log_filter(), "error");
+        assert_eq!(parse(&["man"]).log_filter(), "warn,ferry::devnet=info");
+        assert_eq!(parse(&["-v", "man"]).log_filter(), "warn,ferry=info");
+        assert_eq!(parse(&["-vv", "man"]).log_filter(), "info,ferry=debug");
+        assert_eq!(parse(&["-vvvv", "man"]).log_filter(), "debug,ferry=trace");
+    }
+
+    /// Every option that takes a value, in every command, and its environment variable.
+    fn options_with_values(command: &clap::Command, found: &mut Vec<(String, Option<String>)>) {
+        for arg in command.get_arguments() {
+            let takes_value = arg.get_action().takes_values();
+            if takes_value && !arg.is_positional() && !arg.is_hide_set() {
+                let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
+                found.push((format!("{} --{}", command.get_name(), arg.get_id()), env));
+            }
+        }
+        for sub in command.get_subcommands() {
+            options_with_values(sub, found);
+        }
+    }
+
+    #[test]
+    fn every_flag_with_a_value_has_an_environment_variable() {
+        use clap::CommandFactory;
+        let mut found = Vec::new();
+        options_with_values(&Cli::command(), &mut found);
+        assert!(found.len() >= 8, "{found:?}");
+        let missing: Vec<_> = found.iter().filter(|(_, env)| env.is_none()).collect();
+        assert!(missing.is_empty(), "no environment variable: {missing:?}");
+    }
+
+    #[test]
+    fn every_config_key_is_an_environment_variable_without_the_prefix() {
+        use clap::CommandFactory;
+        let mut found = Vec::new();
+        options_with_values(&Cli::command(), &mut found);
+        let envs: Vec<String> = found.into_iter().filter_map(|(_, env)| env).collect();
+        for key in config::KEYS {
+            let env = format!("FERRY_{}", key.to_ascii_uppercase());
+            assert!(
+                envs.contains(&env),
+                "config key {key} has no flag with {env}"
+            );
+        }
+    }
+
+    #[test]
+    fn upload_settings_left_unset_are_none_so_the_config_file_can_fill_them() {
+        let Command::Upload(args) = parse(&["upload", "f"]).command else {
+            panic!("not an upload");
+        };
+        assert_eq!(
+            (args.wave_size, args.transfers, args.max_cost),
+            (None, None, None)
+        );
+        assert!(args.confirm_above.is_none());
+    }
 }

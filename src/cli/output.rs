@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -10,6 +11,7 @@ use serde::Serialize;
 
 use crate::exit::ErrorKind;
 use crate::reporter::{EVENT_SCHEMA, Event, Phase, Reporter};
+use crate::types::Amount;
 
 /// Writes one JSON object as a line on stdout, with the schema version added.
 pub fn print_json_line<T: Serialize>(value: &T) {
@@ -62,16 +64,21 @@ pub enum Verbosity {
 }
 
 /// Human output on stderr: bars on a terminal, status lines every few seconds off one.
+///
+/// Each phase gets its own bar when it starts (encrypt, pay, store; fetch for downloads). Bars
+/// count only what has happened: the pay bar confirmed payments (and chunks found already
+/// stored), the store bar bytes that nodes have acknowledged.
 pub struct HumanReporter {
     bars: Option<Bars>,
     plain: Option<Mutex<PlainStatus>>,
+    /// Bytes of chunks the network already held: stored without being sent.
+    already_stored_bytes: AtomicU64,
 }
 
 struct Bars {
-    _multi: MultiProgress,
-    encrypt: ProgressBar,
-    pay: ProgressBar,
-    store: ProgressBar,
+    multi: MultiProgress,
+    by_phase: Mutex<Vec<(Phase, ProgressBar)>>,
+    paid_wei: Mutex<Amount>,
 }
 
 struct PlainStatus {
@@ -83,88 +90,130 @@ impl HumanReporter {
     /// A reporter for stderr as it is (terminal or not) at this verbosity.
     pub fn new(verbosity: Verbosity) -> Self {
         let terminal = std::io::stderr().is_terminal();
-        match (verbosity, terminal) {
-            (Verbosity::Quiet, _) => Self {
-                bars: None,
-                plain: None,
-            },
-            (Verbosity::Normal, true) => Self {
-                bars: Some(Bars::new()),
-                plain: None,
-            },
-            (Verbosity::Normal, false) => Self {
-                bars: None,
-                plain: Some(Mutex::new(PlainStatus {
+        let (bars, plain) = match (verbosity, terminal) {
+            (Verbosity::Quiet, _) => (None, None),
+            (Verbosity::Normal, true) => (Some(Bars::new()), None),
+            (Verbosity::Normal, false) => (
+                None,
+                Some(Mutex::new(PlainStatus {
                     last: Instant::now(),
                     interval: Duration::from_secs(5),
                 })),
-            },
+            ),
+        };
+        Self {
+            bars,
+            plain,
+            already_stored_bytes: AtomicU64::new(0),
         }
     }
 
     /// Prints a line on stderr without tearing the bars.
     pub fn line(&self, text: &str) {
         match &self.bars {
-            Some(bars) => bars.store.println(text),
+            Some(bars) => {
+                let _ = bars.multi.println(text);
+            }
             None if self.plain.is_some() => eprintln!("{text}"),
             None => {}
         }
     }
 
+    /// Runs `f` (a question on the terminal) with the bars taken off the screen, so nothing
+    /// redraws over it; they come back afterwards.
+    pub fn hidden_while<R>(&self, f: impl FnOnce() -> R) -> R {
+        let Some(bars) = &self.bars else {
+            return f();
+        };
+        let _ = bars.multi.clear();
+        bars.multi.set_draw_target(ProgressDrawTarget::hidden());
+        let result = f();
+        bars.multi.set_draw_target(ProgressDrawTarget::stderr());
+        result
+    }
+
     /// Removes the bars.
     pub fn finish(&self) {
         if let Some(bars) = &self.bars {
-            bars.encrypt.finish_and_clear();
-            bars.pay.finish_and_clear();
-            bars.store.finish_and_clear();
+            for (_, bar) in bars.by_phase.lock().expect("bars lock").iter() {
+                bar.finish_and_clear();
+            }
+        }
+    }
+
+    /// Store progress counts chunks the network already held as stored.
+    fn with_already_stored(&self, phase: Phase, done: u64, total: u64) -> u64 {
+        if phase == Phase::Store {
+            (done + self.already_stored_bytes.load(Ordering::Relaxed)).min(total)
+        } else {
+            done
         }
     }
 }
 
 impl Bars {
     fn new() -> Self {
-        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-        let bytes = ProgressStyle::with_template(
-            "{prefix:>8} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
-        )
-        .expect("template")
-        .progress_chars("=> ");
-        let counts =
-            ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} chunks {msg}")
-                .expect("template")
-                .progress_chars("=> ");
-        let bar = |style: &ProgressStyle, prefix: &'static str| {
-            let bar = multi.add(
-                ProgressBar::new(0)
-                    .with_style(style.clone())
-                    .with_prefix(prefix),
-            );
-            bar.set_length(0);
-            bar
-        };
         Self {
-            encrypt: bar(&bytes, "encrypt"),
-            pay: bar(&counts, "pay"),
-            store: bar(&bytes, "store"),
-            _multi: multi,
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+            by_phase: Mutex::new(Vec::new()),
+            paid_wei: Mutex::new(Amount::ZERO),
         }
     }
 
-    fn bar(&self, phase: Phase) -> Option<&ProgressBar> {
-        match phase {
-            Phase::Encrypt => Some(&self.encrypt),
-            Phase::Pay | Phase::Quote => Some(&self.pay),
-            Phase::Store | Phase::Fetch => Some(&self.store),
+    /// The phase's bar, added below the others the first time it is asked for.
+    fn bar(&self, phase: Phase) -> ProgressBar {
+        let phase = if phase == Phase::Quote {
+            Phase::Pay
+        } else {
+            phase
+        };
+        let mut by_phase = self.by_phase.lock().expect("bars lock");
+        if let Some((_, bar)) = by_phase.iter().find(|(p, _)| *p == phase) {
+            return bar.clone();
         }
+        let template = match phase {
+            Phase::Quote | Phase::Pay => "{prefix:>8} [{bar:30}] {pos}/{len} chunks {msg}",
+            _ => {
+                "{prefix:>8} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}"
+            }
+        };
+        let style = ProgressStyle::with_template(template)
+            .expect("template")
+            .progress_chars("=> ");
+        let bar = self.multi.add(
+            ProgressBar::new(0)
+                .with_style(style)
+                .with_prefix(phase_name(phase)),
+        );
+        by_phase.push((phase, bar.clone()));
+        bar
     }
 }
 
 impl Reporter for HumanReporter {
     fn event(&self, event: &Event) {
+        if let Event::ChunkAlreadyStored { bytes, .. } = event {
+            self.already_stored_bytes
+                .fetch_add(u64::from(*bytes), Ordering::Relaxed);
+        }
         match (event, &self.bars) {
-            (Event::Started { chunks, .. }, Some(bars)) => bars.pay.set_length(*chunks as u64),
+            (Event::Started { chunks, .. }, Some(bars)) => {
+                bars.bar(Phase::Pay).set_length(*chunks as u64)
+            }
             (Event::Started { chunks, bytes, .. }, None) => {
                 self.line(&format!("uploading {bytes} bytes in {chunks} chunks"))
+            }
+            (
+                Event::WavePaid {
+                    storage_cost_wei,
+                    gas_cost_wei,
+                    ..
+                },
+                Some(bars),
+            ) => {
+                let mut paid = bars.paid_wei.lock().expect("paid lock");
+                *paid = Amount::sum([*paid, *storage_cost_wei, *gas_cost_wei]);
+                bars.bar(Phase::Pay).set_message(format!("{paid} wei paid"));
             }
             (
                 Event::WavePaid {
@@ -175,7 +224,10 @@ impl Reporter for HumanReporter {
                 },
                 None,
             ) => self.line(&format!("wave {wave}: paid {chunks} chunks in {tx_hash}")),
-            (Event::ChunkAlreadyStored { .. }, Some(bars)) => bars.pay.inc(1),
+            (Event::ChunkAlreadyStored { .. }, Some(bars)) => bars.bar(Phase::Pay).inc(1),
+            (Event::Retry { node, reason, .. }, _) => {
+                tracing::info!(%node, %reason, "retrying a chunk")
+            }
             (Event::WaitingForLock { file }, _) => self.line(&format!(
                 "waiting: another ferry process is uploading {file}; this one carries on from its receipt when it finishes"
             )),
@@ -187,7 +239,9 @@ impl Reporter for HumanReporter {
     }
 
     fn progress(&self, phase: Phase, done: u64, total: u64) {
-        if let Some(bar) = self.bars.as_ref().and_then(|b| b.bar(phase)) {
+        let done = self.with_already_stored(phase, done, total);
+        if let Some(bars) = &self.bars {
+            let bar = bars.bar(phase);
             bar.set_length(total);
             bar.set_position(done);
             return;

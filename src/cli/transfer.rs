@@ -110,19 +110,16 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let (reporter, human) = reporter(context);
+    let cancel = cancel_on_ctrl_c();
     let upload_context = UploadContext {
         client,
         swarm: nodes,
         vault,
         reporter,
-        gate: Arc::new(crate::upload::ApproveAll),
-        cancel: cancel_on_ctrl_c(),
+        gate: super::prompt::gate(context, &args, human.clone(), cancel.clone()),
+        cancel: cancel.clone(),
     };
-    let mut options = UploadOptions::new(args.file.clone(), context.data_dir.clone());
-    options.resume = !args.no_resume;
-    options.wave_size = args.wave_size as usize;
-    options.max_cost = args.max_cost;
-    options.chunks_in_flight = args.transfers as usize;
+    let options = upload_options(context, &args);
     let result = run_upload(&upload_context, &options).await;
     if let Some(human) = &human {
         human.finish();
@@ -137,9 +134,25 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
             if let (Some(summary), Some(human)) = (error.summary(), &human) {
                 human.line(&progress_line(summary));
             }
-            Err(upload_failure(error))
+            Err(upload_failure(error, &cancel))
         }
     }
+}
+
+/// The upload's options: each from its flag or environment variable, else the config file,
+/// else the library's default.
+fn upload_options(context: &Context, args: &UploadArgs) -> UploadOptions {
+    let config = &context.config;
+    let mut options = UploadOptions::new(args.file.clone(), context.data_dir.clone());
+    options.resume = !args.no_resume;
+    if let Some(wave_size) = args.wave_size.or(config.wave_size) {
+        options.wave_size = wave_size.into();
+    }
+    if let Some(transfers) = args.transfers.or(config.transfers) {
+        options.chunks_in_flight = transfers.into();
+    }
+    options.max_cost = args.max_cost.or(config.max_cost);
+    options
 }
 
 fn progress_line(summary: &UploadSummary) -> String {
@@ -149,8 +162,15 @@ fn progress_line(summary: &UploadSummary) -> String {
     )
 }
 
-/// Adds the exact command to resume (the command line this run was started with).
-fn upload_failure(error: UploadError) -> CliError {
+/// Adds the exact command to resume (the command line this run was started with). A question
+/// cut short by Ctrl-C is an interruption, not a refusal.
+fn upload_failure(error: UploadError, cancel: &CancellationToken) -> CliError {
+    if matches!(error, UploadError::Declined { .. }) && cancel.is_cancelled() {
+        return CliError::new(
+            ErrorKind::Interrupted,
+            anyhow!("interrupted while asking about the cost; nothing was paid"),
+        );
+    }
     let kind = error.kind();
     let failure = CliError::new(kind, error);
     if !kind.is_retryable() {

@@ -30,9 +30,9 @@ pub enum WalletCommand {
 pub enum VaultCommand {
     /// Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address.
     Deploy {
-        /// The chain's JSON-RPC URL.
+        /// The chain's JSON-RPC URL (else `rpc_url` from the config file).
         #[arg(long, env = "FERRY_RPC_URL", value_name = "URL")]
-        rpc_url: String,
+        rpc_url: Option<String>,
     },
 }
 
@@ -46,7 +46,7 @@ async fn resolve_signer(
     ),
     CliError,
 > {
-    let config = if network.devnet || network.network.is_some() {
+    let config = if context.has_network(network) {
         Some(context.network(network).await?)
     } else {
         None
@@ -73,7 +73,9 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
             let config = config.ok_or_else(|| {
                 CliError::new(
                     ErrorKind::BadInput,
-                    anyhow!("balance needs a network: pass --network FILE or --devnet"),
+                    anyhow!(
+                        "balance needs a network: pass --network FILE (or set FERRY_NETWORK, or `network` in the config file), or --devnet"
+                    ),
                 )
             })?;
             let vault = Vault::connect(&config.rpc_url, config.vault, None)
@@ -97,6 +99,16 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
 /// Runs a vault command.
 pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliError> {
     let VaultCommand::Deploy { rpc_url } = command;
+    let rpc_url = rpc_url
+        .or_else(|| context.config.rpc_url.clone())
+        .ok_or_else(|| {
+            CliError::new(
+                ErrorKind::BadInput,
+                anyhow!(
+                    "no chain given: pass --rpc-url URL (or set FERRY_RPC_URL, or `rpc_url` in the config file)"
+                ),
+            )
+        })?;
     let signer = super::transfer::signer(None)?;
     let address = deploy_vault(&rpc_url, &signer)
         .await

@@ -172,6 +172,8 @@ struct PaidChunks {
 struct PayTotals {
     paid_chunks: usize,
     paid_earlier: usize,
+    /// Chunks of the waves quoted so far that are paid, or need no payment.
+    settled: usize,
     already_stored: usize,
     storage_cost: Amount,
     gas_cost: Amount,
@@ -225,6 +227,7 @@ pub async fn upload(
     let bytes_total: u64 = plan.chunks.iter().map(|c| c.size as u64).sum();
     let reused_proofs = work.reused.len();
     let stored_before = work.stored_before;
+    let stored_before_bytes = work.stored_before_bytes;
     let stages = Stages {
         context,
         options,
@@ -232,7 +235,12 @@ pub async fn upload(
     };
     let (pay_result, ()) = tokio::join!(
         stages.quote_and_pay(work, sender, &mut pay_totals),
-        stages.store_waves(file, receiver, bytes_total, &mut store_totals),
+        stages.store_waves(
+            file,
+            receiver,
+            (stored_before_bytes, bytes_total),
+            &mut store_totals
+        ),
     );
     let summary = UploadSummary {
         reference: Some(plan.reference),
@@ -312,9 +320,14 @@ impl Stages<'_> {
                     Err(failure) => totals.failures.push(failure.to_string()),
                 }
             }
+            totals.settled += held.len();
             self.record_held(held, totals).await?;
             let (payments, to_store) = self.split_paid_earlier(payments, to_store, totals).await?;
+            totals.settled += to_store.len() - payments.len();
             if payments.is_empty() {
+                context
+                    .reporter
+                    .progress(Phase::Pay, totals.settled as u64, total_chunks);
                 if !to_store.is_empty()
                     && sender.send(PaidChunks { chunks: to_store }).await.is_err()
                 {
@@ -346,8 +359,10 @@ impl Stages<'_> {
             let to_store = self
                 .pay_and_record(wave_number, &payments, to_store, totals)
                 .await?;
-            let settled = (totals.paid_chunks + totals.already_stored) as u64;
-            context.reporter.progress(Phase::Pay, settled, total_chunks);
+            totals.settled += payments.len();
+            context
+                .reporter
+                .progress(Phase::Pay, totals.settled as u64, total_chunks);
             if sender.send(PaidChunks { chunks: to_store }).await.is_err() {
                 break;
             }
@@ -510,11 +525,11 @@ impl Stages<'_> {
         &self,
         file: Arc<File>,
         receiver: mpsc::Receiver<PaidChunks>,
-        bytes_total: u64,
+        (stored_before_bytes, bytes_total): (u64, u64),
         totals: &mut StoreTotals,
     ) {
         let context = self.context;
-        let mut bytes_done = 0u64;
+        let mut bytes_done = stored_before_bytes;
         let jobs = ReceiverStream::new(receiver)
             .flat_map(|wave| stream::iter(wave.chunks))
             .take_while(|_| std::future::ready(!context.cancel.is_cancelled()));

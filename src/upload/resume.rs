@@ -35,6 +35,8 @@ pub(super) struct Work {
     pub to_quote: Vec<PlannedChunk>,
     /// Chunks recorded stored by an earlier run.
     pub stored_before: usize,
+    /// Their bytes.
+    pub stored_before_bytes: u64,
     /// Proofs dropped because their quotes are too old or too far ahead.
     pub expired: usize,
 }
@@ -198,11 +200,13 @@ impl Session {
             reused: Vec::new(),
             to_quote: Vec::new(),
             stored_before: 0,
+            stored_before_bytes: 0,
             expired,
         };
         for chunk in &plan.chunks {
             if resume && receipt.stored.contains_key(&chunk.address) {
                 work.stored_before += 1;
+                work.stored_before_bytes += u64::from(chunk.size);
             } else if let Some(proof) = receipt.proofs.get(&chunk.address).filter(|_| resume) {
                 work.reused.push((chunk.clone(), proof.clone()));
             } else {

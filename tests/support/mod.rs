@@ -104,6 +104,8 @@ impl Devnet {
             .env_clear()
             .env("PATH", path_with_anvil())
             .env("FERRY_DATA_DIR", data_dir)
+            // No config file but the ones tests write: the default place is under here.
+            .env("XDG_CONFIG_HOME", data_dir)
             .env("FERRY_NETWORK", &self.network_file)
             .env("FERRY_PRIVATE_KEY", hex::encode(key.to_bytes()));
         command

@@ -1,0 +1,284 @@
+//! The config file: ferry's settings in TOML, so they need not be repeated on every command.
+//!
+//! The file is `config.toml` in the platform's config dir (`~/.config/ferry/config.toml` on
+//! Linux), or the file `--config` / `FERRY_CONFIG` names. A setting is taken from, in order: its
+//! flag, its environment variable, this file, the built-in default. Each key is the name of its
+//! environment variable without `FERRY_`, in lower case (`FERRY_WAVE_SIZE` is `wave_size`).
+//!
+//! The paying key is never a config key: a `private_key` entry is refused without its value
+//! being read into any message, and no message built here quotes a value from the file.
+
+use std::path::{Path, PathBuf};
+
+use crate::types::Amount;
+
+/// The environment variable (and `--config` flag) naming the config file.
+pub const CONFIG_ENV: &str = "FERRY_CONFIG";
+
+/// The keys a config file may hold.
+pub const KEYS: [&str; 8] = [
+    "data_dir",
+    "network",
+    "rpc_url",
+    "max_cost",
+    "confirm_above",
+    "wave_size",
+    "transfers",
+    "devnet_nodes",
+];
+
+/// Settings from the config file; `None` where the file is silent.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Where ferry keeps receipts and the devnet.
+    pub data_dir: Option<PathBuf>,
+    /// The network file.
+    pub network: Option<PathBuf>,
+    /// Overrides the network file's RPC URL.
+    pub rpc_url: Option<String>,
+    /// `--max-cost`, wei.
+    pub max_cost: Option<Amount>,
+    /// Ask before paying more than this, wei.
+    pub confirm_above: Option<Amount>,
+    /// `--wave-size`.
+    pub wave_size: Option<u8>,
+    /// `--transfers`.
+    pub transfers: Option<u8>,
+    /// `ferry devnet up --nodes`.
+    pub devnet_nodes: Option<usize>,
+}
+
+/// A config file that cannot be used. Messages name the file and the key, never a value.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is missing (when named explicitly) or unreadable.
+    #[error(
+        "cannot read the config file {path} ({reason}); create it, or point --config / {CONFIG_ENV} at another file"
+    )]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("config file {path}, line {line}: {message}; fix the TOML syntax")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// Where, from 1.
+        line: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// A key is unknown, or its value has the wrong type or range.
+    #[error("config file {path}: key `{key}` {problem}")]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// The key.
+        key: String,
+        /// What is wrong with it and what to do.
+        problem: String,
+    },
+}
+
+/// Where the config file is: `explicit` (from `--config` or `FERRY_CONFIG`), else the default
+/// place. The flag says whether the file must exist.
+pub fn location(explicit: Option<&Path>) -> Option<(PathBuf, bool)> {
+    if let Some(path) = explicit {
+        return Some((path.to_owned(), true));
+    }
+    directories::ProjectDirs::from("", "", "ferry")
+        .map(|dirs| (dirs.config_dir().join("config.toml"), false))
+}
+
+/// Loads the config file at `explicit`, or at the default place if there is one there.
+pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    let Some((path, required)) = location(explicit) else {
+        return Ok(Config::default());
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse(&path, &text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
+        Err(reason) => Err(ConfigError::Read { path, reason }),
+    }
+}
+
+/// Parses a config file's text; relative paths in it are relative to the file's directory.
+pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    let table: toml::Table = toml::from_str(text).map_err(|error| ConfigError::Syntax {
+        path: path.to_owned(),
+        line: error
+            .span()
+            .map_or(1, |span| 1 + text[..span.start].matches('\n').count()),
+        message: error.message().trim_end().to_owned(),
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut config = Config::default();
+    for (key, value) in &table {
+        let bad = |problem: String| ConfigError::Key {
+            path: path.to_owned(),
+            key: key.clone(),
+            problem,
+        };
+        match key.as_str() {
+            "data_dir" => config.data_dir = Some(base.join(path_value(value).map_err(bad)?)),
+            "network" => config.network = Some(base.join(path_value(value).map_err(bad)?)),
+            "rpc_url" => config.rpc_url = Some(string_value(value, "a URL").map_err(bad)?),
+            "max_cost" => config.max_cost = Some(amount_value(value).map_err(bad)?),
+            "confirm_above" => config.confirm_above = Some(amount_value(value).map_err(bad)?),
+            "wave_size" => config.wave_size = Some(count_value(value, 1, 64).map_err(bad)? as u8),
+            "transfers" => config.transfers = Some(count_value(value, 1, 32).map_err(bad)? as u8),
+            "devnet_nodes" => {
+                config.devnet_nodes = Some(count_value(value, 1, 1000).map_err(bad)? as usize)
+            }
+            secret if secret.contains("key") => {
+                return Err(bad(
+                    "is not read from the config file: the paying key comes only from the FERRY_PRIVATE_KEY environment variable; remove the line".into(),
+                ));
+            }
+            _ => {
+                return Err(bad(format!(
+                    "is not a ferry setting; the keys are {}",
+                    KEYS.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(config)
+}
+
+fn string_value(value: &toml::Value, what: &str) -> Result<String, String> {
+    match value {
+        toml::Value::String(text) if !text.trim().is_empty() => Ok(text.clone()),
+        toml::Value::String(_) => Err(format!("is empty; give {what} or remove the line")),
+        other => Err(format!(
+            "must be a string ({what}), not {}",
+            other.type_str()
+        )),
+    }
+}
+
+fn path_value(value: &toml::Value) -> Result<PathBuf, String> {
+    string_value(value, "a path, absolute or relative to the config file").map(PathBuf::from)
+}
+
+fn amount_value(value: &toml::Value) -> Result<Amount, String> {
+    const WHAT: &str =
+        "must be a whole number of wei: an integer, or a string of digits for amounts above 2^63";
+    match value {
+        toml::Value::Integer(wei) if *wei >= 0 => Ok(Amount::wei(*wei as u128)),
+        toml::Value::String(text) if text.trim().chars().all(|c| c.is_ascii_digit()) => {
+            text.parse().map_err(|_| WHAT.to_owned())
+        }
+        _ => Err(WHAT.to_owned()),
+    }
+}
+
+fn count_value(value: &toml::Value, low: i64, high: i64) -> Result<i64, String> {
+    match value {
+        toml::Value::Integer(count) if (low..=high).contains(count) => Ok(*count),
+        _ => Err(format!("must be a whole number from {low} to {high}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Result<Config, ConfigError> {
+        parse(Path::new("/etc/ferry/config.toml"), text)
+    }
+
+    #[test]
+    fn every_key_is_read_and_paths_are_relative_to_the_file() {
+        let config = parsed(
+            r#"
+            data_dir = "data"
+            network = "/srv/net.json"
+            rpc_url = "http://127.0.0.1:8545"
+            max_cost = 5000
+            confirm_above = "100000000000000000000000"
+            wave_size = 16
+            transfers = 4
+            devnet_nodes = 7
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            config,
+            Config {
+                data_dir: Some("/etc/ferry/data".into()),
+                network: Some("/srv/net.json".into()),
+                rpc_url: Some("http://127.0.0.1:8545".into()),
+                max_cost: Some(Amount::wei(5000)),
+                confirm_above: Some(Amount::wei(100_000_000_000_000_000_000_000)),
+                wave_size: Some(16),
+                transfers: Some(4),
+                devnet_nodes: Some(7),
+            }
+        );
+    }
+
+    #[test]
+    fn an_empty_file_sets_nothing() {
+        assert_eq!(parsed("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn a_value_out_of_range_names_the_file_and_the_key() {
+        let message = parsed("wave_size = 65").unwrap_err().to_string();
+        assert!(message.contains("/etc/ferry/config.toml"), "{message}");
+        assert!(message.contains("`wave_size`"), "{message}");
+        assert!(message.contains("1 to 64"), "{message}");
+    }
+
+    #[test]
+    fn a_negative_or_fractional_amount_is_refused() {
+        for text in ["max_cost = -1", "max_cost = 1.5", "confirm_above = \"12x\""] {
+            assert!(
+                matches!(parsed(text), Err(ConfigError::Key { .. })),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_lists_the_known_ones() {
+        let message = parsed("wavesize = 3").unwrap_err().to_string();
+        assert!(message.contains("`wavesize`") && message.contains("wave_size"));
+    }
+
+    #[test]
+    fn a_private_key_entry_is_refused_without_quoting_it() {
+        let secret = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+        let message = parsed(&format!("private_key = \"{secret}\""))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("FERRY_PRIVATE_KEY"), "{message}");
+        assert!(!message.contains(secret), "{message}");
+    }
+
+    #[test]
+    fn a_syntax_error_gives_the_line_without_quoting_it() {
+        let secret = "4c0883a69102937d6231471b5dbb6204";
+        let error = parsed(&format!("wave_size = 3\nprivate_key = {secret}\n")).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            matches!(error, ConfigError::Syntax { line: 2, .. }),
+            "{message}"
+        );
+        assert!(!message.contains(secret), "{message}");
+    }
+
+    #[test]
+    fn a_missing_default_file_is_fine_but_a_named_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        assert!(matches!(
+            load(Some(&missing)),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+}

@@ -1,0 +1,109 @@
+//! What the real binary writes where: the complete `--json` event stream on stdout, logs on
+//! stderr at the level `-v` asks for, nothing but the reference with `-q`, and never the key.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::support::{Devnet, random_bytes};
+
+#[test]
+fn json_stream_has_every_event_when_a_node_dies_during_the_upload() {
+    let devnet = Devnet::start(5);
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.bin");
+    // Six chunks; each has the dead node among its 4 closest with odds 4 in 5.
+    std::fs::write(&file, random_bytes(20 * 1024 * 1024)).unwrap();
+    let mut child = devnet
+        .ferry_process(dir.path(), &account)
+        .args(["upload", "--json", "--wave-size", "3"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut events = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let event: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if event["event"] == "started" {
+            // The upload knows every node by now; PUTs to this one fail and go elsewhere.
+            let dead = devnet.node_pids()[0];
+            let killed = std::process::Command::new("kill")
+                .args(["-9", &dead.to_string()])
+                .status()
+                .unwrap();
+            assert!(killed.success());
+        }
+        events.push(event);
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{:?}", events.last());
+    assert!(
+        events.iter().all(|e| e["schema"] == 1),
+        "a line lacks schema"
+    );
+    let names: BTreeSet<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    for name in ["started", "wave_paid", "chunk_stored", "retry", "done"] {
+        assert!(names.contains(name), "no {name} event in {names:?}");
+    }
+    assert_eq!(events.first().unwrap()["event"], "started");
+    assert_eq!(events.last().unwrap()["event"], "done");
+    let retry = events.iter().find(|e| e["event"] == "retry").unwrap();
+    for field in ["chunk", "node", "attempt", "reason"] {
+        assert!(!retry[field].is_null(), "retry lacks {field}: {retry}");
+    }
+}
+
+#[test]
+fn quiet_prints_the_reference_and_nothing_else() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("quiet.bin");
+    std::fs::write(&file, random_bytes(6 * 1024 * 1024)).unwrap();
+    let output = devnet
+        .ferry(dir.path(), &account)
+        .args(["-q", "upload"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("ferry:") && stdout.lines().count() == 1);
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+#[test]
+fn verbose_logs_go_to_stderr_and_never_hold_the_private_key() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let key = hex::encode(account.to_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    for verbosity in ["-v", "-vvv"] {
+        let file = dir.path().join(format!("logged{verbosity}.bin"));
+        std::fs::write(&file, random_bytes(10_000)).unwrap();
+        let output = devnet
+            .ferry(dir.path(), &account)
+            .args([verbosity, "upload", "--json"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        crate::support::json_lines(stdout.as_bytes());
+        let level = if verbosity == "-v" { "INFO" } else { "DEBUG" };
+        assert!(stderr.contains(level), "{verbosity}: no {level} lines");
+        assert!(stderr.contains("network file"), "{verbosity}: {stderr}");
+        for text in [&stdout, &stderr] {
+            assert!(!text.contains(&key), "{verbosity} printed the private key");
+            assert!(
+                !text.contains(&key[..16]),
+                "{verbosity} printed part of the key"
+            );
+        }
+    }
+}
