@@ -198,10 +198,16 @@ impl Reporter for HumanReporter {
         }
         match (event, &self.bars) {
             (Event::Started { chunks, .. }, Some(bars)) => {
-                bars.bar(Phase::Pay).set_length(*chunks as u64)
+                bars.bar(Phase::Pay).set_length(*chunks as u64);
+                if let Some(resuming) = resuming(event) {
+                    self.line(&resuming);
+                }
             }
             (Event::Started { chunks, bytes, .. }, None) => {
-                self.line(&format!("uploading {bytes} bytes in {chunks} chunks"))
+                self.line(&format!("uploading {bytes} bytes in {chunks} chunks"));
+                if let Some(resuming) = resuming(event) {
+                    self.line(&resuming);
+                }
             }
             (
                 Event::WavePaid {
@@ -259,6 +265,32 @@ impl Reporter for HumanReporter {
             }
         }
     }
+}
+
+/// What a resumed upload starts from, when it resumes anything.
+fn resuming(started: &Event) -> Option<String> {
+    let Event::Started {
+        reused_proofs,
+        already_stored,
+        expired_proofs,
+        recovered_payments,
+        ..
+    } = started
+    else {
+        return None;
+    };
+    if reused_proofs + already_stored + expired_proofs + recovered_payments == 0 {
+        return None;
+    }
+    let mut text =
+        format!("resuming: {already_stored} chunks already stored, {reused_proofs} paid earlier");
+    if *recovered_payments > 0 {
+        text += &format!(" ({recovered_payments} of them recovered from the chain)");
+    }
+    if *expired_proofs > 0 {
+        text += &format!(", {expired_proofs} proofs expired (those chunks are paid again)");
+    }
+    Some(text)
 }
 
 fn phase_name(phase: Phase) -> &'static str {

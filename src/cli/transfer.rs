@@ -131,7 +131,12 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
             Ok(())
         }
         Err(error) => {
-            if let (Some(summary), Some(human)) = (error.summary(), &human) {
+            // An interruption's own message says what was done; other failures say it here,
+            // when anything was.
+            if let (Some(summary), Some(human)) = (error.summary(), &human)
+                && !matches!(error, UploadError::Interrupted { .. })
+                && summary.paid_chunks + summary.stored_chunks > 0
+            {
                 human.line(&progress_line(summary));
             }
             Err(upload_failure(error, &cancel))
@@ -211,8 +216,14 @@ fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
         return;
     }
     if context.verbosity == super::Verbosity::Normal {
+        let earlier = summary.reused_proofs + summary.found_paid;
+        let earlier = if earlier > 0 {
+            format!(", {earlier} paid earlier")
+        } else {
+            String::new()
+        };
         eprintln!(
-            "uploaded {file}: {} chunks ({} paid, {} already stored) for {} wei storage + {} wei gas in {:.1} s",
+            "uploaded {file}: {} chunks ({} paid now{earlier}, {} already stored) for {} wei storage + {} wei gas in {:.1} s",
             summary.chunks,
             summary.paid_chunks,
             summary.already_stored,

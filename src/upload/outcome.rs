@@ -93,7 +93,7 @@ pub enum UploadError {
         summary: Box<UploadSummary>,
     },
     /// Cancelled (Ctrl-C) before the end.
-    #[error("interrupted: of {} chunks, {} were paid and {} stored in this run, {} were already on the network", .summary.chunks, .summary.paid_chunks, .summary.stored_chunks, .summary.already_stored)]
+    #[error("interrupted: of {} chunks, {} were paid and {} stored in this run ({} with proofs from an earlier run), and {} were already stored; the receipt keeps what is paid", .summary.chunks, .summary.paid_chunks, .summary.stored_chunks, .summary.reused_proofs, .summary.already_stored)]
     Interrupted {
         /// What happened before.
         summary: Box<UploadSummary>,
