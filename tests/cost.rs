@@ -71,15 +71,7 @@ fn a_balance_below_the_estimate_is_refused_before_the_first_wave_is_paid() {
     devnet.set_balance(account.address(), alloy::primitives::U256::from(balance));
     let (code, events) = devnet.upload_json(dir.path(), &account, &file, &["--wave-size", "1"]);
     assert_eq!(code, Some(4), "{:?}", events.last());
-    let error = events.last().unwrap();
-    assert_eq!(error["event"], "error");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("insufficient funds"),
-        "{error}"
-    );
+    crate::support::assert_error_event(events.last().unwrap(), "payment", "insufficient funds");
     assert!(events.iter().all(|e| e["event"] != "wave_paid"));
     assert!(devnet.chunk_paid_events().is_empty(), "something was paid");
 }

@@ -16,18 +16,9 @@ fn an_empty_wallet_exits_4_and_pays_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("unpaid.bin");
     std::fs::write(&file, random_bytes(50_000)).unwrap();
-    let (code, mut events) = devnet.upload_json(dir.path(), &empty, &file, &[]);
+    let (code, events) = devnet.upload_json(dir.path(), &empty, &file, &[]);
     assert_eq!(code, Some(4));
-    let error = events.pop().unwrap();
-    assert_eq!(error["event"], "error");
-    assert_eq!(error["kind"], "payment");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("insufficient funds"),
-        "{error}"
-    );
+    crate::support::assert_error_event(events.last().unwrap(), "payment", "insufficient funds");
     for chunk in planned_chunks(&file) {
         assert_eq!(devnet.times_paid(chunk), 0);
     }
@@ -40,14 +31,9 @@ fn max_cost_below_the_first_wave_exits_4_and_pays_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("capped.bin");
     std::fs::write(&file, random_bytes(50_000)).unwrap();
-    let (code, mut events) = devnet.upload_json(dir.path(), &account, &file, &["--max-cost", "1"]);
+    let (code, events) = devnet.upload_json(dir.path(), &account, &file, &["--max-cost", "1"]);
     assert_eq!(code, Some(4));
-    assert!(
-        events.pop().unwrap()["message"]
-            .as_str()
-            .unwrap()
-            .contains("--max-cost")
-    );
+    crate::support::assert_error_event(events.last().unwrap(), "payment", "--max-cost");
     for chunk in planned_chunks(&file) {
         assert_eq!(devnet.times_paid(chunk), 0);
     }

@@ -210,3 +210,14 @@ pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
         })
         .collect()
 }
+
+/// Checks that `event` is the `error` event of kind `kind` whose message says `says`.
+pub fn assert_error_event(event: &serde_json::Value, kind: &str, says: &str) {
+    assert_eq!(event["event"], "error", "{event}");
+    assert_eq!(event["kind"], kind, "{event}");
+    let message = event["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(says),
+        "the message does not say {says:?}: {event}"
+    );
+}
