@@ -1,0 +1,94 @@
+//! The store stage: PUT every chunk of every paid wave to its nodes, a bounded number at a
+//! time, and record each in the receipt once the nodes hold it.
+
+use std::fs::File;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::{StreamExt, stream};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::{PaidChunks, Stages, StoreTotals};
+use crate::chunking::{PlannedChunk, read_planned_after};
+use crate::protocol::encode_put_header;
+use crate::put::{PutFailure, store_chunk};
+use crate::quote::PaymentProof;
+use crate::reporter::{Event, Phase};
+use crate::types::ChunkAddress;
+
+impl Stages<'_> {
+    /// Store stage: PUTs every chunk of every paid wave, a bounded number at a time, and
+    /// records each in the receipt once the nodes hold it.
+    pub(super) async fn store_waves(
+        &self,
+        file: Arc<File>,
+        receiver: mpsc::Receiver<PaidChunks>,
+        (stored_before_bytes, bytes_total): (u64, u64),
+        totals: &mut StoreTotals,
+    ) {
+        let context = self.context;
+        let mut bytes_done = stored_before_bytes;
+        let jobs = ReceiverStream::new(receiver)
+            .flat_map(|wave| stream::iter(wave.chunks))
+            .take_while(|_| std::future::ready(!context.cancel.is_cancelled()));
+        let mut results = jobs
+            .map(|(chunk, proof)| self.store_one(file.clone(), chunk, proof))
+            .buffer_unordered(self.options.chunks_in_flight.max(1));
+        while let Some(result) = results.next().await {
+            match result {
+                Ok((chunk, size, nodes)) => {
+                    totals.stored_chunks += 1;
+                    bytes_done += size as u64;
+                    context.reporter.event(&Event::ChunkStored {
+                        chunk,
+                        bytes: size,
+                        nodes,
+                    });
+                    context
+                        .reporter
+                        .progress(Phase::Store, bytes_done, bytes_total);
+                }
+                Err(failure) => totals.failures.push(failure),
+            }
+        }
+    }
+
+    async fn store_one(
+        &self,
+        file: Arc<File>,
+        chunk: PlannedChunk,
+        proof: PaymentProof,
+    ) -> Result<(ChunkAddress, u32, usize), String> {
+        let (context, options) = (self.context, self.options);
+        let path = options.file.clone();
+        let planned = chunk.clone();
+        let body = tokio::task::spawn_blocking(move || {
+            let header = encode_put_header(&proof, planned.size as usize);
+            read_planned_after(&file, &path, &planned, header).map(Bytes::from)
+        })
+        .await
+        .expect("re-deriving a chunk does not panic")
+        .map_err(|e| e.to_string())?;
+        let stored = store_chunk(
+            &context.client,
+            &context.swarm,
+            chunk.address,
+            body,
+            options.replicas,
+            options.retry,
+            context.reporter.as_ref(),
+        )
+        .await
+        .map_err(|failure: PutFailure| failure.to_string())?;
+        let nodes = stored.receipts.len();
+        self.session
+            .commit(|receipt| {
+                receipt.proofs.remove(&chunk.address);
+                receipt.stored.insert(chunk.address, stored.receipts);
+            })
+            .await
+            .map_err(|e| format!("chunk {} is stored but {e}", chunk.address))?;
+        Ok((chunk.address, chunk.size, nodes))
+    }
+}
