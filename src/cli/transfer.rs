@@ -68,13 +68,18 @@ fn reporter(context: &Context) -> (Arc<dyn Reporter>, Option<Arc<HumanReporter>>
     }
 }
 
-/// The first Ctrl-C cancels (work in flight finishes); a second one exits at once.
-fn cancel_on_ctrl_c() -> CancellationToken {
+/// The first Ctrl-C cancels (work in flight finishes); a second one exits at once. The notice
+/// goes above the progress bars when there are any, so it does not tear them.
+fn cancel_on_ctrl_c(human: Option<Arc<HumanReporter>>) -> CancellationToken {
     let cancel = CancellationToken::new();
     let token = cancel.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("stopping: finishing what is in flight (Ctrl-C again to quit at once)");
+            let notice = "stopping: finishing what is in flight (Ctrl-C again to quit at once)";
+            match &human {
+                Some(human) => human.line(notice),
+                None => eprintln!("{notice}"),
+            }
             token.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);
@@ -110,7 +115,7 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let (reporter, human) = reporter(context);
-    let cancel = cancel_on_ctrl_c();
+    let cancel = cancel_on_ctrl_c(human.clone());
     let upload_context = UploadContext {
         client,
         swarm: nodes,
