@@ -32,6 +32,8 @@ pub enum CacheCommand {
 struct StatusLine {
     event: &'static str,
     receipt: String,
+    /// True while a running upload holds the receipt.
+    uploading_now: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,6 +59,7 @@ impl StatusLine {
         let mut line = StatusLine {
             event: "upload_status",
             receipt: listed.path.display().to_string(),
+            uploading_now: listed.in_use,
             file: None,
             chunks_total: None,
             chunks_paid: None,
@@ -148,8 +151,9 @@ fn describe(entry: &Listed, now: u64) -> String {
         Ok(receipt) => receipt,
         Err(problem) => return format!("{}: {problem}", entry.path.display()),
     };
+    let now_marker = if entry.in_use { " (uploading now)" } else { "" };
     let mut text = format!(
-        "{}\n  chunks: {} paid, {} stored, of {}",
+        "{}{now_marker}\n  chunks: {} paid, {} stored, of {}",
         receipt.file,
         receipt.paid_chunks(),
         receipt.stored.len(),

@@ -116,6 +116,8 @@ pub struct Loaded {
 pub struct Listed {
     /// The receipt file.
     pub path: PathBuf,
+    /// True when a running upload holds its lock.
+    pub in_use: bool,
     /// Its contents, or why they cannot be read.
     pub receipt: Result<Receipt, DecodeError>,
 }
@@ -367,7 +369,16 @@ impl ReceiptCache {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(io_error("read", &path)(e)),
             };
-            listed.push(Listed { path, receipt });
+            let key = path
+                .file_stem()
+                .map(|k| k.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let in_use = self.try_lock(&key)?.is_none();
+            listed.push(Listed {
+                path,
+                in_use,
+                receipt,
+            });
         }
         listed.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(listed)

@@ -262,6 +262,14 @@ fn clear_keeps_unexpired_paid_proofs_unless_forced_and_skips_receipts_in_use() {
         cache.write(&lock, &receipt).unwrap();
     }
     let held = cache.lock(&busy, || {}).unwrap();
+    let in_use: Vec<_> = cache
+        .list()
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.in_use)
+        .collect();
+    assert_eq!(in_use.len(), 1);
+    assert_eq!(in_use[0].path, cache.receipt_path(&busy));
     let sweep = cache.clear(crate::quote::unix_now(), false).unwrap();
     assert_eq!(sweep.removed, vec![cache.receipt_path(&spent)]);
     assert_eq!(sweep.kept_paid, vec![cache.receipt_path(&paid)]);
