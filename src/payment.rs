@@ -396,6 +396,15 @@ impl Vault {
         self.chunk_paid_logs(&filter).await
     }
 
+    /// True when the chain has mined this transaction.
+    pub async fn is_mined(&self, tx_hash: B256) -> Result<bool, PaymentError> {
+        self.provider
+            .get_transaction_receipt(tx_hash)
+            .await
+            .map(|receipt| receipt.is_some())
+            .map_err(|e| self.classify(e))
+    }
+
     /// What a mined transaction cost in gas, wei.
     pub async fn gas_cost_of(&self, tx_hash: B256) -> Result<Amount, PaymentError> {
         let receipt = self

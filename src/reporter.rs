@@ -51,6 +51,9 @@ pub enum Event {
         /// Chunks whose payment was sent by an earlier run that stopped before recording it,
         /// recovered from the chain.
         recovered_payments: usize,
+        /// Proofs from an earlier run that this chain does not record as paid (a reset chain),
+        /// dropped with that run's records: their chunks are quoted and paid again.
+        unpaid_proofs: usize,
     },
     /// A wave's payment is confirmed on-chain.
     WavePaid {

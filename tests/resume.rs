@@ -595,3 +595,30 @@ fn no_resume_quotes_afresh_and_still_never_pays_a_quote_twice() {
     let reference = done["reference"].as_str().unwrap();
     assert_downloads_identical(devnet, dir.path(), &account, reference, &file);
 }
+
+#[test]
+fn a_receipt_whose_payments_this_chain_does_not_know_is_not_trusted() {
+    // A devnet restarted from scratch keeps its chain id and vault address but forgets every
+    // payment: the receipt of an upload to the old chain is found under the same key.
+    let old = Devnet::shared();
+    let account = old.funded_account();
+    let (dir, file) = scratch_file(12);
+    upload_killed_after_first_payment(old, dir.path(), &account, &file);
+    let receipt = receipt_path(old, dir.path(), &account, &file);
+    let unstored = status(old, dir.path(), &account, &file)["paid_not_stored"]
+        .as_u64()
+        .unwrap();
+    let fresh = Devnet::start(5);
+    let network = format!("{}:{}", fresh.network.chain_id, fresh.network.vault);
+    let key = ferry::receipt::cache::ReceiptCache::key_for(&file, &network).unwrap();
+    std::fs::rename(&receipt, receipt.with_file_name(format!("{key}.receipt"))).unwrap();
+
+    let account = fresh.funded_account();
+    let events = finish(&fresh, dir.path(), &account, &file, &[]);
+    assert_eq!(event(&events, "started")["unpaid_proofs"], unstored);
+    let done = events.last().unwrap();
+    assert_eq!(done["reused_proofs"], 0, "{done}");
+    assert_each_chunk_paid_once(&fresh, &file);
+    let reference = done["reference"].as_str().unwrap();
+    assert_downloads_identical(&fresh, dir.path(), &account, reference, &file);
+}

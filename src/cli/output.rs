@@ -274,12 +274,13 @@ fn resuming(started: &Event) -> Option<String> {
         already_stored,
         expired_proofs,
         recovered_payments,
+        unpaid_proofs,
         ..
     } = started
     else {
         return None;
     };
-    if reused_proofs + already_stored + expired_proofs + recovered_payments == 0 {
+    if reused_proofs + already_stored + expired_proofs + recovered_payments + unpaid_proofs == 0 {
         return None;
     }
     let mut text =
@@ -289,6 +290,11 @@ fn resuming(started: &Event) -> Option<String> {
     }
     if *expired_proofs > 0 {
         text += &format!(", {expired_proofs} proofs expired (those chunks are paid again)");
+    }
+    if *unpaid_proofs > 0 {
+        text += &format!(
+            ", {unpaid_proofs} proofs not found on this chain (those chunks are paid again)"
+        );
     }
     Some(text)
 }

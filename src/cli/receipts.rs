@@ -97,7 +97,7 @@ fn cache_failure(error: CacheError) -> CliError {
 pub fn status(context: &Context, file: Option<&Path>) -> Result<(), CliError> {
     let cache = ReceiptCache::new(&context.data_dir);
     let wanted = match file {
-        Some(file) => Some(wanted_receipt(&cache, file)?),
+        Some(file) => Some(wanted_file(file)?),
         None => None,
     };
     let now = unix_now();
@@ -105,7 +105,13 @@ pub fn status(context: &Context, file: Option<&Path>) -> Result<(), CliError> {
         .list()
         .map_err(cache_failure)?
         .into_iter()
-        .filter(|l| wanted.as_ref().is_none_or(|w| &l.path == w))
+        .filter(|l| {
+            wanted.as_ref().is_none_or(|wanted| {
+                l.receipt
+                    .as_ref()
+                    .is_ok_and(|r| Path::new(&r.file) == wanted)
+            })
+        })
         .collect();
     if context.json {
         for entry in &listed {
@@ -126,24 +132,18 @@ pub fn status(context: &Context, file: Option<&Path>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The receipt path for `file`: by its canonical path when it exists, else by the path as
+/// The path receipts record for `file`: its canonical path when it exists, else the path as
 /// given made absolute (a receipt outlives a moved or deleted file).
-fn wanted_receipt(cache: &ReceiptCache, file: &Path) -> Result<PathBuf, CliError> {
-    if let Ok(key) = ReceiptCache::key_for(file) {
-        return Ok(cache.receipt_path(&key));
+fn wanted_file(file: &Path) -> Result<PathBuf, CliError> {
+    if let Ok(canonical) = std::fs::canonicalize(file) {
+        return Ok(canonical);
     }
-    let absolute = std::path::absolute(file).map_err(|e| {
+    std::path::absolute(file).map_err(|e| {
         CliError::new(
             ErrorKind::BadInput,
             anyhow!("{}: cannot resolve the path: {e}", file.display()),
         )
-    })?;
-    let found = cache.list().map_err(cache_failure)?.into_iter().find(|l| {
-        l.receipt
-            .as_ref()
-            .is_ok_and(|r| Path::new(&r.file) == absolute)
-    });
-    Ok(found.map_or_else(|| cache.dir().join("none"), |l| l.path))
+    })
 }
 
 fn describe(entry: &Listed, now: u64) -> String {

@@ -120,6 +120,7 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
         client,
         swarm: nodes,
         vault,
+        chain_id: network.chain_id,
         reporter,
         gate: super::prompt::gate(context, &args, human.clone(), cancel.clone()),
         cancel: cancel.clone(),

@@ -3,8 +3,9 @@
 //! them with `spawn_blocking`.
 //!
 //! Invariants:
-//! - one receipt per file, named by a BLAKE3 digest of the file's canonical path, so `./f` and
-//!   `/abs/f` share it: `<key>.receipt`, readable by its owner only (0600);
+//! - one receipt per file and network, named by a BLAKE3 digest of the file's canonical path
+//!   and the network (chain id and vault), so `./f` and `/abs/f` share it: `<key>.receipt`,
+//!   readable by its owner only (0600);
 //! - every write goes through [`write_atomic`] (temp, flush, fsync, rename, fsync directory),
 //!   and only while holding the key's advisory lock (fs2, `<key>.lock`), so two processes never
 //!   write the same receipt at once;
@@ -148,14 +149,16 @@ impl ReceiptCache {
         &self.dir
     }
 
-    /// The key of a file: a digest of its canonical path (the file must exist).
-    pub fn key_for(file: &Path) -> io::Result<String> {
+    /// The key of a file's upload to a network: a digest of the file's canonical path (the
+    /// file must exist) and the network's name (chain and vault), so `./f` and `/abs/f` share
+    /// a receipt, and an upload of the same file to another network has its own.
+    pub fn key_for(file: &Path, network: &str) -> io::Result<String> {
         let canonical = fs::canonicalize(file)?;
-        let bytes = canonical.as_os_str().as_encoded_bytes();
-        Ok(blake3::derive_key(KEY_CONTEXT, bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect())
+        let mut hasher = blake3::Hasher::new_derive_key(KEY_CONTEXT);
+        hasher.update(network.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(canonical.as_os_str().as_encoded_bytes());
+        Ok(hasher.finalize().to_hex().to_string())
     }
 
     /// The receipt file of a key.

@@ -183,14 +183,16 @@ fn time_to_live_counts_from_the_newest_wave() {
 }
 
 #[test]
-fn keys_are_the_same_for_relative_and_absolute_paths() {
+fn keys_are_the_same_for_relative_and_absolute_paths_and_differ_by_network() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("f");
     std::fs::write(&file, b"x").unwrap();
-    let absolute = ReceiptCache::key_for(&file).unwrap();
-    let dotted = ReceiptCache::key_for(&dir.path().join(".").join("f")).unwrap();
+    let absolute = ReceiptCache::key_for(&file, "1:0xab").unwrap();
+    let dotted = ReceiptCache::key_for(&dir.path().join(".").join("f"), "1:0xab").unwrap();
     assert_eq!(absolute, dotted);
     assert_eq!(absolute.len(), 64);
+    let elsewhere = ReceiptCache::key_for(&file, "2:0xab").unwrap();
+    assert_ne!(absolute, elsewhere, "another network has its own receipt");
 }
 
 #[test]

@@ -108,6 +108,8 @@ pub struct UploadContext {
     pub swarm: Arc<Swarm>,
     /// The vault, with the paying wallet.
     pub vault: Vault,
+    /// The chain's id (with the vault, it names the network a receipt belongs to).
+    pub chain_id: u64,
     /// Where events go.
     pub reporter: Arc<dyn Reporter>,
     /// Approves the expected cost before the first payment.
@@ -191,8 +193,10 @@ pub async fn upload(
 ) -> Result<UploadSummary, UploadError> {
     let started = Instant::now();
     check_file(&options.file)?;
-    let session = Session::open(options, context.reporter.clone()).await?;
+    let network = format!("{}:{}", context.chain_id, context.vault.address());
+    let session = Session::open(options, network, context.reporter.clone()).await?;
     let recovered_payments = session.reconcile(&context.vault).await?;
+    let unpaid_proofs = session.drop_unpaid(&context.vault).await?;
     let plan = encrypt(
         &options.file,
         options.encrypt_threads,
@@ -210,6 +214,7 @@ pub async fn upload(
         already_stored: work.stored_before,
         expired_proofs: work.expired,
         recovered_payments,
+        unpaid_proofs,
     });
     let file = Arc::new(
         File::open(&options.file).map_err(|source| ChunkError::Read {

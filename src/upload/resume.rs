@@ -65,13 +65,14 @@ impl Session {
     /// receipt, recovering temp files and setting a corrupt one aside.
     pub async fn open(
         options: &UploadOptions,
+        network: String,
         reporter: Arc<dyn Reporter>,
     ) -> Result<Self, UploadError> {
         let cache = ReceiptCache::new(&options.data_dir);
         let file = options.file.clone();
         let (lock, loaded, canonical) = blocking(move || {
             let canonical = std::fs::canonicalize(&file).unwrap_or(file.clone());
-            let key = ReceiptCache::key_for(&file).map_err(|e| UploadError::BadFile {
+            let key = ReceiptCache::key_for(&file, &network).map_err(|e| UploadError::BadFile {
                 path: file.clone(),
                 reason: format!("cannot resolve its path: {e}"),
             })?;
@@ -187,6 +188,55 @@ impl Session {
         Ok(recovered)
     }
 
+    /// Checks what an earlier run recorded against the chain (the client's own look, not a
+    /// node's word): its newest payment must be mined here, and every kept proof recorded as
+    /// paid by the vault. When not (a reset chain), the earlier run's proofs and stored records
+    /// are dropped: chunks the nodes still hold are found by quoting, the rest are paid again.
+    /// Returns how many proofs were dropped.
+    pub async fn drop_unpaid(&self, vault: &Vault) -> Result<usize, UploadError> {
+        let chain = |source| UploadError::Payment {
+            source,
+            summary: Box::default(),
+        };
+        let (newest_wave, proofs) = self.read(|r| {
+            let newest = r
+                .waves
+                .iter()
+                .max_by_key(|(_, w)| w.paid_at)
+                .map(|(tx, _)| *tx);
+            let proofs: Vec<PaymentProof> = r.proofs.values().cloned().collect();
+            (newest, proofs)
+        });
+        let mut reset = match newest_wave {
+            Some(tx_hash) => !vault.is_mined(tx_hash).await.map_err(chain)?,
+            None => false,
+        };
+        for batch in proofs.chunks(256) {
+            if reset {
+                break;
+            }
+            let hashes: Vec<QuoteHash> = batch
+                .iter()
+                .map(|p| p.paid_quote().map(|q| q.body.hash()).unwrap_or_default())
+                .collect();
+            let records = vault.paid_for_many(&hashes).await.map_err(chain)?;
+            reset = batch
+                .iter()
+                .zip(records)
+                .any(|(proof, record)| !is_paid(proof, record));
+        }
+        if !reset {
+            return Ok(0);
+        }
+        self.commit(|receipt| {
+            receipt.proofs.clear();
+            receipt.stored.clear();
+            receipt.waves.clear();
+        })
+        .await?;
+        Ok(proofs.len())
+    }
+
     /// Prunes expired proofs (by the client's clock `now`) and splits the plan into what was
     /// stored, what is paid, and what is left. Without `resume`, earlier proofs and stored
     /// records are kept in the receipt but not used.
@@ -248,6 +298,17 @@ impl Session {
     }
 }
 
+/// True when the vault's record for a proof's paid quote pays its rewards address at least
+/// what the proof requires.
+fn is_paid(proof: &PaymentProof, (rewards, amount): (alloy::primitives::Address, Amount)) -> bool {
+    proof
+        .paid_quote()
+        .is_some_and(|q| q.body.rewards == rewards)
+        && proof
+            .required_amount()
+            .is_some_and(|needed| amount >= needed)
+}
+
 /// Asks the chain which of an intent's quotes were paid and in which transactions.
 async fn settle(
     vault: &Vault,
@@ -270,13 +331,7 @@ async fn settle(
         .iter()
         .zip(hashes)
         .zip(records)
-        .filter(|((proof, _), (rewards, amount))| {
-            let quote = proof.paid_quote();
-            quote.is_some_and(|q| q.body.rewards == *rewards)
-                && proof
-                    .required_amount()
-                    .is_some_and(|needed| *amount >= needed)
-        })
+        .filter(|((proof, _), record)| is_paid(proof, *record))
         .map(|((proof, hash), _)| (hash, proof.clone()))
         .collect();
     if paid.is_empty() {
