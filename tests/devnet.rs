@@ -60,8 +60,28 @@ fn devnet_flag_starts_a_detached_devnet_that_down_stops_exactly() {
         .assert()
         .code(0);
     assert_eq!(recorded_pids(dir.path()), pids);
+    // A dead node does not make --devnet replace the devnet (that would wipe its chain and
+    // every payment on it): the same chain and the other nodes are used.
+    let node = *pids.last().unwrap();
+    assert!(
+        std::process::Command::new("kill")
+            .arg("-9")
+            .arg(node.to_string())
+            .status()
+            .unwrap()
+            .success()
+    );
+    while alive(node) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    ferry(dir.path())
+        .args(["quote", "--devnet"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    assert_eq!(recorded_pids(dir.path()), pids, "the devnet was replaced");
     ferry(dir.path()).args(["devnet", "down"]).assert().code(0);
-    for pid in &pids {
+    for pid in &pids[..pids.len() - 1] {
         for _ in 0..50 {
             if !alive(*pid) {
                 break;

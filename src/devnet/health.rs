@@ -40,6 +40,12 @@ impl DevnetHealth {
     pub fn is_healthy(&self) -> bool {
         self.chain.reachable && !self.nodes.is_empty() && self.nodes.iter().all(|node| node.healthy)
     }
+
+    /// True when the chain and at least one node answer: uploads route around the dead nodes,
+    /// and replacing the devnet would wipe its chain, and every payment recorded on it.
+    pub fn is_usable(&self) -> bool {
+        self.chain.reachable && self.nodes.iter().any(|node| node.healthy)
+    }
 }
 
 /// The devnet chain's health.

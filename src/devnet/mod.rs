@@ -16,8 +16,9 @@
 //!   `network.json` or `state.json`, never a torn one; `state.json` records every child right
 //!   after it is spawned, so `down` can undo even an interrupted `up`;
 //! - one devnet per data dir: starting and stopping hold the lock file, and starting while a
-//!   healthy devnet runs returns that one ([`StartOutcome::AlreadyRunning`]); an unhealthy one is
-//!   stopped and replaced;
+//!   usable devnet runs (its chain and at least one node answer) returns that one
+//!   ([`StartOutcome::AlreadyRunning`]), so its chain's payments are kept; one whose chain is
+//!   gone is stopped and replaced;
 //! - children run in their own process groups with stdin closed and output in log files: a
 //!   Ctrl-C in the terminal or the end of the ferry process does not reach them. Only
 //!   [`RunningDevnet::shutdown`], dropping a [`RunningDevnet`] (SIGKILL) or [`stop`] ends them;
@@ -148,8 +149,8 @@ pub struct ChildExit {
     pub is_chain: bool,
 }
 
-/// Starts a devnet in `options.data_dir`, or finds the healthy one already running there.
-/// A recorded devnet that is not healthy is stopped first.
+/// Starts a devnet in `options.data_dir`, or finds the usable one already running there.
+/// A recorded devnet that is not usable is stopped first.
 pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> {
     if options.nodes == 0 {
         return Err(DevnetError::NoNodes);
@@ -350,12 +351,21 @@ fn forget(forgotten: &Mutex<bool>, devnet_dir: &Path, instance: u64) -> Result<b
     state::remove_if_ours(devnet_dir, instance)
 }
 
-/// The running devnet's network if the recorded one is healthy; otherwise stops what is left
+/// The running devnet's network if the recorded one is usable (its chain and at least one node
+/// answer: replacing it would wipe the chain's payments); otherwise stops what is left
 /// of a recorded one and returns `None`. Call with the lock held.
 async fn reuse_or_clear(devnet_dir: &Path) -> Result<Option<NetworkConfig>, DevnetError> {
     let recorded = load_state(devnet_dir).await?;
     if let Some(recorded) = &recorded {
-        if health::check(recorded).await.is_healthy() {
+        let health = health::check(recorded).await;
+        if health.is_usable() {
+            let dead = health.nodes.iter().filter(|node| !node.healthy).count();
+            if dead > 0 {
+                tracing::warn!(
+                    "{dead} of the devnet's {} nodes do not answer; using the rest (ferry devnet down, then up, starts afresh)",
+                    health.nodes.len()
+                );
+            }
             let network_file = recorded.network_file.clone();
             let network = blocking(move || NetworkConfig::load(&network_file)).await?;
             return Ok(Some(network));
