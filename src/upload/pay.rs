@@ -77,6 +77,10 @@ impl Stages<'_> {
                 }
                 continue;
             }
+            if context.cancel.is_cancelled() {
+                // Ctrl-C while quoting: paying would be new work.
+                break;
+            }
             let wave_cost = Amount::sum(payments.iter().map(|p| p.amount));
             if let Some(max_cost) = options.max_cost {
                 let would_be = Amount::sum([totals.storage_cost, wave_cost]);
