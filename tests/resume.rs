@@ -622,3 +622,26 @@ fn a_receipt_whose_payments_this_chain_does_not_know_is_not_trusted() {
     let reference = done["reference"].as_str().unwrap();
     assert_downloads_identical(&fresh, dir.path(), &account, reference, &file);
 }
+
+#[test]
+fn ctrl_c_while_waiting_for_another_upload_of_the_file_exits_130_having_paid_nothing() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = scratch_file(1);
+    let network = format!("{}:{}", devnet.network.chain_id, devnet.network.vault);
+    let cache = ferry::receipt::cache::ReceiptCache::new(dir.path());
+    let key = ferry::receipt::cache::ReceiptCache::key_for(&file, &network).unwrap();
+    let held = cache.lock(&key, || {}).unwrap();
+    let mut child = spawn_upload(devnet, dir.path(), &account, &file, &[]);
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("\"waiting_for_lock\""), "{line}");
+    signal(&child, "INT");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    drop(held);
+    for chunk in planned_chunks(&file) {
+        assert_eq!(devnet.times_paid(chunk), 0);
+    }
+}

@@ -194,7 +194,8 @@ pub async fn upload(
     let started = Instant::now();
     check_file(&options.file)?;
     let network = format!("{}:{}", context.chain_id, context.vault.address());
-    let session = Session::open(options, network, context.reporter.clone()).await?;
+    let session =
+        Session::open(options, network, context.reporter.clone(), &context.cancel).await?;
     let recovered_payments = session.reconcile(&context.vault).await?;
     let unpaid_proofs = session.drop_unpaid(&context.vault).await?;
     let plan = encrypt(

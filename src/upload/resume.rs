@@ -17,6 +17,7 @@
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Mutex as AsyncMutex;
+use tokio_util::sync::CancellationToken;
 
 use super::{UploadError, UploadOptions};
 use crate::chunking::{PlannedChunk, UploadPlan};
@@ -61,44 +62,49 @@ async fn blocking<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -
 }
 
 impl Session {
-    /// Takes the file's receipt lock (saying so when another process holds it) and loads the
-    /// receipt, recovering temp files and setting a corrupt one aside.
+    /// Takes the file's receipt lock (saying so when another process holds it, and giving up
+    /// on Ctrl-C) and loads the receipt, recovering temp files and setting a corrupt one aside.
     pub async fn open(
         options: &UploadOptions,
         network: String,
         reporter: Arc<dyn Reporter>,
+        cancel: &CancellationToken,
     ) -> Result<Self, UploadError> {
         let cache = ReceiptCache::new(&options.data_dir);
         let file = options.file.clone();
-        let (lock, loaded, canonical) = blocking(move || {
+        let (key, canonical) = blocking(move || {
             let canonical = std::fs::canonicalize(&file).unwrap_or(file.clone());
-            let key = ReceiptCache::key_for(&file, &network).map_err(|e| UploadError::BadFile {
-                path: file.clone(),
-                reason: format!("cannot resolve its path: {e}"),
-            })?;
-            let lock = cache.lock(&key, || {
-                reporter.event(&Event::WaitingForLock {
-                    file: file.display().to_string(),
+            ReceiptCache::key_for(&file, &network)
+                .map(|key| (key, canonical))
+                .map_err(|e| UploadError::BadFile {
+                    path: file.clone(),
+                    reason: format!("cannot resolve its path: {e}"),
                 })
-            })?;
-            let loaded = cache.load(&lock, unix_now())?;
-            // Receipts of other files past their time to live go now (ours is locked, so kept).
-            match cache.gc(unix_now()) {
-                Ok(sweep) if !sweep.removed.is_empty() => {
-                    tracing::info!(removed = sweep.removed.len(), "expired receipts removed")
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "could not clean expired receipts"),
-            }
-            if let Some(aside) = &loaded.set_aside {
-                reporter.event(&Event::ReceiptSetAside {
-                    path: aside.path.display().to_string(),
-                    reason: aside.reason.clone(),
-                });
-            }
-            Ok::<_, UploadError>((lock, loaded, canonical))
         })
         .await?;
+        let lock = wait_for_lock(&cache, &key, options, reporter.as_ref(), cancel).await?;
+        let (lock, loaded) = {
+            let cache = cache.clone();
+            blocking(move || {
+                let loaded = cache.load(&lock, unix_now())?;
+                // Receipts of other files past their time to live go now (ours is locked).
+                match cache.gc(unix_now()) {
+                    Ok(sweep) if !sweep.removed.is_empty() => {
+                        tracing::info!(removed = sweep.removed.len(), "expired receipts removed")
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "could not clean expired receipts"),
+                }
+                Ok::<_, UploadError>((lock, loaded))
+            })
+            .await?
+        };
+        if let Some(aside) = &loaded.set_aside {
+            reporter.event(&Event::ReceiptSetAside {
+                path: aside.path.display().to_string(),
+                reason: aside.reason.clone(),
+            });
+        }
         let receipt = loaded
             .receipt
             .unwrap_or_else(|| Receipt::new(canonical.display().to_string(), unix_now()));
@@ -307,6 +313,36 @@ fn is_paid(proof: &PaymentProof, (rewards, amount): (alloy::primitives::Address,
         && proof
             .required_amount()
             .is_some_and(|needed| amount >= needed)
+}
+
+/// Takes a receipt's lock, polling while another process holds it (said once), until it is
+/// free or Ctrl-C ends the wait.
+async fn wait_for_lock(
+    cache: &ReceiptCache,
+    key: &str,
+    options: &UploadOptions,
+    reporter: &dyn Reporter,
+    cancel: &CancellationToken,
+) -> Result<ReceiptLock, UploadError> {
+    let mut told = false;
+    loop {
+        let (cache, key) = (cache.clone(), key.to_owned());
+        if let Some(lock) = blocking(move || cache.try_lock(&key)).await? {
+            return Ok(lock);
+        }
+        if !told {
+            told = true;
+            reporter.event(&Event::WaitingForLock {
+                file: options.file.display().to_string(),
+            });
+        }
+        tokio::select! {
+            () = cancel.cancelled() => {
+                return Err(UploadError::Interrupted { summary: Box::default() });
+            }
+            () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+        }
+    }
 }
 
 /// Asks the chain which of an intent's quotes were paid and in which transactions.
