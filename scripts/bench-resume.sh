@@ -6,15 +6,7 @@
 # `done` event and the chain's ChunkPaid logs); new payments must be 0.
 # Usage: [SIZE_MIB=N] [STOP_AT=0.9] [SIGNAL=KILL|INT] scripts/bench-resume.sh      (needs: npm ci; python3)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bins
-ferry="${CARGO_TARGET_DIR:-$root/target}/release/ferry"
-export PATH="$root/node_modules/.bin:$PATH"
-work=$(mktemp -d)
-export FERRY_DATA_DIR="$work/data"
-trap '"$ferry" devnet down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-head -c "$((${SIZE_MIB:-256} * 1024 * 1024))" /dev/urandom > "$work/file.bin"
-"$ferry" devnet up --detach --nodes 10 >/dev/null 2>&1
+source "$(dirname "$0")/bench-setup.sh" "${SIZE_MIB:-256}"
 python3 - "$ferry" "$work/file.bin" "$FERRY_DATA_DIR/devnet/network.json" "${STOP_AT:-0.9}" "${SIGNAL:-KILL}" <<'PY'
 import json, signal, subprocess, sys, time, urllib.request
 

@@ -5,18 +5,10 @@
 # Usage: [SIZE_MIB=N] [FERRY_BENCH_ARGS='--transfers 16'] scripts/bench-upload.sh
 # (needs: npm ci; apt-get install rclone time)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
 size_mib=${SIZE_MIB:-1024}
-shared=${FERRY_SHARED:-$root/../shared}
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install -y time" >&2; exit 2; }
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bins
-ferry="${CARGO_TARGET_DIR:-$root/target}/release/ferry"
-export PATH="$root/node_modules/.bin:$PATH"
-work=$(mktemp -d)
-export FERRY_DATA_DIR="$work/data"
-trap '"$ferry" devnet down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-head -c "$((size_mib * 1024 * 1024))" /dev/urandom > "$work/file.bin"
-"$ferry" devnet up --detach --nodes 10 >/dev/null 2>&1
+source "$(dirname "$0")/bench-setup.sh" "$size_mib"
+shared=${FERRY_SHARED:-$root/../shared}
 start=$(date +%s.%N)
 /usr/bin/time -v -o "$work/time.txt" "$ferry" upload "$work/file.bin" --devnet --json ${FERRY_BENCH_ARGS:-} > "$work/events.jsonl"
 end=$(date +%s.%N)
