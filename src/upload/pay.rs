@@ -14,7 +14,7 @@ use crate::quote::PaymentProof;
 use crate::quoting::{QuoteFailure, QuoteOutcome, quote_chunk};
 use crate::receipt::WaveRecord;
 use crate::reporter::{Event, Phase};
-use crate::types::{Amount, ChunkAddress};
+use crate::types::Amount;
 
 /// Payments to make, and the chunks to store (those paid first, in the same order).
 type PayAndStore = (Vec<WavePayment>, Vec<(PlannedChunk, PaymentProof)>);
@@ -48,13 +48,7 @@ impl Stages<'_> {
             let mut held = Vec::new();
             for (chunk, outcome) in quoted {
                 match outcome {
-                    Ok(QuoteOutcome::AlreadyStored) => {
-                        context.reporter.event(&Event::ChunkAlreadyStored {
-                            chunk: chunk.address,
-                            bytes: chunk.size,
-                        });
-                        held.push(chunk.address);
-                    }
+                    Ok(QuoteOutcome::AlreadyStored) => held.push(chunk),
                     Ok(QuoteOutcome::Payable { payment, proof }) => {
                         payments.push(payment);
                         to_store.push((chunk, proof));
@@ -231,11 +225,7 @@ impl Stages<'_> {
         let mut to_send = Vec::new();
         for ((chunk, proof), (_, answer)) in reused.into_iter().zip(answers) {
             if matches!(answer, Ok(QuoteOutcome::AlreadyStored)) {
-                self.context.reporter.event(&Event::ChunkAlreadyStored {
-                    chunk: chunk.address,
-                    bytes: chunk.size,
-                });
-                held.push(chunk.address);
+                held.push(chunk);
             } else {
                 to_send.push((chunk, proof));
             }
@@ -244,21 +234,26 @@ impl Stages<'_> {
         Ok(to_send)
     }
 
-    /// Records chunks the network already holds as stored.
+    /// Reports chunks the network already holds and records them as stored.
     async fn record_held(
         &self,
-        held: Vec<ChunkAddress>,
+        held: Vec<PlannedChunk>,
         totals: &mut PayTotals,
     ) -> Result<(), PayStop> {
         totals.already_stored += held.len();
         if held.is_empty() {
             return Ok(());
         }
+        for chunk in &held {
+            self.context.reporter.event(&Event::ChunkAlreadyStored {
+                chunk: chunk.address,
+                bytes: chunk.size,
+            });
+        }
         self.session
             .commit(|receipt| {
-                receipt
-                    .stored
-                    .extend(held.into_iter().map(|c| (c, Vec::new())));
+                let held = held.iter().map(|chunk| (chunk.address, Vec::new()));
+                receipt.stored.extend(held);
                 receipt.normalise();
             })
             .await

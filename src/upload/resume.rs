@@ -166,10 +166,6 @@ impl Session {
     /// still pending from an earlier run is waited for first, so it cannot be paid twice.
     /// Returns the chunks recovered.
     pub async fn reconcile(&self, vault: &Vault) -> Result<usize, UploadError> {
-        let chain = |source: PaymentError| UploadError::Payment {
-            source,
-            summary: Box::default(),
-        };
         let intents = self.read(|r| r.intents.clone());
         if intents.is_empty() {
             return Ok(0);
@@ -200,10 +196,6 @@ impl Session {
     /// are dropped: chunks the nodes still hold are found by quoting, the rest are paid again.
     /// Returns how many proofs were dropped.
     pub async fn drop_unpaid(&self, vault: &Vault) -> Result<usize, UploadError> {
-        let chain = |source| UploadError::Payment {
-            source,
-            summary: Box::default(),
-        };
         let (newest_wave, proofs) = self.read(|r| {
             let newest = r
                 .waves
@@ -221,10 +213,7 @@ impl Session {
             if reset {
                 break;
             }
-            let hashes: Vec<QuoteHash> = batch
-                .iter()
-                .map(|p| p.paid_quote().map(|q| q.body.hash()).unwrap_or_default())
-                .collect();
+            let hashes: Vec<QuoteHash> = batch.iter().map(paid_hash).collect();
             let records = vault.paid_for_many(&hashes).await.map_err(chain)?;
             reset = batch
                 .iter()
@@ -304,6 +293,22 @@ impl Session {
     }
 }
 
+/// A chain query failed before anything of this run was done.
+fn chain(source: PaymentError) -> UploadError {
+    UploadError::Payment {
+        source,
+        summary: Box::default(),
+    }
+}
+
+/// The hash the vault records a proof's payment under (the paid quote's).
+fn paid_hash(proof: &PaymentProof) -> QuoteHash {
+    proof
+        .paid_quote()
+        .map(|q| q.body.hash())
+        .unwrap_or_default()
+}
+
 /// True when the vault's record for a proof's paid quote pays its rewards address at least
 /// what the proof requires.
 fn is_paid(proof: &PaymentProof, (rewards, amount): (alloy::primitives::Address, Amount)) -> bool {
@@ -356,11 +361,7 @@ async fn settle(
     ),
     PaymentError,
 > {
-    let hashes: Vec<QuoteHash> = intent
-        .proofs
-        .iter()
-        .map(|p| p.paid_quote().map(|q| q.body.hash()).unwrap_or_default())
-        .collect();
+    let hashes: Vec<QuoteHash> = intent.proofs.iter().map(paid_hash).collect();
     let records = vault.paid_for_many(&hashes).await?;
     let paid: Vec<(QuoteHash, PaymentProof)> = intent
         .proofs
