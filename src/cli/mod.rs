@@ -277,8 +277,14 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Upload(args) => transfer::upload(&context, args).await,
         Command::Download(args) => transfer::download(&context, args).await,
         Command::Quote(args) => transfer::quote(&context, args).await,
-        Command::Status { file } => receipts::status(&context, file.as_deref()),
-        Command::Cache(command) => receipts::cache(&context, command),
+        Command::Status { file } => {
+            let (data_dir, json) = (context.data_dir.clone(), context.json);
+            off_runtime(move || receipts::status(&data_dir, json, file.as_deref())).await
+        }
+        Command::Cache(command) => {
+            let (data_dir, json) = (context.data_dir.clone(), context.json);
+            off_runtime(move || receipts::cache(&data_dir, json, command)).await
+        }
         Command::Wallet(command) => wallet::wallet(&context, command).await,
         Command::Vault(command) => wallet::vault(&context, command).await,
         Command::Devnet(mut command) => {
@@ -307,6 +313,15 @@ pub async fn run(cli: Cli) -> u8 {
             failure.kind.exit_code()
         }
     }
+}
+
+/// Runs a command's blocking file work on a blocking thread.
+async fn off_runtime(
+    job: impl FnOnce() -> Result<(), CliError> + Send + 'static,
+) -> Result<(), CliError> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .unwrap_or_else(|e| Err(CliError::new(ErrorKind::Internal, e)))
 }
 
 fn report_failure(json: bool, failure: &CliError) {

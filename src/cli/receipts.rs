@@ -7,8 +7,8 @@ use anyhow::anyhow;
 use clap::Subcommand;
 use serde::Serialize;
 
+use super::CliError;
 use super::output::print_json_line;
-use super::{CliError, Context};
 use crate::exit::ErrorKind;
 use crate::quote::unix_now;
 use crate::receipt::Receipt;
@@ -93,9 +93,9 @@ fn cache_failure(error: CacheError) -> CliError {
     CliError::new(ErrorKind::BadInput, error)
 }
 
-/// `ferry status [FILE]`.
-pub fn status(context: &Context, file: Option<&Path>) -> Result<(), CliError> {
-    let cache = ReceiptCache::new(&context.data_dir);
+/// `ferry status [FILE]`. Blocking file work: run it off the async threads.
+pub fn status(data_dir: &Path, json: bool, file: Option<&Path>) -> Result<(), CliError> {
+    let cache = ReceiptCache::new(data_dir);
     let wanted = match file {
         Some(file) => Some(wanted_file(file)?),
         None => None,
@@ -113,7 +113,7 @@ pub fn status(context: &Context, file: Option<&Path>) -> Result<(), CliError> {
             })
         })
         .collect();
-    if context.json {
+    if json {
         for entry in &listed {
             print_json_line(&StatusLine::new(entry, now));
         }
@@ -188,16 +188,16 @@ fn duration(seconds: u64) -> String {
     }
 }
 
-/// `ferry cache gc|clear`.
-pub fn cache(context: &Context, command: CacheCommand) -> Result<(), CliError> {
-    let cache = ReceiptCache::new(&context.data_dir);
+/// `ferry cache gc|clear`. Blocking file work: run it off the async threads.
+pub fn cache(data_dir: &Path, json: bool, command: CacheCommand) -> Result<(), CliError> {
+    let cache = ReceiptCache::new(data_dir);
     let now = unix_now();
     let sweep = match command {
         CacheCommand::Gc => cache.gc(now),
         CacheCommand::Clear { force } => cache.clear(now, force),
     }
     .map_err(cache_failure)?;
-    report_sweep(context, &sweep);
+    report_sweep(json, &sweep);
     if sweep.kept_paid.is_empty() || matches!(command, CacheCommand::Gc) {
         return Ok(());
     }
@@ -211,8 +211,8 @@ pub fn cache(context: &Context, command: CacheCommand) -> Result<(), CliError> {
     ))
 }
 
-fn report_sweep(context: &Context, sweep: &Sweep) {
-    if context.json {
+fn report_sweep(json: bool, sweep: &Sweep) {
+    if json {
         let list = |paths: &[PathBuf]| -> Vec<String> {
             paths.iter().map(|p| p.display().to_string()).collect()
         };
