@@ -87,6 +87,13 @@ fn status(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, file: &Path) -> V
     lines.pop().unwrap()
 }
 
+/// Chunks `file`'s interrupted upload paid for and has not stored.
+fn paid_not_stored(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, file: &Path) -> u64 {
+    status(devnet, dir, key, file)["paid_not_stored"]
+        .as_u64()
+        .unwrap()
+}
+
 fn receipt_path(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, file: &Path) -> PathBuf {
     PathBuf::from(status(devnet, dir, key, file)["receipt"].as_str().unwrap())
 }
@@ -98,14 +105,16 @@ fn event<'a>(events: &'a [Value], name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {name} event in {events:?}"))
 }
 
-/// Downloads `reference` and checks it is `file`'s bytes.
+/// Downloads the reference of an upload's `done` event and checks it is `file`'s bytes.
 fn assert_downloads_identical(
     devnet: &Devnet,
     dir: &Path,
     key: &PrivateKeySigner,
-    reference: &str,
+    done: &Value,
     file: &Path,
 ) {
+    assert_eq!(done["event"], "done", "{done}");
+    let reference = done["reference"].as_str().unwrap();
     let out = dir.join("downloaded.bin");
     devnet
         .ferry(dir, key)
@@ -164,8 +173,7 @@ fn kill_nine_at_two_dozen_random_moments_never_pays_twice() {
         }
         let events = finish(devnet, dir.path(), &account, &file, &args);
         let done = events.last().unwrap();
-        let reference = done["reference"].as_str().unwrap();
-        assert_downloads_identical(devnet, dir.path(), &account, reference, &file);
+        assert_downloads_identical(devnet, dir.path(), &account, done, &file);
         assert_each_chunk_paid_once(devnet, &file);
     }
     eprintln!("{kills} kills over {files} files");
@@ -227,8 +235,7 @@ fn a_kill_between_sending_a_payment_and_recording_it_pays_nothing_twice() {
     assert_eq!(done["paid_chunks"], 0, "{done}");
     assert_eq!(done["reused_proofs"], chunks);
     assert_each_chunk_paid_once(&devnet, &file);
-    let reference = done["reference"].as_str().unwrap();
-    assert_downloads_identical(&devnet, dir.path(), &account, reference, &file);
+    assert_downloads_identical(&devnet, dir.path(), &account, done, &file);
 }
 
 /// Interrupts an upload after its payment, then reruns it with the client's clock shifted by
@@ -239,9 +246,7 @@ fn resume_with_clock_shifted(shift: &str) -> (usize, Vec<Value>, tempfile::TempD
     let account = devnet.funded_account();
     let (dir, file) = scratch_file(28);
     upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
-    let unstored = status(devnet, dir.path(), &account, &file)["paid_not_stored"]
-        .as_u64()
-        .unwrap() as usize;
+    let unstored = paid_not_stored(devnet, dir.path(), &account, &file) as usize;
     assert!(unstored > 0, "the kill left no paid chunk unstored");
     // Quotes carry the node's time in seconds: let it move on, so that a proof pruned here is
     // replaced by a different quote (an identical one would be found already paid).
@@ -269,11 +274,7 @@ fn resume_with_clock_shifted(shift: &str) -> (usize, Vec<Value>, tempfile::TempD
         .unwrap();
     let events = json_lines(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{events:?}");
-    let reference = events.last().unwrap()["reference"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_downloads_identical(devnet, dir.path(), &account, &reference, &file);
+    assert_downloads_identical(devnet, dir.path(), &account, events.last().unwrap(), &file);
     (unstored, events, dir, file)
 }
 
@@ -415,8 +416,7 @@ fn a_corrupt_receipt_is_set_aside_and_the_upload_goes_on() {
             .unwrap(),
     );
     assert_eq!(std::fs::read(aside).unwrap(), b"this is not a receipt");
-    let reference = events.last().unwrap()["reference"].as_str().unwrap();
-    assert_downloads_identical(devnet, dir.path(), &account, reference, &file);
+    assert_downloads_identical(devnet, dir.path(), &account, events.last().unwrap(), &file);
 }
 
 #[test]
@@ -569,8 +569,7 @@ fn a_changed_file_resumes_with_the_chunks_that_still_match() {
         "only the chunks that changed are paid: {done}"
     );
     assert_each_chunk_paid_once(devnet, &file);
-    let reference = done["reference"].as_str().unwrap();
-    assert_downloads_identical(devnet, dir.path(), &account, reference, &file);
+    assert_downloads_identical(devnet, dir.path(), &account, done, &file);
 }
 
 #[test]
@@ -579,9 +578,7 @@ fn no_resume_quotes_afresh_and_still_never_pays_a_quote_twice() {
     let account = devnet.funded_account();
     let (dir, file) = scratch_file(12);
     upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
-    let unstored = status(devnet, dir.path(), &account, &file)["paid_not_stored"]
-        .as_u64()
-        .unwrap();
+    let unstored = paid_not_stored(devnet, dir.path(), &account, &file);
     let events = finish(devnet, dir.path(), &account, &file, &["--no-resume"]);
     assert_eq!(event(&events, "started")["reused_proofs"], 0);
     let done = events.last().unwrap();
@@ -592,8 +589,7 @@ fn no_resume_quotes_afresh_and_still_never_pays_a_quote_twice() {
     let found_paid = done["found_paid"].as_u64().unwrap();
     assert_eq!(paid + found_paid, unstored, "{done}");
     assert!(!receipt_exists(devnet, dir.path(), &account));
-    let reference = done["reference"].as_str().unwrap();
-    assert_downloads_identical(devnet, dir.path(), &account, reference, &file);
+    assert_downloads_identical(devnet, dir.path(), &account, done, &file);
 }
 
 #[test]
@@ -605,9 +601,7 @@ fn a_receipt_whose_payments_this_chain_does_not_know_is_not_trusted() {
     let (dir, file) = scratch_file(12);
     upload_killed_after_first_payment(old, dir.path(), &account, &file);
     let receipt = receipt_path(old, dir.path(), &account, &file);
-    let unstored = status(old, dir.path(), &account, &file)["paid_not_stored"]
-        .as_u64()
-        .unwrap();
+    let unstored = paid_not_stored(old, dir.path(), &account, &file);
     let fresh = Devnet::start(5);
     let network = format!("{}:{}", fresh.network.chain_id, fresh.network.vault);
     let key = ferry::receipt::cache::ReceiptCache::key_for(&file, &network).unwrap();
@@ -619,8 +613,7 @@ fn a_receipt_whose_payments_this_chain_does_not_know_is_not_trusted() {
     let done = events.last().unwrap();
     assert_eq!(done["reused_proofs"], 0, "{done}");
     assert_each_chunk_paid_once(&fresh, &file);
-    let reference = done["reference"].as_str().unwrap();
-    assert_downloads_identical(&fresh, dir.path(), &account, reference, &file);
+    assert_downloads_identical(&fresh, dir.path(), &account, done, &file);
 }
 
 #[test]
