@@ -63,14 +63,7 @@ fn devnet_flag_starts_a_detached_devnet_that_down_stops_exactly() {
     // A dead node does not make --devnet replace the devnet (that would wipe its chain and
     // every payment on it): the same chain and the other nodes are used.
     let node = *pids.last().unwrap();
-    assert!(
-        std::process::Command::new("kill")
-            .arg("-9")
-            .arg(node.to_string())
-            .status()
-            .unwrap()
-            .success()
-    );
+    crate::support::signal(node, "KILL");
     while alive(node) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

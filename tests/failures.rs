@@ -65,13 +65,7 @@ fn too_few_live_nodes_ends_partial_with_exit_5_not_a_hang() {
     let devnet = Devnet::start(5);
     let account = devnet.funded_account();
     for pid in devnet.node_pids().into_iter().take(3) {
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-9", &pid.to_string()])
-                .status()
-                .unwrap()
-                .success()
-        );
+        crate::support::signal(pid, "KILL");
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("stranded.bin");

@@ -29,11 +29,7 @@ fn json_stream_has_every_event_when_a_node_dies_during_the_upload() {
         if event["event"] == "started" {
             // The upload knows every node by now; PUTs to this one fail and go elsewhere.
             let dead = devnet.node_pids()[0];
-            let killed = std::process::Command::new("kill")
-                .args(["-9", &dead.to_string()])
-                .status()
-                .unwrap();
-            assert!(killed.success());
+            crate::support::signal(dead, "KILL");
         }
         events.push(event);
     }

@@ -41,12 +41,7 @@ fn spawn_upload(
 }
 
 fn signal(child: &Child, name: &str) {
-    let status = std::process::Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    crate::support::signal(child.id(), name);
 }
 
 /// Starts an upload and kills it (-9) as soon as its first wave is paid, with one chunk sent at

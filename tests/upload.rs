@@ -147,14 +147,6 @@ fn each_wave_is_one_transaction_and_the_json_stream_is_complete() {
     );
 }
 
-fn kill(pid: u32) {
-    let status = std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 #[test]
 fn upload_completes_when_two_of_ten_nodes_are_killed_midway() {
     let devnet = Devnet::start(10);
@@ -178,7 +170,7 @@ fn upload_completes_when_two_of_ten_nodes_are_killed_midway() {
         let line = line.unwrap();
         if !killed && line.contains("\"chunk_stored\"") {
             for pid in devnet.node_pids().into_iter().take(2) {
-                kill(pid);
+                crate::support::signal(pid, "KILL");
             }
             killed = true;
         }

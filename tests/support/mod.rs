@@ -221,3 +221,13 @@ pub fn assert_error_event(event: &serde_json::Value, kind: &str, says: &str) {
         "the message does not say {says:?}: {event}"
     );
 }
+
+/// Sends signal `name` (`KILL`, `INT`, …) to process `pid`.
+pub fn signal(pid: u32, name: &str) {
+    let sent = std::process::Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{name} {pid} failed");
+}
