@@ -277,15 +277,19 @@ pub struct PlannedChunk {
     pub source: ChunkSource,
 }
 
-/// Everything an upload must store, file chunks first and the root data map last.
+/// Everything an upload must store, file chunks first and the root data map last; each
+/// distinct chunk once.
 #[derive(Clone, Debug)]
 pub struct UploadPlan {
     /// The reference `upload` prints.
     pub reference: Reference,
     /// The file's size in bytes.
     pub file_size: u64,
-    /// All chunks, in upload order.
+    /// The distinct chunks, in upload order (each address once, however often the file
+    /// repeats its content).
     pub chunks: Vec<PlannedChunk>,
+    /// Chunks the data maps name, repeats included (at least `chunks.len()`).
+    pub pieces: usize,
 }
 
 /// Chunks and encrypts `path` on `threads` threads, keeping only addresses and keys.
@@ -321,11 +325,22 @@ pub fn plan_file(
         &mut chunks,
         MAX_PLAINTEXT_BYTES,
     );
+    let pieces = chunks.len();
+    keep_first_of_each(&mut chunks);
     Ok(UploadPlan {
         reference,
         file_size,
+        pieces,
         chunks,
     })
+}
+
+/// Keeps the first chunk of each address, in order: content that repeats (zeros, a block
+/// copied many times) gives the same chunk, which is quoted, paid and stored once; the data
+/// map still names it at every place it occurs.
+fn keep_first_of_each(chunks: &mut Vec<PlannedChunk>) {
+    let mut seen = std::collections::HashSet::with_capacity(chunks.len());
+    chunks.retain(|chunk| seen.insert(chunk.address));
 }
 
 /// Encrypts a data map into chunks appended to `chunks`, nesting it into higher levels while its
@@ -538,7 +553,8 @@ mod tests {
 
     #[test]
     fn pieces_are_at_most_four_mib_encrypted() {
-        let data = vec![7u8; MAX_PLAINTEXT_BYTES * 2 + 5];
+        let mut data = vec![7u8; MAX_PLAINTEXT_BYTES * 2 + 5];
+        data[0] = 8;
         let (file, plan) = plan_bytes(&data, 2);
         assert_eq!(plan.chunks.len(), 4);
         assert!(
@@ -547,6 +563,20 @@ mod tests {
                 .all(|c| c.size as usize <= MAX_CHUNK_BYTES)
         );
         assert_eq!(plan.chunks[0].size as usize, MAX_CHUNK_BYTES);
+        assert_eq!(reassemble(&file, &plan), data);
+    }
+
+    #[test]
+    fn repeated_content_is_planned_once_and_still_round_trips() {
+        // Three equal pieces and a short tail: two distinct file chunks and the data map.
+        let mut data = vec![0u8; MAX_PLAINTEXT_BYTES * 3 + 10];
+        data[MAX_PLAINTEXT_BYTES * 3..].fill(1);
+        let (file, plan) = plan_bytes(&data, 2);
+        assert_eq!(plan.pieces, 5);
+        assert_eq!(plan.chunks.len(), 3);
+        let distinct: std::collections::HashSet<_> = plan.chunks.iter().map(|c| c.address).collect();
+        assert_eq!(distinct.len(), plan.chunks.len());
+        assert_eq!(plan.chunks.last().unwrap().address, plan.reference.address);
         assert_eq!(reassemble(&file, &plan), data);
     }
 

@@ -13,6 +13,9 @@ pub enum ErrorKind {
     Payment,
     /// Some chunks failed after retries; rerunning resumes: exit 5.
     Partial,
+    /// A local file operation under the data dir or the output failed (disk full, permissions,
+    /// an I/O error); what was paid is kept; free space or fix permissions and rerun: exit 6.
+    Io,
     /// Interrupted by Ctrl-C: exit 130.
     Interrupted,
 }
@@ -26,6 +29,7 @@ impl ErrorKind {
             ErrorKind::Network => 3,
             ErrorKind::Payment => 4,
             ErrorKind::Partial => 5,
+            ErrorKind::Io => 6,
             ErrorKind::Interrupted => 130,
         }
     }
@@ -38,6 +42,7 @@ impl ErrorKind {
             ErrorKind::Network => "network",
             ErrorKind::Payment => "payment",
             ErrorKind::Partial => "partial",
+            ErrorKind::Io => "io",
             ErrorKind::Interrupted => "interrupted",
         }
     }
@@ -46,7 +51,7 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            ErrorKind::Network | ErrorKind::Partial | ErrorKind::Interrupted
+            ErrorKind::Network | ErrorKind::Partial | ErrorKind::Io | ErrorKind::Interrupted
         )
     }
 }

@@ -23,7 +23,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?
         .to_string_lossy()
         .into_owned();
-    fs::create_dir_all(&dir)?;
+    create_dir_all_durable(&dir)?;
     let temp = dir.join(format!("{}{}", temp_prefix(&name), rand::random::<u64>()));
     let result = (|| {
         let mut file = OpenOptions::new()
@@ -41,6 +41,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// Creates `dir` and any missing parents, durably: each directory created is fsynced into its
+/// parent, so a crash cannot lose a directory a durable file was then written into.
+pub fn create_dir_all_durable(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let parent = parent_dir(dir);
+    if parent != dir {
+        create_dir_all_durable(&parent)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => sync_dir(&parent),
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(error) => Err(error),
+    }
 }
 
 /// fsyncs a directory so a rename or create inside it is durable.
@@ -71,5 +88,16 @@ mod tests {
         assert_eq!(mode, 0o600);
         let names: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn durable_directories_are_created_with_their_parents() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b/c");
+        create_dir_all_durable(&deep).unwrap();
+        assert!(deep.is_dir());
+        create_dir_all_durable(&deep).unwrap();
+        std::fs::write(dir.path().join("file"), b"x").unwrap();
+        assert!(create_dir_all_durable(&dir.path().join("file/sub")).is_err());
     }
 }

@@ -28,6 +28,8 @@ pub struct QuoteRequest {
     pub chunk: ChunkAddress,
     /// The chunk's encrypted size in bytes.
     pub size: u32,
+    /// The address that will pay; the quote binds it.
+    pub payer: alloy::primitives::Address,
 }
 
 /// A node's answer to a quote request.
@@ -39,8 +41,11 @@ pub enum QuoteResponse {
         /// The signed quote.
         quote: SignedQuote,
     },
-    /// The node already holds the chunk.
-    AlreadyHeld,
+    /// The node already holds the chunk: its signed storage receipt proves it.
+    AlreadyHeld {
+        /// The node's storage receipt for the chunk.
+        receipt: StorageReceipt,
+    },
 }
 
 /// What a node answers to a PUT it accepted.

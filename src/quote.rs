@@ -24,7 +24,7 @@ use crate::types::{Amount, ChunkAddress, NodeId, QuoteHash};
 /// The paid quote is paid this many times its price.
 pub const PAYMENT_MULTIPLIER: u64 = 3;
 
-const QUOTE_DOMAIN: &[u8] = b"ferry quote v1";
+const QUOTE_DOMAIN: &[u8] = b"ferry quote v2";
 const RECEIPT_DOMAIN: &[u8] = b"ferry storage receipt v1";
 const NODE_ID_CONTEXT: &str = "ferry 2026-11 node id v1";
 
@@ -142,18 +142,22 @@ pub struct QuoteBody {
     pub rewards: Address,
     /// The node's clock when it quoted (Unix seconds).
     pub issued_at: u64,
+    /// The address that will pay: only a payment from it counts for this quote, so a stranger
+    /// can neither pay it first (making the payer's wave revert) nor lend it a payment.
+    pub payer: Address,
 }
 
 impl QuoteBody {
     /// The hash the node signs and the vault records payments under.
     pub fn hash(&self) -> QuoteHash {
-        let mut bytes = Vec::with_capacity(QUOTE_DOMAIN.len() + 32 + 4 + 32 + 20 + 8);
+        let mut bytes = Vec::with_capacity(QUOTE_DOMAIN.len() + 32 + 4 + 32 + 20 + 8 + 20);
         bytes.extend_from_slice(QUOTE_DOMAIN);
         bytes.extend_from_slice(self.chunk.as_bytes());
         bytes.extend_from_slice(&self.size.to_be_bytes());
         bytes.extend_from_slice(&self.price.0.to_be_bytes::<32>());
         bytes.extend_from_slice(self.rewards.as_slice());
         bytes.extend_from_slice(&self.issued_at.to_be_bytes());
+        bytes.extend_from_slice(self.payer.as_slice());
         QuoteHash(keccak256(&bytes).0)
     }
 }
@@ -322,6 +326,7 @@ mod tests {
                 price: Amount::wei(price),
                 rewards: signer.address(),
                 issued_at: 1_000,
+                payer: Address::repeat_byte(9),
             },
             signer,
         )

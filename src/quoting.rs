@@ -13,15 +13,19 @@ use crate::chunking::PlannedChunk;
 use crate::network::{NodeInfo, close_group};
 use crate::payment::WavePayment;
 use crate::protocol::QuoteResponse;
-use crate::quote::{PaymentProof, SignedQuote, median_index};
+use crate::quote::{PaymentProof, SignedQuote, StorageReceipt, median_index};
 use crate::transport::{NodeClient, Swarm};
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256};
 
 /// What the close group said about one chunk.
 #[derive(Debug, Clone)]
 pub enum QuoteOutcome {
-    /// A majority of the close group already holds it: nothing to pay or send.
-    AlreadyStored,
+    /// A majority of the close group already holds it, each proven by the node's signed
+    /// storage receipt: nothing to pay or send.
+    AlreadyStored {
+        /// One verified storage receipt per holding node.
+        receipts: Vec<StorageReceipt>,
+    },
     /// Quotes to pay: the payment for the median and the proof to carry (its `tx_hash` is
     /// filled in once the wave is paid).
     Payable {
@@ -48,21 +52,23 @@ pub struct QuoteFailure {
     pub last: String,
 }
 
-/// Asks the close group of `chunk` (the K closest known nodes) for quotes and decides.
+/// Asks the close group of `chunk` (the K closest known nodes) for quotes bound to `payer`
+/// and decides.
 pub async fn quote_chunk(
     client: &NodeClient,
     swarm: &Swarm,
     k: usize,
+    payer: Address,
     chunk: &PlannedChunk,
 ) -> Result<QuoteOutcome, QuoteFailure> {
     let group = close_group(&chunk.address, &swarm.nodes, k);
     let answers = join_all(group.iter().map(|node| async move {
-        let answer = client.quote(node, chunk.address, chunk.size).await;
+        let answer = client.quote(node, chunk.address, chunk.size, payer).await;
         (*node, answer)
     }))
     .await;
     let majority = swarm.quote_majority(k);
-    let mut held = 0;
+    let mut held = Vec::new();
     let mut quotes: Vec<SignedQuote> = Vec::new();
     let mut last = String::from("no answer");
     for (node, answer) in answers {
@@ -70,13 +76,13 @@ pub async fn quote_chunk(
             .map_err(|e| e.to_string())
             .and_then(|a| check(node, chunk, a))
         {
-            Ok(Some(quote)) => quotes.push(quote),
-            Ok(None) => held += 1,
+            Ok(Answer::Quote(quote)) => quotes.push(quote),
+            Ok(Answer::Held(receipt)) => held.push(receipt),
             Err(problem) => last = problem,
         }
     }
-    if held >= majority {
-        return Ok(QuoteOutcome::AlreadyStored);
+    if held.len() >= majority {
+        return Ok(QuoteOutcome::AlreadyStored { receipts: held });
     }
     if quotes.len() < majority {
         return Err(QuoteFailure {
@@ -110,14 +116,31 @@ pub async fn quote_chunk(
     Ok(QuoteOutcome::Payable { payment, proof })
 }
 
-/// Accepts a node's answer: `Some(quote)` to pay, `None` when it holds the chunk.
-fn check(
-    node: &NodeInfo,
-    chunk: &PlannedChunk,
-    answer: QuoteResponse,
-) -> Result<Option<SignedQuote>, String> {
+/// A node's answer, checked.
+enum Answer {
+    /// A quote to pay.
+    Quote(SignedQuote),
+    /// The node holds the chunk, proven by its storage receipt.
+    Held(StorageReceipt),
+}
+
+/// Accepts a node's answer: a quote signed by that node for this chunk and size, or a storage
+/// receipt signed by that node for this chunk. Anything else is that node's failure.
+fn check(node: &NodeInfo, chunk: &PlannedChunk, answer: QuoteResponse) -> Result<Answer, String> {
     let quote = match answer {
-        QuoteResponse::AlreadyHeld => return Ok(None),
+        QuoteResponse::AlreadyHeld { receipt } => {
+            return if receipt.chunk == chunk.address
+                && receipt.node == node.rewards
+                && receipt.is_valid()
+            {
+                Ok(Answer::Held(receipt))
+            } else {
+                Err(format!(
+                    "{} claims to hold chunk {} without its signed storage receipt",
+                    node.url, chunk.address
+                ))
+            };
+        }
         QuoteResponse::Quote { quote } => quote,
     };
     let issuer = quote.verify().map_err(|e| format!("{}: {e}", node.url))?;
@@ -130,7 +153,7 @@ fn check(
     if quote.body.chunk != chunk.address || quote.body.size != chunk.size {
         return Err(format!("{} quoted another chunk or size", node.url));
     }
-    Ok(Some(quote))
+    Ok(Answer::Quote(quote))
 }
 
 /// What storing a whole plan would cost at current quotes.
@@ -153,12 +176,13 @@ pub async fn estimate_plan(
     client: &NodeClient,
     swarm: &Swarm,
     k: usize,
+    payer: Address,
     chunks: &[PlannedChunk],
     in_flight: usize,
 ) -> Estimate {
     use futures::StreamExt;
     let outcomes: Vec<_> = futures::stream::iter(chunks)
-        .map(|chunk| quote_chunk(client, swarm, k, chunk))
+        .map(|chunk| quote_chunk(client, swarm, k, payer, chunk))
         .buffer_unordered(in_flight.max(1))
         .collect()
         .await;
@@ -168,7 +192,7 @@ pub async fn estimate_plan(
     };
     for outcome in outcomes {
         match outcome {
-            Ok(QuoteOutcome::AlreadyStored) => estimate.already_stored += 1,
+            Ok(QuoteOutcome::AlreadyStored { .. }) => estimate.already_stored += 1,
             Ok(QuoteOutcome::Payable { payment, .. }) => {
                 estimate.payable_chunks += 1;
                 estimate.storage_cost =

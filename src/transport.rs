@@ -170,12 +170,13 @@ impl NodeClient {
         node: &NodeInfo,
         chunk: ChunkAddress,
         size: u32,
+        payer: alloy::primitives::Address,
     ) -> Result<QuoteResponse, NodeError> {
         let request = self
             .http
             .post(format!("{}/quote", node.url))
             .timeout(self.timeouts.small)
-            .json(&QuoteRequest { chunk, size });
+            .json(&QuoteRequest { chunk, size, payer });
         Self::send_json(&node.url, request).await
     }
 

@@ -56,11 +56,17 @@ impl Fixture {
             source: ChunkSource::Memory(Arc::new(bytes.to_vec())),
         };
         match runtime()
-            .block_on(quote_chunk(&self.client, &self.swarm, 7, &planned))
+            .block_on(quote_chunk(
+                &self.client,
+                &self.swarm,
+                7,
+                self.vault.payer().unwrap(),
+                &planned,
+            ))
             .unwrap()
         {
             QuoteOutcome::Payable { payment, proof } => (payment, proof),
-            QuoteOutcome::AlreadyStored => panic!("a fresh chunk is not stored yet"),
+            QuoteOutcome::AlreadyStored { .. } => panic!("a fresh chunk is not stored yet"),
         }
     }
 
@@ -181,6 +187,7 @@ fn node_rejects_an_expired_quote_even_when_paid() {
             price: Amount::wei(1_000_000_000),
             rewards: signer.address(),
             issued_at: unix_now() - 25 * 3600,
+            payer: fixture.vault.payer().unwrap(),
         },
         &signer,
     );

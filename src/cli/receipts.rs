@@ -90,7 +90,7 @@ impl StatusLine {
 }
 
 fn cache_failure(error: CacheError) -> CliError {
-    CliError::new(ErrorKind::BadInput, error)
+    CliError::new(error.kind(), error)
 }
 
 /// `ferry status [FILE]`. Blocking file work: run it off the async threads.

@@ -295,7 +295,15 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::new(e.kind(), e))?;
     let estimate =
-        crate::quoting::estimate_plan(&client, &nodes, CLOSE_GROUP_SIZE, &plan.chunks, 16).await;
+        crate::quoting::estimate_plan(
+        &client,
+        &nodes,
+        CLOSE_GROUP_SIZE,
+        alloy::primitives::Address::ZERO,
+        &plan.chunks,
+        16,
+    )
+    .await;
     let waves = estimate
         .payable_chunks
         .div_ceil(crate::upload::MAX_WAVE_SIZE);

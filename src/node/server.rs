@@ -193,7 +193,8 @@ async fn quote(
         ));
     }
     if state.store.holds(&request.chunk) {
-        return Ok(Json(QuoteResponse::AlreadyHeld));
+        let receipt = StorageReceipt::sign(request.chunk, &state.signer);
+        return Ok(Json(QuoteResponse::AlreadyHeld { receipt }));
     }
     if !state.store.fits(size) {
         return Err(StoreError::Full {
@@ -214,6 +215,7 @@ async fn quote(
         price,
         rewards: state.signer.address(),
         issued_at: unix_now(),
+        payer: request.payer,
     };
     let quote = SignedQuote::sign(body, &state.signer);
     Ok(Json(QuoteResponse::Quote { quote }))

@@ -92,7 +92,7 @@ impl ChunkStore {
     /// Opens (creating if needed) the store under `root` and scans what it holds.
     pub fn open(root: &Path, capacity: u64) -> Result<Self, StoreError> {
         let chunks = root.join("chunks");
-        fs::create_dir_all(&chunks).map_err(io_error(&chunks))?;
+        crate::fsutil::create_dir_all_durable(&chunks).map_err(io_error(&chunks))?;
         let index = scan(&chunks)?;
         tracing::info!(
             chunks = index.held.len(),
@@ -215,7 +215,7 @@ impl ChunkStore {
 
     fn quarantine(&self, address: &ChunkAddress, path: &Path) -> Result<PathBuf, StoreError> {
         let dir = self.root.join("quarantine");
-        fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+        crate::fsutil::create_dir_all_durable(&dir).map_err(io_error(&dir))?;
         let moved_to = dir.join(format!("{address}.{}", unix_now()));
         fs::rename(path, &moved_to).map_err(io_error(path))?;
         self.forget(address);

@@ -12,7 +12,8 @@
 //! - temp files left by a crash (`.<key>.receipt.tmp-*`) are recovered on the next load: every
 //!   readable one is merged with the canonical receipt (the union loses nothing), the result is
 //!   written, and only then are the temps removed; torn ones are removed;
-//! - a corrupt receipt is renamed aside (`<key>.receipt.corrupt-<time>`), never deleted;
+//! - a corrupt receipt is renamed aside (`<key>.receipt.corrupt-<time>-<random>`, a name no
+//!   file has), and deleted only by `ferry cache clear --force`;
 //! - a receipt from a newer ferry is never deleted, overwritten or renamed: loading it is an
 //!   error, and `gc` and `clear` pass it by;
 //! - a lock file is only unlinked while it is held; a locker checks after locking that the path
@@ -40,7 +41,7 @@ const KEY_CONTEXT: &str = "ferry 2026-11 receipt key v1";
 pub enum CacheError {
     /// A file operation failed.
     #[error(
-        "receipt cache: cannot {action} {path}: {source}; check the data dir's permissions and free space"
+        "receipt cache: cannot {action} {path}; check the data dir's free space and permissions, then rerun"
     )]
     Io {
         /// What was being done.
@@ -69,6 +70,17 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Cach
         action,
         path,
         source,
+    }
+}
+
+impl CacheError {
+    /// The class of failure: a newer receipt is the user's to resolve (upgrade ferry); a
+    /// failed file operation is local I/O, retryable once space or permissions are fixed.
+    pub fn kind(&self) -> crate::exit::ErrorKind {
+        match self {
+            CacheError::Io { .. } => crate::exit::ErrorKind::Io,
+            CacheError::NewerSchema { .. } => crate::exit::ErrorKind::BadInput,
+        }
     }
 }
 
@@ -171,7 +183,7 @@ impl ReceiptCache {
     }
 
     fn create_dir(&self) -> Result<(), CacheError> {
-        fs::create_dir_all(&self.dir).map_err(io_error("create", &self.dir))
+        crate::fsutil::create_dir_all_durable(&self.dir).map_err(io_error("create", &self.dir))
     }
 
     /// Takes a key's lock, waiting for it; `on_wait` is called once if another process holds
@@ -251,9 +263,7 @@ impl ReceiptCache {
                     return Err(CacheError::NewerSchema { path, found });
                 }
                 Err(DecodeError::Corrupt(reason)) => {
-                    let aside = self
-                        .dir
-                        .join(format!("{key}.{RECEIPT_EXT}{CORRUPT_MARK}{now}"));
+                    let aside = self.unused_aside_path(key, now);
                     fs::rename(&path, &aside).map_err(io_error("set aside", &path))?;
                     crate::fsutil::sync_dir(&self.dir).map_err(io_error("sync", &self.dir))?;
                     loaded.set_aside = Some(SetAside {
@@ -387,28 +397,35 @@ impl ReceiptCache {
         Ok(listed)
     }
 
-    /// Removes receipts past their time to live, and corrupt receipts set aside longer ago
-    /// than that. Receipts in use or from a newer ferry are kept.
-    pub fn gc(&self, now: u64) -> Result<Sweep, CacheError> {
-        let ttl = crate::quote::Freshness::NODE.max_age.as_secs();
-        for path in self.entries()? {
-            let name = file_name(&path);
-            let Some((_, when)) = name.split_once(CORRUPT_MARK) else {
-                continue;
-            };
-            if when.parse::<u64>().is_ok_and(|t| t + ttl < now) {
-                fs::remove_file(&path).map_err(io_error("remove", &path))?;
+    /// A name no file has yet for setting `key`'s receipt aside at `now`: the time and a
+    /// random suffix, so two set-asides in the same second never overwrite each other.
+    fn unused_aside_path(&self, key: &str, now: u64) -> PathBuf {
+        loop {
+            let suffix: u32 = rand::random();
+            let aside = self.dir.join(format!(
+                "{key}.{RECEIPT_EXT}{CORRUPT_MARK}{now}-{suffix:08x}"
+            ));
+            if !aside.exists() {
+                return aside;
             }
         }
+    }
+
+    /// Removes receipts past their time to live. Receipts in use or from a newer ferry, and
+    /// corrupt receipts set aside (they may hold proofs worth recovering by hand), are kept.
+    pub fn gc(&self, now: u64) -> Result<Sweep, CacheError> {
         self.sweep(|receipt| now >= receipt.expires_at())
     }
 
-    /// Removes every receipt, except those still holding usable paid proofs unless `force`.
-    /// Receipts in use or from a newer ferry are kept whatever `force` says.
+    /// Removes every receipt, except those still holding usable paid proofs unless `force`;
+    /// corrupt receipts set aside go only with `force`. Receipts in use or from a newer ferry
+    /// are kept whatever `force` says.
     pub fn clear(&self, now: u64, force: bool) -> Result<Sweep, CacheError> {
-        for path in self.entries()? {
-            if file_name(&path).contains(CORRUPT_MARK) {
-                fs::remove_file(&path).map_err(io_error("remove", &path))?;
+        if force {
+            for path in self.entries()? {
+                if file_name(&path).contains(CORRUPT_MARK) {
+                    fs::remove_file(&path).map_err(io_error("remove", &path))?;
+                }
             }
         }
         self.sweep(|receipt| force || !receipt.has_usable_proofs(now))

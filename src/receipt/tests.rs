@@ -20,6 +20,7 @@ fn proof(chunk: ChunkAddress, issued_at: u64) -> PaymentProof {
             price: Amount::wei(7),
             rewards: signer.address(),
             issued_at,
+            payer: alloy::primitives::Address::repeat_byte(3),
         },
         &signer,
     );
@@ -248,6 +249,29 @@ fn a_corrupt_receipt_is_set_aside_and_a_newer_one_left_untouched() {
     let sweep = cache.clear(NOW, true).unwrap();
     assert_eq!(sweep.newer, vec![path.clone()]);
     assert_eq!(std::fs::read(&path).unwrap(), newer);
+}
+
+#[test]
+fn corrupt_receipts_set_aside_in_the_same_second_keep_distinct_names_until_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = ReceiptCache::new(dir.path());
+    let key = "ef".repeat(32);
+    let lock = cache.lock(&key, || {}).unwrap();
+    let path = cache.receipt_path(&key);
+    let mut asides = Vec::new();
+    for content in [&b"first garbage"[..], b"second garbage"] {
+        std::fs::write(&path, content).unwrap();
+        asides.push(cache.load(&lock, NOW).unwrap().set_aside.unwrap().path);
+    }
+    assert_ne!(asides[0], asides[1]);
+    assert_eq!(std::fs::read(&asides[0]).unwrap(), b"first garbage");
+    assert_eq!(std::fs::read(&asides[1]).unwrap(), b"second garbage");
+    drop(lock);
+    cache.gc(NOW + 10 * DAY).unwrap();
+    cache.clear(NOW + 10 * DAY, false).unwrap();
+    assert!(asides.iter().all(|aside| aside.exists()));
+    cache.clear(NOW + 10 * DAY, true).unwrap();
+    assert!(asides.iter().all(|aside| !aside.exists()));
 }
 
 #[test]

@@ -42,12 +42,15 @@ mod cost;
 mod outcome;
 mod pay;
 mod resume;
+mod stamp;
 mod store;
 
 pub use cost::{ApproveAll, CostEstimate, CostGate};
 use outcome::{PayStop, finish};
 pub use outcome::{UploadError, UploadSummary};
 use resume::Session;
+use stamp::FileStamp;
+pub use stamp::FileChanged;
 
 /// The largest wave: chunks paid in one transaction.
 pub const MAX_WAVE_SIZE: usize = 64;
@@ -182,6 +185,8 @@ struct PayTotals {
 struct StoreTotals {
     stored_chunks: usize,
     failures: Vec<String>,
+    /// The first receipt write that failed, if any.
+    receipt_error: Option<crate::receipt::cache::CacheError>,
 }
 
 /// Uploads a file: the whole pipeline, from the receipt and encryption to the last stored
@@ -198,12 +203,21 @@ pub async fn upload(
         Session::open(options, network, context.reporter.clone(), &context.cancel).await?;
     let recovered_payments = session.reconcile(&context.vault).await?;
     let unpaid_proofs = session.drop_unpaid(&context.vault).await?;
+    let stamp = FileStamp::of(&options.file).map_err(|e| UploadError::BadFile {
+        path: options.file.clone(),
+        reason: format!("cannot read it: {e}"),
+    })?;
     let plan = encrypt(
         &options.file,
         options.encrypt_threads,
         context.reporter.clone(),
     )
     .await?;
+    let unchanged = |changed| UploadError::FileChanged {
+        changed,
+        summary: Box::default(),
+    };
+    stamp.check(&options.file).map_err(unchanged)?;
     let work = session.plan_work(&plan, options.resume, crate::quote::unix_now());
     let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
     context.reporter.event(&Event::Started {
@@ -234,6 +248,7 @@ pub async fn upload(
         context,
         options,
         session: &session,
+        stamp,
     };
     let (pay_result, ()) = tokio::join!(
         stages.quote_and_pay(work, sender, &mut pay_totals),
@@ -256,6 +271,10 @@ pub async fn upload(
         gas_cost: pay_totals.gas_cost,
         seconds: started.elapsed().as_secs_f64(),
     };
+    let pay_result = match (pay_result, store_totals.receipt_error) {
+        (Ok(()), Some(error)) => Err(PayStop::Receipt(error)),
+        (result, _) => result,
+    };
     let outcome = finish(
         pay_result,
         summary,
@@ -274,4 +293,6 @@ struct Stages<'a> {
     context: &'a UploadContext,
     options: &'a UploadOptions,
     session: &'a Session,
+    /// The file as it was planned; checked before every payment.
+    stamp: FileStamp,
 }

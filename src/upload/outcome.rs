@@ -92,6 +92,26 @@ pub enum UploadError {
         /// What happened.
         summary: Box<UploadSummary>,
     },
+    /// The receipt could not be written during the upload (disk full, I/O error): it stopped
+    /// there, and what was paid before is on disk or found again on the chain by a rerun.
+    #[error(
+        "the upload stopped because its receipt could not be written, after paying {} chunks in this run ({} wei); rerun once the data dir has space: nothing is paid twice", .summary.paid_chunks, .summary.storage_cost
+    )]
+    ReceiptWrite {
+        /// The failed write.
+        #[source]
+        source: crate::receipt::cache::CacheError,
+        /// What happened before.
+        summary: Box<UploadSummary>,
+    },
+    /// The file changed after it was planned: no further wave was paid.
+    #[error("{changed}")]
+    FileChanged {
+        /// Which file.
+        changed: super::stamp::FileChanged,
+        /// What happened before.
+        summary: Box<UploadSummary>,
+    },
     /// Cancelled (Ctrl-C) before the end.
     #[error("interrupted: of {} chunks, {} were paid and {} stored in this run ({} with proofs from an earlier run), and {} were already stored; the receipt keeps what is paid", .summary.chunks, .summary.paid_chunks, .summary.stored_chunks, .summary.reused_proofs, .summary.already_stored)]
     Interrupted {
@@ -106,7 +126,8 @@ impl UploadError {
         match self {
             UploadError::BadFile { .. } => ErrorKind::BadInput,
             UploadError::Chunking(ChunkError::Read { .. }) => ErrorKind::BadInput,
-            UploadError::Receipt(_) => ErrorKind::BadInput,
+            UploadError::Receipt(error) => error.kind(),
+            UploadError::ReceiptWrite { source, .. } => source.kind(),
             UploadError::Chunking(ChunkError::FileChanged { .. }) => ErrorKind::Partial,
             UploadError::Chunking(_) => ErrorKind::Internal,
             UploadError::Payment { source, .. } => match source {
@@ -119,6 +140,7 @@ impl UploadError {
             },
             UploadError::CostLimit { .. } | UploadError::Declined { .. } => ErrorKind::Payment,
             UploadError::Partial { .. } => ErrorKind::Partial,
+            UploadError::FileChanged { .. } => ErrorKind::BadInput,
             UploadError::Interrupted { .. } => ErrorKind::Interrupted,
         }
     }
@@ -130,6 +152,8 @@ impl UploadError {
             | UploadError::CostLimit { summary, .. }
             | UploadError::Declined { summary, .. }
             | UploadError::Partial { summary, .. }
+            | UploadError::FileChanged { summary, .. }
+            | UploadError::ReceiptWrite { summary, .. }
             | UploadError::Interrupted { summary } => Some(summary),
             _ => None,
         }
@@ -146,6 +170,7 @@ pub(super) enum PayStop {
     },
     Declined(super::CostEstimate),
     Receipt(crate::receipt::cache::CacheError),
+    FileChanged(super::stamp::FileChanged),
 }
 
 pub(super) fn finish(
@@ -174,7 +199,18 @@ pub(super) fn finish(
                 summary: Box::new(summary),
             });
         }
-        Err(PayStop::Receipt(error)) => return Err(UploadError::Receipt(error)),
+        Err(PayStop::Receipt(source)) => {
+            return Err(UploadError::ReceiptWrite {
+                source,
+                summary: Box::new(summary),
+            });
+        }
+        Err(PayStop::FileChanged(changed)) => {
+            return Err(UploadError::FileChanged {
+                changed,
+                summary: Box::new(summary),
+            });
+        }
         Err(PayStop::Declined(estimate)) => {
             return Err(UploadError::Declined {
                 estimate,

@@ -10,7 +10,7 @@ use super::resume::Work;
 use super::{MAX_WAVE_SIZE, PaidChunks, PayTotals, Stages, UploadContext, UploadOptions, cost};
 use crate::chunking::PlannedChunk;
 use crate::payment::WavePayment;
-use crate::quote::PaymentProof;
+use crate::quote::{PaymentProof, StorageReceipt};
 use crate::quoting::{QuoteFailure, QuoteOutcome, quote_chunk};
 use crate::receipt::WaveRecord;
 use crate::reporter::{Event, Phase};
@@ -48,7 +48,7 @@ impl Stages<'_> {
             let mut held = Vec::new();
             for (chunk, outcome) in quoted {
                 match outcome {
-                    Ok(QuoteOutcome::AlreadyStored) => held.push(chunk),
+                    Ok(QuoteOutcome::AlreadyStored { receipts }) => held.push((chunk, receipts)),
                     Ok(QuoteOutcome::Payable { payment, proof }) => {
                         payments.push(payment);
                         to_store.push((chunk, proof));
@@ -75,6 +75,9 @@ impl Stages<'_> {
                 // Ctrl-C while quoting: paying would be new work.
                 break;
             }
+            self.stamp
+                .check(&options.file)
+                .map_err(PayStop::FileChanged)?;
             let wave_cost = Amount::sum(payments.iter().map(|p| p.amount));
             if let Some(max_cost) = options.max_cost {
                 let would_be = Amount::sum([totals.storage_cost, wave_cost]);
@@ -224,8 +227,8 @@ impl Stages<'_> {
         let mut held = Vec::new();
         let mut to_send = Vec::new();
         for ((chunk, proof), (_, answer)) in reused.into_iter().zip(answers) {
-            if matches!(answer, Ok(QuoteOutcome::AlreadyStored)) {
-                held.push(chunk);
+            if let Ok(QuoteOutcome::AlreadyStored { receipts }) = answer {
+                held.push((chunk, receipts));
             } else {
                 to_send.push((chunk, proof));
             }
@@ -234,17 +237,18 @@ impl Stages<'_> {
         Ok(to_send)
     }
 
-    /// Reports chunks the network already holds and records them as stored.
+    /// Reports chunks the network already holds and records them as stored, with the nodes'
+    /// storage receipts.
     async fn record_held(
         &self,
-        held: Vec<PlannedChunk>,
+        held: Vec<(PlannedChunk, Vec<StorageReceipt>)>,
         totals: &mut PayTotals,
     ) -> Result<(), PayStop> {
         totals.already_stored += held.len();
         if held.is_empty() {
             return Ok(());
         }
-        for chunk in &held {
+        for (chunk, _) in &held {
             self.context.reporter.event(&Event::ChunkAlreadyStored {
                 chunk: chunk.address,
                 bytes: chunk.size,
@@ -252,7 +256,9 @@ impl Stages<'_> {
         }
         self.session
             .commit(|receipt| {
-                let held = held.iter().map(|chunk| (chunk.address, Vec::new()));
+                let held = held
+                    .iter()
+                    .map(|(chunk, receipts)| (chunk.address, receipts.clone()));
                 receipt.stored.extend(held);
                 receipt.normalise();
             })
@@ -268,8 +274,15 @@ async fn quote_group(
 ) -> Vec<(PlannedChunk, Result<QuoteOutcome, QuoteFailure>)> {
     let mut quoted: Vec<_> = stream::iter(group.iter().enumerate())
         .map(|(index, chunk)| async move {
-            let outcome =
-                quote_chunk(&context.client, &context.swarm, options.close_group, chunk).await;
+            let payer = context.vault.payer().unwrap_or_default();
+            let outcome = quote_chunk(
+                &context.client,
+                &context.swarm,
+                options.close_group,
+                payer,
+                chunk,
+            )
+            .await;
             (index, chunk.clone(), outcome)
         })
         .buffer_unordered(options.quotes_in_flight.max(1))

@@ -17,6 +17,14 @@ use crate::quote::PaymentProof;
 use crate::reporter::{Event, Phase};
 use crate::types::ChunkAddress;
 
+/// Why one chunk did not end recorded as stored.
+enum StoreFailure {
+    /// The chunk could not be re-derived or stored: that chunk fails, the rest go on.
+    Chunk(String),
+    /// The receipt could not be written: the upload stops (local I/O).
+    Receipt(crate::receipt::cache::CacheError),
+}
+
 impl Stages<'_> {
     /// Store stage: PUTs every chunk of every paid wave, a bounded number at a time, and
     /// records each in the receipt once the nodes hold it.
@@ -49,7 +57,10 @@ impl Stages<'_> {
                         .reporter
                         .progress(Phase::Store, bytes_done, bytes_total);
                 }
-                Err(failure) => totals.failures.push(failure),
+                Err(StoreFailure::Chunk(failure)) => totals.failures.push(failure),
+                Err(StoreFailure::Receipt(error)) => {
+                    totals.receipt_error.get_or_insert(error);
+                }
             }
         }
     }
@@ -59,7 +70,7 @@ impl Stages<'_> {
         file: Arc<File>,
         chunk: PlannedChunk,
         proof: PaymentProof,
-    ) -> Result<(ChunkAddress, u32, usize), String> {
+    ) -> Result<(ChunkAddress, u32, usize), StoreFailure> {
         let (context, options) = (self.context, self.options);
         let path = options.file.clone();
         let planned = chunk.clone();
@@ -69,7 +80,7 @@ impl Stages<'_> {
         })
         .await
         .expect("re-deriving a chunk does not panic")
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| StoreFailure::Chunk(e.to_string()))?;
         let stored = store_chunk(
             &context.client,
             &context.swarm,
@@ -80,7 +91,7 @@ impl Stages<'_> {
             context.reporter.as_ref(),
         )
         .await
-        .map_err(|failure: PutFailure| failure.to_string())?;
+        .map_err(|failure: PutFailure| StoreFailure::Chunk(failure.to_string()))?;
         let nodes = stored.receipts.len();
         self.session
             .commit(|receipt| {
@@ -88,7 +99,7 @@ impl Stages<'_> {
                 receipt.stored.insert(chunk.address, stored.receipts);
             })
             .await
-            .map_err(|e| format!("chunk {} is stored but {e}", chunk.address))?;
+            .map_err(StoreFailure::Receipt)?;
         Ok((chunk.address, chunk.size, nodes))
     }
 }
