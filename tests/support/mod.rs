@@ -92,6 +92,18 @@ impl Devnet {
         });
     }
 
+    /// Calls a JSON-RPC method on the devnet's chain (anvil's cheat codes included).
+    pub fn rpc(&self, method: &'static str, params: serde_json::Value) -> serde_json::Value {
+        let url = self.network.rpc_url.parse().unwrap();
+        runtime().block_on(async {
+            let provider = ProviderBuilder::new().connect_http(url);
+            provider
+                .raw_request(method.into(), params)
+                .await
+                .unwrap_or_else(|e| panic!("{method}: {e}"))
+        })
+    }
+
     /// The `ferry` binary pointed at this devnet, paying with `key`, with its own data dir.
     pub fn ferry(&self, data_dir: &Path, key: &PrivateKeySigner) -> assert_cmd::Command {
         assert_cmd::Command::from_std(self.ferry_process(data_dir, key))
@@ -230,4 +242,30 @@ pub fn signal(pid: u32, name: &str) {
         .status()
         .unwrap();
     assert!(sent.success(), "kill -{name} {pid} failed");
+}
+
+/// Checks what every upload test ends with: each of the file's distinct chunks is paid exactly
+/// once on-chain, and `reference` downloads to exactly `expected`.
+pub fn assert_paid_once_and_downloads(
+    devnet: &Devnet,
+    dir: &Path,
+    key: &PrivateKeySigner,
+    file: &Path,
+    reference: &str,
+    expected: &[u8],
+) {
+    for chunk in planned_chunks(file) {
+        assert_eq!(devnet.times_paid(chunk), 1, "chunk {chunk} paid once");
+    }
+    let out = dir.join("downloaded.bin");
+    devnet
+        .ferry(dir, key)
+        .args(["download", reference, "-o"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::read(&out).unwrap() == expected,
+        "downloaded bytes differ"
+    );
 }
