@@ -96,3 +96,59 @@ fn off_a_terminal_nothing_is_asked_even_with_a_zero_threshold() {
         assert_eq!(devnet.times_paid(chunk), 1);
     }
 }
+
+/// Sums a decimal-wei field over the `wave_paid` events.
+fn paid_in_waves(events: &[serde_json::Value], field: &str) -> u128 {
+    events
+        .iter()
+        .filter(|e| e["event"] == "wave_paid")
+        .map(|e| e[field].as_str().unwrap().parse::<u128>().unwrap())
+        .sum()
+}
+
+#[test]
+fn max_cost_counts_storage_and_gas_of_this_run_and_stops_before_the_wave_that_would_pass_it() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("capped-later.bin");
+    let data = random_bytes(5 * ferry::chunking::MAX_PLAINTEXT_BYTES);
+    std::fs::write(&file, &data).unwrap();
+    // A cap of the whole storage cost and a quarter of the gas (the gas price moves between
+    // the quote and the waves): a cap that counted storage alone would let every wave pass.
+    let output = devnet
+        .ferry(dir.path(), &account)
+        .args(["quote", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let quote = json_lines(&output.stdout).pop().unwrap();
+    let wei = |field: &str| quote[field].as_str().unwrap().parse::<u128>().unwrap();
+    let cap = wei("storage_cost_wei") + wei("estimated_gas_wei") / 4;
+    let (code, events) = devnet.upload_json(
+        dir.path(),
+        &account,
+        &file,
+        &["--wave-size", "1", "--max-cost", &cap.to_string()],
+    );
+    assert_eq!(code, Some(4), "{:?}", events.last());
+    crate::support::assert_error_event(events.last().unwrap(), "payment", "--max-cost");
+    let paid = paid_in_waves(&events, "storage_cost_wei") + paid_in_waves(&events, "gas_cost_wei");
+    assert!(
+        paid <= cap,
+        "this run paid {paid} wei, above --max-cost {cap}"
+    );
+
+    let (code, events) = devnet.upload_json(dir.path(), &account, &file, &[]);
+    let done = events.last().unwrap();
+    assert_eq!(code, Some(0), "{done}");
+    let reference = done["reference"].as_str().unwrap();
+    crate::support::assert_paid_once_and_downloads(
+        devnet,
+        dir.path(),
+        &account,
+        &file,
+        reference,
+        &data,
+    );
+}

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::output::HumanReporter;
 use super::{Context, UploadArgs};
 use crate::types::Amount;
-use crate::upload::{ApproveAll, CostEstimate, CostGate};
+use crate::upload::{Approval, ApproveAll, CostEstimate, CostGate, with_margin};
 
 /// The threshold when neither `--confirm-above`, `FERRY_CONFIRM_ABOVE` nor the config file sets
 /// one: 10^16 wei (0.01 of a coin with 18 decimals), above what a devnet upload of a few hundred
@@ -55,9 +55,10 @@ pub struct CostPrompt {
 }
 
 impl CostGate for CostPrompt {
-    fn approve(&self, estimate: &CostEstimate) -> bool {
+    fn approve(&self, estimate: &CostEstimate) -> Approval {
         if !needs_asking(self.threshold, estimate) {
-            return true;
+            // Not asked: the run may pay up to the threshold before it is.
+            return Approval::UpTo(self.threshold);
         }
         let ask = || {
             let mut stderr = std::io::stderr().lock();
@@ -70,9 +71,14 @@ impl CostGate for CostPrompt {
             }
             answer.as_deref().is_some_and(is_yes)
         };
-        match &self.human {
+        let yes = match &self.human {
             Some(human) => human.hidden_while(ask),
             None => ask(),
+        };
+        if yes {
+            Approval::UpTo(with_margin(estimate.total()))
+        } else {
+            Approval::Declined
         }
     }
 }

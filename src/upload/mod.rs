@@ -45,7 +45,9 @@ mod resume;
 mod stamp;
 mod store;
 
-pub use cost::{ApproveAll, CostEstimate, CostGate};
+pub use cost::{
+    APPROVAL_MARGIN_PERCENT, Approval, ApproveAll, CostEstimate, CostGate, with_margin,
+};
 use outcome::{PayStop, finish};
 pub use outcome::{UploadError, UploadSummary};
 use resume::Session;
@@ -62,7 +64,7 @@ pub struct UploadOptions {
     pub file: PathBuf,
     /// Chunks per payment transaction (1 to 64).
     pub wave_size: usize,
-    /// Never pay more than this in total (storage, wei).
+    /// Never let this run pay more than this, storage and gas (wei).
     pub max_cost: Option<Amount>,
     /// Nodes that must hold a chunk before it counts as stored.
     pub replicas: usize,

@@ -64,7 +64,7 @@ pub enum UploadError {
     },
     /// The next wave would exceed `--max-cost`; nothing was paid for it.
     #[error(
-        "paying the next wave ({wave_cost} wei) would bring the total to {would_be} wei, above --max-cost {max_cost} wei; nothing was paid for it. Raise --max-cost or rerun to resume"
+        "paying the next wave (about {wave_cost} wei, storage and gas) would bring what this run paid to {would_be} wei, above --max-cost {max_cost} wei; nothing was paid for it. Raise --max-cost or rerun to resume"
     )]
     CostLimit {
         /// The wave's cost.

@@ -37,6 +37,7 @@ impl Stages<'_> {
         let total_chunks = work.to_quote.len() as u64;
         let mut wave_number = 0;
         let mut quoted_so_far = 0;
+        let mut budget = cost::Budget::new(options.max_cost);
         for group in work.to_quote.chunks(wave_size) {
             if context.cancel.is_cancelled() {
                 break;
@@ -78,26 +79,16 @@ impl Stages<'_> {
             self.stamp
                 .check(&options.file)
                 .map_err(PayStop::FileChanged)?;
-            let wave_cost = Amount::sum(payments.iter().map(|p| p.amount));
-            if let Some(max_cost) = options.max_cost {
-                let would_be = Amount::sum([totals.storage_cost, wave_cost]);
-                if would_be > max_cost {
-                    return Err(PayStop::CostLimit {
-                        wave_cost,
-                        would_be,
-                        max_cost,
-                    });
-                }
-            }
-            if wave_number == 0 {
-                let first = cost::FirstWave {
-                    cost: wave_cost,
-                    chunks: payments.len(),
-                    later_chunks: work.to_quote.len() - quoted_so_far,
-                    wave_size,
-                };
-                cost::approve_first_payment(&context.vault, &context.gate, first).await?;
-            }
+            let next = cost::NextWave {
+                storage_cost: Amount::sum(payments.iter().map(|p| p.amount)),
+                chunks: payments.len(),
+                later_chunks: work.to_quote.len() - quoted_so_far,
+                wave_size,
+            };
+            let spent = Amount::sum([totals.storage_cost, totals.gas_cost]);
+            budget
+                .check(&context.vault, &context.gate, spent, next)
+                .await?;
             wave_number += 1;
             let to_store = self
                 .pay_and_record(wave_number, &payments, to_store, totals)
