@@ -13,12 +13,12 @@ use super::Cli;
 use crate::exit::ErrorKind;
 
 /// The exit codes, as SPEC.md and the README give them.
-const EXIT_STATUS: [(Option<ErrorKind>, &str); 7] = [
+const EXIT_STATUS: [(Option<ErrorKind>, &str); 8] = [
     (None, "uploaded (or downloaded) completely"),
     (Some(ErrorKind::Internal), "internal error (a bug)"),
     (
         Some(ErrorKind::BadInput),
-        "bad input or usage: missing or unreadable file, a directory, bad flag, no or bad key, bad config file, receipt from a newer ferry",
+        "bad input or usage: missing or unreadable file, a directory, a file that changed during its upload, bad flag, no or bad key, bad config file, a network file whose chain id is not its RPC's, a crafted reference, receipt from a newer ferry",
     ),
     (
         Some(ErrorKind::Network),
@@ -31,6 +31,10 @@ const EXIT_STATUS: [(Option<ErrorKind>, &str); 7] = [
     (
         Some(ErrorKind::Partial),
         "partial upload: some chunks failed after retries; rerunning resumes and pays nothing twice",
+    ),
+    (
+        Some(ErrorKind::Io),
+        "local I/O failure under the data dir or the output (disk full, permissions); what was paid is kept: free space and rerun, nothing is paid twice",
     ),
     (
         Some(ErrorKind::Interrupted),
@@ -120,7 +124,7 @@ mod tests {
             .iter()
             .map(|(kind, _)| kind.map_or(0, ErrorKind::exit_code))
             .collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 130]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 130]);
     }
 
     #[test]
