@@ -59,7 +59,13 @@ impl DownloadError {
             DownloadError::NotFound { .. } => ErrorKind::Network,
             DownloadError::Chunk(ChunkError::BadReference(_)) => ErrorKind::BadInput,
             DownloadError::Chunk(_) => ErrorKind::Network,
-            DownloadError::Output { .. } => ErrorKind::BadInput,
+            DownloadError::Output { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::PermissionDenied
+                | std::io::ErrorKind::IsADirectory
+                | std::io::ErrorKind::NotADirectory => ErrorKind::BadInput,
+                _ => ErrorKind::Io,
+            },
         }
     }
 }

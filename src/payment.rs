@@ -91,6 +91,20 @@ pub enum PaymentError {
 }
 
 impl PaymentError {
+    /// The class of failure (for the exit code); the one place a payment error is classified.
+    pub fn kind(&self) -> crate::exit::ErrorKind {
+        use crate::exit::ErrorKind;
+        match self {
+            PaymentError::InsufficientFunds { .. } | PaymentError::Reverted { .. } => {
+                ErrorKind::Payment
+            }
+            PaymentError::NoWallet | PaymentError::BadUrl(_) => ErrorKind::BadInput,
+            PaymentError::Unreachable { .. }
+            | PaymentError::Rpc { .. }
+            | PaymentError::StillPending { .. } => ErrorKind::Network,
+        }
+    }
+
     /// True when rerunning later may succeed without changing anything.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Unreachable { .. } | Self::Rpc { .. })

@@ -161,3 +161,34 @@ fn no_key_or_a_bad_key_exits_2_naming_the_variable_and_pays_nothing() {
         assert_eq!(devnet.times_paid(chunk), 0);
     }
 }
+
+#[test]
+fn a_devnet_of_no_nodes_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    ferry(dir.path())
+        .args(["devnet", "up", "--nodes", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least one node"));
+}
+
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    // `ferry completions bash | head -1`: the reader leaves after one line.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .env("FERRY_DATA_DIR", dir.path())
+        .args(["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -1,7 +1,7 @@
 //! Failures a script must be able to tell apart: no money, no chain, too few nodes. Each ends
 //! with its own exit code, a JSON error event, and nothing paid that should not be.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::{Devnet, json_lines, planned_chunks, random_bytes};
 
@@ -70,7 +70,7 @@ fn too_few_live_nodes_ends_partial_with_exit_5_not_a_hang() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("stranded.bin");
     std::fs::write(&file, random_bytes(100_000)).unwrap();
-    let started = Instant::now();
+    // A hang is killed at the timeout, and a killed run has no exit code: the check fails.
     let output = devnet
         .ferry(dir.path(), &account)
         .args(["upload", "--json"])
@@ -84,7 +84,6 @@ fn too_few_live_nodes_ends_partial_with_exit_5_not_a_hang() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
-    assert!(started.elapsed() < Duration::from_secs(120));
     let error = last_event(&output.stdout);
     assert_eq!(error["kind"], "partial");
     assert_eq!(error["retryable"], true);

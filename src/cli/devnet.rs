@@ -6,17 +6,19 @@
 //! an error: `down` and `status` report it and exit 0.
 
 use std::fmt::Write as _;
-use std::io::{Read, Write as _};
+use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
+use super::CliError;
 use super::output::print_json_line;
 use crate::devnet::{
-    self, ChildExit, DevnetHealth, DevnetOptions, DevnetStatus, RunningDevnet, StartOutcome,
-    StopHow, StopReport,
+    self, ChildExit, DevnetError, DevnetHealth, DevnetOptions, DevnetStatus, RunningDevnet,
+    StartOutcome, StopHow, StopReport,
 };
+use crate::exit::ErrorKind;
 use crate::network::NetworkConfig;
 
 /// `ferry devnet …`.
@@ -50,7 +52,7 @@ fn parse_node_count(text: &str) -> Result<usize, String> {
 }
 
 /// Runs a devnet command against the devnet in `data_dir`.
-pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> anyhow::Result<()> {
+pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> Result<(), CliError> {
     match command {
         DevnetCommand::Up {
             nodes,
@@ -70,6 +72,10 @@ pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> anyhow:
     }
 }
 
+fn devnet_failure(error: DevnetError) -> CliError {
+    CliError::new(error.kind(), error)
+}
+
 /// How long a devnet started by `up` lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lifetime {
@@ -81,7 +87,7 @@ enum Lifetime {
     Detached,
 }
 
-async fn up(data_dir: &Path, nodes: usize, lifetime: Lifetime, json: bool) -> anyhow::Result<()> {
+async fn up(data_dir: &Path, nodes: usize, lifetime: Lifetime, json: bool) -> Result<(), CliError> {
     if !json {
         eprintln!(
             "starting a devnet with {nodes} nodes in {} (or finding the one running there)…",
@@ -94,10 +100,13 @@ async fn up(data_dir: &Path, nodes: usize, lifetime: Lifetime, json: bool) -> an
     };
     // Listening from here on, a Ctrl-C while starting drops the half-started devnet, which
     // kills what it had started, instead of killing ferry and orphaning it.
-    let mut signals = StopSignals::new()?;
+    let mut signals = StopSignals::new().map_err(|e| CliError::new(ErrorKind::Internal, e))?;
     let outcome = tokio::select! {
-        outcome = devnet::start(options) => outcome?,
-        why = signals.recv() => anyhow::bail!("{why} while starting the devnet; nothing was left running"),
+        outcome = devnet::start(options) => outcome.map_err(devnet_failure)?,
+        why = signals.recv() => return Err(CliError::new(
+            ErrorKind::Interrupted,
+            anyhow::anyhow!("{why} while starting the devnet; nothing was left running"),
+        )),
     };
     let devnet = match outcome {
         StartOutcome::AlreadyRunning(network) => {
@@ -147,7 +156,7 @@ async fn run_foreground(
     data_dir: &Path,
     lifetime: Lifetime,
     json: bool,
-) -> anyhow::Result<()> {
+) -> Result<(), CliError> {
     let stdin_closed = async {
         if lifetime == Lifetime::UntilSignalOrStdinEof {
             let _ = stdin_eof().await;
@@ -186,11 +195,14 @@ async fn run_foreground(
     let report = devnet.shutdown().await;
     print_stop_report(data_dir, Some(&report), Some(&reason), json);
     stopped_by.map(|_| ()).map_err(|exit| {
-        anyhow::anyhow!(
-            "{} of the devnet exited ({}); see its log {}; the rest was stopped",
-            exit.name,
-            exit.status,
-            exit.log.display()
+        CliError::new(
+            ErrorKind::Network,
+            anyhow::anyhow!(
+                "{} of the devnet exited ({}); see its log {}; the rest was stopped",
+                exit.name,
+                exit.status,
+                exit.log.display()
+            ),
         )
     })
 }
@@ -214,16 +226,17 @@ fn stdin_eof() -> tokio::sync::oneshot::Receiver<()> {
     receiver
 }
 
-async fn down(data_dir: &Path, json: bool) -> anyhow::Result<()> {
-    let report = devnet::stop(data_dir).await?;
+async fn down(data_dir: &Path, json: bool) -> Result<(), CliError> {
+    let report = devnet::stop(data_dir).await.map_err(devnet_failure)?;
     print_stop_report(data_dir, report.as_ref(), None, json);
     Ok(())
 }
 
-async fn status(data_dir: &Path, json: bool) -> anyhow::Result<()> {
-    let status = devnet::status(data_dir).await?;
+async fn status(data_dir: &Path, json: bool) -> Result<(), CliError> {
+    let status = devnet::status(data_dir).await.map_err(devnet_failure)?;
     if json {
-        let mut value = serde_json::to_value(&status)?;
+        let mut value =
+            serde_json::to_value(&status).map_err(|e| CliError::new(ErrorKind::Internal, e))?;
         value["event"] = "devnet_status".into();
         if let DevnetStatus::Running(health) = &status {
             value["healthy"] = health.is_healthy().into();
@@ -371,12 +384,9 @@ fn health_text(health: &DevnetHealth) -> String {
     text
 }
 
-/// Writes human output to stdout; a closed stdout (`| head`) is not an error worth a panic.
+/// Writes human output to stdout.
 fn print_text(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush());
+    super::output::write_stdout(text.as_bytes());
 }
 
 /// "3 min", "2 h 5 min" since `unix_seconds`.

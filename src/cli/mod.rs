@@ -216,7 +216,7 @@ impl Context {
                 .unwrap_or(crate::devnet::DEFAULT_NODES);
             crate::devnet::ensure_running(&self.data_dir, nodes)
                 .await
-                .map_err(|e| CliError::new(ErrorKind::Network, e))?
+                .map_err(|e| CliError::new(e.kind(), e))?
         } else if let Some(path) = args.network.as_ref().or(self.config.network.as_ref()) {
             tracing::info!(network = %path.display(), "network file");
             NetworkConfig::load(path).map_err(|e| CliError::new(ErrorKind::BadInput, e))?
@@ -291,9 +291,7 @@ pub async fn run(cli: Cli) -> u8 {
             if let devnet::DevnetCommand::Up { nodes, .. } = &mut command {
                 *nodes = nodes.or(context.config.devnet_nodes);
             }
-            devnet::run(command, &context.data_dir, context.json)
-                .await
-                .map_err(|e| CliError::new(ErrorKind::Network, e))
+            devnet::run(command, &context.data_dir, context.json).await
         }
         Command::Completions { shell } => {
             print_completions(shell);
@@ -339,14 +337,21 @@ fn report_failure(json: bool, failure: &CliError) {
 /// Writes completions for `shell` to stdout.
 pub fn print_completions(shell: clap_complete::Shell) {
     use clap::CommandFactory;
-    clap_complete::generate(shell, &mut Cli::command(), "ferry", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "ferry", &mut script);
+    output::write_stdout(&script);
 }
 
 /// Writes `ferry.1` to stdout, or every page into `dir`.
 pub fn print_man(dir: Option<&std::path::Path>) -> std::io::Result<()> {
     match dir {
         Some(dir) => man::write_pages(dir).map(drop),
-        None => man::render_main(&mut std::io::stdout()),
+        None => {
+            let mut page = Vec::new();
+            man::render_main(&mut page)?;
+            output::write_stdout(&page);
+            Ok(())
+        }
     }
 }
 
@@ -356,6 +361,60 @@ mod tests {
 
     fn parse(args: &[&str]) -> Cli {
         Cli::try_parse_from(std::iter::once("ferry").chain(args.iter().copied())).unwrap()
+    }
+
+    /// Fails when an error's message repeats the message of its cause.
+    fn assert_each_cause_once(error: &(dyn std::error::Error + 'static)) {
+        let mut current = error;
+        while let Some(cause) = current.source() {
+            let (outer, inner) = (current.to_string(), cause.to_string());
+            assert!(
+                !outer.contains(&inner),
+                "{outer:?} repeats its cause {inner:?}"
+            );
+            current = cause;
+        }
+    }
+
+    #[test]
+    fn error_chains_print_each_cause_once() {
+        let disk_full = || std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");
+        let path = std::path::PathBuf::from("/data/receipts/x.receipt");
+        let cache = || crate::receipt::cache::CacheError::Io {
+            action: "write",
+            path: path.clone(),
+            source: disk_full(),
+        };
+        let errors: Vec<Box<dyn std::error::Error + 'static>> = vec![
+            Box::new(cache()),
+            Box::new(crate::upload::UploadError::ReceiptWrite {
+                source: cache(),
+                summary: Box::default(),
+            }),
+            Box::new(crate::devnet::DevnetError::Io {
+                action: "write",
+                path: path.clone(),
+                source: disk_full(),
+            }),
+            Box::new(crate::devnet::DevnetError::Deploy {
+                source: crate::payment::PaymentError::BadUrl("x".into()),
+            }),
+            Box::new(crate::network::NetworkFileError::Read {
+                path: path.clone(),
+                source: disk_full(),
+            }),
+            Box::new(crate::chunking::ChunkError::Read {
+                path: "f".into(),
+                source: disk_full(),
+            }),
+            Box::new(crate::download::DownloadError::Output {
+                path,
+                source: disk_full(),
+            }),
+        ];
+        for error in &errors {
+            assert_each_cause_once(error.as_ref());
+        }
     }
 
     #[test]

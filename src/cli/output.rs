@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,15 +13,38 @@ use crate::exit::ErrorKind;
 use crate::reporter::{EVENT_SCHEMA, Event, Phase, Reporter};
 use crate::types::Amount;
 
+/// Set once stdout is found closed: nothing more is written to it.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// The one writer of stdout. A closed stdout (the reader went away, as in
+/// `ferry quote FILE | head -1`) ends the output quietly: this and every later write are
+/// dropped and the command carries on (an upload is not abandoned because its reader left).
+/// Any other write failure is logged once and ends the output the same way.
+pub fn write_stdout(bytes: &[u8]) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            tracing::warn!(%error, "cannot write to stdout; no more output goes there");
+        }
+    }
+}
+
+/// Writes `text` and a newline to stdout through [`write_stdout`].
+pub fn stdout_line(text: &str) {
+    write_stdout(format!("{text}\n").as_bytes());
+}
+
 /// Writes one JSON object as a line on stdout, with the schema version added.
 pub fn print_json_line<T: Serialize>(value: &T) {
     let mut object = serde_json::to_value(value).expect("events serialise");
     if let Some(map) = object.as_object_mut() {
         map.insert("schema".into(), EVENT_SCHEMA.into());
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{object}");
-    let _ = stdout.flush();
+    stdout_line(&object.to_string());
 }
 
 /// The final `error` event of `--json`.

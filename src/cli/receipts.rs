@@ -8,7 +8,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::CliError;
-use super::output::print_json_line;
+use super::output::{print_json_line, stdout_line};
 use crate::exit::ErrorKind;
 use crate::quote::unix_now;
 use crate::receipt::Receipt;
@@ -121,13 +121,13 @@ pub fn status(data_dir: &Path, json: bool, file: Option<&Path>) -> Result<(), Cl
     }
     if listed.is_empty() {
         match file {
-            Some(file) => println!("no interrupted upload of {}", file.display()),
-            None => println!("no interrupted uploads"),
+            Some(file) => stdout_line(&format!("no interrupted upload of {}", file.display())),
+            None => stdout_line("no interrupted uploads"),
         }
         return Ok(());
     }
     for entry in &listed {
-        println!("{}", describe(entry, now));
+        stdout_line(&describe(entry, now));
     }
     Ok(())
 }

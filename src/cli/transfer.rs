@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::output::{HumanReporter, JsonReporter, print_json_line};
+use super::output::{HumanReporter, JsonReporter, print_json_line, stdout_line};
 use super::{CliError, Context, DownloadArgs, QuoteArgs, UploadArgs};
 use crate::chunking::Reference;
 use crate::exit::ErrorKind;
@@ -52,11 +52,7 @@ pub(super) fn signer(
 }
 
 fn payment_failure(error: PaymentError) -> CliError {
-    let kind = match error {
-        PaymentError::BadUrl(_) | PaymentError::NoWallet => ErrorKind::BadInput,
-        _ => ErrorKind::Network,
-    };
-    CliError::new(kind, error)
+    CliError::new(error.kind(), error)
 }
 
 fn reporter(context: &Context) -> (Arc<dyn Reporter>, Option<Arc<HumanReporter>>) {
@@ -238,7 +234,7 @@ fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
             summary.seconds
         );
     }
-    println!("{reference}");
+    stdout_line(&reference.to_string());
 }
 
 /// `ferry download REFERENCE -o FILE`.
@@ -324,25 +320,25 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
             "estimated_gas_wei": gas,
         }));
     } else {
-        println!(
+        stdout_line(&format!(
             "file:             {} ({} bytes)",
             args.file.display(),
             plan.file_size
-        );
-        println!(
+        ));
+        stdout_line(&format!(
             "chunks:           {} ({} to pay, {} already stored)",
             estimate.chunks, estimate.payable_chunks, estimate.already_stored
-        );
-        println!("storage cost:     {} wei", estimate.storage_cost);
-        println!(
+        ));
+        stdout_line(&format!("storage cost:     {} wei", estimate.storage_cost));
+        stdout_line(&format!(
             "estimated gas:    {} wei over {} transaction(s)",
             gas, waves
-        );
+        ));
         if estimate.unquoted > 0 {
-            println!(
+            stdout_line(&format!(
                 "warning: {} chunks got no majority of quotes; the network may be degraded",
                 estimate.unquoted
-            );
+            ));
         }
     }
     Ok(())

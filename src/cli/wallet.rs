@@ -3,7 +3,7 @@
 use anyhow::anyhow;
 use clap::Subcommand;
 
-use super::output::print_json_line;
+use super::output::{print_json_line, stdout_line};
 use super::{CliError, Context, NetworkArgs};
 use crate::exit::ErrorKind;
 use crate::payment::{Vault, deploy_vault};
@@ -65,7 +65,7 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
                     &serde_json::json!({"event": "wallet", "address": signer.address().to_string()}),
                 );
             } else {
-                println!("{}", signer.address());
+                stdout_line(&format!("{}", signer.address()));
             }
         }
         WalletCommand::Balance { network } => {
@@ -89,7 +89,7 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
                     &serde_json::json!({"event": "wallet", "address": signer.address().to_string(), "balance_wei": balance}),
                 );
             } else {
-                println!("{balance} wei");
+                stdout_line(&format!("{balance} wei"));
             }
         }
     }
@@ -118,7 +118,7 @@ pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliEr
             &serde_json::json!({"event": "vault_deployed", "vault": address.to_string()}),
         );
     } else {
-        println!("{address}");
+        stdout_line(&format!("{address}"));
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::exit::ErrorKind;
 use crate::network::NetworkFileError;
 use crate::payment::PaymentError;
 
@@ -31,7 +32,7 @@ pub enum DevnetError {
         detail: String,
     },
     /// A program could not be started.
-    #[error("cannot start {program}: {source}; {next_step}")]
+    #[error("cannot start {program}; {next_step}")]
     Spawn {
         /// The executable.
         program: PathBuf,
@@ -61,13 +62,13 @@ pub enum DevnetError {
         log: PathBuf,
     },
     /// The vault could not be deployed on the devnet chain.
-    #[error("deploying the payment vault on the devnet chain failed: {source}")]
+    #[error("deploying the payment vault on the devnet chain failed")]
     Deploy {
         /// The cause.
         source: PaymentError,
     },
     /// A devnet file could not be read or written.
-    #[error("cannot {action} {path}: {source}")]
+    #[error("cannot {action} {path}")]
     Io {
         /// `read`, `write`, `create`, …
         action: &'static str,
@@ -78,8 +79,8 @@ pub enum DevnetError {
     },
     /// The state file does not parse.
     #[error(
-        "the devnet state file {path} is corrupt ({source}); stop leftover anvil and ferry-node \
-         processes by hand (their logs are in the same directory), delete the file and rerun"
+        "the devnet state file {path} is corrupt; stop leftover anvil and ferry-node processes by \
+         hand (their logs are in the same directory), delete the file and rerun"
     )]
     CorruptState {
         /// The state file.
@@ -106,6 +107,24 @@ pub enum DevnetError {
 }
 
 impl DevnetError {
+    /// The class of failure (for the exit code): what the user must fix is bad input, a
+    /// process or chain that failed is a network failure, a file operation is local I/O.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            DevnetError::AnvilMissing { .. }
+            | DevnetError::Spawn { .. }
+            | DevnetError::CorruptState { .. }
+            | DevnetError::NewerState { .. }
+            | DevnetError::NetworkFile(_)
+            | DevnetError::NoNodes => ErrorKind::BadInput,
+            DevnetError::AnvilInstall { .. }
+            | DevnetError::ExitedEarly { .. }
+            | DevnetError::NotReady { .. } => ErrorKind::Network,
+            DevnetError::Deploy { source } => source.kind(),
+            DevnetError::Io { .. } => ErrorKind::Io,
+        }
+    }
+
     pub(super) fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
         Self::Io {
             action,

@@ -130,14 +130,7 @@ impl UploadError {
             UploadError::ReceiptWrite { source, .. } => source.kind(),
             UploadError::Chunking(ChunkError::FileChanged { .. }) => ErrorKind::Partial,
             UploadError::Chunking(_) => ErrorKind::Internal,
-            UploadError::Payment { source, .. } => match source {
-                PaymentError::InsufficientFunds { .. } => ErrorKind::Payment,
-                PaymentError::NoWallet | PaymentError::BadUrl(_) => ErrorKind::BadInput,
-                PaymentError::Reverted { .. } => ErrorKind::Payment,
-                PaymentError::Unreachable { .. }
-                | PaymentError::Rpc { .. }
-                | PaymentError::StillPending { .. } => ErrorKind::Network,
-            },
+            UploadError::Payment { source, .. } => source.kind(),
             UploadError::CostLimit { .. } | UploadError::Declined { .. } => ErrorKind::Payment,
             UploadError::Partial { .. } => ErrorKind::Partial,
             UploadError::FileChanged { .. } => ErrorKind::BadInput,
