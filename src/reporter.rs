@@ -18,8 +18,6 @@ pub const EVENT_SCHEMA: u32 = 1;
 pub enum Phase {
     /// Chunking and encrypting the file.
     Encrypt,
-    /// Asking nodes for quotes.
-    Quote,
     /// Paying waves on-chain.
     Pay,
     /// Sending chunks to nodes.

@@ -185,17 +185,12 @@ impl Bars {
 
     /// The phase's bar, added below the others the first time it is asked for.
     fn bar(&self, phase: Phase) -> ProgressBar {
-        let phase = if phase == Phase::Quote {
-            Phase::Pay
-        } else {
-            phase
-        };
         let mut by_phase = self.by_phase.lock().expect("bars lock");
         if let Some((_, bar)) = by_phase.iter().find(|(p, _)| *p == phase) {
             return bar.clone();
         }
         let template = match phase {
-            Phase::Quote | Phase::Pay => "{prefix:>8} [{bar:30}] {pos}/{len} chunks {msg}",
+            Phase::Pay => "{prefix:>8} [{bar:30}] {pos}/{len} chunks {msg}",
             _ => {
                 "{prefix:>8} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}"
             }
@@ -281,7 +276,7 @@ impl Reporter for HumanReporter {
                 plain.last = Instant::now();
                 let percent = (done * 100).checked_div(total).unwrap_or(100);
                 let line = match phase {
-                    Phase::Quote | Phase::Pay => format!("{done}/{total} chunks"),
+                    Phase::Pay => format!("{done}/{total} chunks"),
                     _ => format!("{}/{}", HumanBytes(done), HumanBytes(total)),
                 };
                 eprintln!("{}: {line} ({percent}%)", phase_name(phase));
@@ -325,7 +320,6 @@ fn resuming(started: &Event) -> Option<String> {
 fn phase_name(phase: Phase) -> &'static str {
     match phase {
         Phase::Encrypt => "encrypt",
-        Phase::Quote => "quote",
         Phase::Pay => "pay",
         Phase::Store => "store",
         Phase::Fetch => "fetch",
