@@ -74,7 +74,9 @@ pub enum QuoteError {
         max: usize,
     },
     /// Two quotes name the same issuer.
-    #[error("the proof holds more than one quote from issuer {0}; each must come from a distinct node")]
+    #[error(
+        "the proof holds more than one quote from issuer {0}; each must come from a distinct node"
+    )]
     DuplicateIssuer(Address),
     /// A quote is bound to another payer than the paid quote.
     #[error("a quote in the proof is for payer {quoted}, not the paid quote's payer {paid}")]
@@ -326,7 +328,9 @@ impl PaymentProof {
 
     /// Checks that every quote is signed by its issuer (CPU work: run it off async threads).
     pub fn verify_signatures(&self) -> Result<(), QuoteError> {
-        self.quotes.iter().try_for_each(|quote| quote.verify().map(drop))
+        self.quotes
+            .iter()
+            .try_for_each(|quote| quote.verify().map(drop))
     }
 
     /// [`PaymentProof::check_shape`] with any count up to `max_quotes`, then every signature.

@@ -8,6 +8,7 @@ mod devnet;
 mod failures;
 mod generated;
 mod node;
+mod node_trust;
 mod output;
 mod pty;
 mod resume;

@@ -14,11 +14,11 @@
 //! payment that appears later is still seen and one reorganised away is never trusted; the
 //! cache is bounded ([`VERIFIED_CACHE_SIZE`] quote hashes, oldest evicted first). A quote hash
 //! found unpaid is remembered for [`UNPAID_CACHE_TTL`] so repeated PUTs with it do not each
-//! query the chain.
+//! query the chain; concurrent checks of one quote hash share one query.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
@@ -150,6 +150,8 @@ pub struct Admission {
     confirmations: u64,
     verified: Mutex<VerifiedCache>,
     unpaid: Mutex<UnpaidCache>,
+    /// One gate per quote hash being checked on-chain, so concurrent checks queue behind one.
+    in_flight: Mutex<HashMap<QuoteHash, Arc<tokio::sync::Mutex<()>>>>,
     chain_queries: AtomicU64,
 }
 
@@ -163,6 +165,7 @@ impl Admission {
             confirmations,
             verified: Mutex::new(VerifiedCache::new(VERIFIED_CACHE_SIZE)),
             unpaid: Mutex::new(UnpaidCache::new(UNPAID_CACHE_SIZE, UNPAID_CACHE_TTL)),
+            in_flight: Mutex::new(HashMap::new()),
             chain_queries: AtomicU64::new(0),
         }
     }
@@ -232,6 +235,28 @@ impl Admission {
 
     async fn check_on_chain(&self, paid: &SignedQuote) -> Result<(), Rejection> {
         let quote = paid.body.hash();
+        let gate = self.gates().entry(quote).or_default().clone();
+        let result = {
+            let _turn = gate.lock().await;
+            self.check_on_chain_alone(paid, quote).await
+        };
+        drop(gate);
+        let mut gates = self.gates();
+        if gates
+            .get(&quote)
+            .is_some_and(|gate| Arc::strong_count(gate) == 1)
+        {
+            gates.remove(&quote);
+        }
+        result
+    }
+
+    /// [`Admission::check_on_chain`] once no other check of `quote` is under way.
+    async fn check_on_chain_alone(
+        &self,
+        paid: &SignedQuote,
+        quote: QuoteHash,
+    ) -> Result<(), Rejection> {
         if self.cache().contains(&quote) {
             return Ok(());
         }
@@ -276,6 +301,12 @@ impl Admission {
 
     fn cache(&self) -> std::sync::MutexGuard<'_, VerifiedCache> {
         self.verified.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn gates(&self) -> std::sync::MutexGuard<'_, HashMap<QuoteHash, Arc<tokio::sync::Mutex<()>>>> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn unpaid(&self) -> std::sync::MutexGuard<'_, UnpaidCache> {

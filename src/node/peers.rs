@@ -308,6 +308,9 @@ mod tests {
         assert!(peers.refresh_on_demand().await);
         let started = Instant::now();
         assert!(!peers.refresh_on_demand().await);
-        assert!(started.elapsed() < MIN_REFRESH_GAP, "a refused caller does not wait");
+        assert!(
+            started.elapsed() < MIN_REFRESH_GAP,
+            "a refused caller does not wait"
+        );
     }
 }

@@ -280,7 +280,9 @@ async fn read_put_body(body: Body) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the PUT body is larger than the {MAX_PUT_BODY}-byte limit (a 4 MiB chunk, a 4-byte header and a 64 KiB proof)"),
+            format!(
+                "the PUT body is larger than the {MAX_PUT_BODY}-byte limit (a 4 MiB chunk, a 4-byte header and a 64 KiB proof)"
+            ),
         )
     };
     let mut stream = body.into_data_stream();
@@ -344,7 +346,9 @@ async fn put_chunk(
     if declared_length(&request).is_some_and(|length| length > MAX_PUT_BODY as u64) {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the PUT body is larger than the {MAX_PUT_BODY}-byte limit (a 4 MiB chunk, a 4-byte header and a 64 KiB proof)"),
+            format!(
+                "the PUT body is larger than the {MAX_PUT_BODY}-byte limit (a 4 MiB chunk, a 4-byte header and a 64 KiB proof)"
+            ),
         ));
     }
     let mut slot = transfer_slot(&state).await?;
