@@ -99,6 +99,16 @@ fn a_proof_with_only_the_cheapest_quote_is_refused_even_when_paid() {
         402,
         "holds 3 quotes but needs at least 4",
     );
+    // Counts are checked before any signature is recovered: a garbage signature on a
+    // minority proof is refused for the count.
+    let mut forged = proof.clone();
+    forged.quotes[0].signature = vec![0; 65];
+    fixture.assert_refused(
+        address,
+        encode_put(&forged, &bytes),
+        402,
+        "holds 3 quotes but needs at least 4",
+    );
     let node = by_distance(&address, &fixture.swarm.nodes)[0];
     assert_eq!(served(node, address), None, "nothing was stored");
 }
@@ -430,4 +440,35 @@ fn a_payment_reorganised_away_is_refused_and_was_never_cached() {
     assert!(message.contains("is not paid on-chain"), "{message}");
     assert_eq!(deep.fixture.devnet.times_paid(deep.address), 0);
     assert_eq!(served(&deep.node.info(), deep.address), None);
+}
+
+#[test]
+fn an_unknown_issuer_triggers_one_peer_refresh_and_later_puts_are_refused_at_once() {
+    let fixture = Fixture::new();
+    let node = ExtraNode::start(fixture.devnet, &[]);
+    let (address, bytes) = fixture.chunk();
+    let keys = keys_by_id(fixture.devnet, Some(&node.key));
+    let mut signers = close_group_keys(&keys, &node.view(), address, 7);
+    signers[6] = PrivateKeySigner::random();
+    let payer = fixture.vault.payer().unwrap();
+    let quotes = signed_quotes(&signers, address, bytes.len(), payer, unix_now());
+    let (_, proof) = median_proof(quotes);
+    let info = node.info();
+    let body = || encode_put(&proof, &bytes);
+    // The first PUT may refresh the node's peers (outside its transfer slot); the issuer is
+    // still unknown afterwards.
+    assert_refused_by(&info, address, body(), 402, "is not a node this node knows");
+    // The next ones within the rate limit are not made to wait for another refresh.
+    let started = Instant::now();
+    assert_refused_by(
+        &info,
+        address,
+        body(),
+        503,
+        "its peer view is being refreshed",
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "refused at once"
+    );
 }
