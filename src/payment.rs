@@ -137,6 +137,24 @@ pub struct PaidWave {
     pub storage_cost: Amount,
 }
 
+/// What the vault records for a (payer, quote hash): all zero when that payer never paid it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentRecord {
+    /// Who was paid.
+    pub rewards: Address,
+    /// How much.
+    pub amount: Amount,
+    /// The block the payment was mined in (0 when unpaid).
+    pub block: u64,
+}
+
+impl PaymentRecord {
+    /// True when the vault holds no payment.
+    pub fn is_unpaid(&self) -> bool {
+        self.rewards == Address::ZERO && self.amount == Amount::ZERO
+    }
+}
+
 /// A `ChunkPaid` event read back from the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkPaidEvent {
@@ -144,6 +162,8 @@ pub struct ChunkPaidEvent {
     pub chunk: ChunkAddress,
     /// The quote paid.
     pub quote_hash: QuoteHash,
+    /// Who paid.
+    pub payer: Address,
     /// Who was paid.
     pub rewards: Address,
     /// How much.
@@ -259,15 +279,32 @@ impl Vault {
             .map_err(|e| self.classify(e))
     }
 
-    /// What the vault records as paid for a quote hash: rewards address and amount.
-    pub async fn paid_for(&self, quote: QuoteHash) -> Result<(Address, Amount), PaymentError> {
+    /// What the vault records as paid by `payer` for a quote hash (a payment by anyone else
+    /// does not count).
+    pub async fn paid_for(
+        &self,
+        payer: Address,
+        quote: QuoteHash,
+    ) -> Result<PaymentRecord, PaymentError> {
         let vault = PaymentVault::new(self.address, &self.provider);
         let record = vault
-            .paidFor(B256::from(quote.0))
+            .paidFor(payer, B256::from(quote.0))
             .call()
             .await
             .map_err(|e| self.classify_contract(e))?;
-        Ok((record.rewards, Amount(record.amount)))
+        Ok(PaymentRecord {
+            rewards: record.rewards,
+            amount: Amount(record.amount),
+            block: record.blockNumber,
+        })
+    }
+
+    /// The chain id the RPC endpoint reports.
+    pub async fn chain_id(&self) -> Result<u64, PaymentError> {
+        self.provider
+            .get_chain_id()
+            .await
+            .map_err(|e| self.classify(e))
     }
 
     /// Pays for a wave in one transaction and waits until it is mined.
@@ -343,15 +380,25 @@ impl Vault {
         Ok(Amount(gas_price.0 * U256::from(gas)))
     }
 
-    /// The vault's records for many quote hashes in one call: who was paid and how much
-    /// (zero amounts for quotes never paid).
+    /// The vault's records of this vault's payer for many quote hashes in one call: who was
+    /// paid and how much (zero amounts for quotes never paid by the payer).
     pub async fn paid_for_many(
         &self,
         quotes: &[QuoteHash],
     ) -> Result<Vec<(Address, Amount)>, PaymentError> {
+        let payer = self.payer.ok_or(PaymentError::NoWallet)?;
+        self.paid_for_many_by(payer, quotes).await
+    }
+
+    /// [`Vault::paid_for_many`] for any payer.
+    pub async fn paid_for_many_by(
+        &self,
+        payer: Address,
+        quotes: &[QuoteHash],
+    ) -> Result<Vec<(Address, Amount)>, PaymentError> {
         let vault = PaymentVault::new(self.address, &self.provider);
         let records = vault
-            .paidForMany(quotes.iter().map(|q| B256::from(q.0)).collect())
+            .paidForMany(payer, quotes.iter().map(|q| B256::from(q.0)).collect())
             .call()
             .await
             .map_err(|e| self.classify_contract(e))?;
@@ -454,6 +501,7 @@ impl Vault {
                 Some(ChunkPaidEvent {
                     chunk: ChunkAddress(data.chunk.0),
                     quote_hash: QuoteHash(data.quoteHash.0),
+                    payer: data.payer,
                     rewards: data.rewards,
                     amount: Amount(data.amount),
                     tx_hash: log.transaction_hash,

@@ -7,6 +7,8 @@
 //!
 //! Invariants kept here:
 //! - a quote verifies only if its signature recovers to its own rewards address;
+//! - a proof holds between a majority of the close group and K quotes, from distinct issuers,
+//!   all for one chunk and one payer ([`PaymentProof::check_shape`], no signature recovery);
 //! - the paid quote of a proof is the median of the close group's quotes (the upper median for
 //!   an even count), and is paid [`PAYMENT_MULTIPLIER`] times its price;
 //! - [`Freshness`] is the one age rule: nodes use [`Freshness::NODE`] (24 h old, 300 s ahead),
@@ -53,6 +55,37 @@ pub enum QuoteError {
     /// The paid quote is not the median of the quotes carried.
     #[error("the paid quote is not the median of the close group's quotes")]
     NotMedian,
+    /// Fewer quotes than a majority of the close group.
+    #[error(
+        "the proof holds {got} quotes but needs at least {needed}, a majority of the chunk's close group"
+    )]
+    TooFewQuotes {
+        /// Quotes carried.
+        got: usize,
+        /// The majority needed.
+        needed: usize,
+    },
+    /// More quotes than the close group has nodes.
+    #[error("the proof holds {got} quotes, more than the close group's {max}")]
+    TooManyQuotes {
+        /// Quotes carried.
+        got: usize,
+        /// The close group size.
+        max: usize,
+    },
+    /// Two quotes name the same issuer.
+    #[error(
+        "the proof holds more than one quote from issuer {0}; each must come from a distinct node"
+    )]
+    DuplicateIssuer(Address),
+    /// A quote is bound to another payer than the paid quote.
+    #[error("a quote in the proof is for payer {quoted}, not the paid quote's payer {paid}")]
+    PayerMismatch {
+        /// The paid quote's payer.
+        paid: Address,
+        /// The other quote's payer.
+        quoted: Address,
+    },
     /// The quote is too old or too far in the future.
     #[error("quote issued at {issued_at} is {age}")]
     Stale {
@@ -243,12 +276,32 @@ impl PaymentProof {
             .and_then(|q| q.body.price.checked_mul(PAYMENT_MULTIPLIER))
     }
 
-    /// Checks everything that needs no chain and no clock: every quote signed by its issuer
-    /// and bound to `chunk`, and the paid one the median. Returns the paid quote.
-    pub fn verify_for(&self, chunk: ChunkAddress) -> Result<&SignedQuote, QuoteError> {
-        if self.quotes.is_empty() {
-            return Err(QuoteError::Malformed("no quotes"));
+    /// The cheap checks, with no signature recovery, no chain and no clock: between
+    /// `min_quotes` and `max_quotes` quotes, all for `chunk` and for one payer, from distinct
+    /// issuers, the paid index in range and the paid quote the median. Returns the paid quote.
+    pub fn check_shape(
+        &self,
+        chunk: ChunkAddress,
+        min_quotes: usize,
+        max_quotes: usize,
+    ) -> Result<&SignedQuote, QuoteError> {
+        let got = self.quotes.len();
+        if got > max_quotes {
+            return Err(QuoteError::TooManyQuotes {
+                got,
+                max: max_quotes,
+            });
         }
+        if got < min_quotes.max(1) {
+            return Err(QuoteError::TooFewQuotes {
+                got,
+                needed: min_quotes.max(1),
+            });
+        }
+        let paid = self
+            .paid_quote()
+            .ok_or(QuoteError::Malformed("paid index out of range"))?;
+        let mut issuers = std::collections::HashSet::with_capacity(got);
         for quote in &self.quotes {
             if quote.body.chunk != chunk {
                 return Err(QuoteError::WrongChunk {
@@ -256,15 +309,34 @@ impl PaymentProof {
                     quoted: quote.body.chunk,
                 });
             }
-            quote.verify()?;
+            if quote.body.payer != paid.body.payer {
+                return Err(QuoteError::PayerMismatch {
+                    paid: paid.body.payer,
+                    quoted: quote.body.payer,
+                });
+            }
+            if !issuers.insert(quote.body.rewards) {
+                return Err(QuoteError::DuplicateIssuer(quote.body.rewards));
+            }
         }
-        let paid = self
-            .paid_quote()
-            .ok_or(QuoteError::Malformed("paid index out of range"))?;
         let median = median_index(&self.quotes).expect("non-empty");
         if self.quotes[median].body.price != paid.body.price {
             return Err(QuoteError::NotMedian);
         }
+        Ok(paid)
+    }
+
+    /// Checks that every quote is signed by its issuer (CPU work: run it off async threads).
+    pub fn verify_signatures(&self) -> Result<(), QuoteError> {
+        self.quotes
+            .iter()
+            .try_for_each(|quote| quote.verify().map(drop))
+    }
+
+    /// [`PaymentProof::check_shape`] with any count up to `max_quotes`, then every signature.
+    pub fn verify_for(&self, chunk: ChunkAddress) -> Result<&SignedQuote, QuoteError> {
+        let paid = self.check_shape(chunk, 1, usize::MAX)?;
+        self.verify_signatures()?;
         Ok(paid)
     }
 }
@@ -368,6 +440,46 @@ mod tests {
         ));
         let cheapest = PaymentProof { paid: 1, ..proof };
         assert_eq!(cheapest.verify_for(chunk), Err(QuoteError::NotMedian));
+    }
+
+    #[test]
+    fn a_proofs_shape_needs_a_majority_distinct_issuers_and_one_payer() {
+        let chunk = ChunkAddress::of(b"c");
+        let signers: Vec<_> = (0..5).map(|_| PrivateKeySigner::random()).collect();
+        let quotes: Vec<_> = signers
+            .iter()
+            .zip([9u128, 1, 5, 7, 3])
+            .map(|(s, p)| quote(s, chunk, p))
+            .collect();
+        let proof = |quotes: Vec<SignedQuote>| {
+            let paid = median_index(&quotes).unwrap() as u32;
+            PaymentProof {
+                quotes,
+                paid,
+                tx_hash: B256::ZERO,
+            }
+        };
+        assert!(proof(quotes.clone()).check_shape(chunk, 4, 7).is_ok());
+        assert_eq!(
+            proof(quotes[..3].to_vec()).check_shape(chunk, 4, 7),
+            Err(QuoteError::TooFewQuotes { got: 3, needed: 4 })
+        );
+        assert_eq!(
+            proof(quotes.clone()).check_shape(chunk, 4, 4),
+            Err(QuoteError::TooManyQuotes { got: 5, max: 4 })
+        );
+        let mut twice = quotes.clone();
+        twice[4] = quote(&signers[0], chunk, 3);
+        assert_eq!(
+            proof(twice).check_shape(chunk, 4, 7),
+            Err(QuoteError::DuplicateIssuer(signers[0].address()))
+        );
+        let mut other_payer = quotes.clone();
+        other_payer[1].body.payer = Address::repeat_byte(1);
+        assert!(matches!(
+            proof(other_payer).check_shape(chunk, 4, 7),
+            Err(QuoteError::PayerMismatch { .. })
+        ));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod failures;
 mod generated;
 mod local_io;
 mod node;
+mod node_trust;
 mod ordinary;
 mod output;
 mod pty;

@@ -6,26 +6,31 @@ use std::sync::Arc;
 use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
 use ferry::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encrypt_in_place};
-use ferry::network::{by_distance, close_group};
+use ferry::network::by_distance;
 use ferry::payment::{Vault, WavePayment};
 use ferry::protocol::{StoreOutcome, encode_put};
-use ferry::quote::{PaymentProof, QuoteBody, SignedQuote, node_id, unix_now};
+use ferry::quote::{PaymentProof, QuoteBody, SignedQuote, unix_now};
 use ferry::quoting::{QuoteOutcome, quote_chunk};
 use ferry::transport::{NodeClient, NodeError, Swarm, Timeouts};
-use ferry::types::{Amount, ChunkAddress};
+use ferry::types::ChunkAddress;
 
+use crate::support::trust::{close_group_keys, keys_by_id, median_proof, signed_quotes};
 use crate::support::{Devnet, random_bytes, runtime};
 
-struct Fixture {
-    devnet: &'static Devnet,
-    client: NodeClient,
-    swarm: Swarm,
-    vault: Vault,
+pub(crate) struct Fixture {
+    pub(crate) devnet: &'static Devnet,
+    pub(crate) client: NodeClient,
+    pub(crate) swarm: Swarm,
+    pub(crate) vault: Vault,
 }
 
 impl Fixture {
-    fn new() -> Self {
-        let devnet = Devnet::shared();
+    pub(crate) fn new() -> Self {
+        Self::on(Devnet::shared())
+    }
+
+    /// A fixture on `devnet`, paying from a fresh funded account.
+    pub(crate) fn on(devnet: &'static Devnet) -> Self {
         let client = NodeClient::new(Timeouts::default());
         let swarm = runtime()
             .block_on(client.discover(&devnet.network.bootstrap))
@@ -42,14 +47,18 @@ impl Fixture {
     }
 
     /// A fresh encrypted chunk.
-    fn chunk(&self) -> (ChunkAddress, Vec<u8>) {
+    pub(crate) fn chunk(&self) -> (ChunkAddress, Vec<u8>) {
         let mut bytes = random_bytes(1000);
         let (_, address) = encrypt_in_place(&mut bytes);
         (address, bytes)
     }
 
     /// The close group's quotes for a chunk, verified, not yet paid.
-    fn quoted(&self, address: ChunkAddress, bytes: &[u8]) -> (WavePayment, PaymentProof) {
+    pub(crate) fn quoted(
+        &self,
+        address: ChunkAddress,
+        bytes: &[u8],
+    ) -> (WavePayment, PaymentProof) {
         let planned = PlannedChunk {
             address,
             size: bytes.len() as u32,
@@ -70,12 +79,16 @@ impl Fixture {
         }
     }
 
-    fn pay(&self, payments: &[WavePayment], proof: &mut PaymentProof) {
+    pub(crate) fn pay(&self, payments: &[WavePayment], proof: &mut PaymentProof) {
         let paid = runtime().block_on(self.vault.pay_wave(payments)).unwrap();
         proof.tx_hash = paid.tx_hash;
     }
 
-    fn put(&self, address: ChunkAddress, body: Vec<u8>) -> Result<StoreOutcome, (u16, String)> {
+    pub(crate) fn put(
+        &self,
+        address: ChunkAddress,
+        body: Vec<u8>,
+    ) -> Result<StoreOutcome, (u16, String)> {
         let node = by_distance(&address, &self.swarm.nodes)[0];
         match runtime().block_on(self.client.put(node, address, Bytes::from(body))) {
             Ok(answer) => Ok(answer.outcome),
@@ -86,7 +99,13 @@ impl Fixture {
         }
     }
 
-    fn assert_refused(&self, address: ChunkAddress, body: Vec<u8>, status: u16, words: &str) {
+    pub(crate) fn assert_refused(
+        &self,
+        address: ChunkAddress,
+        body: Vec<u8>,
+        status: u16,
+        words: &str,
+    ) {
         let (got, message) = self.put(address, body).expect_err("the node must refuse");
         assert_eq!(got, status, "status for {words:?}: {message}");
         assert!(
@@ -171,37 +190,18 @@ fn node_rejects_a_forged_quote() {
 fn node_rejects_an_expired_quote_even_when_paid() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
-    // Sign a 25-hour-old quote with the key of a node in the chunk's close group, and pay it.
-    let group: Vec<_> = close_group(&address, &fixture.swarm.nodes, 7)
-        .iter()
-        .map(|n| n.id)
-        .collect();
-    let signer = (0..fixture.swarm.nodes.len())
-        .map(|index| fixture.devnet.node_key(index))
-        .find(|key| group.contains(&node_id(&key.address())))
-        .expect("a close-group node's key is in the devnet dir");
-    let quote = SignedQuote::sign(
-        QuoteBody {
-            chunk: address,
-            size: bytes.len() as u32,
-            price: Amount::wei(1_000_000_000),
-            rewards: signer.address(),
-            issued_at: unix_now() - 25 * 3600,
-            payer: fixture.vault.payer().unwrap(),
-        },
-        &signer,
+    // A majority proof of 25-hour-old quotes, signed with the close group's own keys, and paid.
+    let keys = keys_by_id(fixture.devnet, None);
+    let signers = close_group_keys(&keys, &fixture.swarm.nodes, address, 7);
+    let payer = fixture.vault.payer().unwrap();
+    let quotes = signed_quotes(
+        &signers,
+        address,
+        bytes.len(),
+        payer,
+        unix_now() - 25 * 3600,
     );
-    let payment = WavePayment {
-        chunk: address,
-        quote_hash: quote.body.hash(),
-        rewards: signer.address(),
-        amount: Amount::wei(3_000_000_000),
-    };
-    let mut proof = PaymentProof {
-        quotes: vec![quote],
-        paid: 0,
-        tx_hash: Default::default(),
-    };
+    let (payment, mut proof) = median_proof(quotes);
     fixture.pay(&[payment], &mut proof);
     fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "expired");
 }

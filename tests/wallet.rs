@@ -47,10 +47,13 @@ fn vault_deploy_puts_a_working_vault_on_the_chain() {
     assert_ne!(address, devnet.network.vault);
     let vault = ferry::payment::Vault::connect(&devnet.network.rpc_url, address, None).unwrap();
     let unpaid = crate::support::runtime()
-        .block_on(vault.paid_for(ferry::types::QuoteHash([9; 32])))
+        .block_on(vault.paid_for(
+            alloy::primitives::Address::repeat_byte(1),
+            ferry::types::QuoteHash([9; 32]),
+        ))
         .unwrap();
     assert_eq!(
-        unpaid.1,
+        unpaid.amount,
         ferry::types::Amount::ZERO,
         "a fresh vault answers paidFor"
     );

@@ -43,6 +43,11 @@ struct Args {
     /// Chain JSON-RPC endpoint, replacing the network file's rpc_url.
     #[arg(long, value_name = "URL", env = "FERRY_RPC_URL")]
     rpc_url: Option<String>,
+    /// Blocks deep a payment must be before it counts (its own block included). 0 suits a
+    /// devnet; a real chain needs more: 12 or more on Ethereum mainnet, more on L2s whose
+    /// batches can still be reorganised.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    confirmations: u64,
 }
 
 fn main() -> ExitCode {
@@ -83,6 +88,7 @@ async fn run(args: Args) -> Result<(), NodeError> {
         base_price: args.base_price_wei,
         close_group: args.close_group,
         rpc_url: args.rpc_url,
+        confirmations: args.confirmations,
         ..NodeConfig::new(args.listen, args.root, args.network, args.key_file)
     };
     let node = Node::bind(config).await?;

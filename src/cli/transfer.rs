@@ -55,6 +55,26 @@ fn payment_failure(error: PaymentError) -> CliError {
     CliError::new(error.kind(), error)
 }
 
+/// Connects the vault and checks that its RPC endpoint serves the network file's chain.
+async fn connect_vault(
+    network: &NetworkConfig,
+    signer: Option<&alloy::signers::local::PrivateKeySigner>,
+) -> Result<Vault, CliError> {
+    let vault = Vault::connect(&network.rpc_url, network.vault, signer).map_err(payment_failure)?;
+    let rpc_chain_id = vault.chain_id().await.map_err(payment_failure)?;
+    if rpc_chain_id != network.chain_id {
+        return Err(CliError::new(
+            ErrorKind::BadInput,
+            anyhow!(
+                "the chain at {} has chain id {rpc_chain_id}, but the network file says chain_id {}; fix the network file or the RPC URL (FERRY_RPC_URL)",
+                network.rpc_url,
+                network.chain_id
+            ),
+        ));
+    }
+    Ok(vault)
+}
+
 fn reporter(context: &Context) -> (Arc<dyn Reporter>, Option<Arc<HumanReporter>>) {
     if context.json {
         (Arc::new(JsonReporter), None)
@@ -106,8 +126,7 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
     crate::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
     let network = context.network(&args.network).await?;
     let signer = signer(network.funded_key.as_deref())?;
-    let vault =
-        Vault::connect(&network.rpc_url, network.vault, Some(&signer)).map_err(payment_failure)?;
+    let vault = connect_vault(&network, Some(&signer)).await?;
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let (reporter, human) = reporter(context);
@@ -283,7 +302,7 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
 pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
     crate::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
     let network = context.network(&args.network).await?;
-    let vault = Vault::connect(&network.rpc_url, network.vault, None).map_err(payment_failure)?;
+    let vault = connect_vault(&network, None).await?;
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let threads = UploadOptions::new(args.file.clone(), context.data_dir.clone()).encrypt_threads;

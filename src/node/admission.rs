@@ -1,25 +1,31 @@
 //! The payment rules a PUT's proof must pass before its chunk is stored.
 //!
-//! In order, each failure a [`Rejection`]:
-//! 1. every quote in the proof is signed by its issuer and bound to the chunk, and the paid one
-//!    is the median ([`PaymentProof::verify_for`]);
-//! 2. the paid quote is for exactly the chunk's size;
-//! 3. its issuer is among the chunk's K closest nodes in this node's view (one peer refresh is
-//!    tried when the issuer is unknown);
-//! 4. its time is within [`Freshness::NODE`] of this node's clock;
-//! 5. the vault's record for its hash pays its rewards address at least three times its price.
+//! In order, cheapest first, each failure a [`Rejection`]:
+//! 1. cheap checks, no signature recovery ([`Admission::check_cheap`]): the proof holds quotes
+//!    from at least a majority of the chunk's close group (of min(K, known nodes)) and at most
+//!    K, from distinct issuers, all for the chunk and one payer, the paid one the median and
+//!    for exactly the chunk's size, fresh by [`Freshness::NODE`], and every issuer among the
+//!    chunk's K closest nodes in this node's view;
+//! 2. every quote's signature recovers to its issuer, on a blocking thread;
+//! 3. the vault's record for (the paid quote's payer, its hash) pays its rewards address at
+//!    least three times its price, in a block at least `confirmations` deep.
 //!
-//! Invariants: only successful on-chain checks are cached, so a payment that appears later is
-//! still seen; the cache is bounded ([`VERIFIED_CACHE_SIZE`] quote hashes, oldest evicted first)
-//! and holds only records the vault can never change (a quote hash is paid at most once).
+//! Invariants: only successful on-chain checks are cached, and only once deep enough, so a
+//! payment that appears later is still seen and one reorganised away is never trusted; the
+//! cache is bounded ([`VERIFIED_CACHE_SIZE`] quote hashes, oldest evicted first). A quote hash
+//! found unpaid is remembered for [`UNPAID_CACHE_TTL`] so repeated PUTs with it do not each
+//! query the chain; concurrent checks of one quote hash share one query.
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::{Mutex, PoisonError};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 
-use crate::node::peers::{Membership, Peers};
-use crate::payment::{PaymentError, Vault};
+use crate::network::NodeInfo;
+use crate::node::peers::{Membership, membership};
+use crate::payment::{PaymentError, PaymentRecord, Vault};
 use crate::quote::{
     Freshness, PAYMENT_MULTIPLIER, PaymentProof, QuoteError, SignedQuote, node_id, unix_now,
 };
@@ -27,6 +33,9 @@ use crate::types::{Amount, ChunkAddress, NodeId, QuoteHash};
 
 /// How many verified quote hashes are remembered.
 pub const VERIFIED_CACHE_SIZE: usize = 65_536;
+/// How long a quote hash found unpaid is answered from memory.
+pub const UNPAID_CACHE_TTL: Duration = Duration::from_secs(3);
+const UNPAID_CACHE_SIZE: usize = 65_536;
 
 /// Why a PUT's payment was not accepted.
 #[derive(Debug, thiserror::Error)]
@@ -42,15 +51,23 @@ pub enum Rejection {
         /// The chunk's length.
         actual: usize,
     },
-    /// The paid quote's issuer is not a node this node knows.
-    #[error("the paid quote's issuer {issuer} is not a node this node knows")]
+    /// A quote's issuer is not a node this node knows.
+    #[error("quote issuer {issuer} is not a node this node knows")]
     UnknownIssuer {
         /// The issuer's id.
         issuer: NodeId,
     },
-    /// The paid quote's issuer is not close to the chunk.
+    /// A quote's issuer is unknown and this node refreshed its peers too recently to look again.
     #[error(
-        "the paid quote's issuer {issuer} is not among the {k} nodes closest to chunk {chunk} in this node's view"
+        "quote issuer {issuer} is not a node this node knows yet; its peer view is being refreshed, retry in a few seconds"
+    )]
+    RefreshPending {
+        /// The issuer's id.
+        issuer: NodeId,
+    },
+    /// A quote's issuer is not close to the chunk.
+    #[error(
+        "quote issuer {issuer} is not among the {k} nodes closest to chunk {chunk} in this node's view"
     )]
     NotInCloseGroup {
         /// The issuer's id.
@@ -92,15 +109,36 @@ pub enum Rejection {
         /// Three times the price.
         required: Amount,
     },
+    /// The payment is not yet deep enough to count.
+    #[error(
+        "quote {quote} is paid in a block {depth} deep: not yet {needed} confirmations; retry later"
+    )]
+    NotConfirmed {
+        /// The quote hash.
+        quote: QuoteHash,
+        /// Blocks from the payment's to the latest, both counted.
+        depth: u64,
+        /// Confirmations this node requires.
+        needed: u64,
+    },
     /// The chain could not be asked.
     #[error("cannot check the payment on-chain: {0}")]
     ChainUnavailable(#[source] PaymentError),
 }
 
 impl Rejection {
-    /// True when the failure is the node's (the chain is unreachable), not the request's.
+    /// True when the failure is the node's (the chain is unreachable, or its peer view is
+    /// being refreshed), not the request's: the same PUT may pass soon.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Rejection::ChainUnavailable(_))
+        matches!(
+            self,
+            Rejection::ChainUnavailable(_) | Rejection::RefreshPending { .. }
+        )
+    }
+
+    /// True when the payment is real but not yet deep enough.
+    pub fn is_too_early(&self) -> bool {
+        matches!(self, Rejection::NotConfirmed { .. })
     }
 }
 
@@ -109,31 +147,48 @@ impl Rejection {
 pub struct Admission {
     vault: Vault,
     close_group: usize,
+    confirmations: u64,
     verified: Mutex<VerifiedCache>,
+    unpaid: Mutex<UnpaidCache>,
+    /// One gate per quote hash being checked on-chain, so concurrent checks queue behind one.
+    in_flight: Mutex<HashMap<QuoteHash, Arc<tokio::sync::Mutex<()>>>>,
+    chain_queries: AtomicU64,
 }
 
 impl Admission {
-    /// Checks payments against `vault`, with close groups of `close_group` nodes.
-    pub fn new(vault: Vault, close_group: usize) -> Self {
+    /// Checks payments against `vault`, with close groups of `close_group` nodes, counting a
+    /// payment once it is `confirmations` blocks deep (0 or 1: once mined).
+    pub fn new(vault: Vault, close_group: usize, confirmations: u64) -> Self {
         Self {
             vault,
             close_group,
+            confirmations,
             verified: Mutex::new(VerifiedCache::new(VERIFIED_CACHE_SIZE)),
+            unpaid: Mutex::new(UnpaidCache::new(UNPAID_CACHE_SIZE, UNPAID_CACHE_TTL)),
+            in_flight: Mutex::new(HashMap::new()),
+            chain_queries: AtomicU64::new(0),
         }
     }
 
-    /// Checks a proof for a chunk of `chunk_len` bytes at `chunk`. Signature checks run on a
-    /// blocking thread; the rest needs no more than a peer refresh and one chain query.
-    pub async fn admit(
+    /// Chain queries made since the node started (for `GET /stats`).
+    pub fn chain_queries(&self) -> u64 {
+        self.chain_queries.load(Ordering::Relaxed)
+    }
+
+    /// The checks that need neither signatures nor the chain, against the node's `view` of the
+    /// network. Returns the paid quote. A [`Rejection::UnknownIssuer`] may pass after a peer
+    /// refresh; the caller decides whether one may run.
+    pub fn check_cheap<'p>(
         &self,
-        proof: PaymentProof,
+        proof: &'p PaymentProof,
         chunk: ChunkAddress,
         chunk_len: usize,
-        peers: &Peers,
-    ) -> Result<SignedQuote, Rejection> {
-        let paid = tokio::task::spawn_blocking(move || proof.verify_for(chunk).cloned())
-            .await
-            .map_err(|_| Rejection::InvalidProof(QuoteError::Malformed("verification panicked")))?
+        view: &[NodeInfo],
+    ) -> Result<&'p SignedQuote, Rejection> {
+        let k = self.close_group;
+        let majority = k.min(view.len()) / 2 + 1;
+        let paid = proof
+            .check_shape(chunk, majority, k)
             .map_err(Rejection::InvalidProof)?;
         if paid.body.size as usize != chunk_len {
             return Err(Rejection::SizeMismatch {
@@ -141,56 +196,121 @@ impl Admission {
                 actual: chunk_len,
             });
         }
-        self.check_issuer(&paid, chunk, peers).await?;
         Freshness::NODE
             .check(paid.body.issued_at, unix_now())
             .map_err(Rejection::Stale)?;
-        self.check_paid(&paid).await?;
+        let mut unknown = None;
+        for quote in &proof.quotes {
+            let issuer = node_id(&quote.body.rewards);
+            match membership(view, &chunk, &issuer, k) {
+                Membership::Close => {}
+                Membership::NotClose => {
+                    return Err(Rejection::NotInCloseGroup { issuer, chunk, k });
+                }
+                Membership::Unknown => unknown = unknown.or(Some(issuer)),
+            }
+        }
+        match unknown {
+            Some(issuer) => Err(Rejection::UnknownIssuer { issuer }),
+            None => Ok(paid),
+        }
+    }
+
+    /// The costly checks, once [`Admission::check_cheap`] passed: every signature (on a
+    /// blocking thread), then the vault's record of the paid quote.
+    pub async fn check_paid(&self, proof: PaymentProof) -> Result<SignedQuote, Rejection> {
+        let paid = tokio::task::spawn_blocking(move || {
+            proof.verify_signatures()?;
+            proof
+                .paid_quote()
+                .cloned()
+                .ok_or(QuoteError::Malformed("paid index out of range"))
+        })
+        .await
+        .map_err(|_| Rejection::InvalidProof(QuoteError::Malformed("verification panicked")))?
+        .map_err(Rejection::InvalidProof)?;
+        self.check_on_chain(&paid).await?;
         Ok(paid)
     }
 
-    async fn check_issuer(
-        &self,
-        paid: &SignedQuote,
-        chunk: ChunkAddress,
-        peers: &Peers,
-    ) -> Result<(), Rejection> {
-        let issuer = node_id(&paid.body.rewards);
-        let k = self.close_group;
-        let mut membership = peers.membership(&chunk, &issuer, k);
-        if membership == Membership::Unknown {
-            peers.refresh().await;
-            membership = peers.membership(&chunk, &issuer, k);
+    async fn check_on_chain(&self, paid: &SignedQuote) -> Result<(), Rejection> {
+        let quote = paid.body.hash();
+        let gate = self.gates().entry(quote).or_default().clone();
+        let result = {
+            let _turn = gate.lock().await;
+            self.check_on_chain_alone(paid, quote).await
+        };
+        drop(gate);
+        let mut gates = self.gates();
+        if gates
+            .get(&quote)
+            .is_some_and(|gate| Arc::strong_count(gate) == 1)
+        {
+            gates.remove(&quote);
         }
-        match membership {
-            Membership::Close => Ok(()),
-            Membership::NotClose => Err(Rejection::NotInCloseGroup { issuer, chunk, k }),
-            Membership::Unknown => Err(Rejection::UnknownIssuer { issuer }),
-        }
+        result
     }
 
-    async fn check_paid(&self, paid: &SignedQuote) -> Result<(), Rejection> {
-        let quote = paid.body.hash();
+    /// [`Admission::check_on_chain`] once no other check of `quote` is under way.
+    async fn check_on_chain_alone(
+        &self,
+        paid: &SignedQuote,
+        quote: QuoteHash,
+    ) -> Result<(), Rejection> {
         if self.cache().contains(&quote) {
             return Ok(());
+        }
+        if self.unpaid().contains(&quote, Instant::now()) {
+            return Err(Rejection::NotPaid { quote });
         }
         let required = paid
             .body
             .price
             .checked_mul(PAYMENT_MULTIPLIER)
             .ok_or(Rejection::PriceOverflow(paid.body.price))?;
-        let (paid_to, amount) = self
+        self.chain_queries.fetch_add(1, Ordering::Relaxed);
+        let record = self
             .vault
-            .paid_for(quote)
+            .paid_for(paid.body.payer, quote)
             .await
             .map_err(Rejection::ChainUnavailable)?;
-        judge_record(quote, paid.body.rewards, required, paid_to, amount)?;
+        if record.is_unpaid() {
+            self.unpaid().insert(quote, Instant::now());
+            return Err(Rejection::NotPaid { quote });
+        }
+        judge_record(quote, paid.body.rewards, required, record)?;
+        if self.confirmations > 1 {
+            self.chain_queries.fetch_add(1, Ordering::Relaxed);
+            let latest = self
+                .vault
+                .block_number()
+                .await
+                .map_err(Rejection::ChainUnavailable)?;
+            let depth = (latest + 1).saturating_sub(record.block);
+            if depth < self.confirmations {
+                return Err(Rejection::NotConfirmed {
+                    quote,
+                    depth,
+                    needed: self.confirmations,
+                });
+            }
+        }
         self.cache().insert(quote);
         Ok(())
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, VerifiedCache> {
         self.verified.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn gates(&self) -> std::sync::MutexGuard<'_, HashMap<QuoteHash, Arc<tokio::sync::Mutex<()>>>> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn unpaid(&self) -> std::sync::MutexGuard<'_, UnpaidCache> {
+        self.unpaid.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -199,10 +319,14 @@ fn judge_record(
     quote: QuoteHash,
     expected: Address,
     required: Amount,
-    paid_to: Address,
-    amount: Amount,
+    record: PaymentRecord,
 ) -> Result<(), Rejection> {
-    if paid_to == Address::ZERO && amount == Amount::ZERO {
+    let PaymentRecord {
+        rewards: paid_to,
+        amount,
+        ..
+    } = record;
+    if record.is_unpaid() {
         return Err(Rejection::NotPaid { quote });
     }
     if paid_to != expected {
@@ -256,6 +380,47 @@ impl VerifiedCache {
     }
 }
 
+/// Quote hashes found unpaid, each remembered for a short time; bounded, oldest first.
+#[derive(Debug)]
+struct UnpaidCache {
+    seen: HashMap<QuoteHash, Instant>,
+    order: VecDeque<(QuoteHash, Instant)>,
+    limit: usize,
+    ttl: Duration,
+}
+
+impl UnpaidCache {
+    fn new(limit: usize, ttl: Duration) -> Self {
+        Self {
+            seen: HashMap::new(),
+            order: VecDeque::new(),
+            limit,
+            ttl,
+        }
+    }
+
+    fn contains(&self, quote: &QuoteHash, now: Instant) -> bool {
+        self.seen
+            .get(quote)
+            .is_some_and(|&when| now.saturating_duration_since(when) < self.ttl)
+    }
+
+    fn insert(&mut self, quote: QuoteHash, now: Instant) {
+        while let Some(&(oldest, when)) = self.order.front() {
+            let expired = now.saturating_duration_since(when) >= self.ttl;
+            if !expired && self.order.len() < self.limit {
+                break;
+            }
+            self.order.pop_front();
+            if self.seen.get(&oldest) == Some(&when) {
+                self.seen.remove(&oldest);
+            }
+        }
+        self.seen.insert(quote, now);
+        self.order.push_back((quote, now));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,23 +430,22 @@ mod tests {
         let quote = QuoteHash([1; 32]);
         let node = Address::repeat_byte(5);
         let required = Amount::wei(300);
-        assert!(judge_record(quote, node, required, node, Amount::wei(300)).is_ok());
-        assert!(judge_record(quote, node, required, node, Amount::wei(301)).is_ok());
+        let record = |rewards, amount| PaymentRecord {
+            rewards,
+            amount: Amount::wei(amount),
+            block: 7,
+        };
+        assert!(judge_record(quote, node, required, record(node, 300)).is_ok());
+        assert!(judge_record(quote, node, required, record(node, 301)).is_ok());
         assert!(matches!(
-            judge_record(quote, node, required, Address::ZERO, Amount::ZERO),
+            judge_record(quote, node, required, record(Address::ZERO, 0)),
             Err(Rejection::NotPaid { .. })
         ));
         assert!(matches!(
-            judge_record(
-                quote,
-                node,
-                required,
-                Address::repeat_byte(6),
-                Amount::wei(900)
-            ),
+            judge_record(quote, node, required, record(Address::repeat_byte(6), 900)),
             Err(Rejection::WrongRecipient { .. })
         ));
-        let underpaid = judge_record(quote, node, required, node, Amount::wei(299)).unwrap_err();
+        let underpaid = judge_record(quote, node, required, record(node, 299)).unwrap_err();
         assert_eq!(
             underpaid.to_string(),
             format!("quote {quote} was paid 299 wei, below the required 300 wei")
@@ -298,5 +462,23 @@ mod tests {
         cache.insert(c);
         assert!(!cache.contains(&a));
         assert!(cache.contains(&b) && cache.contains(&c));
+    }
+
+    #[test]
+    fn unpaid_quotes_are_remembered_briefly_and_boundedly() {
+        let start = Instant::now();
+        let ttl = Duration::from_secs(3);
+        let mut cache = UnpaidCache::new(2, ttl);
+        let [a, b, c] = [1u8, 2, 3].map(|byte| QuoteHash([byte; 32]));
+        cache.insert(a, start);
+        assert!(cache.contains(&a, start + Duration::from_secs(2)));
+        assert!(!cache.contains(&a, start + ttl));
+        cache.insert(b, start);
+        cache.insert(c, start);
+        assert!(!cache.contains(&a, start));
+        assert!(cache.contains(&b, start) && cache.contains(&c, start));
+        cache.insert(a, start + ttl);
+        assert!(cache.contains(&a, start + ttl));
+        assert!(!cache.contains(&b, start + ttl));
     }
 }

@@ -1,7 +1,8 @@
 //! The storage node: quotes chunks, checks payments on-chain, stores chunks and serves them.
 //!
-//! [`Node::bind`] loads (or creates) the node's key, reads the network file, opens the chunk
-//! store and binds the listener; [`Node::serve`] answers the routes of [`crate::protocol`] until
+//! [`Node::bind`] loads (or creates) the node's key, reads the network file, checks that the
+//! chain's RPC endpoint serves the network file's chain id, opens the chunk store and binds the
+//! listener; [`Node::serve`] answers the routes of [`crate::protocol`] until
 //! its shutdown token is cancelled. The parts:
 //! - [`store`]: the content-addressed store on disk (durable writes, verified reads, quarantine);
 //! - [`pricing`]: the price curve over how full the store is;
@@ -65,6 +66,8 @@ pub struct NodeConfig {
     pub close_group: usize,
     /// Replaces the network file's `rpc_url` (from `FERRY_RPC_URL`).
     pub rpc_url: Option<String>,
+    /// How deep a payment's block must be before it counts (0 or 1: once mined).
+    pub confirmations: u64,
 }
 
 impl NodeConfig {
@@ -84,6 +87,7 @@ impl NodeConfig {
             base_price: Amount::wei(DEFAULT_BASE_PRICE_WEI),
             close_group: CLOSE_GROUP_SIZE,
             rpc_url: None,
+            confirmations: 0,
         }
     }
 }
@@ -118,6 +122,20 @@ pub enum NodeError {
     /// The chain endpoint is unusable.
     #[error(transparent)]
     Chain(#[from] PaymentError),
+    /// The chain endpoint serves another chain than the network file names.
+    #[error(
+        "the chain at {rpc_url} has chain id {rpc_chain_id}, but the network file {network_file} says chain_id {file_chain_id}; point the node at the right RPC endpoint or fix the network file"
+    )]
+    WrongChain {
+        /// The endpoint.
+        rpc_url: String,
+        /// The id it reports.
+        rpc_chain_id: u64,
+        /// The network file.
+        network_file: PathBuf,
+        /// The id the file names.
+        file_chain_id: u64,
+    },
     /// The chunk store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -146,6 +164,7 @@ impl NodeError {
             NodeError::InvalidConfig(_)
                 | NodeError::BadKey { .. }
                 | NodeError::Network(_)
+                | NodeError::WrongChain { .. }
                 | NodeError::Chain(PaymentError::BadUrl(_))
         )
     }
@@ -209,6 +228,15 @@ impl Node {
         .map_err(NodeError::Interrupted)??;
         let rpc_url = config.rpc_url.as_deref().unwrap_or(&network.rpc_url);
         let vault = Vault::connect(rpc_url, network.vault, None)?;
+        let rpc_chain_id = vault.chain_id().await?;
+        if rpc_chain_id != network.chain_id {
+            return Err(NodeError::WrongChain {
+                rpc_url: rpc_url.to_owned(),
+                rpc_chain_id,
+                network_file: config.network_file.clone(),
+                file_chain_id: network.chain_id,
+            });
+        }
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -225,10 +253,10 @@ impl Node {
             url: advertised_url(local),
             rewards: signer.address(),
         };
-        tracing::info!(url = %me.url, id = %me.id, rewards = %me.rewards, rpc_url, vault = %network.vault, "node bound");
+        tracing::info!(url = %me.url, id = %me.id, rewards = %me.rewards, rpc_url, vault = %network.vault, confirmations = config.confirmations, "node bound");
         let state = server::NodeState {
             peers: peers::Peers::new(me, config.network_file.clone()),
-            admission: admission::Admission::new(vault, config.close_group),
+            admission: admission::Admission::new(vault, config.close_group, config.confirmations),
             store: Arc::new(store),
             signer,
             base_price: config.base_price,

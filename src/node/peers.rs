@@ -2,10 +2,11 @@
 //!
 //! A refresh re-reads the network file (the devnet may rewrite its `bootstrap` list after the
 //! node started) and asks each bootstrap URL for `GET /info`. Refreshes run every
-//! [`REFRESH_INTERVAL`] in the background and on demand (a PUT paid to an unknown issuer, a
-//! `/peers` asked while only the node itself is known), never more than once per
-//! [`MIN_REFRESH_GAP`]: an on-demand caller waits out the gap (at most about a second) rather
-//! than be refused, and callers that arrive together share one refresh.
+//! [`REFRESH_INTERVAL`] in the background and on demand (a `/peers` asked while only the node
+//! itself is known, a PUT quoted by an unknown issuer), never more than once per
+//! [`MIN_REFRESH_GAP`]: callers that arrive together share one refresh. A PUT's refresh is
+//! rate-limited further ([`Peers::refresh_on_demand`]): at most one per [`ON_DEMAND_GAP`],
+//! and other callers are refused at once rather than made to wait.
 //!
 //! Invariants:
 //! - the node always knows itself;
@@ -31,6 +32,8 @@ use crate::types::{ChunkAddress, NodeId};
 pub const REFRESH_INTERVAL: Duration = Duration::from_secs(10);
 /// The shortest time between two refreshes.
 pub const MIN_REFRESH_GAP: Duration = Duration::from_secs(1);
+/// The shortest time between two refreshes asked for by PUTs (unknown quote issuers).
+pub const ON_DEMAND_GAP: Duration = Duration::from_secs(5);
 const PARALLEL_QUERIES: usize = 16;
 const QUERY_TIMEOUTS: Timeouts = Timeouts {
     connect: Duration::from_secs(2),
@@ -66,6 +69,7 @@ pub struct Peers {
     client: NodeClient,
     known: RwLock<HashMap<String, NodeInfo>>,
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
+    last_on_demand: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Peers {
@@ -77,6 +81,7 @@ impl Peers {
             client: NodeClient::new(QUERY_TIMEOUTS),
             known: RwLock::new(HashMap::new()),
             last_refresh: tokio::sync::Mutex::new(None),
+            last_on_demand: std::sync::Mutex::new(None),
         }
     }
 
@@ -147,6 +152,23 @@ impl Peers {
             .await;
         self.learn(answers);
         *last = Some(started);
+        true
+    }
+
+    /// A refresh for a request that met an unknown node, at most one per [`ON_DEMAND_GAP`]:
+    /// returns `false` at once, without refreshing, when one was asked for more recently.
+    pub async fn refresh_on_demand(&self) -> bool {
+        {
+            let mut last = self
+                .last_on_demand
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if last.is_some_and(|previous| previous.elapsed() < ON_DEMAND_GAP) {
+                return false;
+            }
+            *last = Some(Instant::now());
+        }
+        self.refresh().await;
         true
     }
 
@@ -278,5 +300,17 @@ mod tests {
         let latest = peers.last_refresh.lock().await.expect("refreshed");
         assert!(latest - first >= MIN_REFRESH_GAP);
         assert!(peers.knows_only_itself());
+    }
+
+    #[tokio::test]
+    async fn on_demand_refreshes_are_rate_limited_and_refused_at_once() {
+        let peers = Peers::new(node(1), PathBuf::from("/nonexistent/network.json"));
+        assert!(peers.refresh_on_demand().await);
+        let started = Instant::now();
+        assert!(!peers.refresh_on_demand().await);
+        assert!(
+            started.elapsed() < MIN_REFRESH_GAP,
+            "a refused caller does not wait"
+        );
     }
 }

@@ -4,23 +4,31 @@
 //! [`ErrorBody`] saying exactly what is wrong; a bad request never stops the node. Chunk
 //! transfers (PUT and GET) are bounded by a semaphore of [`MAX_CHUNK_TRANSFERS`], so at most that
 //! many chunk bodies are in memory at once. File work and hashing run on blocking threads.
+//!
+//! Against hostile clients: every request ends within [`REQUEST_TIMEOUT`]; a PUT body that
+//! sends nothing for [`BODY_IDLE_TIMEOUT`] is dropped, freeing its transfer slot; a PUT's proof
+//! passes its cheap checks before any signature is recovered or the chain asked; and a peer
+//! refresh for an unknown issuer runs only after the PUT's transfer slot is given back.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use alloy::signers::local::PrivateKeySigner;
 use axum::Json;
 use axum::Router;
-use axum::extract::rejection::{BytesRejection, JsonRejection};
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::body::Body;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use bytes::Bytes;
-use tokio::sync::Semaphore;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::chunking::MAX_CHUNK_BYTES;
-use crate::node::admission::Admission;
+use crate::node::admission::{Admission, Rejection};
 use crate::node::peers::Peers;
 use crate::node::pricing;
 use crate::node::store::{ChunkStore, StoreError};
@@ -35,6 +43,10 @@ use crate::types::{Amount, ChunkAddress};
 pub const MAX_PUT_BODY: usize = MAX_CHUNK_BYTES + 4 + MAX_PROOF_BYTES;
 /// Chunk PUTs and GETs served at once; more wait their turn.
 pub const MAX_CHUNK_TRANSFERS: usize = 32;
+/// The longest any request may take, body included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// A PUT whose body sends no bytes for this long is dropped.
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Everything a request handler needs.
 #[derive(Debug)]
@@ -125,33 +137,50 @@ async fn blocking<T: Send + 'static>(
 
 /// The node's routes over `state`.
 pub(crate) fn router(state: Shared) -> Router {
-    let chunks = Router::new()
-        .route("/chunk/{address}", get(get_chunk).put(put_chunk))
-        .layer(DefaultBodyLimit::max(MAX_PUT_BODY))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            limit_transfers,
-        ));
     Router::new()
         .route("/health", get(|| async { "ok" }))
         .route("/info", get(info))
         .route("/peers", get(peers))
         .route("/quote", post(quote))
         .route("/stats", get(stats))
-        .merge(chunks)
+        .route("/chunk/{address}", get(get_chunk).put(put_chunk))
+        .layer(middleware::from_fn(time_limit))
         .with_state(state)
 }
 
-async fn limit_transfers(State(state): State<Shared>, request: Request, next: Next) -> Response {
-    match state.transfers.acquire().await {
-        Ok(_permit) => next.run(request).await,
-        Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the node is shutting down")
-            .into_response(),
+/// Ends any request still under way after [`REQUEST_TIMEOUT`].
+async fn time_limit(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request took longer than {} s",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        )
+        .into_response(),
     }
 }
 
+/// A chunk transfer slot.
+async fn transfer_slot(state: &NodeState) -> Result<SemaphorePermit<'_>, ApiError> {
+    state
+        .transfers
+        .acquire()
+        .await
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the node is shutting down"))
+}
+
 async fn stats(State(state): State<Shared>) -> Json<serde_json::Value> {
-    Json(serde_json::to_value(&state.requests).unwrap_or_default())
+    let mut stats = serde_json::to_value(&state.requests).unwrap_or_default();
+    if let Some(object) = stats.as_object_mut() {
+        object.insert(
+            "chain_queries".into(),
+            state.admission.chain_queries().into(),
+        );
+    }
+    Json(stats)
 }
 
 async fn info(State(state): State<Shared>) -> Json<NodeInfo> {
@@ -245,40 +274,114 @@ fn unpack_put(body: Bytes, address: ChunkAddress) -> Result<(PaymentProof, Bytes
     Ok((proof, chunk))
 }
 
+/// Reads a PUT body of at most [`MAX_PUT_BODY`] bytes, dropping a sender that stalls for
+/// [`BODY_IDLE_TIMEOUT`].
+async fn read_put_body(body: Body) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the PUT body is larger than the {MAX_PUT_BODY}-byte limit (a 4 MiB chunk, a 4-byte header and a 64 KiB proof)"
+            ),
+        )
+    };
+    let mut stream = body.into_data_stream();
+    let mut bytes = BytesMut::new();
+    loop {
+        match tokio::time::timeout(BODY_IDLE_TIMEOUT, stream.next()).await {
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "the PUT body stalled: no bytes for {} s",
+                        BODY_IDLE_TIMEOUT.as_secs()
+                    ),
+                ));
+            }
+            Ok(None) => return Ok(bytes.freeze()),
+            Ok(Some(Err(error))) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("cannot read the PUT body: {error}"),
+                ));
+            }
+            Ok(Some(Ok(frame))) => {
+                if bytes.len() + frame.len() > MAX_PUT_BODY {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&frame);
+            }
+        }
+    }
+}
+
+fn declared_length(request: &Request) -> Option<u64> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+fn refusal(rejection: Rejection) -> ApiError {
+    let status = if rejection.is_unavailable() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if rejection.is_too_early() {
+        StatusCode::TOO_EARLY
+    } else {
+        StatusCode::PAYMENT_REQUIRED
+    };
+    ApiError::new(status, rejection.to_string())
+}
+
 async fn put_chunk(
     State(state): State<Shared>,
     Path(address): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
     count(&state.requests.puts, 1);
-    if let Ok(body) = &body {
-        count(&state.requests.put_bytes, body.len() as u64);
-    }
     let address = parse_address(&address)?;
-    let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+    if declared_length(&request).is_some_and(|length| length > MAX_PUT_BODY as u64) {
+        return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the PUT body is larger than the {MAX_PUT_BODY}-byte limit (a 4 MiB chunk, a 4-byte header and a 64 KiB proof)"),
-        ),
-        status => ApiError::new(status, format!("cannot read the PUT body: {}", rejection.body_text())),
-    })?;
+            format!(
+                "the PUT body is larger than the {MAX_PUT_BODY}-byte limit (a 4 MiB chunk, a 4-byte header and a 64 KiB proof)"
+            ),
+        ));
+    }
+    let mut slot = transfer_slot(&state).await?;
+    let body = read_put_body(request.into_body()).await?;
+    count(&state.requests.put_bytes, body.len() as u64);
     let (proof, chunk) = blocking(move || unpack_put(body, address)).await??;
     if !state.store.holds(&address) {
-        state
+        let view = state.peers.all();
+        match state
             .admission
-            .admit(proof, address, chunk.len(), &state.peers)
-            .await
-            .map_err(|rejection| {
-                let status = if rejection.is_unavailable() {
-                    StatusCode::SERVICE_UNAVAILABLE
-                } else {
-                    StatusCode::PAYMENT_REQUIRED
-                };
-                ApiError::new(status, rejection.to_string())
-            })?;
+            .check_cheap(&proof, address, chunk.len(), &view)
+        {
+            Ok(_) => {}
+            Err(Rejection::UnknownIssuer { issuer }) => {
+                // Never refresh while holding a transfer slot: give it back first.
+                drop(slot);
+                if !state.peers.refresh_on_demand().await {
+                    return Err(refusal(Rejection::RefreshPending { issuer }));
+                }
+                let view = state.peers.all();
+                state
+                    .admission
+                    .check_cheap(&proof, address, chunk.len(), &view)
+                    .map_err(refusal)?;
+                slot = transfer_slot(&state).await?;
+            }
+            Err(rejection) => return Err(refusal(rejection)),
+        }
+        state.admission.check_paid(proof).await.map_err(refusal)?;
     }
     let store = state.store.clone();
     let outcome = blocking(move || store.put(&address, &chunk)).await??;
+    drop(slot);
     let status = match outcome {
         StoreOutcome::Stored => StatusCode::CREATED,
         StoreOutcome::AlreadyExists => StatusCode::OK,
@@ -294,6 +397,7 @@ async fn get_chunk(
 ) -> Result<Response, ApiError> {
     count(&state.requests.gets, 1);
     let address = parse_address(&address)?;
+    let _slot = transfer_slot(&state).await?;
     let store = state.store.clone();
     match blocking(move || store.get(&address)).await? {
         Ok(Some(bytes)) => {
