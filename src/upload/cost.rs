@@ -4,7 +4,7 @@
 //! The estimate is made once, after the first wave is quoted and before anything is paid: the
 //! quoted wave's cost is extrapolated to every chunk that may still need paying (chunks the
 //! receipt or the network already covers are left out). Per-wave checks still guard each
-//! payment exactly (`--max-cost` before every wave, the balance inside `pay_wave`).
+//! payment exactly (`--max-cost` before every wave, the balance inside `send_wave`).
 
 use crate::types::Amount;
 
