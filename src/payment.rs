@@ -308,6 +308,15 @@ impl Vault {
             .map_err(|e| self.classify(e))
     }
 
+    /// Pays for a wave in one transaction with the payer's next nonce and waits until it is
+    /// mined, journalling nothing (the upload journals between [`Vault::send_wave`] and
+    /// [`Vault::confirm_wave`]).
+    pub async fn pay_wave(&self, payments: &[WavePayment]) -> Result<PaidWave, PaymentError> {
+        let nonce = self.next_nonce().await?;
+        let sent = self.send_wave(payments, nonce).await?;
+        self.confirm_wave(sent).await
+    }
+
     /// Sends a wave's payment in one transaction with the payer's nonce `nonce` (journalled
     /// by the caller before), after checking the balance against its value and gas. Returns
     /// once the chain accepted it; [`Vault::confirm_wave`] waits for it to be mined.
