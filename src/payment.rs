@@ -525,9 +525,10 @@ impl Vault {
         let hashes: Vec<B256> = quotes.iter().map(|q| B256::from(q.0)).collect();
         let latest = self.block_number().await?;
         let mut found: Vec<ChunkPaidEvent> = Vec::new();
-        let mut start = from_block;
-        while start <= latest && found.len() < quotes.len() {
-            let end = latest.min(start + LOG_WINDOW - 1);
+        for (start, end) in log_windows(from_block, latest) {
+            if found.len() >= quotes.len() {
+                break;
+            }
             let filter = Filter::new()
                 .address(self.address)
                 .event_signature(PaymentVault::ChunkPaid::SIGNATURE_HASH)
@@ -539,7 +540,6 @@ impl Vault {
                     found.push(event);
                 }
             }
-            start = end + 1;
         }
         Ok(found)
     }
@@ -610,6 +610,13 @@ impl Vault {
     }
 }
 
+/// The block ranges, inclusive and at most [`LOG_WINDOW`] long, that cover `from` to `latest`.
+fn log_windows(from: u64, latest: u64) -> impl Iterator<Item = (u64, u64)> {
+    (from..=latest)
+        .step_by(LOG_WINDOW as usize)
+        .map(move |start| (start, latest.min(start + LOG_WINDOW - 1)))
+}
+
 fn to_sol(payment: &WavePayment) -> PaymentVault::Payment {
     PaymentVault::Payment {
         chunk: B256::from(payment.chunk.0),
@@ -658,3 +665,24 @@ pub fn parse_private_key(text: &str) -> Result<PrivateKeySigner, BadKey> {
 #[derive(Debug, thiserror::Error)]
 #[error("the private key is not 64 hex characters of a valid secp256k1 key")]
 pub struct BadKey;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_windows_cover_the_range_in_steps_of_at_most_10000_blocks() {
+        let windows: Vec<_> = log_windows(5, 25_004).collect();
+        assert_eq!(
+            windows,
+            [(5, 10_004), (10_005, 20_004), (20_005, 25_004)],
+            "three windows, the last one short"
+        );
+        assert_eq!(log_windows(7, 7).collect::<Vec<_>>(), [(7, 7)]);
+        assert_eq!(
+            log_windows(8, 7).count(),
+            0,
+            "nothing past the latest block"
+        );
+    }
+}

@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(receipt.file, "/f");
         assert_eq!(receipt.chunks_total, 3);
         let intent = &receipt.intents[0];
-        assert_eq!((intent.from_block, intent.nonce, intent.tx_hash), (42, None, None));
+        assert_eq!(
+            (intent.from_block, intent.nonce, intent.tx_hash),
+            (42, None, None)
+        );
         assert_eq!(intent.proofs, old.intents[0].proofs);
         // Written back in the current schema, it reads the same.
         assert_eq!(Receipt::decode(&receipt.encode()).unwrap(), receipt);

@@ -472,7 +472,9 @@ async fn settle(
     for (tx_hash, wave) in &mut waves {
         match vault.gas_cost_of(*tx_hash).await {
             Ok(gas_cost) => wave.gas_cost = gas_cost,
-            Err(error) => tracing::warn!(%error, %tx_hash, "the gas of a payment could not be read"),
+            Err(error) => {
+                tracing::warn!(%error, %tx_hash, "the gas of a payment could not be read")
+            }
         }
     }
     Ok((proofs, waves.into_iter().collect()))
