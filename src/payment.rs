@@ -1,18 +1,21 @@
 //! The payment layer: the vault contract's bindings and paying one wave in one transaction.
 //!
 //! Invariants:
-//! - one wave is one `payWave` transaction; it is confirmed (receipt with success status)
-//!   before [`Vault::pay_wave`] returns, so callers record proofs only for mined payments;
+//! - one wave is one `payWave` transaction, sent by [`Vault::send_wave`] with the nonce the
+//!   caller journalled, and confirmed (receipt with success status) by
+//!   [`Vault::confirm_wave`], so callers record proofs only for mined payments;
 //! - the payer's balance is checked against the wave's value plus its estimated gas before
 //!   anything is sent, so "insufficient funds" is found without spending gas;
 //! - errors are classified by type: an unreachable RPC endpoint, a revert (with the vault's
-//!   decoded reason), too small a balance, or another RPC failure.
+//!   decoded reason), too small a balance, or another RPC failure;
+//! - log lookups ([`Vault::find_payments`]) ask at most [`LOG_WINDOW`] blocks at a time; they
+//!   only name transactions for display, the vault's records (`paidForMany`) say what is paid.
 
 use std::time::Duration;
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, B256, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder};
 use alloy::rpc::types::{Filter, TransactionRequest};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
@@ -32,6 +35,9 @@ alloy::sol!(
 pub const VAULT_BYTECODE_HEX: &str = include_str!("../contract/PaymentVault.bin");
 
 const CONFIRMATION_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The widest block range one log query asks for (public endpoints refuse wider ones).
+pub const LOG_WINDOW: u64 = 10_000;
 
 /// Why a payment or a chain query failed.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +128,41 @@ pub struct WavePayment {
     pub rewards: Address,
     /// How much.
     pub amount: Amount,
+}
+
+/// A wave payment sent and not yet confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentWave {
+    /// The transaction.
+    pub tx_hash: B256,
+    /// The sum paid to nodes.
+    pub storage_cost: Amount,
+}
+
+/// Where one of the payer's nonces stands on the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonceState {
+    /// A mined transaction used it.
+    Used,
+    /// A transaction waiting in the pool holds it.
+    Pending,
+    /// No transaction this endpoint knows carries it; `next` is the payer's next unused
+    /// nonce, which its next transaction is sent with.
+    Free {
+        /// The payer's next nonce by mined transactions.
+        next: u64,
+    },
+}
+
+/// Where a transaction is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxState {
+    /// In a block.
+    Mined,
+    /// Waiting in the pool.
+    Pending,
+    /// Unknown to the endpoint: never sent, dropped, or reorganised away.
+    Unknown,
 }
 
 /// A confirmed wave payment.
@@ -307,8 +348,34 @@ impl Vault {
             .map_err(|e| self.classify(e))
     }
 
-    /// Pays for a wave in one transaction and waits until it is mined.
+    /// The payer's next nonce: what its next transaction is sent with (transactions still
+    /// pending counted).
+    pub async fn next_nonce(&self) -> Result<u64, PaymentError> {
+        let payer = self.payer.ok_or(PaymentError::NoWallet)?;
+        self.provider
+            .get_transaction_count(payer)
+            .pending()
+            .await
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Pays for a wave in one transaction with the payer's next nonce and waits until it is
+    /// mined, journalling nothing (the upload journals between [`Vault::send_wave`] and
+    /// [`Vault::confirm_wave`]).
     pub async fn pay_wave(&self, payments: &[WavePayment]) -> Result<PaidWave, PaymentError> {
+        let nonce = self.next_nonce().await?;
+        let sent = self.send_wave(payments, nonce).await?;
+        self.confirm_wave(sent).await
+    }
+
+    /// Sends a wave's payment in one transaction with the payer's nonce `nonce` (journalled
+    /// by the caller before), after checking the balance against its value and gas. Returns
+    /// once the chain accepted it; [`Vault::confirm_wave`] waits for it to be mined.
+    pub async fn send_wave(
+        &self,
+        payments: &[WavePayment],
+        nonce: u64,
+    ) -> Result<SentWave, PaymentError> {
         let payer = self.payer.ok_or(PaymentError::NoWallet)?;
         let storage_cost = Amount::sum(payments.iter().map(|p| p.amount));
         let available = self.balance_of(payer).await?;
@@ -338,11 +405,20 @@ impl Vault {
         }
         let pending = call
             .gas(gas + gas / 5)
+            .nonce(nonce)
             .send()
             .await
             .map_err(|e| self.classify_contract(e))?;
-        let tx_hash = *pending.tx_hash();
-        let receipt = pending
+        Ok(SentWave {
+            tx_hash: *pending.tx_hash(),
+            storage_cost,
+        })
+    }
+
+    /// Waits until a sent wave is mined (for at most the confirmation timeout) and checks that
+    /// it succeeded.
+    pub async fn confirm_wave(&self, sent: SentWave) -> Result<PaidWave, PaymentError> {
+        let receipt = PendingTransactionBuilder::new(self.provider.root().clone(), sent.tx_hash)
             .with_timeout(Some(CONFIRMATION_TIMEOUT))
             .get_receipt()
             .await
@@ -353,16 +429,16 @@ impl Vault {
         if !receipt.status() {
             return Err(PaymentError::Reverted {
                 reason: "status 0 in the receipt".into(),
-                tx_hash: Some(tx_hash),
+                tx_hash: Some(sent.tx_hash),
             });
         }
         Ok(PaidWave {
-            tx_hash,
+            tx_hash: sent.tx_hash,
             gas_used: receipt.gas_used,
             gas_cost: Amount(
                 U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price),
             ),
-            storage_cost,
+            storage_cost: sent.storage_cost,
         })
     }
 
@@ -409,7 +485,8 @@ impl Vault {
     }
 
     /// Waits until no transaction from the payer is pending (an earlier run may have sent one
-    /// just before it stopped), for at most the confirmation timeout.
+    /// just before it stopped), for at most the confirmation timeout. For journal entries that
+    /// carry no nonce (schema 1); [`Vault::nonce_state`] is the precise check.
     pub async fn wait_for_pending(&self) -> Result<(), PaymentError> {
         let Some(payer) = self.payer else {
             return Ok(());
@@ -433,6 +510,61 @@ impl Vault {
         }
     }
 
+    /// Where the payer's nonce `nonce` stands: used by a mined transaction, held by a pending
+    /// one, or free (no transaction this endpoint knows carries it).
+    pub async fn nonce_state(&self, nonce: u64) -> Result<NonceState, PaymentError> {
+        let payer = self.payer.ok_or(PaymentError::NoWallet)?;
+        let count = |block| self.provider.get_transaction_count(payer).block_id(block);
+        let mined = count(alloy::eips::BlockId::latest())
+            .await
+            .map_err(|e| self.classify(e))?;
+        if mined > nonce {
+            return Ok(NonceState::Used);
+        }
+        let sent = count(alloy::eips::BlockId::pending())
+            .await
+            .map_err(|e| self.classify(e))?;
+        Ok(if sent > nonce {
+            NonceState::Pending
+        } else {
+            NonceState::Free { next: mined }
+        })
+    }
+
+    /// Waits until the payer's nonce `nonce` is used by a mined transaction, for at most the
+    /// confirmation timeout; still unused then, the payment may yet be mined:
+    /// [`PaymentError::StillPending`].
+    pub async fn wait_for_nonce(&self, nonce: u64) -> Result<(), PaymentError> {
+        let payer = self.payer.ok_or(PaymentError::NoWallet)?;
+        let deadline = std::time::Instant::now() + CONFIRMATION_TIMEOUT;
+        while self.nonce_state(nonce).await? != NonceState::Used {
+            if std::time::Instant::now() > deadline {
+                return Err(PaymentError::StillPending { payer });
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Ok(())
+    }
+
+    /// Waits while a transaction is pending (for at most the confirmation timeout) and says
+    /// where it ended: mined, or unknown to the chain (never sent, dropped, or reorganised
+    /// away and not pending again).
+    pub async fn settled_state(&self, tx_hash: B256) -> Result<TxState, PaymentError> {
+        let deadline = std::time::Instant::now() + CONFIRMATION_TIMEOUT;
+        loop {
+            let state = self.tx_state(tx_hash).await?;
+            if state != TxState::Pending {
+                return Ok(state);
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(PaymentError::StillPending {
+                    payer: self.payer.unwrap_or_default(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     /// The chain's latest block number.
     pub async fn block_number(&self) -> Result<u64, PaymentError> {
         self.provider
@@ -441,29 +573,58 @@ impl Vault {
             .map_err(|e| self.classify(e))
     }
 
-    /// The `ChunkPaid` events for these quote hashes, from `from_block` on: which transaction
-    /// paid each (for reconciling a journalled wave with the chain).
+    /// The `ChunkPaid` events for these quote hashes, from `from_block` to the latest block:
+    /// which transaction paid each (for reconciling a journalled wave with the chain, for
+    /// display only: the vault's records say what is paid). Asked in windows of at most
+    /// [`LOG_WINDOW`] blocks, since endpoints refuse wide ranges; stops early once every
+    /// quote is found.
     pub async fn find_payments(
         &self,
         quotes: &[QuoteHash],
         from_block: u64,
     ) -> Result<Vec<ChunkPaidEvent>, PaymentError> {
         let hashes: Vec<B256> = quotes.iter().map(|q| B256::from(q.0)).collect();
-        let filter = Filter::new()
-            .address(self.address)
-            .event_signature(PaymentVault::ChunkPaid::SIGNATURE_HASH)
-            .topic2(hashes)
-            .from_block(from_block);
-        self.chunk_paid_logs(&filter).await
+        let latest = self.block_number().await?;
+        let mut found: Vec<ChunkPaidEvent> = Vec::new();
+        for (start, end) in log_windows(from_block, latest) {
+            if found.len() >= quotes.len() {
+                break;
+            }
+            let filter = Filter::new()
+                .address(self.address)
+                .event_signature(PaymentVault::ChunkPaid::SIGNATURE_HASH)
+                .topic2(hashes.clone())
+                .from_block(start)
+                .to_block(end);
+            for event in self.chunk_paid_logs(&filter).await? {
+                if !found.iter().any(|e| e.quote_hash == event.quote_hash) {
+                    found.push(event);
+                }
+            }
+        }
+        Ok(found)
     }
 
-    /// True when the chain has mined this transaction.
-    pub async fn is_mined(&self, tx_hash: B256) -> Result<bool, PaymentError> {
-        self.provider
+    /// Where a transaction is: mined, waiting in the pool, or unknown to this endpoint.
+    pub async fn tx_state(&self, tx_hash: B256) -> Result<TxState, PaymentError> {
+        let receipt = self
+            .provider
             .get_transaction_receipt(tx_hash)
             .await
-            .map(|receipt| receipt.is_some())
-            .map_err(|e| self.classify(e))
+            .map_err(|e| self.classify(e))?;
+        if receipt.is_some() {
+            return Ok(TxState::Mined);
+        }
+        let transaction = self
+            .provider
+            .get_transaction_by_hash(tx_hash)
+            .await
+            .map_err(|e| self.classify(e))?;
+        Ok(if transaction.is_some() {
+            TxState::Pending
+        } else {
+            TxState::Unknown
+        })
     }
 
     /// What a mined transaction cost in gas, wei.
@@ -509,6 +670,13 @@ impl Vault {
             })
             .collect())
     }
+}
+
+/// The block ranges, inclusive and at most [`LOG_WINDOW`] long, that cover `from` to `latest`.
+fn log_windows(from: u64, latest: u64) -> impl Iterator<Item = (u64, u64)> {
+    (from..=latest)
+        .step_by(LOG_WINDOW as usize)
+        .map(move |start| (start, latest.min(start + LOG_WINDOW - 1)))
 }
 
 fn to_sol(payment: &WavePayment) -> PaymentVault::Payment {
@@ -559,3 +727,24 @@ pub fn parse_private_key(text: &str) -> Result<PrivateKeySigner, BadKey> {
 #[derive(Debug, thiserror::Error)]
 #[error("the private key is not 64 hex characters of a valid secp256k1 key")]
 pub struct BadKey;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_windows_cover_the_range_in_steps_of_at_most_10000_blocks() {
+        let windows: Vec<_> = log_windows(5, 25_004).collect();
+        assert_eq!(
+            windows,
+            [(5, 10_004), (10_005, 20_004), (20_005, 25_004)],
+            "three windows, the last one short"
+        );
+        assert_eq!(log_windows(7, 7).collect::<Vec<_>>(), [(7, 7)]);
+        assert_eq!(
+            log_windows(8, 7).count(),
+            0,
+            "nothing past the latest block"
+        );
+    }
+}

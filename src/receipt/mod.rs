@@ -18,9 +18,14 @@
 //!   intent (no proof in it can be used after that); [`Receipt::expires_at`];
 //! - **encoding**: `FERRYRCT`, the schema version (u32, big-endian), the BLAKE3 hash of the
 //!   body, then the body (bincode 2). A file that fails these checks is corrupt; a schema above
-//!   [`SCHEMA_VERSION`] is from a newer ferry and must be left alone.
+//!   [`SCHEMA_VERSION`] is from a newer ferry and must be left alone; older schemas are read
+//!   (see `legacy`) and written back in the current one;
+//! - **the nonce rule**: an intent records the payer's nonce its transaction is sent with (and
+//!   the transaction's hash once known), so a resume can tell a payment that may still be
+//!   pending (nonce unused on chain) from one that is settled (the vault's records decide).
 
 pub mod cache;
+mod legacy;
 
 use std::collections::BTreeMap;
 
@@ -31,7 +36,7 @@ use crate::quote::{Freshness, PaymentProof, StorageReceipt};
 use crate::types::{Amount, ChunkAddress};
 
 /// The receipt format this ferry writes and the newest it reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"FERRYRCT";
 const HEADER_LEN: usize = MAGIC.len() + 4 + 32;
@@ -56,6 +61,10 @@ pub struct PaymentIntent {
     pub written_at: u64,
     /// The chain's block number just before sending: where to look for the payment.
     pub from_block: u64,
+    /// The payer's nonce the transaction is sent with (unknown in schema 1 receipts).
+    pub nonce: Option<u64>,
+    /// The transaction's hash, once it was sent.
+    pub tx_hash: Option<B256>,
     /// The wave's proofs, without their transaction.
     pub proofs: Vec<PaymentProof>,
 }
@@ -142,11 +151,10 @@ impl Receipt {
         if blake3::hash(body).as_bytes() != &bytes[12..HEADER_LEN] {
             return corrupt("checksum mismatch (torn or damaged)");
         }
-        let (receipt, used) = bincode::serde::decode_from_slice(body, bincode::config::standard())
-            .map_err(|e| DecodeError::Corrupt(format!("cannot decode: {e}")))?;
-        if used != body.len() {
-            return corrupt("trailing bytes");
-        }
+        let receipt = match schema {
+            1 => decode_body::<legacy::ReceiptV1>(body)?.into(),
+            _ => decode_body::<Receipt>(body)?,
+        };
         Ok(receipt)
     }
 
@@ -278,6 +286,16 @@ impl Receipt {
     pub fn gas_cost(&self) -> Amount {
         Amount::sum(self.waves.values().map(|w| w.gas_cost))
     }
+}
+
+/// Decodes a whole receipt body of one schema's shape.
+fn decode_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    let (value, used) = bincode::serde::decode_from_slice(body, bincode::config::standard())
+        .map_err(|e| DecodeError::Corrupt(format!("cannot decode: {e}")))?;
+    if used != body.len() {
+        return Err(DecodeError::Corrupt("trailing bytes".to_owned()));
+    }
+    Ok(value)
 }
 
 fn issued_at(proof: &PaymentProof) -> u64 {

@@ -77,6 +77,8 @@ fn pruning_also_drops_expired_intents_but_keeps_fresh_ones() {
         receipt.intents.push(PaymentIntent {
             written_at: issued_at,
             from_block: 1,
+            nonce: Some(0),
+            tx_hash: None,
             proofs: vec![proof(chunk(2), issued_at)],
         });
     }
@@ -161,6 +163,8 @@ fn an_intent_is_dropped_once_its_chunks_are_recorded() {
     receipt.intents.push(PaymentIntent {
         written_at: NOW,
         from_block: 1,
+        nonce: Some(0),
+        tx_hash: None,
         proofs: vec![paid.clone()],
     });
     receipt.normalise();

@@ -1,6 +1,6 @@
 //! The quote and pay stages: chunks paid by an earlier run first, then wave by wave: quote,
-//! check the cost, journal, pay in one transaction, record the proofs, and hand the wave to the
-//! store stage.
+//! check the cost, journal (with the payer's nonce), pay in one transaction sent with that
+//! nonce, record the proofs, and hand the wave to the store stage.
 
 use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
@@ -114,20 +114,22 @@ impl Stages<'_> {
         totals: &mut PayTotals,
     ) -> Result<Vec<(PlannedChunk, PaymentProof)>, PayStop> {
         let context = self.context;
-        let from_block = context
-            .vault
-            .block_number()
+        let vault = &context.vault;
+        let from_block = vault.block_number().await.map_err(PayStop::Payment)?;
+        let nonce = vault.next_nonce().await.map_err(PayStop::Payment)?;
+        self.session
+            .record_intent(&to_store[..payments.len()], from_block, nonce)
+            .await
+            .map_err(PayStop::Receipt)?;
+        let sent = vault
+            .send_wave(payments, nonce)
             .await
             .map_err(PayStop::Payment)?;
         self.session
-            .record_intent(&to_store[..payments.len()], from_block)
+            .record_sent(nonce, sent.tx_hash)
             .await
             .map_err(PayStop::Receipt)?;
-        let paid = context
-            .vault
-            .pay_wave(payments)
-            .await
-            .map_err(PayStop::Payment)?;
+        let paid = vault.confirm_wave(sent).await.map_err(PayStop::Payment)?;
         let paid_now = payments.len();
         for (_, proof) in &mut to_store[..paid_now] {
             proof.tx_hash = paid.tx_hash;

@@ -3,7 +3,8 @@
 //! chain, prunes expired proofs, and records every change durably as it happens.
 //!
 //! Write order (the invariant everything else relies on):
-//! 1. before a wave's transaction is sent, its quotes are journalled as an intent;
+//! 1. before a wave's transaction is sent, its quotes are journalled as an intent, with the
+//!    payer's nonce it is sent with (and its hash once sent);
 //! 2. once it is confirmed, its proofs replace the intent, and only then is any chunk of the
 //!    wave sent;
 //! 3. each chunk is recorded stored, with the nodes' storage receipts, once they answer.
@@ -14,14 +15,17 @@
 //! receipt containing it is on disk. Writes are grouped: while one write runs, later changes
 //! wait and go out together in the next, so storing many chunks at once costs few fsyncs.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
+
+use alloy::primitives::B256;
 
 use tokio::sync::Mutex as AsyncMutex;
 use tokio_util::sync::CancellationToken;
 
 use super::{UploadError, UploadOptions};
 use crate::chunking::{PlannedChunk, UploadPlan};
-use crate::payment::{PaymentError, Vault};
+use crate::payment::{NonceState, PaymentError, TxState, Vault};
 use crate::quote::{PaymentProof, unix_now};
 use crate::receipt::cache::{CacheError, ReceiptCache, ReceiptLock};
 use crate::receipt::{PaymentIntent, Receipt, WaveRecord};
@@ -161,18 +165,16 @@ impl Session {
         blocking(move || cache.remove(&lock)).await
     }
 
-    /// Settles journalled intents with the chain: quotes the vault records as paid become
-    /// proofs (with their transaction and its costs), the rest are dropped. A transaction
-    /// still pending from an earlier run is waited for first, so it cannot be paid twice.
-    /// Returns the chunks recovered.
+    /// Settles journalled intents with the chain. First each intent's transaction is made
+    /// unable to land behind the client's back: a nonce still held by a pending transaction is
+    /// waited for (bounded; then the upload stops, retryable). Then the vault's records decide:
+    /// quotes recorded as paid become proofs, the rest are dropped. Which transaction paid them
+    /// is looked up in the logs, best effort (for display only). Returns the chunks recovered.
     pub async fn reconcile(&self, vault: &Vault) -> Result<usize, UploadError> {
         let intents = self.read(|r| r.intents.clone());
-        if intents.is_empty() {
-            return Ok(0);
-        }
-        vault.wait_for_pending().await.map_err(chain)?;
         let mut recovered = 0;
         for intent in intents {
+            wait_until_settled(vault, &intent).await.map_err(chain)?;
             let (proofs, waves) = settle(vault, &intent).await.map_err(chain)?;
             recovered += proofs.len();
             self.commit(|receipt| {
@@ -191,9 +193,11 @@ impl Session {
     }
 
     /// Checks what an earlier run recorded against the chain (the client's own look, not a
-    /// node's word): its newest payment must be mined here, and every kept proof recorded as
-    /// paid by the vault. When not (a reset chain), the earlier run's proofs and stored records
-    /// are dropped: chunks the nodes still hold are found by quoting, the rest are paid again.
+    /// node's word), proof by proof: a proof the vault does not record as paid is dropped, the
+    /// others are kept. A transaction behind an unpaid proof that is still pending is waited
+    /// for first. When a recorded wave's transaction is unknown to the chain (reorganised
+    /// away, or a reset chain), the stored records are dropped too: chunks the nodes still hold
+    /// are found again by quoting, without paying. A query that fails changes nothing.
     /// Returns how many proofs were dropped.
     pub async fn drop_unpaid(&self, vault: &Vault) -> Result<usize, UploadError> {
         let (newest_wave, proofs) = self.read(|r| {
@@ -205,31 +209,40 @@ impl Session {
             let proofs: Vec<PaymentProof> = r.proofs.values().cloned().collect();
             (newest, proofs)
         });
-        let mut reset = match newest_wave {
-            Some(tx_hash) => !vault.is_mined(tx_hash).await.map_err(chain)?,
-            None => false,
-        };
-        for batch in proofs.chunks(256) {
-            if reset {
-                break;
+        let unpaid = unpaid_among(vault, proofs).await.map_err(chain)?;
+        let mut transactions: BTreeSet<B256> = unpaid
+            .iter()
+            .map(|p| p.tx_hash)
+            .filter(|tx| !tx.is_zero())
+            .collect();
+        transactions.extend(newest_wave);
+        let mut gone = BTreeSet::new();
+        for tx_hash in transactions {
+            if vault.settled_state(tx_hash).await.map_err(chain)? == TxState::Unknown {
+                gone.insert(tx_hash);
             }
-            let hashes: Vec<QuoteHash> = batch.iter().map(paid_hash).collect();
-            let records = vault.paid_for_many(&hashes).await.map_err(chain)?;
-            reset = batch
-                .iter()
-                .zip(records)
-                .any(|(proof, record)| !is_paid(proof, record));
         }
-        if !reset {
+        // Transactions waited for may have paid some of them meanwhile.
+        let unpaid = unpaid_among(vault, unpaid).await.map_err(chain)?;
+        if unpaid.is_empty() && gone.is_empty() {
             return Ok(0);
         }
+        let dropped = unpaid.len();
         self.commit(|receipt| {
-            receipt.proofs.clear();
-            receipt.stored.clear();
-            receipt.waves.clear();
+            for proof in &unpaid {
+                if let Some(chunk) = proof.chunk()
+                    && receipt.proofs.get(&chunk) == Some(proof)
+                {
+                    receipt.proofs.remove(&chunk);
+                }
+            }
+            if !gone.is_empty() {
+                receipt.waves.retain(|tx, _| !gone.contains(tx));
+                receipt.stored.clear();
+            }
         })
         .await?;
-        Ok(proofs.len())
+        Ok(dropped)
     }
 
     /// Prunes expired proofs (by the client's clock `now`) and splits the plan into what was
@@ -261,24 +274,39 @@ impl Session {
         work
     }
 
-    /// Journals a wave about to be paid.
+    /// Journals a wave about to be paid with the payer's nonce `nonce`.
     pub async fn record_intent(
         &self,
         proofs: &[(PlannedChunk, PaymentProof)],
         from_block: u64,
+        nonce: u64,
     ) -> Result<(), CacheError> {
         let intent = PaymentIntent {
             written_at: unix_now(),
             from_block,
+            nonce: Some(nonce),
+            tx_hash: None,
             proofs: proofs.iter().map(|(_, proof)| proof.clone()).collect(),
         };
         self.commit(|receipt| receipt.intents.push(intent)).await
     }
 
+    /// Journals the hash of the transaction sent with `nonce`.
+    pub async fn record_sent(&self, nonce: u64, tx_hash: B256) -> Result<(), CacheError> {
+        self.commit(|receipt| {
+            for intent in &mut receipt.intents {
+                if intent.nonce == Some(nonce) {
+                    intent.tx_hash = Some(tx_hash);
+                }
+            }
+        })
+        .await
+    }
+
     /// Records a confirmed wave: its proofs replace its intent.
     pub async fn record_wave(
         &self,
-        tx_hash: alloy::primitives::B256,
+        tx_hash: B256,
         wave: WaveRecord,
         proofs: &[(PlannedChunk, PaymentProof)],
     ) -> Result<(), CacheError> {
@@ -350,39 +378,85 @@ async fn wait_for_lock(
     }
 }
 
-/// Asks the chain which of an intent's quotes were paid and in which transactions.
+/// The proofs among `proofs` that the vault does not record as paid, asked in batches.
+async fn unpaid_among(
+    vault: &Vault,
+    proofs: Vec<PaymentProof>,
+) -> Result<Vec<PaymentProof>, PaymentError> {
+    let mut unpaid = Vec::new();
+    for batch in proofs.chunks(256) {
+        let hashes: Vec<QuoteHash> = batch.iter().map(paid_hash).collect();
+        let records = vault.paid_for_many(&hashes).await?;
+        unpaid.extend(
+            batch
+                .iter()
+                .zip(records)
+                .filter(|(proof, record)| !is_paid(proof, *record))
+                .map(|(proof, _)| proof.clone()),
+        );
+    }
+    Ok(unpaid)
+}
+
+/// Waits until an intent's transaction can no longer be mined unseen, so that the vault's
+/// records are final for its quotes:
+/// - its nonce used by a mined transaction: settled;
+/// - held by a pending transaction (or its journalled hash still pending): waited for,
+///   bounded, then [`PaymentError::StillPending`];
+/// - free, and the payer's next nonce: settled, because the next payment is sent with that
+///   very nonce, so at most one of the two transactions can ever be mined;
+/// - free behind a gap (an earlier nonce unused too): it might still be mined later, so
+///   [`PaymentError::StillPending`].
+///
+/// An intent from a schema 1 receipt has no nonce: every pending transaction of the payer is
+/// waited for, as before.
+async fn wait_until_settled(vault: &Vault, intent: &PaymentIntent) -> Result<(), PaymentError> {
+    let Some(nonce) = intent.nonce else {
+        return vault.wait_for_pending().await;
+    };
+    let pending_hash = match intent.tx_hash {
+        Some(tx_hash) => vault.tx_state(tx_hash).await? == TxState::Pending,
+        None => false,
+    };
+    match vault.nonce_state(nonce).await? {
+        NonceState::Used => Ok(()),
+        NonceState::Free { next } if next == nonce && !pending_hash => Ok(()),
+        NonceState::Pending | NonceState::Free { .. } => vault.wait_for_nonce(nonce).await,
+    }
+}
+
+/// Asks the chain which of an intent's quotes were paid (the vault's records) and, best
+/// effort, in which transactions (the logs, then the journalled hash).
 async fn settle(
     vault: &Vault,
     intent: &PaymentIntent,
-) -> Result<
-    (
-        Vec<PaymentProof>,
-        Vec<(alloy::primitives::B256, WaveRecord)>,
-    ),
-    PaymentError,
-> {
+) -> Result<(Vec<PaymentProof>, Vec<(B256, WaveRecord)>), PaymentError> {
     let hashes: Vec<QuoteHash> = intent.proofs.iter().map(paid_hash).collect();
     let records = vault.paid_for_many(&hashes).await?;
-    let paid: Vec<(QuoteHash, PaymentProof)> = intent
+    let paid: Vec<(QuoteHash, Amount, PaymentProof)> = intent
         .proofs
         .iter()
         .zip(hashes)
         .zip(records)
         .filter(|((proof, _), record)| is_paid(proof, *record))
-        .map(|((proof, hash), _)| (hash, proof.clone()))
+        .map(|((proof, hash), (_, amount))| (hash, amount, proof.clone()))
         .collect();
     if paid.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let found: Vec<QuoteHash> = paid.iter().map(|(hash, _)| *hash).collect();
-    let events = vault.find_payments(&found, intent.from_block).await?;
-    let mut waves: std::collections::BTreeMap<alloy::primitives::B256, WaveRecord> =
-        Default::default();
+    let found: Vec<QuoteHash> = paid.iter().map(|(hash, _, _)| *hash).collect();
+    let events = match vault.find_payments(&found, intent.from_block).await {
+        Ok(events) => events,
+        Err(error) => {
+            tracing::warn!(%error, "the payments' transactions could not be looked up; their gas is not counted");
+            Vec::new()
+        }
+    };
+    let mut waves: BTreeMap<B256, WaveRecord> = BTreeMap::new();
     let mut proofs = Vec::with_capacity(paid.len());
-    for (hash, mut proof) in paid {
-        if let Some(event) = events.iter().find(|e| e.quote_hash == hash)
-            && let Some(tx_hash) = event.tx_hash
-        {
+    for (hash, amount, mut proof) in paid {
+        let event = events.iter().find(|e| e.quote_hash == hash);
+        if let Some(tx_hash) = event.and_then(|e| e.tx_hash).or(intent.tx_hash) {
             proof.tx_hash = tx_hash;
             let wave = waves.entry(tx_hash).or_insert(WaveRecord {
                 paid_at: intent.written_at,
@@ -391,12 +465,17 @@ async fn settle(
                 gas_cost: Amount::ZERO,
             });
             wave.chunks += 1;
-            wave.storage_cost = Amount::sum([wave.storage_cost, event.amount]);
+            wave.storage_cost = Amount::sum([wave.storage_cost, amount]);
         }
         proofs.push(proof);
     }
     for (tx_hash, wave) in &mut waves {
-        wave.gas_cost = vault.gas_cost_of(*tx_hash).await?;
+        match vault.gas_cost_of(*tx_hash).await {
+            Ok(gas_cost) => wave.gas_cost = gas_cost,
+            Err(error) => {
+                tracing::warn!(%error, %tx_hash, "the gas of a payment could not be read")
+            }
+        }
     }
     Ok((proofs, waves.into_iter().collect()))
 }

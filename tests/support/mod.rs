@@ -16,6 +16,7 @@ use ferry::network::NetworkConfig;
 use ferry::payment::{ChunkPaidEvent, Vault};
 use ferry::types::ChunkAddress;
 
+pub mod rpc_proxy;
 pub mod trust;
 
 /// PATH with the npm-installed anvil first (`npm ci` puts it in node_modules/.bin).
