@@ -15,7 +15,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures::future::join_all;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 
 use crate::chunking::MAX_CHUNK_BYTES;
 use crate::network::NodeInfo;
@@ -29,6 +30,10 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
 pub const MAX_PEERS_BYTES: usize = 1024 * 1024;
 /// The most of an error answer's text kept for the message.
 const MAX_ERROR_TEXT: usize = 4 * 1024;
+/// The deadline of a `/peers` request (a node may ask its own peers before answering).
+pub const DISCOVERY_DEADLINE: Duration = Duration::from_secs(10);
+/// How long discovery waits for the other bootstrap nodes once one has answered.
+pub const DISCOVERY_GRACE: Duration = Duration::from_secs(1);
 /// The slowest transfer rate a chunk request is given time for, bytes per second.
 pub const PESSIMISTIC_BYTES_PER_SECOND: u64 = 512 * 1024;
 
@@ -219,9 +224,13 @@ impl NodeClient {
         self.get_json(url, "/info", MAX_JSON_BYTES).await
     }
 
-    /// The peers the node says it knows (itself included), unchecked.
+    /// The peers the node says it knows (itself included), unchecked. A node may ask its own
+    /// peers before answering, so this gets [`DISCOVERY_DEADLINE`].
     pub async fn peers(&self, url: &str) -> Result<Vec<NodeInfo>, NodeError> {
-        self.get_json(url, "/peers", MAX_PEERS_BYTES).await
+        let request = self.http.get(format!("{url}/peers"));
+        let deadline = self.timeouts.small.max(DISCOVERY_DEADLINE);
+        self.exchange_json(url, request, deadline, MAX_PEERS_BYTES)
+            .await
     }
 
     /// Asks a node to quote a chunk.
@@ -281,11 +290,7 @@ impl NodeClient {
     /// logged); when several URLs name one id, the node's own entry (the URL that was asked)
     /// wins, else the first heard.
     pub async fn discover(&self, bootstrap: &[String]) -> Result<Swarm, NodeError> {
-        let answers = join_all(bootstrap.iter().map(|url| async move {
-            let answer = self.peers(url).await;
-            (url, answer)
-        }))
-        .await;
+        let answers = self.ask_bootstrap(bootstrap).await;
         let mut own = Vec::new();
         let mut heard = Vec::new();
         for (url, answer) in answers {
@@ -326,6 +331,37 @@ impl NodeClient {
             size: nodes.len().max(listed.len()),
             nodes,
         })
+    }
+}
+
+impl NodeClient {
+    /// Every bootstrap node's `/peers`; once one has answered, the rest get only
+    /// [`DISCOVERY_GRACE`], so a stalled bootstrap node costs no more than that.
+    async fn ask_bootstrap<'a>(
+        &self,
+        bootstrap: &'a [String],
+    ) -> Vec<(&'a String, Result<Vec<NodeInfo>, NodeError>)> {
+        let mut pending: FuturesUnordered<_> = bootstrap
+            .iter()
+            .map(|url| async move { (url, self.peers(url).await) })
+            .collect();
+        let mut answers = Vec::with_capacity(bootstrap.len());
+        let mut grace: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+        loop {
+            let answer = match grace.as_mut() {
+                Some(timer) => tokio::select! {
+                    answer = pending.next() => answer,
+                    () = timer => break,
+                },
+                None => pending.next().await,
+            };
+            let Some((url, answer)) = answer else { break };
+            if grace.is_none() && answer.is_ok() {
+                grace = Some(Box::pin(tokio::time::sleep(DISCOVERY_GRACE)));
+            }
+            answers.push((url, answer));
+        }
+        answers
     }
 }
 

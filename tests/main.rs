@@ -2,6 +2,7 @@
 //! anvil, real files. Shared helpers that start those live in `support`.
 
 mod cli;
+mod client_trust;
 mod config;
 mod cost;
 mod devnet;

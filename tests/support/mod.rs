@@ -16,6 +16,8 @@ use ferry::network::NetworkConfig;
 use ferry::payment::{ChunkPaidEvent, Vault};
 use ferry::types::ChunkAddress;
 
+pub mod adversary;
+
 /// PATH with the npm-installed anvil first (`npm ci` puts it in node_modules/.bin).
 pub fn path_with_anvil() -> String {
     let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules/.bin");
