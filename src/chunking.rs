@@ -618,7 +618,8 @@ mod tests {
         let (file, plan) = plan_bytes(&data, 2);
         assert_eq!(plan.pieces, 5);
         assert_eq!(plan.chunks.len(), 3);
-        let distinct: std::collections::HashSet<_> = plan.chunks.iter().map(|c| c.address).collect();
+        let distinct: std::collections::HashSet<_> =
+            plan.chunks.iter().map(|c| c.address).collect();
         assert_eq!(distinct.len(), plan.chunks.len());
         assert_eq!(plan.chunks.last().unwrap().address, plan.reference.address);
         assert_eq!(reassemble(&file, &plan), data);

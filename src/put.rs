@@ -100,7 +100,8 @@ pub async fn store_chunk<'a>(
     let mut running = FuturesUnordered::new();
     let mut last = String::from("no node to try");
     let mut failures = 0u32;
-    let start = |node: &'a NodeInfo| put_with_retries(client, node, chunk, body.clone(), policy, reporter);
+    let start =
+        |node: &'a NodeInfo| put_with_retries(client, node, chunk, body.clone(), policy, reporter);
     loop {
         while receipts.len() + running.len() < needed && next < candidates.len() {
             running.push(start(candidates[next]));

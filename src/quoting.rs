@@ -19,9 +19,7 @@ use crate::chunking::PlannedChunk;
 use crate::network::{NodeInfo, close_group};
 use crate::payment::WavePayment;
 use crate::protocol::QuoteResponse;
-use crate::quote::{
-    Freshness, PaymentProof, SignedQuote, StorageReceipt, median_index, unix_now,
-};
+use crate::quote::{Freshness, PaymentProof, SignedQuote, StorageReceipt, median_index, unix_now};
 use crate::transport::{NodeClient, Swarm};
 use alloy::primitives::{Address, B256};
 

@@ -94,7 +94,10 @@ fn assert_downloads_identical(
 fn assert_four_real_holders(devnet: &Devnet, file: &Path) {
     for chunk in planned_chunks(file) {
         let holders = real_holders(devnet, chunk);
-        assert!(holders >= 4, "chunk {chunk} is held by {holders} real nodes");
+        assert!(
+            holders >= 4,
+            "chunk {chunk} is held by {holders} real nodes"
+        );
     }
 }
 
@@ -186,7 +189,8 @@ fn a_node_claiming_to_hold_everything_without_valid_receipts_never_counts() {
 fn forged_peer_entries_are_dropped_and_a_node_counts_once_however_many_urls() {
     let run = upload_past(Mode::ForgedPeers, 12);
     assert!(
-        run.stderr.contains("whose id is not derived from their rewards address"),
+        run.stderr
+            .contains("whose id is not derived from their rewards address"),
         "{}",
         run.stderr
     );
@@ -363,5 +367,12 @@ fn stale_quotes_are_asked_again_and_never_paid() {
     assert_eq!(code, Some(0), "{events:?}");
     assert_each_chunk_paid_once(devnet, &file);
     let network = devnet.network_file.clone();
-    assert_downloads_identical(devnet, &network, dir.path(), &key, events.last().unwrap(), &file);
+    assert_downloads_identical(
+        devnet,
+        &network,
+        dir.path(),
+        &key,
+        events.last().unwrap(),
+        &file,
+    );
 }

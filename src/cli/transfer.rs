@@ -294,8 +294,7 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
     let plan = encrypt(&args.file, threads, Arc::new(Silent))
         .await
         .map_err(|e| CliError::new(e.kind(), e))?;
-    let estimate =
-        crate::quoting::estimate_plan(
+    let estimate = crate::quoting::estimate_plan(
         &client,
         &nodes,
         CLOSE_GROUP_SIZE,

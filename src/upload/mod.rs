@@ -49,8 +49,8 @@ pub use cost::{ApproveAll, CostEstimate, CostGate};
 use outcome::{PayStop, finish};
 pub use outcome::{UploadError, UploadSummary};
 use resume::Session;
-use stamp::FileStamp;
 pub use stamp::FileChanged;
+use stamp::FileStamp;
 
 /// The largest wave: chunks paid in one transaction.
 pub const MAX_WAVE_SIZE: usize = 64;

@@ -194,7 +194,10 @@ async fn handle(
     if path == "/peers" && status.is_success() {
         return axum::Json(shared.rewrite_peers(&bytes)).into_response();
     }
-    if shared.mode == Mode::CorruptChunks && is_chunk && method == Method::GET && status.is_success()
+    if shared.mode == Mode::CorruptChunks
+        && is_chunk
+        && method == Method::GET
+        && status.is_success()
     {
         let mut corrupted = bytes.to_vec();
         if let Some(first) = corrupted.first_mut() {
@@ -259,7 +262,7 @@ impl Shared {
     fn forged_receipt(&self, chunk: ChunkAddress) -> StorageReceipt {
         let turn = self.intercepted.load(Ordering::SeqCst);
         match &self.key {
-            Some(key) if turn % 2 == 0 => StorageReceipt::sign(ChunkAddress::of(b"another"), key),
+            Some(key) if turn.is_multiple_of(2) => StorageReceipt::sign(ChunkAddress::of(b"another"), key),
             _ => StorageReceipt {
                 node: self.upstream.rewards,
                 ..StorageReceipt::sign(chunk, &PrivateKeySigner::random())
