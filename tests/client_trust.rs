@@ -212,6 +212,16 @@ fn a_node_that_accepts_connections_and_never_answers_costs_seconds() {
     );
 }
 
+#[test]
+fn a_node_sending_endless_answers_is_cut_off_at_the_cap() {
+    let run = upload_past(Mode::Endless, 12);
+    assert!(
+        run.upload_time < Duration::from_secs(60),
+        "{:?}",
+        run.upload_time
+    );
+}
+
 /// Resumes stopped nodes even when the test fails.
 struct Stopped(Vec<u32>);
 

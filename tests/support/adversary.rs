@@ -20,6 +20,7 @@ use ferry::protocol::{QuoteRequest, QuoteResponse, StoreOutcome, StoreResponse};
 use ferry::quote::StorageReceipt;
 use ferry::transport::{NodeClient, Timeouts};
 use ferry::types::{ChunkAddress, NodeId};
+use futures::StreamExt;
 
 use super::{Devnet, runtime};
 
@@ -40,6 +41,8 @@ pub enum Mode {
     /// Answers discovery (`/peers`, `/info`), then accepts every other request and never
     /// answers (the socket is held open).
     Frozen,
+    /// Answers every quote, PUT and chunk GET with a body that never ends.
+    Endless,
 }
 
 /// A running lying proxy in front of one devnet node.
@@ -171,6 +174,14 @@ async fn handle(
             std::future::pending::<()>().await;
             unreachable!()
         }
+        Mode::Endless if is_chunk || path == "/quote" => {
+            let start = Bytes::from_static(b"{\"status\":\"quote\",\"quote\":\"");
+            let block = Bytes::from(vec![b'a'; 64 * 1024]);
+            let endless = futures::stream::once(async move { start })
+                .chain(futures::stream::repeat(block))
+                .map(Ok::<_, std::io::Error>);
+            return lie(axum::body::Body::from_stream(endless).into_response());
+        }
         Mode::PayAgain if is_chunk && method == Method::PUT => {
             let body = serde_json::json!({ "error": "payment expired, pay again" });
             return lie((StatusCode::PAYMENT_REQUIRED, axum::Json(body)).into_response());
@@ -262,7 +273,9 @@ impl Shared {
     fn forged_receipt(&self, chunk: ChunkAddress) -> StorageReceipt {
         let turn = self.intercepted.load(Ordering::SeqCst);
         match &self.key {
-            Some(key) if turn.is_multiple_of(2) => StorageReceipt::sign(ChunkAddress::of(b"another"), key),
+            Some(key) if turn.is_multiple_of(2) => {
+                StorageReceipt::sign(ChunkAddress::of(b"another"), key)
+            }
             _ => StorageReceipt {
                 node: self.upstream.rewards,
                 ..StorageReceipt::sign(chunk, &PrivateKeySigner::random())
