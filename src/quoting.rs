@@ -158,7 +158,7 @@ async fn ask(
         }
     }
     Err(format!(
-        "{} quoted chunk {} twice with a stale quote: {}",
+        "{} quoted chunk {} twice with a stale quote ({}); when every node does, check this computer's clock",
         node.url,
         chunk.address,
         stale.expect("the loop ran")
