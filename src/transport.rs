@@ -451,3 +451,40 @@ impl Swarm {
         wanted.min(self.size).max(1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::Address;
+
+    #[test]
+    fn a_peer_entry_counts_only_with_the_id_its_rewards_address_gives() {
+        let rewards = Address::repeat_byte(3);
+        let genuine = NodeInfo {
+            id: node_id(&rewards),
+            url: "http://127.0.0.1:1".into(),
+            rewards,
+        };
+        assert!(is_genuine_entry(&genuine));
+        let forged = NodeInfo {
+            id: crate::types::NodeId([9; 32]),
+            ..genuine.clone()
+        };
+        assert!(!is_genuine_entry(&forged));
+        let odd_url = NodeInfo {
+            url: "file:///etc/passwd".into(),
+            ..genuine
+        };
+        assert!(!is_genuine_entry(&odd_url));
+    }
+
+    #[test]
+    fn a_chunk_request_gets_time_for_its_size_at_the_pessimistic_rate() {
+        let timeouts = Timeouts::default();
+        assert_eq!(timeouts.for_chunk(0), timeouts.chunk);
+        assert_eq!(
+            timeouts.for_chunk(MAX_CHUNK_BYTES),
+            timeouts.chunk + Duration::from_secs(8)
+        );
+    }
+}
