@@ -44,6 +44,12 @@ pub const TAG_BYTES: usize = 16;
 /// The largest plaintext piece of a file that fits one chunk.
 pub const MAX_PLAINTEXT_BYTES: usize = MAX_CHUNK_BYTES - TAG_BYTES;
 
+/// The deepest data map level a reference may lead to: one 4 MiB level-1 map already lists
+/// about 240 GiB of level-0 map, so no real file needs more than a few levels.
+pub const MAX_DATA_MAP_LEVEL: u8 = 3;
+/// The largest map above level 0 a download holds in memory (a level-0 map of ~14 TiB).
+pub const MAX_DATA_MAP_BYTES: u64 = 256 * 1024 * 1024;
+
 const KEY_CONTEXT: &str = "ferry 2026-11 convergent chunk key v1";
 const DATA_MAP_VERSION: u8 = 1;
 const REFERENCE_PREFIX: &str = "ferry:";
@@ -83,6 +89,14 @@ pub enum ChunkError {
     /// A data map that does not decode.
     #[error("the data map in chunk {0} is malformed")]
     BadDataMap(ChunkAddress),
+    /// A data map that decodes but cannot describe a file ferry wrote (a crafted reference).
+    #[error("the data map in chunk {chunk} is not one ferry wrote: {problem}")]
+    ImplausibleDataMap {
+        /// The chunk the map came out of.
+        chunk: ChunkAddress,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// A reference string that does not parse.
     #[error("{0:?} is not a ferry reference (expected `ferry:` followed by 128 hex characters)")]
     BadReference(String),
@@ -122,7 +136,8 @@ pub struct DataMap {
 }
 
 impl DataMap {
-    fn new(level: u8, size: u64, chunks: Vec<ChunkRef>) -> Self {
+    /// A map of `level` whose `chunks` hold `size` bytes.
+    pub fn new(level: u8, size: u64, chunks: Vec<ChunkRef>) -> Self {
         Self {
             version: DATA_MAP_VERSION,
             level,
@@ -135,6 +150,35 @@ impl DataMap {
     pub fn to_bytes(&self) -> Vec<u8> {
         bincode::serde::encode_to_vec(self, bincode::config::standard())
             .expect("a data map always serialises")
+    }
+
+    /// Checks that the map can describe what ferry writes, before anything proportional to
+    /// its claims is allocated: its level at most [`MAX_DATA_MAP_LEVEL`], each chunk 1 to
+    /// [`MAX_PLAINTEXT_BYTES`] long and all but the last full, their lengths summing to its
+    /// size, and a map above level 0 (held in memory whole) at most [`MAX_DATA_MAP_BYTES`].
+    pub fn validate(&self, chunk: ChunkAddress) -> Result<(), ChunkError> {
+        let implausible = |problem| Err(ChunkError::ImplausibleDataMap { chunk, problem });
+        if self.level > MAX_DATA_MAP_LEVEL {
+            return implausible("it is nested deeper than any file needs");
+        }
+        if self.level > 0 && self.size > MAX_DATA_MAP_BYTES {
+            return implausible("it claims a lower-level map larger than any file needs");
+        }
+        let mut sum = 0u64;
+        for (index, piece) in self.chunks.iter().enumerate() {
+            let len = piece.len as usize;
+            if len == 0 || len > MAX_PLAINTEXT_BYTES {
+                return implausible("a chunk length is zero or larger than a chunk holds");
+            }
+            if index + 1 < self.chunks.len() && len != MAX_PLAINTEXT_BYTES {
+                return implausible("a chunk other than the last is not full");
+            }
+            sum += len as u64;
+        }
+        if sum != self.size {
+            return implausible("its chunk lengths do not add up to its size");
+        }
+        Ok(())
     }
 
     /// Decodes a serialised map that came out of `chunk`.
@@ -606,6 +650,33 @@ mod tests {
             read_planned(&handle, file.path(), &plan.chunks[0]),
             Err(ChunkError::FileChanged { index: 0, .. })
         ));
+    }
+
+    #[test]
+    fn data_maps_that_ferry_cannot_have_written_are_rejected() {
+        let piece = |len| ChunkRef {
+            address: ChunkAddress::of(b"p"),
+            key: ChunkKey([1; 32]),
+            len,
+        };
+        let full = MAX_PLAINTEXT_BYTES as u32;
+        let at = ChunkAddress::of(b"map");
+        let valid = DataMap::new(0, full as u64 + 5, vec![piece(full), piece(5)]);
+        assert!(valid.validate(at).is_ok());
+        assert!(DataMap::new(0, 0, vec![]).validate(at).is_ok());
+        let implausible = [
+            DataMap::new(0, u64::MAX, vec![piece(full)]),
+            DataMap::new(0, 10, vec![piece(5), piece(5)]),
+            DataMap::new(0, 0, vec![piece(0)]),
+            DataMap::new(9, 5, vec![piece(5)]),
+            DataMap::new(1, MAX_DATA_MAP_BYTES + 1, vec![piece(5)]),
+        ];
+        for map in implausible {
+            assert!(
+                matches!(map.validate(at), Err(ChunkError::ImplausibleDataMap { .. })),
+                "{map:?}"
+            );
+        }
     }
 
     #[test]

@@ -3,7 +3,11 @@
 //!
 //! Invariants:
 //! - every chunk is checked against its address and its AEAD tag before a byte of it is
-//!   written; a node serving bad bytes is passed over for the next closest;
+//!   written; a node serving bad bytes is reported (a `retry` event naming it) and passed over
+//!   for the next closest; a slow node gets the next closest asked in parallel;
+//! - a reference is untrusted input: every data map is validated (level, lengths, size) before
+//!   anything proportional to what it claims is allocated or fetched, and a map that fails is
+//!   bad input (exit 2), never an abort;
 //! - the output appears complete or not at all: chunks are written into a temp file beside it,
 //!   which is fsynced and renamed over the output only when every chunk is in;
 //! - a bounded number of chunks are fetched at once, so memory stays flat.
@@ -12,15 +16,16 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use futures::stream::FuturesUnordered;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::chunking::{ChunkError, ChunkRef, DataMap, Reference, decrypt, piece_offset};
 use crate::exit::ErrorKind;
 use crate::fsutil::sync_dir;
 use crate::network::{NodeInfo, by_distance};
-use crate::reporter::{Phase, Reporter};
+use crate::reporter::{Event, Phase, Reporter};
 use crate::transport::NodeClient;
 use crate::types::ChunkAddress;
 
@@ -57,7 +62,11 @@ impl DownloadError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             DownloadError::NotFound { .. } => ErrorKind::Network,
-            DownloadError::Chunk(ChunkError::BadReference(_)) => ErrorKind::BadInput,
+            DownloadError::Chunk(
+                ChunkError::BadReference(_)
+                | ChunkError::BadDataMap(_)
+                | ChunkError::ImplausibleDataMap { .. },
+            ) => ErrorKind::BadInput,
             DownloadError::Chunk(_) => ErrorKind::Network,
             DownloadError::Output { source, .. } => match source.kind() {
                 std::io::ErrorKind::NotFound
@@ -81,60 +90,145 @@ pub struct DownloadSummary {
     pub seconds: f64,
 }
 
+/// How long the GETs of a chunk in flight may go without an answer before the next closest
+/// node is asked too.
+pub const GET_HEDGE_DELAY: Duration = Duration::from_millis(1500);
+/// GETs of one chunk in flight at most.
+const GETS_PER_CHUNK: usize = 3;
+
+/// Why one node did not give a chunk.
+enum Miss {
+    /// It does not have it.
+    Absent,
+    /// It failed or served bad bytes (reported).
+    Failed(String),
+}
+
 /// Fetches one chunk from the closest node that returns it intact and decrypts it; the
 /// plaintext must be `chunk.len` bytes unless `any_len` (the root, whose length is unknown).
+/// When the closest node is slow, the next is asked too (at most [`GETS_PER_CHUNK`] at once);
+/// a node that fails or serves bad bytes is reported and passed over.
 async fn fetch(
     client: &NodeClient,
     nodes: &[NodeInfo],
     chunk: &ChunkRef,
     any_len: bool,
+    reporter: &dyn Reporter,
 ) -> Result<Vec<u8>, DownloadError> {
     let mut last = String::from("no node has it");
     let candidates = by_distance(&chunk.address, nodes);
-    for node in &candidates {
-        match client.get(node, chunk.address).await {
-            Ok(Some(bytes)) => {
-                let chunk = *chunk;
-                let opened =
-                    tokio::task::spawn_blocking(move || decrypt(chunk.address, &chunk.key, &bytes))
-                        .await
-                        .expect("decryption does not panic");
-                match opened {
-                    Ok(plain) if any_len || plain.len() == chunk.len as usize => return Ok(plain),
-                    Ok(_) => last = format!("{} served a chunk of the wrong length", node.url),
-                    Err(error) => last = format!("{}: {error}", node.url),
+    let ask = |node: &NodeInfo| {
+        let node = node.clone();
+        async move {
+            let result = fetch_from(client, &node, chunk, any_len).await;
+            (node, result)
+        }
+    };
+    let mut running = FuturesUnordered::new();
+    let mut next = 0;
+    let mut failures = 0;
+    loop {
+        if running.is_empty() && next < candidates.len() {
+            running.push(ask(candidates[next]));
+            next += 1;
+        }
+        let answer = if next < candidates.len() && running.len() < GETS_PER_CHUNK {
+            tokio::select! {
+                answer = running.next() => answer,
+                () = tokio::time::sleep(GET_HEDGE_DELAY) => {
+                    running.push(ask(candidates[next]));
+                    next += 1;
+                    continue;
                 }
             }
-            Ok(None) => last = format!("{} does not have it", node.url),
-            Err(error) => last = error.to_string(),
+        } else {
+            running.next().await
+        };
+        let Some((node, result)) = answer else {
+            break;
+        };
+        match result {
+            Ok(plain) => return Ok(plain),
+            Err(Miss::Absent) => last = format!("{} does not have it", node.url),
+            Err(Miss::Failed(problem)) => {
+                failures += 1;
+                reporter.event(&Event::Retry {
+                    chunk: chunk.address,
+                    node: node.url.clone(),
+                    attempt: failures,
+                    reason: problem.clone(),
+                });
+                last = problem;
+            }
         }
     }
     Err(DownloadError::NotFound {
         chunk: chunk.address,
-        tried: candidates.len(),
+        tried: next,
         last,
     })
 }
 
-/// Resolves a reference to the file's level-0 data map.
+/// Asks one node for a chunk and checks what it sends: its address, its tag and its length.
+async fn fetch_from(
+    client: &NodeClient,
+    node: &NodeInfo,
+    chunk: &ChunkRef,
+    any_len: bool,
+) -> Result<Vec<u8>, Miss> {
+    let bytes = match client.get(node, chunk.address).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(Miss::Absent),
+        Err(error) => return Err(Miss::Failed(error.to_string())),
+    };
+    let chunk = *chunk;
+    let opened = tokio::task::spawn_blocking(move || decrypt(chunk.address, &chunk.key, &bytes))
+        .await
+        .expect("decryption does not panic");
+    match opened {
+        Ok(plain) if any_len || plain.len() == chunk.len as usize => Ok(plain),
+        Ok(_) => Err(Miss::Failed(format!(
+            "{} served chunk {} with the wrong length",
+            node.url, chunk.address
+        ))),
+        Err(error) => Err(Miss::Failed(format!(
+            "{} served bad bytes: {error}",
+            node.url
+        ))),
+    }
+}
+
+/// Resolves a reference to the file's level-0 data map. Every map is validated before
+/// anything proportional to it is fetched, and levels must descend one at a time.
 async fn file_map(
     client: &NodeClient,
     nodes: &[NodeInfo],
     reference: Reference,
+    reporter: &dyn Reporter,
 ) -> Result<DataMap, DownloadError> {
     let root = ChunkRef {
         address: reference.address,
         key: reference.key,
         len: 0,
     };
-    let plain = fetch(client, nodes, &root, true).await?;
+    let plain = fetch(client, nodes, &root, true, reporter).await?;
     let mut map = DataMap::from_bytes(&plain, reference.address)?;
+    map.validate(reference.address)?;
     while map.level > 0 {
-        let mut bytes = Vec::with_capacity(map.size as usize);
+        let mut bytes = Vec::new();
         for chunk in &map.chunks {
-            bytes.extend(fetch(client, nodes, chunk, false).await?);
+            bytes.extend(fetch(client, nodes, chunk, false, reporter).await?);
         }
-        map = DataMap::from_bytes(&bytes, reference.address)?;
+        let lower = DataMap::from_bytes(&bytes, reference.address)?;
+        lower.validate(reference.address)?;
+        if lower.level + 1 != map.level {
+            return Err(ChunkError::ImplausibleDataMap {
+                chunk: reference.address,
+                problem: "its levels do not descend one at a time",
+            }
+            .into());
+        }
+        map = lower;
     }
     Ok(map)
 }
@@ -149,7 +243,7 @@ pub async fn download(
     reporter: &dyn Reporter,
 ) -> Result<DownloadSummary, DownloadError> {
     let started = Instant::now();
-    let map = file_map(client, nodes, reference).await?;
+    let map = file_map(client, nodes, reference, reporter).await?;
     let output_error = |source| DownloadError::Output {
         path: output.to_owned(),
         source,
@@ -212,7 +306,7 @@ async fn write_chunks(
         .map(|(index, chunk)| {
             let file = file.clone();
             async move {
-                let plain = fetch(client, nodes, chunk, false).await?;
+                let plain = fetch(client, nodes, chunk, false, reporter).await?;
                 let len = plain.len() as u64;
                 tokio::task::spawn_blocking(move || file.write_all_at(&plain, piece_offset(index)))
                     .await

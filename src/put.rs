@@ -1,24 +1,35 @@
-//! The PUT transport: storing one chunk on enough nodes, closest first, routing around failures.
+//! The PUT transport: storing one chunk on enough of its close group, closest first, routing
+//! around failures and slow nodes.
 //!
 //! Invariants:
-//! - a chunk counts as stored only once `replicas` nodes have acknowledged it with a valid
-//!   signed storage receipt (or every node, on a network smaller than that);
-//! - candidates are tried in XOR order, at most `replicas` at a time; a node that is down, slow
-//!   or refusing is retried with exponential backoff when the failure may pass, then passed
-//!   over for the next closest; every request has a timeout, so a chunk ends stored or failed,
-//!   never hung.
+//! - only nodes this client itself places among the chunk's `close_group` closest (one per id)
+//!   are asked, so a node's word never widens where a chunk counts as stored;
+//! - a chunk counts as stored only once `replicas` distinct nodes have answered with a storage
+//!   receipt signed by that node (its rewards address) for this chunk (every node, on a
+//!   network smaller than that); anything else is that node's failure;
+//! - a node's status or error text is never interpreted beyond "this node failed this chunk"
+//!   (or "try this node again" for 5xx and 429): it never leads to a payment or a dropped proof;
+//! - candidates are tried closest first, `replicas` at a time; when none of the PUTs in flight
+//!   has answered within [`HEDGE_DELAY`], the next closest candidate is started too, and the
+//!   first `replicas` valid receipts win; every request has a deadline, so a chunk ends stored
+//!   or failed, never hung.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
+use alloy::primitives::Address;
 use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-use crate::network::{NodeInfo, by_distance};
+use crate::network::{NodeInfo, close_group};
 use crate::quote::StorageReceipt;
 use crate::reporter::{Event, Reporter};
 use crate::transport::{NodeClient, NodeError, Swarm};
 use crate::types::ChunkAddress;
+
+/// How long the PUTs in flight may go without any answer before the next candidate is asked.
+pub const HEDGE_DELAY: Duration = Duration::from_secs(3);
 
 /// How hard to try storing one chunk.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +47,15 @@ impl Default for RetryPolicy {
             first_backoff: Duration::from_millis(200),
         }
     }
+}
+
+/// Where a chunk must end up.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement {
+    /// Distinct nodes that must hold it.
+    pub replicas: usize,
+    /// The close group size: only the chunk's `close_group` closest nodes count.
+    pub close_group: usize,
 }
 
 /// A chunk held by enough nodes.
@@ -61,49 +81,57 @@ pub struct PutFailure {
     pub last: String,
 }
 
-/// Sends one chunk (already framed with its proof) to the closest nodes until `replicas` hold
-/// it (every node, on a network smaller than that).
-pub async fn store_chunk(
+/// Sends one chunk (already framed with its proof) to the closest nodes of its close group
+/// until `placement.replicas` distinct nodes hold it (every node, on a smaller network).
+pub async fn store_chunk<'a>(
     client: &NodeClient,
-    swarm: &Swarm,
+    swarm: &'a Swarm,
     chunk: ChunkAddress,
     body: Bytes,
-    replicas: usize,
+    placement: Placement,
     policy: RetryPolicy,
     reporter: &dyn Reporter,
 ) -> Result<StoredChunk, PutFailure> {
-    let candidates = by_distance(&chunk, &swarm.nodes);
-    let needed = swarm.replicas(replicas);
+    let candidates = close_group(&chunk, &swarm.nodes, placement.close_group);
+    let needed = swarm.replicas(placement.replicas);
     let mut next = 0;
     let mut receipts = Vec::with_capacity(needed);
+    let mut holders: HashSet<Address> = HashSet::new();
     let mut running = FuturesUnordered::new();
     let mut last = String::from("no node to try");
-    let mut attempts = 0u32;
+    let mut failures = 0u32;
+    let start =
+        |node: &'a NodeInfo| put_with_retries(client, node, chunk, body.clone(), policy, reporter);
     loop {
         while receipts.len() + running.len() < needed && next < candidates.len() {
-            let node = candidates[next];
+            running.push(start(candidates[next]));
             next += 1;
-            running.push(put_with_retries(
-                client,
-                node,
-                chunk,
-                body.clone(),
-                policy,
-                reporter,
-            ));
         }
-        let Some((node, result)) = running.next().await else {
+        let answer = if next < candidates.len() && !running.is_empty() {
+            tokio::select! {
+                answer = running.next() => answer,
+                () = tokio::time::sleep(HEDGE_DELAY) => {
+                    running.push(start(candidates[next]));
+                    next += 1;
+                    continue;
+                }
+            }
+        } else {
+            running.next().await
+        };
+        let Some((node, result)) = answer else {
             break;
         };
         match result {
-            Ok(receipt) => receipts.push(receipt),
+            Ok(receipt) if holders.insert(receipt.node) => receipts.push(receipt),
+            Ok(_) => {}
             Err(error) => {
-                attempts += 1;
+                failures += 1;
                 last = error.to_string();
                 reporter.event(&Event::Retry {
                     chunk,
                     node: node.url.clone(),
-                    attempt: attempts,
+                    attempt: failures,
                     reason: format!("passing over this node: {error}"),
                 });
             }
@@ -118,6 +146,11 @@ pub async fn store_chunk(
         needed,
         last,
     })
+}
+
+/// Whether `receipt` is `node`'s signed statement that it holds `chunk`.
+fn is_receipt_of(receipt: &StorageReceipt, node: &NodeInfo, chunk: ChunkAddress) -> bool {
+    receipt.chunk == chunk && receipt.node == node.rewards && receipt.is_valid()
 }
 
 async fn put_with_retries<'a>(
@@ -135,10 +168,7 @@ async fn put_with_retries<'a>(
             .put(node, chunk, body.clone())
             .await
             .and_then(|answer| {
-                if answer.receipt.chunk == chunk
-                    && answer.receipt.node == node.rewards
-                    && answer.receipt.is_valid()
-                {
+                if is_receipt_of(&answer.receipt, node, chunk) {
                     Ok(answer.receipt)
                 } else {
                     Err(NodeError::Refused {

@@ -2,18 +2,24 @@
 //!
 //! Invariants:
 //! - every quote is verified before it can be paid: signed by the node that was asked (its id
-//!   matches), for this chunk and this size;
+//!   matches), for this chunk and this size, and fresh by this client's clock
+//!   ([`Freshness::CLIENT`]); a stale quote is asked for again once, never paid;
+//! - "already held" counts only with that node's signed storage receipt for this chunk, and
+//!   each node (one per id) counts once;
 //! - a chunk that a majority of its close group already holds is neither paid for nor sent;
 //! - a chunk is payable only with quotes from a majority of its close group, so the median
 //!   cannot be steered by a minority; the median quote is paid three times its price.
 
-use futures::future::join_all;
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 
 use crate::chunking::PlannedChunk;
 use crate::network::{NodeInfo, close_group};
 use crate::payment::WavePayment;
 use crate::protocol::QuoteResponse;
-use crate::quote::{PaymentProof, SignedQuote, StorageReceipt, median_index};
+use crate::quote::{Freshness, PaymentProof, SignedQuote, StorageReceipt, median_index, unix_now};
 use crate::transport::{NodeClient, Swarm};
 use alloy::primitives::{Address, B256};
 
@@ -52,8 +58,12 @@ pub struct QuoteFailure {
     pub last: String,
 }
 
-/// Asks the close group of `chunk` (the K closest known nodes) for quotes bound to `payer`
-/// and decides.
+/// How long to wait for the rest of a close group once a majority has answered.
+pub const QUOTE_GRACE: Duration = Duration::from_millis(500);
+
+/// Asks the close group of `chunk` (the K closest known nodes, one per id) for quotes bound to
+/// `payer` and decides. Once a majority has given valid answers, the rest get only
+/// [`QUOTE_GRACE`], so a node that never answers costs no more than that.
 pub async fn quote_chunk(
     client: &NodeClient,
     swarm: &Swarm,
@@ -62,23 +72,31 @@ pub async fn quote_chunk(
     chunk: &PlannedChunk,
 ) -> Result<QuoteOutcome, QuoteFailure> {
     let group = close_group(&chunk.address, &swarm.nodes, k);
-    let answers = join_all(group.iter().map(|node| async move {
-        let answer = client.quote(node, chunk.address, chunk.size, payer).await;
-        (*node, answer)
-    }))
-    .await;
     let majority = swarm.quote_majority(k);
+    let mut pending: FuturesUnordered<_> = group
+        .iter()
+        .map(|node| ask(client, node, chunk, payer))
+        .collect();
     let mut held = Vec::new();
     let mut quotes: Vec<SignedQuote> = Vec::new();
     let mut last = String::from("no answer");
-    for (node, answer) in answers {
-        match answer
-            .map_err(|e| e.to_string())
-            .and_then(|a| check(node, chunk, a))
-        {
+    let mut grace: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+    loop {
+        let answer = match grace.as_mut() {
+            Some(timer) => tokio::select! {
+                answer = pending.next() => answer,
+                () = timer => break,
+            },
+            None => pending.next().await,
+        };
+        let Some(answer) = answer else { break };
+        match answer {
             Ok(Answer::Quote(quote)) => quotes.push(quote),
             Ok(Answer::Held(receipt)) => held.push(receipt),
             Err(problem) => last = problem,
+        }
+        if grace.is_none() && (quotes.len() >= majority || held.len() >= majority) {
+            grace = Some(Box::pin(tokio::time::sleep(QUOTE_GRACE)));
         }
     }
     if held.len() >= majority {
@@ -114,6 +132,37 @@ pub async fn quote_chunk(
         tx_hash: B256::ZERO,
     };
     Ok(QuoteOutcome::Payable { payment, proof })
+}
+
+/// Asks one node and checks its answer; a quote that is not fresh by this client's clock is
+/// asked for once more, and a second stale one is that node's failure (it is never paid).
+async fn ask(
+    client: &NodeClient,
+    node: &NodeInfo,
+    chunk: &PlannedChunk,
+    payer: Address,
+) -> Result<Answer, String> {
+    let mut stale = None;
+    for _ in 0..2 {
+        let answer = client
+            .quote(node, chunk.address, chunk.size, payer)
+            .await
+            .map_err(|e| e.to_string())?;
+        match check(node, chunk, answer)? {
+            Answer::Quote(quote) => match Freshness::CLIENT.check(quote.body.issued_at, unix_now())
+            {
+                Ok(()) => return Ok(Answer::Quote(quote)),
+                Err(error) => stale = Some(error),
+            },
+            held => return Ok(held),
+        }
+    }
+    Err(format!(
+        "{} quoted chunk {} twice with a stale quote ({}); when every node does, check this computer's clock",
+        node.url,
+        chunk.address,
+        stale.expect("the loop ran")
+    ))
 }
 
 /// A node's answer, checked.
@@ -180,7 +229,6 @@ pub async fn estimate_plan(
     chunks: &[PlannedChunk],
     in_flight: usize,
 ) -> Estimate {
-    use futures::StreamExt;
     let outcomes: Vec<_> = futures::stream::iter(chunks)
         .map(|chunk| quote_chunk(client, swarm, k, payer, chunk))
         .buffer_unordered(in_flight.max(1))

@@ -1,28 +1,60 @@
 //! The client side of the node protocol: quotes, PUTs, GETs and peer discovery over HTTP.
 //!
-//! Every request has a timeout, so a slow node is an error the caller can route around,
-//! never a hang. Errors say which node failed and whether trying again may help.
+//! Nothing a node sends is trusted by size or by shape:
+//! - every request has a deadline sized to it (a quote a few seconds; a chunk a few seconds
+//!   plus its size at a pessimistic rate), so a node that accepts connections and never answers
+//!   costs seconds, and the caller can route around it;
+//! - every answer is read in pieces up to a cap ([`MAX_JSON_BYTES`], [`MAX_PEERS_BYTES`],
+//!   [`MAX_CHUNK_BYTES`]); what a node claims (`Content-Length`) is never allocated;
+//! - `/peers` entries whose id is not derived from their rewards address are dropped, and a
+//!   node counts once, by id, however many URLs point at it;
+//! - an error status or error text is reported, never interpreted: it is that node's failure
+//!   for that request, nothing more.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use bytes::Bytes;
-use futures::future::join_all;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 
+use crate::chunking::MAX_CHUNK_BYTES;
 use crate::network::NodeInfo;
 use crate::protocol::{ErrorBody, QuoteRequest, QuoteResponse, StoreResponse};
+use crate::quote::node_id;
 use crate::types::ChunkAddress;
+
+/// The largest JSON answer (quote, info, PUT) read from a node.
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
+/// The largest `/peers` answer read from a node.
+pub const MAX_PEERS_BYTES: usize = 1024 * 1024;
+/// The most of an error answer's text kept for the message.
+const MAX_ERROR_TEXT: usize = 4 * 1024;
+/// The deadline of a `/peers` request (a node may ask its own peers before answering).
+pub const DISCOVERY_DEADLINE: Duration = Duration::from_secs(10);
+/// How long discovery waits for the other bootstrap nodes once one has answered.
+pub const DISCOVERY_GRACE: Duration = Duration::from_secs(1);
+/// The slowest transfer rate a chunk request is given time for, bytes per second.
+pub const PESSIMISTIC_BYTES_PER_SECOND: u64 = 512 * 1024;
 
 /// Why a request to a node failed.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    /// No connection, or the request timed out.
+    /// No connection, or the connection broke.
     #[error("node {url} is unreachable")]
     Unreachable {
         /// The node.
         url: String,
         /// The cause.
         source: reqwest::Error,
+    },
+    /// The node did not answer within the request's deadline.
+    #[error("node {url} did not answer within {after:?}")]
+    TimedOut {
+        /// The node.
+        url: String,
+        /// The deadline it missed.
+        after: Duration,
     },
     /// The node answered with an error status.
     #[error("node {url} refused ({status}): {message}")]
@@ -31,7 +63,7 @@ pub enum NodeError {
         url: String,
         /// The HTTP status.
         status: u16,
-        /// What the node said.
+        /// What the node said (reported, never interpreted).
         message: String,
     },
     /// The node's answer did not parse.
@@ -40,7 +72,15 @@ pub enum NodeError {
         /// The node.
         url: String,
         /// The cause.
-        source: reqwest::Error,
+        source: serde_json::Error,
+    },
+    /// The node's answer was larger than such an answer can be.
+    #[error("node {url} sent more than {limit} bytes")]
+    TooLarge {
+        /// The node.
+        url: String,
+        /// The cap for this kind of answer.
+        limit: usize,
     },
     /// No node from the network file answered.
     #[error(
@@ -53,35 +93,58 @@ pub enum NodeError {
 }
 
 impl NodeError {
-    /// True when the same request may succeed later (the node was down, slow or overloaded).
+    /// True when the same request to the same node may succeed soon (a dropped connection,
+    /// an overloaded node). A node that timed out, lied or sent garbage is passed over instead.
     pub fn is_retryable(&self) -> bool {
         match self {
-            NodeError::Unreachable { .. }
+            NodeError::Unreachable { .. } | NodeError::NoNodes { .. } => true,
+            NodeError::TimedOut { .. }
             | NodeError::BadAnswer { .. }
-            | NodeError::NoNodes { .. } => true,
+            | NodeError::TooLarge { .. } => false,
             NodeError::Refused { status, .. } => *status >= 500 || *status == 429,
+        }
+    }
+
+    fn from_reqwest(url: &str, source: reqwest::Error, after: Duration) -> Self {
+        if source.is_timeout() {
+            NodeError::TimedOut {
+                url: url.to_owned(),
+                after,
+            }
+        } else {
+            NodeError::Unreachable {
+                url: url.to_owned(),
+                source,
+            }
         }
     }
 }
 
-/// Timeouts for node requests.
+/// Deadlines for node requests.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     /// To open a connection.
     pub connect: Duration,
-    /// For a quote, info or peers request.
+    /// For a whole quote, info or peers request.
     pub small: Duration,
-    /// For a chunk PUT or GET.
+    /// For a chunk PUT or GET, on top of its size at [`PESSIMISTIC_BYTES_PER_SECOND`].
     pub chunk: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
         Self {
-            connect: Duration::from_secs(3),
-            small: Duration::from_secs(10),
-            chunk: Duration::from_secs(60),
+            connect: Duration::from_secs(2),
+            small: Duration::from_secs(3),
+            chunk: Duration::from_secs(4),
         }
+    }
+}
+
+impl Timeouts {
+    /// The deadline of a chunk request moving `bytes` bytes.
+    pub fn for_chunk(&self, bytes: usize) -> Duration {
+        self.chunk + Duration::from_millis(bytes as u64 * 1000 / PESSIMISTIC_BYTES_PER_SECOND)
     }
 }
 
@@ -104,64 +167,70 @@ impl NodeClient {
         Self { http, timeouts }
     }
 
-    async fn check(url: &str, response: reqwest::Response) -> Result<reqwest::Response, NodeError> {
-        let status = response.status();
-        if status.is_success() {
-            return Ok(response);
-        }
-        let text = response.text().await.unwrap_or_default();
-        let message = serde_json::from_str::<ErrorBody>(&text)
-            .map(|body| body.error)
-            .unwrap_or(text);
-        Err(NodeError::Refused {
-            url: url.to_owned(),
-            status: status.as_u16(),
-            message,
-        })
-    }
-
-    /// Sends a request to the node at `url` and parses its JSON answer.
-    async fn send_json<T: serde::de::DeserializeOwned>(
+    /// Sends `request` with `deadline` for the whole exchange; returns the status and at most
+    /// `limit` bytes of a successful answer (an error answer's text is cut short instead).
+    async fn exchange(
+        &self,
         url: &str,
         request: reqwest::RequestBuilder,
-    ) -> Result<T, NodeError> {
-        let response = request
+        deadline: Duration,
+        limit: usize,
+    ) -> Result<(reqwest::StatusCode, Bytes), NodeError> {
+        let mut response = request
+            .timeout(deadline)
             .send()
             .await
-            .map_err(|source| NodeError::Unreachable {
-                url: url.to_owned(),
-                source,
-            })?;
-        Self::check(url, response)
-            .await?
-            .json()
-            .await
-            .map_err(|source| NodeError::BadAnswer {
-                url: url.to_owned(),
-                source,
-            })
+            .map_err(|e| NodeError::from_reqwest(url, e, deadline))?;
+        let status = response.status();
+        let body = if status.is_success() {
+            read_capped(url, &mut response, limit, deadline, Overflow::Fail).await?
+        } else {
+            read_capped(url, &mut response, MAX_ERROR_TEXT, deadline, Overflow::Cut).await?
+        };
+        Ok((status, body))
+    }
+
+    /// Like [`Self::exchange`], then parses a successful answer as JSON.
+    async fn exchange_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        request: reqwest::RequestBuilder,
+        deadline: Duration,
+        limit: usize,
+    ) -> Result<T, NodeError> {
+        let (status, body) = self.exchange(url, request, deadline, limit).await?;
+        if !status.is_success() {
+            return Err(refused(url, status, &body));
+        }
+        serde_json::from_slice(&body).map_err(|source| NodeError::BadAnswer {
+            url: url.to_owned(),
+            source,
+        })
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(
         &self,
         url: &str,
         path: &str,
+        limit: usize,
     ) -> Result<T, NodeError> {
-        let request = self
-            .http
-            .get(format!("{url}{path}"))
-            .timeout(self.timeouts.small);
-        Self::send_json(url, request).await
+        let request = self.http.get(format!("{url}{path}"));
+        self.exchange_json(url, request, self.timeouts.small, limit)
+            .await
     }
 
     /// The node's id, URL and rewards address.
     pub async fn info(&self, url: &str) -> Result<NodeInfo, NodeError> {
-        self.get_json(url, "/info").await
+        self.get_json(url, "/info", MAX_JSON_BYTES).await
     }
 
-    /// The peers the node knows (itself included).
+    /// The peers the node says it knows (itself included), unchecked. A node may ask its own
+    /// peers before answering, so this gets [`DISCOVERY_DEADLINE`].
     pub async fn peers(&self, url: &str) -> Result<Vec<NodeInfo>, NodeError> {
-        self.get_json(url, "/peers").await
+        let request = self.http.get(format!("{url}/peers"));
+        let deadline = self.timeouts.small.max(DISCOVERY_DEADLINE);
+        self.exchange_json(url, request, deadline, MAX_PEERS_BYTES)
+            .await
     }
 
     /// Asks a node to quote a chunk.
@@ -175,9 +244,9 @@ impl NodeClient {
         let request = self
             .http
             .post(format!("{}/quote", node.url))
-            .timeout(self.timeouts.small)
             .json(&QuoteRequest { chunk, size, payer });
-        Self::send_json(&node.url, request).await
+        self.exchange_json(&node.url, request, self.timeouts.small, MAX_JSON_BYTES)
+            .await
     }
 
     /// PUTs a chunk with its proof; `body` is [`crate::protocol::encode_put`]'s framing.
@@ -187,45 +256,68 @@ impl NodeClient {
         chunk: ChunkAddress,
         body: Bytes,
     ) -> Result<StoreResponse, NodeError> {
+        let deadline = self.timeouts.for_chunk(body.len());
         let request = self
             .http
             .put(format!("{}/chunk/{chunk}", node.url))
-            .timeout(self.timeouts.chunk)
             .body(body);
-        Self::send_json(&node.url, request).await
+        self.exchange_json(&node.url, request, deadline, MAX_JSON_BYTES)
+            .await
     }
 
-    /// Fetches a chunk's bytes; `None` when the node does not have it.
+    /// Fetches a chunk's bytes (at most [`MAX_CHUNK_BYTES`]); `None` when the node does not
+    /// have it. The bytes are the node's word: the caller checks them against the address.
     pub async fn get(
         &self,
         node: &NodeInfo,
         chunk: ChunkAddress,
     ) -> Result<Option<Bytes>, NodeError> {
         let url = &node.url;
-        let unreachable = |source| NodeError::Unreachable {
-            url: url.clone(),
-            source,
-        };
-        let response = self
-            .http
-            .get(format!("{url}/chunk/{chunk}"))
-            .timeout(self.timeouts.chunk)
-            .send()
-            .await
-            .map_err(unreachable)?;
-        if response.status() == reqwest::StatusCode::NOT_FOUND {
-            return Ok(None);
+        let request = self.http.get(format!("{url}/chunk/{chunk}"));
+        let deadline = self.timeouts.for_chunk(MAX_CHUNK_BYTES);
+        let (status, body) = self
+            .exchange(url, request, deadline, MAX_CHUNK_BYTES)
+            .await?;
+        match status {
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            status if status.is_success() => Ok(Some(body)),
+            status => Err(refused(url, status, &body)),
         }
-        let response = Self::check(url, response).await?;
-        response.bytes().await.map(Some).map_err(unreachable)
     }
 
-    /// Learns the network from its bootstrap URLs: each one's `/peers`, merged by node id.
+    /// Learns the network from its bootstrap URLs: each one's `/peers`, checked and merged by
+    /// node id. An entry whose id is not derived from its rewards address is dropped (and
+    /// logged); when several URLs name one id, the node's own entry (the URL that was asked)
+    /// wins, else the first heard.
     pub async fn discover(&self, bootstrap: &[String]) -> Result<Swarm, NodeError> {
-        let answers = join_all(bootstrap.iter().map(|url| self.peers(url))).await;
+        let answers = self.ask_bootstrap(bootstrap).await;
+        let mut own = Vec::new();
+        let mut heard = Vec::new();
+        for (url, answer) in answers {
+            let entries = match answer {
+                Ok(entries) => entries,
+                Err(error) => {
+                    tracing::warn!("peer discovery: {error}");
+                    continue;
+                }
+            };
+            let before = entries.len();
+            let (mine, others): (Vec<_>, Vec<_>) = entries
+                .into_iter()
+                .filter(is_genuine_entry)
+                .partition(|entry| entry.url == *url);
+            let dropped = before - mine.len() - others.len();
+            if dropped > 0 {
+                tracing::warn!(
+                    "dropped {dropped} peer entries from {url} whose id is not derived from their rewards address or whose URL is not http(s)"
+                );
+            }
+            own.extend(mine);
+            heard.extend(others);
+        }
         let mut nodes: HashMap<_, NodeInfo> = HashMap::new();
-        for node in answers.into_iter().flatten().flatten() {
-            nodes.entry(node.id).or_insert(node);
+        for entry in own.into_iter().chain(heard) {
+            nodes.entry(entry.id).or_insert(entry);
         }
         if nodes.is_empty() {
             return Err(NodeError::NoNodes {
@@ -234,11 +326,105 @@ impl NodeClient {
         }
         let mut nodes: Vec<NodeInfo> = nodes.into_values().collect();
         nodes.sort_by_key(|n| n.id);
-        let listed: std::collections::HashSet<&String> = bootstrap.iter().collect();
+        let listed: HashSet<&String> = bootstrap.iter().collect();
         Ok(Swarm {
             size: nodes.len().max(listed.len()),
             nodes,
         })
+    }
+}
+
+impl NodeClient {
+    /// Every bootstrap node's `/peers`; once one has answered, the rest get only
+    /// [`DISCOVERY_GRACE`], so a stalled bootstrap node costs no more than that.
+    async fn ask_bootstrap<'a>(
+        &self,
+        bootstrap: &'a [String],
+    ) -> Vec<(&'a String, Result<Vec<NodeInfo>, NodeError>)> {
+        let mut pending: FuturesUnordered<_> = bootstrap
+            .iter()
+            .map(|url| async move { (url, self.peers(url).await) })
+            .collect();
+        let mut answers = Vec::with_capacity(bootstrap.len());
+        let mut grace: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+        loop {
+            let answer = match grace.as_mut() {
+                Some(timer) => tokio::select! {
+                    answer = pending.next() => answer,
+                    () = timer => break,
+                },
+                None => pending.next().await,
+            };
+            let Some((url, answer)) = answer else { break };
+            if grace.is_none() && answer.is_ok() {
+                grace = Some(Box::pin(tokio::time::sleep(DISCOVERY_GRACE)));
+            }
+            answers.push((url, answer));
+        }
+        answers
+    }
+}
+
+/// A peer entry the client may use: its id is derived from its rewards address, and its URL
+/// is plain HTTP(S).
+fn is_genuine_entry(entry: &NodeInfo) -> bool {
+    entry.id == node_id(&entry.rewards)
+        && (entry.url.starts_with("http://") || entry.url.starts_with("https://"))
+}
+
+/// What to do with an answer longer than its cap.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Overflow {
+    /// It is the node's failure.
+    Fail,
+    /// Keep the start (error text, only reported).
+    Cut,
+}
+
+/// Reads an answer's body in pieces, never more than `limit` bytes, whatever the node claims.
+async fn read_capped(
+    url: &str,
+    response: &mut reqwest::Response,
+    limit: usize,
+    deadline: Duration,
+    overflow: Overflow,
+) -> Result<Bytes, NodeError> {
+    let too_large = || NodeError::TooLarge {
+        url: url.to_owned(),
+        limit,
+    };
+    let claimed = response.content_length().unwrap_or(0);
+    if overflow == Overflow::Fail && claimed > limit as u64 {
+        return Err(too_large());
+    }
+    let mut body = BytesMut::with_capacity((claimed as usize).min(limit));
+    while let Some(piece) = response
+        .chunk()
+        .await
+        .map_err(|e| NodeError::from_reqwest(url, e, deadline))?
+    {
+        let room = limit - body.len();
+        if piece.len() > room {
+            if overflow == Overflow::Fail {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&piece[..room]);
+            break;
+        }
+        body.extend_from_slice(&piece);
+    }
+    Ok(body.freeze())
+}
+
+/// The error for an error status; the node's text is kept for the message only.
+fn refused(url: &str, status: reqwest::StatusCode, body: &[u8]) -> NodeError {
+    let message = serde_json::from_slice::<ErrorBody>(body)
+        .map(|body| body.error)
+        .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned());
+    NodeError::Refused {
+        url: url.to_owned(),
+        status: status.as_u16(),
+        message: message.chars().take(300).collect(),
     }
 }
 
@@ -263,5 +449,42 @@ impl Swarm {
     /// Nodes that must hold a chunk: `wanted`, or every node on a smaller network.
     pub fn replicas(&self, wanted: usize) -> usize {
         wanted.min(self.size).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::Address;
+
+    #[test]
+    fn a_peer_entry_counts_only_with_the_id_its_rewards_address_gives() {
+        let rewards = Address::repeat_byte(3);
+        let genuine = NodeInfo {
+            id: node_id(&rewards),
+            url: "http://127.0.0.1:1".into(),
+            rewards,
+        };
+        assert!(is_genuine_entry(&genuine));
+        let forged = NodeInfo {
+            id: crate::types::NodeId([9; 32]),
+            ..genuine.clone()
+        };
+        assert!(!is_genuine_entry(&forged));
+        let odd_url = NodeInfo {
+            url: "file:///etc/passwd".into(),
+            ..genuine
+        };
+        assert!(!is_genuine_entry(&odd_url));
+    }
+
+    #[test]
+    fn a_chunk_request_gets_time_for_its_size_at_the_pessimistic_rate() {
+        let timeouts = Timeouts::default();
+        assert_eq!(timeouts.for_chunk(0), timeouts.chunk);
+        assert_eq!(
+            timeouts.for_chunk(MAX_CHUNK_BYTES),
+            timeouts.chunk + Duration::from_secs(8)
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 mod chain_trust;
 mod cli;
+mod client_trust;
 mod config;
 mod cost;
 mod devnet;

@@ -234,9 +234,9 @@ fn a_kill_between_sending_a_payment_and_recording_it_pays_nothing_twice() {
 }
 
 /// Interrupts an upload after its payment, then reruns it with the client's clock shifted by
-/// `shift` (faketime syntax); returns the paid-but-unstored count before and the rerun's
-/// events.
-fn resume_with_clock_shifted(shift: &str) -> (usize, Vec<Value>, tempfile::TempDir, PathBuf) {
+/// `shift` (faketime syntax); returns the paid-but-unstored count before, the rerun's exit
+/// code and events.
+fn resume_with_clock_shifted(shift: &str) -> (usize, Option<i32>, Vec<Value>, Run) {
     let devnet = Devnet::shared();
     let account = devnet.funded_account();
     let (dir, file) = scratch_file(28);
@@ -268,13 +268,17 @@ fn resume_with_clock_shifted(shift: &str) -> (usize, Vec<Value>, tempfile::TempD
         .output()
         .unwrap();
     let events = json_lines(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{events:?}");
-    assert_downloads_identical(devnet, dir.path(), &account, events.last().unwrap(), &file);
-    (unstored, events, dir, file)
+    (unstored, output.status.code(), events, (dir, file, account))
 }
 
+/// A scratch dir, its file and the paying account.
+type Run = (tempfile::TempDir, PathBuf, PrivateKeySigner);
+
 fn assert_proofs_reused(shift: &str) {
-    let (unstored, events, _dir, file) = resume_with_clock_shifted(shift);
+    let (unstored, code, events, (dir, file, account)) = resume_with_clock_shifted(shift);
+    assert_eq!(code, Some(0), "{events:?}");
+    let devnet = Devnet::shared();
+    assert_downloads_identical(devnet, dir.path(), &account, events.last().unwrap(), &file);
     let done = events.last().unwrap();
     assert_eq!(done["paid_chunks"], 0, "{shift}: {done}");
     assert_eq!(done["reused_proofs"], unstored, "{shift}: {done}");
@@ -282,18 +286,38 @@ fn assert_proofs_reused(shift: &str) {
     assert_each_chunk_paid_once(Devnet::shared(), &file);
 }
 
+/// With the clock shifted, proofs are pruned, and the nodes' fresh quotes are just as stale by
+/// that clock: they are asked for again, never paid, and the chunks fail (exit 5). A rerun
+/// with the true clock pays again at most the pruned chunks.
 fn assert_proofs_pruned(shift: &str) {
-    let (unstored, events, _dir, file) = resume_with_clock_shifted(shift);
-    let done = events.last().unwrap();
-    assert_eq!(done["reused_proofs"], 0, "{shift}: {done}");
-    assert_eq!(done["paid_chunks"], unstored, "{shift}: {done}");
+    let (unstored, code, events, (dir, file, account)) = resume_with_clock_shifted(shift);
+    assert_eq!(code, Some(5), "{shift}: {events:?}");
     assert_eq!(event(&events, "started")["expired_proofs"], unstored);
+    let error = events.last().unwrap();
+    assert_eq!(error["kind"], "partial", "{shift}: {error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("stale quote"),
+        "{shift}: {error}"
+    );
     let devnet = Devnet::shared();
-    let twice = planned_chunks(&file)
-        .into_iter()
-        .filter(|chunk| devnet.times_paid(*chunk) == 2)
-        .count();
-    assert_eq!(twice, unstored, "exactly the pruned chunks are paid again");
+    let paid_twice = || {
+        planned_chunks(&file)
+            .into_iter()
+            .filter(|chunk| devnet.times_paid(*chunk) == 2)
+            .count()
+    };
+    assert_eq!(paid_twice(), 0, "{shift}: a stale quote was paid");
+    let events = finish(devnet, dir.path(), &account, &file, &[]);
+    let done = events.last().unwrap();
+    assert_downloads_identical(devnet, dir.path(), &account, done, &file);
+    let paid_again = done["paid_chunks"].as_u64().unwrap() as usize;
+    let reused = done["reused_proofs"].as_u64().unwrap() as usize;
+    assert_eq!(paid_again + reused, unstored, "{shift}: {done}");
+    assert_eq!(
+        paid_twice(),
+        paid_again,
+        "only pruned chunks are paid again"
+    );
 }
 
 #[test]

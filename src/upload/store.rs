@@ -12,7 +12,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::{PaidChunks, Stages, StoreTotals};
 use crate::chunking::{PlannedChunk, read_planned_after};
 use crate::protocol::encode_put_header;
-use crate::put::{PutFailure, store_chunk};
+use crate::put::{Placement, PutFailure, store_chunk};
 use crate::quote::PaymentProof;
 use crate::reporter::{Event, Phase};
 use crate::types::ChunkAddress;
@@ -86,7 +86,10 @@ impl Stages<'_> {
             &context.swarm,
             chunk.address,
             body,
-            options.replicas,
+            Placement {
+                replicas: options.replicas,
+                close_group: options.close_group,
+            },
             options.retry,
             context.reporter.as_ref(),
         )

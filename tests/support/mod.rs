@@ -16,6 +16,7 @@ use ferry::network::NetworkConfig;
 use ferry::payment::{ChunkPaidEvent, Vault};
 use ferry::types::ChunkAddress;
 
+pub mod adversary;
 pub mod rpc_proxy;
 pub mod trust;
 
