@@ -108,14 +108,16 @@ fn paid_in_waves(events: &[serde_json::Value], field: &str) -> u128 {
 
 #[test]
 fn max_cost_counts_storage_and_gas_of_this_run_and_stops_before_the_wave_that_would_pass_it() {
-    let devnet = Devnet::shared();
+    // Its own chain: the gas price moves only with this test's own blocks.
+    let devnet = &Devnet::start(3);
     let account = devnet.funded_account();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("capped-later.bin");
     let data = random_bytes(5 * ferry::chunking::MAX_PLAINTEXT_BYTES);
     std::fs::write(&file, &data).unwrap();
-    // A cap of the whole storage cost and a quarter of the gas (the gas price moves between
-    // the quote and the waves): a cap that counted storage alone would let every wave pass.
+    // A cap of the whole storage cost and two fifths of the gas the quote expects: room for
+    // the first waves of one chunk, not for all of them; a cap that counted storage alone
+    // would let every wave pass.
     let output = devnet
         .ferry(dir.path(), &account)
         .args(["quote", "--json"])
@@ -124,7 +126,7 @@ fn max_cost_counts_storage_and_gas_of_this_run_and_stops_before_the_wave_that_wo
         .unwrap();
     let quote = json_lines(&output.stdout).pop().unwrap();
     let wei = |field: &str| quote[field].as_str().unwrap().parse::<u128>().unwrap();
-    let cap = wei("storage_cost_wei") + wei("estimated_gas_wei") / 4;
+    let cap = wei("storage_cost_wei") + wei("estimated_gas_wei") * 2 / 5;
     let (code, events) = devnet.upload_json(
         dir.path(),
         &account,
@@ -138,6 +140,8 @@ fn max_cost_counts_storage_and_gas_of_this_run_and_stops_before_the_wave_that_wo
         paid <= cap,
         "this run paid {paid} wei, above --max-cost {cap}"
     );
+    let waves = events.iter().filter(|e| e["event"] == "wave_paid").count();
+    assert!(waves >= 1, "the cap leaves room for the first wave");
 
     let (code, events) = devnet.upload_json(dir.path(), &account, &file, &[]);
     let done = events.last().unwrap();

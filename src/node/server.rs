@@ -315,6 +315,19 @@ async fn read_put_body(body: Body) -> Result<Bytes, ApiError> {
     }
 }
 
+/// Reads a body to its end and drops it, giving up when the sender stalls for
+/// [`BODY_IDLE_TIMEOUT`] or sends more than twice [`MAX_PUT_BODY`].
+async fn discard_body(body: Body) {
+    let mut stream = body.into_data_stream();
+    let mut seen = 0usize;
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(BODY_IDLE_TIMEOUT, stream.next()).await {
+        seen += frame.len();
+        if seen > 2 * MAX_PUT_BODY {
+            return;
+        }
+    }
+}
+
 fn declared_length(request: &Request) -> Option<u64> {
     request
         .headers()
@@ -343,7 +356,12 @@ async fn put_chunk(
 ) -> Result<Response, ApiError> {
     count(&state.requests.puts, 1);
     let address = parse_address(&address)?;
-    if declared_length(&request).is_some_and(|length| length > MAX_PUT_BODY as u64) {
+    if let Some(length) = declared_length(&request).filter(|&n| n > MAX_PUT_BODY as u64) {
+        // Read and discard a body that is not much too large (no slot, no memory kept), so the
+        // sender sees the 413 instead of a connection reset mid-send; a larger one is cut.
+        if length <= 2 * MAX_PUT_BODY as u64 {
+            discard_body(request.into_body()).await;
+        }
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
