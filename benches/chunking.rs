@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ferry::chunking::{MAX_PLAINTEXT_BYTES, encrypt_in_place, plan_file};
+use ferry::client::chunking::{MAX_PLAINTEXT_BYTES, encrypt_in_place, plan_file};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 
 const FILE_BYTES: usize = 128 * 1024 * 1024;

@@ -1,8 +1,15 @@
 //! ferry: upload files to a pay-per-chunk storage network, resumably, never paying twice.
 //!
 //! The library holds everything; the `ferry` and `ferry-node` binaries only parse arguments,
-//! call in here and turn results into exit codes. The library never prints: progress flows out
-//! through [`reporter::Reporter`].
+//! call in here and turn results into exit codes. Folders show who uses what:
+//! - [`wire`]: what client and node both speak (the network file and XOR geometry, ids and
+//!   amounts, signed quotes, proofs and storage receipts, HTTP bodies); it imports neither;
+//! - [`client`]: node requests, quoting, replication, upload, download, the cached receipt;
+//! - [`node`]: the storage node; it never imports [`client`], nor [`client`] it;
+//! - [`vault`]: the chain (the client pays, the node checks);
+//! - [`devnet`] and [`cli`]: a local network, and the command line over all of it.
+//!
+//! The library never prints: progress flows out through [`client::reporter::Reporter`].
 //!
 //! # Error policy
 //!
@@ -19,22 +26,12 @@
 //! - What a remote party says is never a classification: a node's status code or text is a
 //!   failure of that node for that chunk, nothing more.
 
-pub mod chunking;
 pub mod cli;
+pub mod client;
 pub mod devnet;
-pub mod download;
 pub mod exit;
 pub mod fsutil;
-pub mod network;
 pub mod node;
 pub mod paths;
-pub mod payment;
-pub mod protocol;
-pub mod put;
-pub mod quote;
-pub mod quoting;
-pub mod receipt;
-pub mod reporter;
-pub mod transport;
-pub mod types;
-pub mod upload;
+pub mod vault;
+pub mod wire;

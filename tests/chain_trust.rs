@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use alloy::signers::local::PrivateKeySigner;
-use ferry::receipt::Receipt;
-use ferry::types::ChunkAddress;
+use ferry::client::receipt::Receipt;
+use ferry::wire::types::ChunkAddress;
 use serde_json::Value;
 
 use crate::support::rpc_proxy::{RpcProxy, Verdict};
@@ -172,7 +172,7 @@ fn one_unpaid_proof_is_dropped_alone_and_the_others_are_reused() {
     }
     receipt.proofs.insert(elsewhere, forged);
     // Written as ferry writes it; the lock is free since the killed run is gone.
-    let cache = ferry::receipt::cache::ReceiptCache::new(dir.path());
+    let cache = ferry::client::receipt::cache::ReceiptCache::new(dir.path());
     let key = path.file_stem().unwrap().to_str().unwrap().to_owned();
     let lock = cache.lock(&key, || {}).unwrap();
     cache.write(&lock, &receipt).unwrap();

@@ -9,8 +9,8 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use alloy::signers::local::PrivateKeySigner;
-use ferry::chunking::{ChunkKey, ChunkRef, DataMap, Reference, encrypt_in_place};
-use ferry::types::ChunkAddress;
+use ferry::client::chunking::{ChunkKey, ChunkRef, DataMap, Reference, encrypt_in_place};
+use ferry::wire::types::ChunkAddress;
 use serde_json::Value;
 
 use crate::support::adversary::{Adversary, Mode, assert_each_chunk_paid_once, real_holders};
@@ -179,7 +179,7 @@ fn a_node_claiming_to_hold_everything_without_valid_receipts_never_counts() {
     assert_four_real_holders(Devnet::shared(), &run.file);
     let upstream = &run.adversary.upstream;
     for chunk in planned_chunks(&run.file) {
-        let client = ferry::transport::NodeClient::new(Default::default());
+        let client = ferry::client::nodes::NodeClient::new(Default::default());
         let held = crate::support::runtime().block_on(client.get(upstream, chunk));
         assert!(matches!(held, Ok(None)), "the lying node got chunk {chunk}");
     }

@@ -68,7 +68,7 @@ fn a_full_disk_under_the_data_dir_exits_6_retryable_and_the_rerun_pays_nothing_t
     let disk = SmallDisk::mount("8m");
     let work = tempfile::tempdir().unwrap();
     let file = work.path().join("full-disk.bin");
-    let data = random_bytes(8 * ferry::chunking::MAX_PLAINTEXT_BYTES);
+    let data = random_bytes(8 * ferry::client::chunking::MAX_PLAINTEXT_BYTES);
     std::fs::write(&file, &data).unwrap();
     let data_dir: &Path = &disk.mount;
     let mut child = devnet

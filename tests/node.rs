@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
-use ferry::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encrypt_in_place};
-use ferry::network::by_distance;
-use ferry::payment::{Vault, WavePayment};
-use ferry::protocol::{StoreOutcome, encode_put};
-use ferry::quote::{PaymentProof, QuoteBody, SignedQuote, unix_now};
-use ferry::quoting::{QuoteOutcome, quote_chunk};
-use ferry::transport::{NodeClient, NodeError, Swarm, Timeouts};
-use ferry::types::ChunkAddress;
+use ferry::client::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encrypt_in_place};
+use ferry::client::nodes::{NodeClient, RequestError, Swarm, Timeouts};
+use ferry::client::quoting::{QuoteOutcome, quote_chunk};
+use ferry::vault::{Vault, WavePayment};
+use ferry::wire::http::{PutOutcome, encode_put};
+use ferry::wire::network::by_distance;
+use ferry::wire::signed::{PaymentProof, QuoteBody, SignedQuote, unix_now};
+use ferry::wire::types::ChunkAddress;
 
 use crate::support::trust::{close_group_keys, keys_by_id, median_proof, signed_quotes};
 use crate::support::{Devnet, random_bytes, runtime};
@@ -88,11 +88,11 @@ impl Fixture {
         &self,
         address: ChunkAddress,
         body: Vec<u8>,
-    ) -> Result<StoreOutcome, (u16, String)> {
+    ) -> Result<PutOutcome, (u16, String)> {
         let node = by_distance(&address, &self.swarm.nodes)[0];
         match runtime().block_on(self.client.put(node, address, Bytes::from(body))) {
             Ok(answer) => Ok(answer.outcome),
-            Err(NodeError::Refused {
+            Err(RequestError::Refused {
                 status, message, ..
             }) => Err((status, message)),
             Err(other) => panic!("the node should answer, not fail: {other}"),
@@ -128,11 +128,11 @@ fn a_paid_put_is_stored_and_served_and_a_second_is_already_there() {
     fixture.pay(&[payment], &mut proof);
     assert_eq!(
         fixture.put(address, encode_put(&proof, &bytes)),
-        Ok(StoreOutcome::Stored)
+        Ok(PutOutcome::Stored)
     );
     assert_eq!(
         fixture.put(address, encode_put(&proof, &bytes)),
-        Ok(StoreOutcome::AlreadyExists)
+        Ok(PutOutcome::AlreadyExists)
     );
     let node = by_distance(&address, &fixture.swarm.nodes)[0];
     let served = runtime()

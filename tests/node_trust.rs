@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
-use ferry::network::{NodeInfo, by_distance};
-use ferry::payment::{Vault, WavePayment};
-use ferry::protocol::{StoreOutcome, encode_put};
-use ferry::quote::{PaymentProof, unix_now};
-use ferry::transport::{NodeClient, NodeError, Timeouts};
-use ferry::types::ChunkAddress;
+use ferry::client::nodes::{NodeClient, RequestError, Timeouts};
+use ferry::vault::{Vault, WavePayment};
+use ferry::wire::http::{PutOutcome, encode_put};
+use ferry::wire::network::{NodeInfo, by_distance};
+use ferry::wire::signed::{PaymentProof, unix_now};
+use ferry::wire::types::ChunkAddress;
 
 use crate::node::Fixture;
 use crate::support::trust::{
@@ -28,7 +28,7 @@ fn close_group_quotes(
     address: ChunkAddress,
     size: usize,
     extra: Option<&PrivateKeySigner>,
-) -> Vec<ferry::quote::SignedQuote> {
+) -> Vec<ferry::wire::signed::SignedQuote> {
     let keys = keys_by_id(fixture.devnet, extra);
     let signers = close_group_keys(&keys, view, address, 7);
     let payer = fixture.vault.payer().unwrap();
@@ -39,11 +39,11 @@ fn put_to(
     node: &NodeInfo,
     address: ChunkAddress,
     body: Vec<u8>,
-) -> Result<StoreOutcome, (u16, String)> {
+) -> Result<PutOutcome, (u16, String)> {
     let client = NodeClient::new(Timeouts::default());
     match runtime().block_on(client.put(node, address, Bytes::from(body))) {
         Ok(answer) => Ok(answer.outcome),
-        Err(NodeError::Refused {
+        Err(RequestError::Refused {
             status, message, ..
         }) => Err((status, message)),
         Err(other) => panic!("the node should answer, not fail: {other}"),
@@ -202,7 +202,7 @@ fn a_stranger_paying_the_quotes_first_neither_blocks_the_payer_nor_counts_for_th
     victim.pay(&[payment], &mut proof);
     assert_eq!(
         put_to(order[1], address, encode_put(&proof, &bytes)),
-        Ok(StoreOutcome::Stored)
+        Ok(PutOutcome::Stored)
     );
     assert_eq!(
         times_paid_by(victim.devnet, victim.vault.payer().unwrap(), address),
@@ -237,7 +237,7 @@ fn a_flood_of_unpaid_puts_asks_the_chain_about_once_per_quote() {
     ));
     for answer in answers {
         match answer {
-            Err(NodeError::Refused {
+            Err(RequestError::Refused {
                 status, message, ..
             }) => {
                 assert_eq!(status, 402, "{message}");
@@ -381,7 +381,7 @@ impl DeepFixture {
         }
     }
 
-    fn put(&self) -> Result<StoreOutcome, (u16, String)> {
+    fn put(&self) -> Result<PutOutcome, (u16, String)> {
         put_to(
             &self.node.info(),
             self.address,
@@ -403,7 +403,7 @@ fn a_payment_counts_only_once_it_is_as_deep_as_the_node_requires() {
         "anvil_mine",
         serde_json::json!(["0x2"]),
     );
-    assert_eq!(deep.put(), Ok(StoreOutcome::Stored));
+    assert_eq!(deep.put(), Ok(PutOutcome::Stored));
     let payer = deep.fixture.vault.payer().unwrap();
     assert_eq!(times_paid_by(deep.fixture.devnet, payer, deep.address), 1);
     assert_eq!(

@@ -8,7 +8,7 @@ use crate::support::{
     Devnet, assert_error_event, assert_paid_once_and_downloads, planned_chunks, random_bytes,
 };
 
-const PIECE: usize = ferry::chunking::MAX_PLAINTEXT_BYTES;
+const PIECE: usize = ferry::client::chunking::MAX_PLAINTEXT_BYTES;
 
 /// Uploads `data` as `name`, expecting `distinct` chunks (data map included), of which
 /// `held_before` the network already holds; checks that each distinct chunk is paid exactly

@@ -463,7 +463,10 @@ fn a_torn_temp_file_is_ignored_and_a_whole_one_recovered() {
 
 /// Paid-but-unstored proofs in receipt bytes.
 fn status_of_temp_only(bytes: &[u8]) -> usize {
-    ferry::receipt::Receipt::decode(bytes).unwrap().proofs.len()
+    ferry::client::receipt::Receipt::decode(bytes)
+        .unwrap()
+        .proofs
+        .len()
 }
 
 #[test]
@@ -504,7 +507,9 @@ fn status_lists_the_interrupted_upload_and_clear_keeps_paid_proofs_unless_forced
         line["file"].as_str().unwrap(),
         std::fs::canonicalize(&file).unwrap().to_str().unwrap()
     );
-    assert!(line["proofs_expire_at"].as_u64().unwrap() > ferry::quote::unix_now() + 23 * 3600);
+    assert!(
+        line["proofs_expire_at"].as_u64().unwrap() > ferry::wire::signed::unix_now() + 23 * 3600
+    );
     let human = devnet
         .ferry(dir.path(), &account)
         .arg("status")
@@ -538,20 +543,20 @@ fn status_lists_the_interrupted_upload_and_clear_keeps_paid_proofs_unless_forced
 
 #[test]
 fn an_upload_removes_other_receipts_past_their_time_to_live() {
-    use ferry::receipt::cache::ReceiptCache;
-    use ferry::receipt::{Receipt, WaveRecord};
+    use ferry::client::receipt::cache::ReceiptCache;
+    use ferry::client::receipt::{Receipt, WaveRecord};
     let devnet = Devnet::shared();
     let account = devnet.funded_account();
     let (dir, file) = scratch_file(1);
     let cache = ReceiptCache::new(dir.path());
-    let two_days_ago = ferry::quote::unix_now() - 2 * 24 * 3600;
+    let two_days_ago = ferry::wire::signed::unix_now() - 2 * 24 * 3600;
     let write = |key: &str, paid_at: u64| {
         let mut receipt = Receipt::new(format!("/elsewhere/{key}"), paid_at);
         let wave = WaveRecord {
             paid_at,
             chunks: 1,
-            storage_cost: ferry::types::Amount::wei(1),
-            gas_cost: ferry::types::Amount::wei(1),
+            storage_cost: ferry::wire::types::Amount::wei(1),
+            gas_cost: ferry::wire::types::Amount::wei(1),
         };
         receipt
             .waves
@@ -561,7 +566,7 @@ fn an_upload_removes_other_receipts_past_their_time_to_live() {
         cache.receipt_path(key)
     };
     let expired = write(&"0a".repeat(32), two_days_ago);
-    let live = write(&"0b".repeat(32), ferry::quote::unix_now() - 3600);
+    let live = write(&"0b".repeat(32), ferry::wire::signed::unix_now() - 3600);
     finish(devnet, dir.path(), &account, &file, &[]);
     assert!(!expired.exists(), "the expired receipt is collected");
     assert!(live.exists(), "a receipt within its time to live is kept");
@@ -623,7 +628,7 @@ fn a_receipt_whose_payments_this_chain_does_not_know_is_not_trusted() {
     let unstored = paid_not_stored(old, dir.path(), &account, &file);
     let fresh = Devnet::start(5);
     let network = format!("{}:{}", fresh.network.chain_id, fresh.network.vault);
-    let key = ferry::receipt::cache::ReceiptCache::key_for(&file, &network).unwrap();
+    let key = ferry::client::receipt::cache::ReceiptCache::key_for(&file, &network).unwrap();
     std::fs::rename(&receipt, receipt.with_file_name(format!("{key}.receipt"))).unwrap();
 
     let account = fresh.funded_account();
@@ -641,8 +646,8 @@ fn ctrl_c_while_waiting_for_another_upload_of_the_file_exits_130_having_paid_not
     let account = devnet.funded_account();
     let (dir, file) = scratch_file(1);
     let network = format!("{}:{}", devnet.network.chain_id, devnet.network.vault);
-    let cache = ferry::receipt::cache::ReceiptCache::new(dir.path());
-    let key = ferry::receipt::cache::ReceiptCache::key_for(&file, &network).unwrap();
+    let cache = ferry::client::receipt::cache::ReceiptCache::new(dir.path());
+    let key = ferry::client::receipt::cache::ReceiptCache::key_for(&file, &network).unwrap();
     let held = cache.lock(&key, || {}).unwrap();
     let mut child = spawn_upload(devnet, dir.path(), &account, &file, &[]);
     let mut stdout = BufReader::new(child.stdout.take().unwrap());

@@ -45,16 +45,16 @@ fn vault_deploy_puts_a_working_vault_on_the_chain() {
         .parse()
         .unwrap();
     assert_ne!(address, devnet.network.vault);
-    let vault = ferry::payment::Vault::connect(&devnet.network.rpc_url, address, None).unwrap();
+    let vault = ferry::vault::Vault::connect(&devnet.network.rpc_url, address, None).unwrap();
     let unpaid = crate::support::runtime()
         .block_on(vault.paid_for(
             alloy::primitives::Address::repeat_byte(1),
-            ferry::types::QuoteHash([9; 32]),
+            ferry::wire::types::QuoteHash([9; 32]),
         ))
         .unwrap();
     assert_eq!(
         unpaid.amount,
-        ferry::types::Amount::ZERO,
+        ferry::wire::types::Amount::ZERO,
         "a fresh vault answers paidFor"
     );
 }

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use ferry::network::CLOSE_GROUP_SIZE;
 use ferry::node::{DEFAULT_CAPACITY, Node, NodeConfig, NodeError};
-use ferry::types::Amount;
+use ferry::wire::network::CLOSE_GROUP_SIZE;
+use ferry::wire::types::Amount;
 use tokio_util::sync::CancellationToken;
 
 /// A ferry storage node: quotes chunks, checks payments on-chain, stores and serves chunks.

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::types::Amount;
+use crate::wire::types::Amount;
 
 /// The environment variable (and `--config` flag) naming the config file.
 pub const CONFIG_ENV: &str = "FERRY_CONFIG";

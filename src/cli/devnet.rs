@@ -19,7 +19,7 @@ use crate::devnet::{
     StartOutcome, StopHow, StopReport,
 };
 use crate::exit::ErrorKind;
-use crate::network::NetworkConfig;
+use crate::wire::network::NetworkConfig;
 
 /// `ferry devnet …`.
 #[derive(Debug, Clone, clap::Subcommand)]

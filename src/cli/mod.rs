@@ -22,8 +22,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::exit::ErrorKind;
-use crate::network::NetworkConfig;
-use crate::types::Amount;
+use crate::wire::network::NetworkConfig;
+use crate::wire::types::Amount;
 pub use output::Verbosity;
 
 /// Upload files to a pay-per-chunk storage network; an interrupted upload resumes without
@@ -380,14 +380,14 @@ mod tests {
     fn error_chains_print_each_cause_once() {
         let disk_full = || std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");
         let path = std::path::PathBuf::from("/data/receipts/x.receipt");
-        let cache = || crate::receipt::cache::CacheError::Io {
+        let cache = || crate::client::receipt::cache::CacheError::Io {
             action: "write",
             path: path.clone(),
             source: disk_full(),
         };
         let errors: Vec<Box<dyn std::error::Error + 'static>> = vec![
             Box::new(cache()),
-            Box::new(crate::upload::UploadError::ReceiptWrite {
+            Box::new(crate::client::upload::UploadError::ReceiptWrite {
                 source: cache(),
                 summary: Box::default(),
             }),
@@ -397,17 +397,17 @@ mod tests {
                 source: disk_full(),
             }),
             Box::new(crate::devnet::DevnetError::Deploy {
-                source: crate::payment::PaymentError::BadUrl("x".into()),
+                source: crate::vault::PaymentError::BadUrl("x".into()),
             }),
-            Box::new(crate::network::NetworkFileError::Read {
+            Box::new(crate::wire::network::NetworkFileError::Read {
                 path: path.clone(),
                 source: disk_full(),
             }),
-            Box::new(crate::chunking::ChunkError::Read {
+            Box::new(crate::client::chunking::ChunkError::Read {
                 path: "f".into(),
                 source: disk_full(),
             }),
-            Box::new(crate::download::DownloadError::Output {
+            Box::new(crate::client::download::DownloadError::Output {
                 path,
                 source: disk_full(),
             }),

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
+use crate::client::reporter::{EVENT_SCHEMA, Event, Phase, Reporter};
 use crate::exit::ErrorKind;
-use crate::reporter::{EVENT_SCHEMA, Event, Phase, Reporter};
-use crate::types::Amount;
+use crate::wire::types::Amount;
 
 /// Set once stdout is found closed: nothing more is written to it.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);

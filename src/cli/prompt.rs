@@ -13,8 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::output::HumanReporter;
 use super::{Context, UploadArgs};
-use crate::types::Amount;
-use crate::upload::{Approval, ApproveAll, CostEstimate, CostGate, with_margin};
+use crate::client::upload::{Approval, ApproveAll, CostEstimate, CostGate, with_margin};
+use crate::wire::types::Amount;
 
 /// The threshold when neither `--confirm-above`, `FERRY_CONFIRM_ABOVE` nor the config file sets
 /// one: 10^16 wei (0.01 of a coin with 18 decimals), above what a devnet upload of a few hundred

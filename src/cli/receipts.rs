@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use super::CliError;
 use super::output::{print_json_line, stdout_line};
+use crate::client::receipt::Receipt;
+use crate::client::receipt::cache::{CacheError, Listed, ReceiptCache, Sweep};
 use crate::exit::ErrorKind;
-use crate::quote::unix_now;
-use crate::receipt::Receipt;
-use crate::receipt::cache::{CacheError, Listed, ReceiptCache, Sweep};
+use crate::wire::signed::unix_now;
 
 /// `ferry cache`.
 #[derive(Debug, Clone, Subcommand)]

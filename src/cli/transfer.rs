@@ -8,16 +8,16 @@ use tokio_util::sync::CancellationToken;
 
 use super::output::{HumanReporter, JsonReporter, print_json_line, stdout_line};
 use super::{CliError, Context, DownloadArgs, QuoteArgs, UploadArgs};
-use crate::chunking::Reference;
-use crate::exit::ErrorKind;
-use crate::network::{CLOSE_GROUP_SIZE, NetworkConfig};
-use crate::payment::{PaymentError, Vault, parse_private_key};
-use crate::reporter::{Reporter, Silent};
-use crate::transport::{NodeClient, Swarm, Timeouts};
-use crate::types::Amount;
-use crate::upload::{
+use crate::client::chunking::Reference;
+use crate::client::nodes::{NodeClient, Swarm, Timeouts};
+use crate::client::reporter::{Reporter, Silent};
+use crate::client::upload::{
     UploadContext, UploadError, UploadOptions, UploadSummary, encrypt, upload as run_upload,
 };
+use crate::exit::ErrorKind;
+use crate::vault::{PaymentError, Vault, parse_private_key};
+use crate::wire::network::{CLOSE_GROUP_SIZE, NetworkConfig};
+use crate::wire::types::Amount;
 
 /// The private key variable; its value is never printed or logged.
 pub const PRIVATE_KEY_ENV: &str = "FERRY_PRIVATE_KEY";
@@ -123,7 +123,7 @@ struct DoneEvent<'a> {
 
 /// `ferry upload FILE`.
 pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError> {
-    crate::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+    crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
     let network = context.network(&args.network).await?;
     let signer = signer(network.funded_key.as_deref())?;
     let vault = connect_vault(&network, Some(&signer)).await?;
@@ -266,7 +266,7 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let (reporter, human) = reporter(context);
-    let result = crate::download::download(
+    let result = crate::client::download::download(
         &client,
         &nodes.nodes,
         reference,
@@ -300,7 +300,7 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
 
 /// `ferry quote FILE`: what uploading would cost now; pays nothing, needs no wallet.
 pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
-    crate::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+    crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
     let network = context.network(&args.network).await?;
     let vault = connect_vault(&network, None).await?;
     let client = NodeClient::new(Timeouts::default());
@@ -309,7 +309,7 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
     let plan = encrypt(&args.file, threads, Arc::new(Silent))
         .await
         .map_err(|e| CliError::new(e.kind(), e))?;
-    let estimate = crate::quoting::estimate_plan(
+    let estimate = crate::client::quoting::estimate_plan(
         &client,
         &nodes,
         CLOSE_GROUP_SIZE,
@@ -320,7 +320,7 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
     .await;
     let waves = estimate
         .payable_chunks
-        .div_ceil(crate::upload::MAX_WAVE_SIZE);
+        .div_ceil(crate::client::upload::MAX_WAVE_SIZE);
     let gas = vault
         .estimate_gas_cost(estimate.payable_chunks, waves)
         .await

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use super::output::{print_json_line, stdout_line};
 use super::{CliError, Context, NetworkArgs};
 use crate::exit::ErrorKind;
-use crate::payment::{Vault, deploy_vault};
+use crate::vault::{Vault, deploy_vault};
 
 /// `ferry wallet …`.
 #[derive(Debug, Subcommand)]
@@ -42,7 +42,7 @@ async fn resolve_signer(
 ) -> Result<
     (
         alloy::signers::local::PrivateKeySigner,
-        Option<crate::network::NetworkConfig>,
+        Option<crate::wire::network::NetworkConfig>,
     ),
     CliError,
 > {

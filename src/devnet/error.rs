@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::exit::ErrorKind;
-use crate::network::NetworkFileError;
-use crate::payment::PaymentError;
+use crate::vault::PaymentError;
+use crate::wire::network::NetworkFileError;
 
 /// Why the devnet could not be started, checked or stopped.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ use std::sync::{Arc, PoisonError};
 use super::anvil::{self, FUNDED_KEY};
 use super::state::{self, Program};
 use super::{DevnetError, DevnetOptions, READY_TIMEOUT, RunningDevnet, blocking, process};
-use crate::payment::{deploy_vault, parse_private_key};
+use crate::vault::{deploy_vault, parse_private_key};
 
 impl RunningDevnet {
     /// Starts anvil, deploys the vault and starts the nodes; on error, what was started is

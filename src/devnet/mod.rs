@@ -35,8 +35,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::network::NetworkConfig;
 use crate::paths::{devnet_dir, devnet_network_file};
+use crate::wire::network::NetworkConfig;
 
 pub use anvil::{ANVIL_NPM_PACKAGE, CHAIN_ID, FUNDED_KEY, install_command};
 pub use error::DevnetError;

@@ -23,13 +23,13 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 
-use crate::network::NodeInfo;
 use crate::node::peers::{Membership, membership};
-use crate::payment::{PaymentError, PaymentRecord, Vault};
-use crate::quote::{
+use crate::vault::{PaymentError, PaymentRecord, Vault};
+use crate::wire::network::NodeInfo;
+use crate::wire::signed::{
     Freshness, PAYMENT_MULTIPLIER, PaymentProof, QuoteError, SignedQuote, node_id, unix_now,
 };
-use crate::types::{Amount, ChunkAddress, NodeId, QuoteHash};
+use crate::wire::types::{Amount, ChunkAddress, NodeId, QuoteHash};
 
 /// How many verified quote hashes are remembered.
 pub const VERIFIED_CACHE_SIZE: usize = 65_536;

@@ -2,7 +2,7 @@
 //!
 //! [`Node::bind`] loads (or creates) the node's key, reads the network file, checks that the
 //! chain's RPC endpoint serves the network file's chain id, opens the chunk store and binds the
-//! listener; [`Node::serve`] answers the routes of [`crate::protocol`] until
+//! listener; [`Node::serve`] answers the routes of [`crate::wire::http`] until
 //! its shutdown token is cancelled. The parts:
 //! - [`store`]: the content-addressed store on disk (durable writes, verified reads, quarantine);
 //! - [`pricing`]: the price curve over how full the store is;
@@ -32,10 +32,10 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::fsutil;
-use crate::network::{CLOSE_GROUP_SIZE, NetworkConfig, NetworkFileError, NodeInfo};
-use crate::payment::{self, PaymentError, Vault};
-use crate::quote::node_id;
-use crate::types::Amount;
+use crate::vault::{self, PaymentError, Vault};
+use crate::wire::network::{CLOSE_GROUP_SIZE, NetworkConfig, NetworkFileError, NodeInfo};
+use crate::wire::signed::node_id;
+use crate::wire::types::Amount;
 
 pub use server::{MAX_CHUNK_TRANSFERS, MAX_PUT_BODY};
 pub use store::{ChunkStore, StoreError, chunk_path};
@@ -114,7 +114,7 @@ pub enum NodeError {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: payment::BadKey,
+        source: vault::BadKey,
     },
     /// The network file is missing or invalid.
     #[error(transparent)]
@@ -174,7 +174,7 @@ impl NodeError {
 /// Blocking.
 pub fn load_or_create_key(path: &Path) -> Result<PrivateKeySigner, NodeError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => payment::parse_private_key(&text).map_err(|source| NodeError::BadKey {
+        Ok(text) => vault::parse_private_key(&text).map_err(|source| NodeError::BadKey {
             path: path.to_owned(),
             source,
         }),

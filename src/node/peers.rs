@@ -23,10 +23,9 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::network::{NetworkConfig, NodeInfo, by_distance};
-use crate::quote::node_id;
-use crate::transport::{NodeClient, Timeouts};
-use crate::types::{ChunkAddress, NodeId};
+use crate::wire::network::{NetworkConfig, NodeInfo, by_distance};
+use crate::wire::signed::node_id;
+use crate::wire::types::{ChunkAddress, NodeId};
 
 /// How often peers are refreshed in the background.
 pub const REFRESH_INTERVAL: Duration = Duration::from_secs(10);
@@ -35,11 +34,49 @@ pub const MIN_REFRESH_GAP: Duration = Duration::from_secs(1);
 /// The shortest time between two refreshes asked for by PUTs (unknown quote issuers).
 pub const ON_DEMAND_GAP: Duration = Duration::from_secs(5);
 const PARALLEL_QUERIES: usize = 16;
-const QUERY_TIMEOUTS: Timeouts = Timeouts {
-    connect: Duration::from_secs(2),
-    small: Duration::from_secs(3),
-    chunk: Duration::from_secs(3),
-};
+/// How long a peer has to accept a connection, and to answer `/info`.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const INFO_TIMEOUT: Duration = Duration::from_secs(3);
+/// The largest `/info` answer read from a peer.
+const MAX_INFO_BYTES: usize = 16 * 1024;
+
+/// Why a peer's `/info` was not learned.
+#[derive(Debug, thiserror::Error)]
+enum ProbeError {
+    /// No connection or no answer in time.
+    #[error("no answer")]
+    Unreachable(#[source] reqwest::Error),
+    /// An error status.
+    #[error("answered {0}")]
+    Status(reqwest::StatusCode),
+    /// Longer than [`MAX_INFO_BYTES`].
+    #[error("answered more than {MAX_INFO_BYTES} bytes")]
+    TooLarge,
+    /// Not a node's info.
+    #[error("answered something that is not a node's info")]
+    BadAnswer(#[source] serde_json::Error),
+}
+
+/// Asks `url` for its `/info`, within [`INFO_TIMEOUT`] and [`MAX_INFO_BYTES`].
+async fn probe(http: &reqwest::Client, url: &str) -> Result<NodeInfo, ProbeError> {
+    let mut response = http
+        .get(format!("{}/info", url.trim_end_matches('/')))
+        .timeout(INFO_TIMEOUT)
+        .send()
+        .await
+        .map_err(ProbeError::Unreachable)?;
+    if !response.status().is_success() {
+        return Err(ProbeError::Status(response.status()));
+    }
+    let mut body = Vec::new();
+    while let Some(piece) = response.chunk().await.map_err(ProbeError::Unreachable)? {
+        if body.len() + piece.len() > MAX_INFO_BYTES {
+            return Err(ProbeError::TooLarge);
+        }
+        body.extend_from_slice(&piece);
+    }
+    serde_json::from_slice(&body).map_err(ProbeError::BadAnswer)
+}
 
 /// Where a node stands relative to a chunk in this node's view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +103,7 @@ pub fn membership(nodes: &[NodeInfo], chunk: &ChunkAddress, node: &NodeId, k: us
 pub struct Peers {
     me: NodeInfo,
     network_file: PathBuf,
-    client: NodeClient,
+    http: reqwest::Client,
     known: RwLock<HashMap<String, NodeInfo>>,
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
     last_on_demand: std::sync::Mutex<Option<Instant>>,
@@ -78,7 +115,10 @@ impl Peers {
         Self {
             me,
             network_file,
-            client: NodeClient::new(QUERY_TIMEOUTS),
+            http: reqwest::Client::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .build()
+                .expect("the HTTP client builds"),
             known: RwLock::new(HashMap::new()),
             last_refresh: tokio::sync::Mutex::new(None),
             last_on_demand: std::sync::Mutex::new(None),
@@ -144,7 +184,7 @@ impl Peers {
             .collect();
         let answers: Vec<_> = futures::stream::iter(urls)
             .map(|url| async move {
-                let answer = self.client.info(&url).await;
+                let answer = probe(&self.http, &url).await;
                 (url, answer)
             })
             .buffer_unordered(PARALLEL_QUERIES)
@@ -201,7 +241,7 @@ impl Peers {
         }
     }
 
-    fn learn(&self, answers: Vec<(String, Result<NodeInfo, crate::transport::NodeError>)>) {
+    fn learn(&self, answers: Vec<(String, Result<NodeInfo, ProbeError>)>) {
         let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
         for (url, answer) in answers {
             match answer {

@@ -11,7 +11,7 @@
 
 use alloy::primitives::U256;
 
-use crate::types::Amount;
+use crate::wire::types::Amount;
 
 /// The price at a full store is this many times the base price.
 pub const FULL_STORE_MULTIPLIER: u64 = 10;

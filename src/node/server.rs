@@ -1,4 +1,4 @@
-//! The node's HTTP surface: the routes of [`crate::protocol`] and the order of a PUT's checks.
+//! The node's HTTP surface: the routes of [`crate::wire::http`] and the order of a PUT's checks.
 //!
 //! Every refusal is a 4xx (or 503 when the chain cannot be asked) with a JSON
 //! [`ErrorBody`] saying exactly what is wrong; a bad request never stops the node. Chunk
@@ -27,17 +27,17 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::chunking::MAX_CHUNK_BYTES;
 use crate::node::admission::{Admission, Rejection};
 use crate::node::peers::Peers;
 use crate::node::pricing;
 use crate::node::store::{ChunkStore, StoreError};
-use crate::protocol::{
-    ErrorBody, MAX_PROOF_BYTES, NodeInfo, QuoteRequest, QuoteResponse, StoreOutcome, StoreResponse,
+use crate::wire::http::{
+    ErrorBody, MAX_PROOF_BYTES, NodeInfo, PutOutcome, PutResponse, QuoteRequest, QuoteResponse,
     decode_put,
 };
-use crate::quote::{PaymentProof, QuoteBody, SignedQuote, StorageReceipt, unix_now};
-use crate::types::{Amount, ChunkAddress};
+use crate::wire::signed::{PaymentProof, QuoteBody, SignedQuote, StorageReceipt, unix_now};
+use crate::wire::types::MAX_CHUNK_BYTES;
+use crate::wire::types::{Amount, ChunkAddress};
 
 /// The largest PUT body accepted: a full chunk, the 4-byte header and the largest proof.
 pub const MAX_PUT_BODY: usize = MAX_CHUNK_BYTES + 4 + MAX_PROOF_BYTES;
@@ -401,12 +401,12 @@ async fn put_chunk(
     let outcome = blocking(move || store.put(&address, &chunk)).await??;
     drop(slot);
     let status = match outcome {
-        StoreOutcome::Stored => StatusCode::CREATED,
-        StoreOutcome::AlreadyExists => StatusCode::OK,
+        PutOutcome::Stored => StatusCode::CREATED,
+        PutOutcome::AlreadyExists => StatusCode::OK,
     };
     tracing::debug!(%address, ?outcome, "PUT answered");
     let receipt = StorageReceipt::sign(address, &state.signer);
-    Ok((status, Json(StoreResponse { outcome, receipt })).into_response())
+    Ok((status, Json(PutResponse { outcome, receipt })).into_response())
 }
 
 async fn get_chunk(

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::fsutil;
-use crate::protocol::StoreOutcome;
-use crate::quote::unix_now;
-use crate::types::ChunkAddress;
+use crate::wire::http::PutOutcome;
+use crate::wire::signed::unix_now;
+use crate::wire::types::ChunkAddress;
 
 const STRIPES: usize = 64;
 const CHUNK_FILE_MODE: u32 = 0o600;
@@ -141,14 +141,14 @@ impl ChunkStore {
 
     /// Stores a chunk durably. `bytes` must hash to `address` (the caller verified them).
     ///
-    /// Answers [`StoreOutcome::AlreadyExists`] when a verified copy is already on disk; a held
+    /// Answers [`PutOutcome::AlreadyExists`] when a verified copy is already on disk; a held
     /// copy that turns out corrupt or missing is replaced by these bytes.
-    pub fn put(&self, address: &ChunkAddress, bytes: &[u8]) -> Result<StoreOutcome, StoreError> {
+    pub fn put(&self, address: &ChunkAddress, bytes: &[u8]) -> Result<PutOutcome, StoreError> {
         debug_assert_eq!(ChunkAddress::of(bytes), *address);
         let _writer = self.stripe(address);
         if self.holds(address) {
             match self.read_verified(address) {
-                Ok(Some(_)) => return Ok(StoreOutcome::AlreadyExists),
+                Ok(Some(_)) => return Ok(PutOutcome::AlreadyExists),
                 Ok(None) | Err(StoreError::Corrupt { .. }) => {
                     tracing::warn!(%address, "held chunk was missing or corrupt; rewriting it");
                 }
@@ -163,7 +163,7 @@ impl ChunkStore {
             return Err(StoreError::Io { path, source });
         }
         self.index().held.insert(*address, size);
-        Ok(StoreOutcome::Stored)
+        Ok(PutOutcome::Stored)
     }
 
     /// Reads a chunk and verifies it; `None` when it is not held.
@@ -303,10 +303,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ChunkStore::open(dir.path(), 1 << 20).unwrap();
         let (address, bytes) = chunk("some encrypted bytes");
-        assert_eq!(store.put(&address, &bytes).unwrap(), StoreOutcome::Stored);
+        assert_eq!(store.put(&address, &bytes).unwrap(), PutOutcome::Stored);
         assert_eq!(
             store.put(&address, &bytes).unwrap(),
-            StoreOutcome::AlreadyExists
+            PutOutcome::AlreadyExists
         );
         assert_eq!(store.get(&address).unwrap(), Some(bytes.clone()));
         assert!(chunk_path(dir.path(), &address).is_file());
@@ -344,7 +344,7 @@ mod tests {
         assert!(!store.holds(&address));
         assert_eq!(store.used(), 0);
         assert_eq!(store.get(&address).unwrap(), None);
-        assert_eq!(store.put(&address, &bytes).unwrap(), StoreOutcome::Stored);
+        assert_eq!(store.put(&address, &bytes).unwrap(), PutOutcome::Stored);
         assert_eq!(store.get(&address).unwrap(), Some(bytes));
     }
 
@@ -355,7 +355,7 @@ mod tests {
         let (address, bytes) = chunk("repair me");
         store.put(&address, &bytes).unwrap();
         fs::write(chunk_path(dir.path(), &address), b"xx").unwrap();
-        assert_eq!(store.put(&address, &bytes).unwrap(), StoreOutcome::Stored);
+        assert_eq!(store.put(&address, &bytes).unwrap(), PutOutcome::Stored);
         assert_eq!(store.get(&address).unwrap(), Some(bytes.clone()));
         assert_eq!(store.used(), bytes.len() as u64);
     }
@@ -380,7 +380,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = std::sync::Arc::new(ChunkStore::open(dir.path(), 1 << 20).unwrap());
         let (address, bytes) = chunk("raced");
-        let outcomes: Vec<StoreOutcome> = (0..8)
+        let outcomes: Vec<PutOutcome> = (0..8)
             .map(|_| {
                 let (store, bytes) = (store.clone(), bytes.clone());
                 std::thread::spawn(move || store.put(&address, &bytes).unwrap())
@@ -391,7 +391,7 @@ mod tests {
             .collect();
         let stored = outcomes
             .iter()
-            .filter(|o| **o == StoreOutcome::Stored)
+            .filter(|o| **o == PutOutcome::Stored)
             .count();
         assert_eq!(stored, 1);
         assert_eq!(store.used(), bytes.len() as u64);

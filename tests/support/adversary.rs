@@ -15,11 +15,11 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use ferry::network::{NetworkConfig, NodeInfo, by_distance};
-use ferry::protocol::{QuoteRequest, QuoteResponse, StoreOutcome, StoreResponse};
-use ferry::quote::StorageReceipt;
-use ferry::transport::{NodeClient, Timeouts};
-use ferry::types::{ChunkAddress, NodeId};
+use ferry::client::nodes::{NodeClient, Timeouts};
+use ferry::wire::http::{PutOutcome, PutResponse, QuoteRequest, QuoteResponse};
+use ferry::wire::network::{NetworkConfig, NodeInfo, by_distance};
+use ferry::wire::signed::StorageReceipt;
+use ferry::wire::types::{ChunkAddress, NodeId};
 use futures::StreamExt;
 
 use super::{Devnet, runtime};
@@ -193,8 +193,8 @@ async fn handle(
         }
         Mode::ClaimsAll if is_chunk && method == Method::PUT => {
             let chunk: ChunkAddress = path["/chunk/".len()..].parse().unwrap();
-            let answer = StoreResponse {
-                outcome: StoreOutcome::Stored,
+            let answer = PutResponse {
+                outcome: PutOutcome::Stored,
                 receipt: shared.forged_receipt(chunk),
             };
             return lie(axum::Json(answer).into_response());

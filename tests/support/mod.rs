@@ -12,9 +12,9 @@ use std::sync::{Mutex, OnceLock};
 use alloy::primitives::{Address, U256};
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
-use ferry::network::NetworkConfig;
-use ferry::payment::{ChunkPaidEvent, Vault};
-use ferry::types::ChunkAddress;
+use ferry::vault::{ChunkPaidEvent, Vault};
+use ferry::wire::network::NetworkConfig;
+use ferry::wire::types::ChunkAddress;
 
 pub mod adversary;
 pub mod rpc_proxy;
@@ -179,7 +179,7 @@ impl Devnet {
             .data_dir
             .path()
             .join(format!("devnet/nodes/{index}/key"));
-        ferry::payment::parse_private_key(&std::fs::read_to_string(path).unwrap()).unwrap()
+        ferry::vault::parse_private_key(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 }
 
@@ -208,7 +208,7 @@ pub fn random_bytes(len: usize) -> Vec<u8> {
 
 /// The addresses of every chunk an upload of `path` stores.
 pub fn planned_chunks(path: &Path) -> Vec<ChunkAddress> {
-    ferry::chunking::plan_file(path, 2, &|_| {})
+    ferry::client::chunking::plan_file(path, 2, &|_| {})
         .unwrap()
         .chunks
         .iter()

@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 use alloy::primitives::Address;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
-use ferry::network::{NodeInfo, close_group};
-use ferry::payment::WavePayment;
-use ferry::quote::{
+use ferry::client::nodes::{NodeClient, Timeouts};
+use ferry::vault::WavePayment;
+use ferry::wire::network::{NodeInfo, close_group};
+use ferry::wire::signed::{
     PAYMENT_MULTIPLIER, PaymentProof, QuoteBody, SignedQuote, median_index, node_id,
 };
-use ferry::transport::{NodeClient, Timeouts};
-use ferry::types::{Amount, ChunkAddress, NodeId};
+use ferry::wire::types::{Amount, ChunkAddress, NodeId};
 
 use super::{Devnet, runtime};
 

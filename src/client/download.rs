@@ -21,13 +21,13 @@ use std::time::{Duration, Instant};
 use futures::stream::FuturesUnordered;
 use futures::{StreamExt, TryStreamExt, stream};
 
-use crate::chunking::{ChunkError, ChunkRef, DataMap, Reference, decrypt, piece_offset};
+use crate::client::chunking::{ChunkError, ChunkRef, DataMap, Reference, decrypt, piece_offset};
+use crate::client::nodes::NodeClient;
+use crate::client::reporter::{Event, Phase, Reporter};
 use crate::exit::ErrorKind;
 use crate::fsutil::sync_dir;
-use crate::network::{NodeInfo, by_distance};
-use crate::reporter::{Event, Phase, Reporter};
-use crate::transport::NodeClient;
-use crate::types::ChunkAddress;
+use crate::wire::network::{NodeInfo, by_distance};
+use crate::wire::types::ChunkAddress;
 
 /// Why a download failed.
 #[derive(Debug, thiserror::Error)]

@@ -12,8 +12,8 @@ use alloy::primitives::B256;
 use serde::Deserialize;
 
 use super::{PaymentIntent, Receipt, WaveRecord};
-use crate::quote::{PaymentProof, StorageReceipt};
-use crate::types::ChunkAddress;
+use crate::wire::signed::{PaymentProof, StorageReceipt};
+use crate::wire::types::ChunkAddress;
 
 /// A schema 1 intent: no nonce, no transaction hash.
 #[derive(Deserialize)]
@@ -66,13 +66,13 @@ impl From<ReceiptV1> for Receipt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::receipt::{HEADER_LEN, MAGIC};
-    use crate::types::Amount;
+    use crate::client::receipt::{HEADER_LEN, MAGIC};
+    use crate::wire::types::Amount;
 
     fn proof() -> PaymentProof {
         let signer = alloy::signers::local::PrivateKeySigner::random();
-        let quote = crate::quote::SignedQuote::sign(
-            crate::quote::QuoteBody {
+        let quote = crate::wire::signed::SignedQuote::sign(
+            crate::wire::signed::QuoteBody {
                 chunk: ChunkAddress([4; 32]),
                 size: 10,
                 price: Amount::wei(3),

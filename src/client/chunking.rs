@@ -35,10 +35,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use serde::{Deserialize, Serialize};
 
-use crate::types::ChunkAddress;
+use crate::wire::types::ChunkAddress;
 
-/// The largest encrypted chunk, in bytes.
-pub const MAX_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+pub use crate::wire::types::MAX_CHUNK_BYTES;
 /// The AEAD tag appended to every chunk.
 pub const TAG_BYTES: usize = 16;
 /// The largest plaintext piece of a file that fits one chunk.

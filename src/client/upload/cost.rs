@@ -14,8 +14,8 @@
 //!   amount (plus [`APPROVAL_MARGIN_PERCENT`] for prices and gas that move) asks the gate again
 //!   with a fresh estimate, and stops unpaid if that is declined.
 
-use crate::payment::{PaymentError, Vault};
-use crate::types::Amount;
+use crate::vault::{PaymentError, Vault};
+use crate::wire::types::Amount;
 use alloy::primitives::U256;
 
 use super::PayStop;

@@ -3,7 +3,7 @@
 //! A [`FileStamp`] is taken before the file is read for the plan and compared after planning
 //! and before every wave is paid: a file that changed since (size, modification or status
 //! change time, inode) can no longer give the planned chunks, so paying for them would pay for
-//! content that can never be sent. The store stage still checks every chunk it re-derives
+//! content that can never be sent. The send stage still checks every chunk it re-derives
 //! against its address, which catches a change the stamp cannot see (a write within the same
 //! timestamp tick).
 

@@ -10,6 +10,9 @@ use std::str::FromStr;
 use alloy::primitives::U256;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// The largest chunk, in encrypted bytes: what a client may plan and a node may store.
+pub const MAX_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
 /// A 32-byte identifier could not be parsed from hex.
 #[derive(Debug, thiserror::Error)]
 #[error("expected 64 hex characters, got {got:?}")]

@@ -1,4 +1,4 @@
-//! The store stage: PUT every chunk of every paid wave to its nodes, a bounded number at a
+//! The send stage: PUT every chunk of every paid wave to its nodes, a bounded number at a
 //! time, and record each in the receipt once the nodes hold it.
 
 use std::fs::File;
@@ -9,31 +9,31 @@ use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{PaidChunks, Stages, StoreTotals};
-use crate::chunking::{PlannedChunk, read_planned_after};
-use crate::protocol::encode_put_header;
-use crate::put::{Placement, PutFailure, store_chunk};
-use crate::quote::PaymentProof;
-use crate::reporter::{Event, Phase};
-use crate::types::ChunkAddress;
+use super::{PaidChunks, SendTotals, Stages};
+use crate::client::chunking::{PlannedChunk, read_planned_after};
+use crate::client::replication::{Placement, ReplicationFailure, replicate};
+use crate::client::reporter::{Event, Phase};
+use crate::wire::http::encode_put_header;
+use crate::wire::signed::PaymentProof;
+use crate::wire::types::ChunkAddress;
 
 /// Why one chunk did not end recorded as stored.
-enum StoreFailure {
+enum SendFailure {
     /// The chunk could not be re-derived or stored: that chunk fails, the rest go on.
     Chunk(String),
     /// The receipt could not be written: the upload stops (local I/O).
-    Receipt(crate::receipt::cache::CacheError),
+    Receipt(crate::client::receipt::cache::CacheError),
 }
 
 impl Stages<'_> {
-    /// Store stage: PUTs every chunk of every paid wave, a bounded number at a time, and
+    /// Send stage: PUTs every chunk of every paid wave, a bounded number at a time, and
     /// records each in the receipt once the nodes hold it.
-    pub(super) async fn store_waves(
+    pub(super) async fn send_waves(
         &self,
         file: Arc<File>,
         receiver: mpsc::Receiver<PaidChunks>,
         (stored_before_bytes, bytes_total): (u64, u64),
-        totals: &mut StoreTotals,
+        totals: &mut SendTotals,
     ) {
         let context = self.context;
         let mut bytes_done = stored_before_bytes;
@@ -41,7 +41,7 @@ impl Stages<'_> {
             .flat_map(|wave| stream::iter(wave.chunks))
             .take_while(|_| std::future::ready(!context.cancel.is_cancelled()));
         let mut results = jobs
-            .map(|(chunk, proof)| self.store_one(file.clone(), chunk, proof))
+            .map(|(chunk, proof)| self.send_one(file.clone(), chunk, proof))
             .buffer_unordered(self.options.chunks_in_flight.max(1));
         while let Some(result) = results.next().await {
             match result {
@@ -57,20 +57,20 @@ impl Stages<'_> {
                         .reporter
                         .progress(Phase::Store, bytes_done, bytes_total);
                 }
-                Err(StoreFailure::Chunk(failure)) => totals.failures.push(failure),
-                Err(StoreFailure::Receipt(error)) => {
+                Err(SendFailure::Chunk(failure)) => totals.failures.push(failure),
+                Err(SendFailure::Receipt(error)) => {
                     totals.receipt_error.get_or_insert(error);
                 }
             }
         }
     }
 
-    async fn store_one(
+    async fn send_one(
         &self,
         file: Arc<File>,
         chunk: PlannedChunk,
         proof: PaymentProof,
-    ) -> Result<(ChunkAddress, u32, usize), StoreFailure> {
+    ) -> Result<(ChunkAddress, u32, usize), SendFailure> {
         let (context, options) = (self.context, self.options);
         let path = options.file.clone();
         let planned = chunk.clone();
@@ -80,8 +80,8 @@ impl Stages<'_> {
         })
         .await
         .expect("re-deriving a chunk does not panic")
-        .map_err(|e| StoreFailure::Chunk(e.to_string()))?;
-        let stored = store_chunk(
+        .map_err(|e| SendFailure::Chunk(e.to_string()))?;
+        let stored = replicate(
             &context.client,
             &context.swarm,
             chunk.address,
@@ -94,7 +94,7 @@ impl Stages<'_> {
             context.reporter.as_ref(),
         )
         .await
-        .map_err(|failure: PutFailure| StoreFailure::Chunk(failure.to_string()))?;
+        .map_err(|failure: ReplicationFailure| SendFailure::Chunk(failure.to_string()))?;
         let nodes = stored.receipts.len();
         self.session
             .commit(|receipt| {
@@ -102,7 +102,7 @@ impl Stages<'_> {
                 receipt.stored.insert(chunk.address, stored.receipts);
             })
             .await
-            .map_err(StoreFailure::Receipt)?;
+            .map_err(SendFailure::Receipt)?;
         Ok((chunk.address, chunk.size, nodes))
     }
 }

@@ -21,7 +21,7 @@ use alloy::signers::SignerSync;
 use alloy::signers::local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
 
-use crate::types::{Amount, ChunkAddress, NodeId, QuoteHash};
+use crate::wire::types::{Amount, ChunkAddress, NodeId, QuoteHash};
 
 /// The paid quote is paid this many times its price.
 pub const PAYMENT_MULTIPLIER: u64 = 3;

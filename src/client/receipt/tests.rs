@@ -2,7 +2,7 @@ use alloy::signers::local::PrivateKeySigner;
 
 use super::cache::{CacheError, ReceiptCache};
 use super::*;
-use crate::quote::{QuoteBody, SignedQuote};
+use crate::wire::signed::{QuoteBody, SignedQuote};
 
 const DAY: u64 = 24 * 3600;
 const NOW: u64 = 1_800_000_000;
@@ -284,7 +284,10 @@ fn clear_keeps_unexpired_paid_proofs_unless_forced_and_skips_receipts_in_use() {
     let cache = ReceiptCache::new(dir.path());
     let (paid, spent, busy) = ("01".repeat(32), "02".repeat(32), "03".repeat(32));
     for (key, receipt) in [
-        (&paid, receipt_with_proof_issued(crate::quote::unix_now())),
+        (
+            &paid,
+            receipt_with_proof_issued(crate::wire::signed::unix_now()),
+        ),
         (&spent, Receipt::new("/g".into(), NOW)),
         (&busy, Receipt::new("/h".into(), NOW)),
     ] {
@@ -300,12 +303,12 @@ fn clear_keeps_unexpired_paid_proofs_unless_forced_and_skips_receipts_in_use() {
         .collect();
     assert_eq!(in_use.len(), 1);
     assert_eq!(in_use[0].path, cache.receipt_path(&busy));
-    let sweep = cache.clear(crate::quote::unix_now(), false).unwrap();
+    let sweep = cache.clear(crate::wire::signed::unix_now(), false).unwrap();
     assert_eq!(sweep.removed, vec![cache.receipt_path(&spent)]);
     assert_eq!(sweep.kept_paid, vec![cache.receipt_path(&paid)]);
     assert_eq!(sweep.in_use, vec![cache.receipt_path(&busy)]);
     drop(held);
-    let forced = cache.clear(crate::quote::unix_now(), true).unwrap();
+    let forced = cache.clear(crate::wire::signed::unix_now(), true).unwrap();
     assert_eq!(forced.removed.len(), 2);
     assert!(cache.list().unwrap().is_empty());
 }

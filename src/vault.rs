@@ -21,7 +21,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
 use alloy::transports::{RpcError, TransportError};
 
-use crate::types::{Amount, ChunkAddress, QuoteHash};
+use crate::wire::types::{Amount, ChunkAddress, QuoteHash};
 
 alloy::sol!(
     #[sol(rpc)]

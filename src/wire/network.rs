@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
 
-use crate::types::{ChunkAddress, NodeId};
+use crate::wire::types::{ChunkAddress, NodeId};
 
 /// Nodes in a close group by default.
 pub const CLOSE_GROUP_SIZE: usize = 7;

@@ -1,6 +1,6 @@
 //! The quote and pay stages: chunks paid by an earlier run first, then wave by wave: quote,
 //! check the cost, journal (with the payer's nonce), pay in one transaction sent with that
-//! nonce, record the proofs, and hand the wave to the store stage.
+//! nonce, record the proofs, and hand the wave to the send stage.
 
 use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
@@ -8,20 +8,20 @@ use tokio::sync::mpsc;
 use super::outcome::PayStop;
 use super::resume::Work;
 use super::{MAX_WAVE_SIZE, PaidChunks, PayTotals, Stages, UploadContext, UploadOptions, cost};
-use crate::chunking::PlannedChunk;
-use crate::payment::WavePayment;
-use crate::quote::{PaymentProof, StorageReceipt};
-use crate::quoting::{QuoteFailure, QuoteOutcome, quote_chunk};
-use crate::receipt::WaveRecord;
-use crate::reporter::{Event, Phase};
-use crate::types::Amount;
+use crate::client::chunking::PlannedChunk;
+use crate::client::quoting::{QuoteFailure, QuoteOutcome, quote_chunk};
+use crate::client::receipt::WaveRecord;
+use crate::client::reporter::{Event, Phase};
+use crate::vault::WavePayment;
+use crate::wire::signed::{PaymentProof, StorageReceipt};
+use crate::wire::types::Amount;
 
 /// Payments to make, and the chunks to store (those paid first, in the same order).
 type PayAndStore = (Vec<WavePayment>, Vec<(PlannedChunk, PaymentProof)>);
 
 impl Stages<'_> {
     /// Quote and pay stages: first the chunks an earlier run paid for, then wave by wave;
-    /// each paid wave goes to the store stage once its proofs are on disk.
+    /// each paid wave goes to the send stage once its proofs are on disk.
     pub(super) async fn quote_and_pay(
         &self,
         work: Work,
@@ -135,7 +135,7 @@ impl Stages<'_> {
             proof.tx_hash = paid.tx_hash;
         }
         let record = WaveRecord {
-            paid_at: crate::quote::unix_now(),
+            paid_at: crate::wire::signed::unix_now(),
             chunks: paid_now as u32,
             storage_cost: paid.storage_cost,
             gas_cost: paid.gas_cost,

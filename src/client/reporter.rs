@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::types::{Amount, ChunkAddress};
+use crate::wire::types::{Amount, ChunkAddress};
 
 /// The version of the JSON event schema, carried by every `--json` line.
 pub const EVENT_SCHEMA: u32 = 1;

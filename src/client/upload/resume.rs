@@ -24,13 +24,13 @@ use tokio::sync::Mutex as AsyncMutex;
 use tokio_util::sync::CancellationToken;
 
 use super::{UploadError, UploadOptions};
-use crate::chunking::{PlannedChunk, UploadPlan};
-use crate::payment::{NonceState, PaymentError, TxState, Vault};
-use crate::quote::{PaymentProof, unix_now};
-use crate::receipt::cache::{CacheError, ReceiptCache, ReceiptLock};
-use crate::receipt::{PaymentIntent, Receipt, WaveRecord};
-use crate::reporter::{Event, Reporter};
-use crate::types::{Amount, QuoteHash};
+use crate::client::chunking::{PlannedChunk, UploadPlan};
+use crate::client::receipt::cache::{CacheError, ReceiptCache, ReceiptLock};
+use crate::client::receipt::{PaymentIntent, Receipt, WaveRecord};
+use crate::client::reporter::{Event, Reporter};
+use crate::vault::{NonceState, PaymentError, TxState, Vault};
+use crate::wire::signed::{PaymentProof, unix_now};
+use crate::wire::types::{Amount, QuoteHash};
 
 /// What a resumed upload still has to do.
 pub(super) struct Work {

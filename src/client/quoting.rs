@@ -15,12 +15,14 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-use crate::chunking::PlannedChunk;
-use crate::network::{NodeInfo, close_group};
-use crate::payment::WavePayment;
-use crate::protocol::QuoteResponse;
-use crate::quote::{Freshness, PaymentProof, SignedQuote, StorageReceipt, median_index, unix_now};
-use crate::transport::{NodeClient, Swarm};
+use crate::client::chunking::PlannedChunk;
+use crate::client::nodes::{NodeClient, Swarm};
+use crate::vault::WavePayment;
+use crate::wire::http::QuoteResponse;
+use crate::wire::network::{NodeInfo, close_group};
+use crate::wire::signed::{
+    Freshness, PaymentProof, SignedQuote, StorageReceipt, median_index, unix_now,
+};
 use alloy::primitives::{Address, B256};
 
 /// What the close group said about one chunk.
@@ -49,7 +51,7 @@ pub enum QuoteOutcome {
 )]
 pub struct QuoteFailure {
     /// The chunk.
-    pub chunk: crate::types::ChunkAddress,
+    pub chunk: crate::wire::types::ChunkAddress,
     /// Valid quotes received.
     pub valid: usize,
     /// Close group size.
@@ -118,7 +120,7 @@ pub async fn quote_chunk(
         rewards: median.rewards,
         amount: median
             .price
-            .checked_mul(crate::quote::PAYMENT_MULTIPLIER)
+            .checked_mul(crate::wire::signed::PAYMENT_MULTIPLIER)
             .ok_or_else(|| QuoteFailure {
                 chunk: chunk.address,
                 valid: quotes.len(),
@@ -217,7 +219,7 @@ pub struct Estimate {
     /// Chunks no majority would quote.
     pub unquoted: usize,
     /// What the payable chunks cost (three times each median quote), wei.
-    pub storage_cost: crate::types::Amount,
+    pub storage_cost: crate::wire::types::Amount,
 }
 
 /// Quotes every chunk of a plan, `in_flight` at a time, and sums what paying would cost.
@@ -244,7 +246,7 @@ pub async fn estimate_plan(
             Ok(QuoteOutcome::Payable { payment, .. }) => {
                 estimate.payable_chunks += 1;
                 estimate.storage_cost =
-                    crate::types::Amount::sum([estimate.storage_cost, payment.amount]);
+                    crate::wire::types::Amount::sum([estimate.storage_cost, payment.amount]);
             }
             Err(_) => estimate.unquoted += 1,
         }

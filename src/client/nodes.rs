@@ -18,11 +18,11 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-use crate::chunking::MAX_CHUNK_BYTES;
-use crate::network::NodeInfo;
-use crate::protocol::{ErrorBody, QuoteRequest, QuoteResponse, StoreResponse};
-use crate::quote::node_id;
-use crate::types::ChunkAddress;
+use crate::client::chunking::MAX_CHUNK_BYTES;
+use crate::wire::http::{ErrorBody, PutResponse, QuoteRequest, QuoteResponse};
+use crate::wire::network::NodeInfo;
+use crate::wire::signed::node_id;
+use crate::wire::types::ChunkAddress;
 
 /// The largest JSON answer (quote, info, PUT) read from a node.
 pub const MAX_JSON_BYTES: usize = 256 * 1024;
@@ -39,7 +39,7 @@ pub const PESSIMISTIC_BYTES_PER_SECOND: u64 = 512 * 1024;
 
 /// Why a request to a node failed.
 #[derive(Debug, thiserror::Error)]
-pub enum NodeError {
+pub enum RequestError {
     /// No connection, or the connection broke.
     #[error("node {url} is unreachable")]
     Unreachable {
@@ -92,27 +92,27 @@ pub enum NodeError {
     },
 }
 
-impl NodeError {
+impl RequestError {
     /// True when the same request to the same node may succeed soon (a dropped connection,
     /// an overloaded node). A node that timed out, lied or sent garbage is passed over instead.
     pub fn is_retryable(&self) -> bool {
         match self {
-            NodeError::Unreachable { .. } | NodeError::NoNodes { .. } => true,
-            NodeError::TimedOut { .. }
-            | NodeError::BadAnswer { .. }
-            | NodeError::TooLarge { .. } => false,
-            NodeError::Refused { status, .. } => *status >= 500 || *status == 429,
+            RequestError::Unreachable { .. } | RequestError::NoNodes { .. } => true,
+            RequestError::TimedOut { .. }
+            | RequestError::BadAnswer { .. }
+            | RequestError::TooLarge { .. } => false,
+            RequestError::Refused { status, .. } => *status >= 500 || *status == 429,
         }
     }
 
     fn from_reqwest(url: &str, source: reqwest::Error, after: Duration) -> Self {
         if source.is_timeout() {
-            NodeError::TimedOut {
+            RequestError::TimedOut {
                 url: url.to_owned(),
                 after,
             }
         } else {
-            NodeError::Unreachable {
+            RequestError::Unreachable {
                 url: url.to_owned(),
                 source,
             }
@@ -175,12 +175,12 @@ impl NodeClient {
         request: reqwest::RequestBuilder,
         deadline: Duration,
         limit: usize,
-    ) -> Result<(reqwest::StatusCode, Bytes), NodeError> {
+    ) -> Result<(reqwest::StatusCode, Bytes), RequestError> {
         let mut response = request
             .timeout(deadline)
             .send()
             .await
-            .map_err(|e| NodeError::from_reqwest(url, e, deadline))?;
+            .map_err(|e| RequestError::from_reqwest(url, e, deadline))?;
         let status = response.status();
         let body = if status.is_success() {
             read_capped(url, &mut response, limit, deadline, Overflow::Fail).await?
@@ -197,12 +197,12 @@ impl NodeClient {
         request: reqwest::RequestBuilder,
         deadline: Duration,
         limit: usize,
-    ) -> Result<T, NodeError> {
+    ) -> Result<T, RequestError> {
         let (status, body) = self.exchange(url, request, deadline, limit).await?;
         if !status.is_success() {
             return Err(refused(url, status, &body));
         }
-        serde_json::from_slice(&body).map_err(|source| NodeError::BadAnswer {
+        serde_json::from_slice(&body).map_err(|source| RequestError::BadAnswer {
             url: url.to_owned(),
             source,
         })
@@ -213,20 +213,20 @@ impl NodeClient {
         url: &str,
         path: &str,
         limit: usize,
-    ) -> Result<T, NodeError> {
+    ) -> Result<T, RequestError> {
         let request = self.http.get(format!("{url}{path}"));
         self.exchange_json(url, request, self.timeouts.small, limit)
             .await
     }
 
     /// The node's id, URL and rewards address.
-    pub async fn info(&self, url: &str) -> Result<NodeInfo, NodeError> {
+    pub async fn info(&self, url: &str) -> Result<NodeInfo, RequestError> {
         self.get_json(url, "/info", MAX_JSON_BYTES).await
     }
 
     /// The peers the node says it knows (itself included), unchecked. A node may ask its own
     /// peers before answering, so this gets [`DISCOVERY_DEADLINE`].
-    pub async fn peers(&self, url: &str) -> Result<Vec<NodeInfo>, NodeError> {
+    pub async fn peers(&self, url: &str) -> Result<Vec<NodeInfo>, RequestError> {
         let request = self.http.get(format!("{url}/peers"));
         let deadline = self.timeouts.small.max(DISCOVERY_DEADLINE);
         self.exchange_json(url, request, deadline, MAX_PEERS_BYTES)
@@ -240,7 +240,7 @@ impl NodeClient {
         chunk: ChunkAddress,
         size: u32,
         payer: alloy::primitives::Address,
-    ) -> Result<QuoteResponse, NodeError> {
+    ) -> Result<QuoteResponse, RequestError> {
         let request = self
             .http
             .post(format!("{}/quote", node.url))
@@ -249,13 +249,13 @@ impl NodeClient {
             .await
     }
 
-    /// PUTs a chunk with its proof; `body` is [`crate::protocol::encode_put`]'s framing.
+    /// PUTs a chunk with its proof; `body` is [`crate::wire::http::encode_put`]'s framing.
     pub async fn put(
         &self,
         node: &NodeInfo,
         chunk: ChunkAddress,
         body: Bytes,
-    ) -> Result<StoreResponse, NodeError> {
+    ) -> Result<PutResponse, RequestError> {
         let deadline = self.timeouts.for_chunk(body.len());
         let request = self
             .http
@@ -271,7 +271,7 @@ impl NodeClient {
         &self,
         node: &NodeInfo,
         chunk: ChunkAddress,
-    ) -> Result<Option<Bytes>, NodeError> {
+    ) -> Result<Option<Bytes>, RequestError> {
         let url = &node.url;
         let request = self.http.get(format!("{url}/chunk/{chunk}"));
         let deadline = self.timeouts.for_chunk(MAX_CHUNK_BYTES);
@@ -289,7 +289,7 @@ impl NodeClient {
     /// node id. An entry whose id is not derived from its rewards address is dropped (and
     /// logged); when several URLs name one id, the node's own entry (the URL that was asked)
     /// wins, else the first heard.
-    pub async fn discover(&self, bootstrap: &[String]) -> Result<Swarm, NodeError> {
+    pub async fn discover(&self, bootstrap: &[String]) -> Result<Swarm, RequestError> {
         let answers = self.ask_bootstrap(bootstrap).await;
         let mut own = Vec::new();
         let mut heard = Vec::new();
@@ -320,7 +320,7 @@ impl NodeClient {
             nodes.entry(entry.id).or_insert(entry);
         }
         if nodes.is_empty() {
-            return Err(NodeError::NoNodes {
+            return Err(RequestError::NoNodes {
                 count: bootstrap.len(),
             });
         }
@@ -340,7 +340,7 @@ impl NodeClient {
     async fn ask_bootstrap<'a>(
         &self,
         bootstrap: &'a [String],
-    ) -> Vec<(&'a String, Result<Vec<NodeInfo>, NodeError>)> {
+    ) -> Vec<(&'a String, Result<Vec<NodeInfo>, RequestError>)> {
         let mut pending: FuturesUnordered<_> = bootstrap
             .iter()
             .map(|url| async move { (url, self.peers(url).await) })
@@ -388,8 +388,8 @@ async fn read_capped(
     limit: usize,
     deadline: Duration,
     overflow: Overflow,
-) -> Result<Bytes, NodeError> {
-    let too_large = || NodeError::TooLarge {
+) -> Result<Bytes, RequestError> {
+    let too_large = || RequestError::TooLarge {
         url: url.to_owned(),
         limit,
     };
@@ -401,7 +401,7 @@ async fn read_capped(
     while let Some(piece) = response
         .chunk()
         .await
-        .map_err(|e| NodeError::from_reqwest(url, e, deadline))?
+        .map_err(|e| RequestError::from_reqwest(url, e, deadline))?
     {
         let room = limit - body.len();
         if piece.len() > room {
@@ -417,11 +417,11 @@ async fn read_capped(
 }
 
 /// The error for an error status; the node's text is kept for the message only.
-fn refused(url: &str, status: reqwest::StatusCode, body: &[u8]) -> NodeError {
+fn refused(url: &str, status: reqwest::StatusCode, body: &[u8]) -> RequestError {
     let message = serde_json::from_slice::<ErrorBody>(body)
         .map(|body| body.error)
         .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned());
-    NodeError::Refused {
+    RequestError::Refused {
         url: url.to_owned(),
         status: status.as_u16(),
         message: message.chars().take(300).collect(),
@@ -467,7 +467,7 @@ mod tests {
         };
         assert!(is_genuine_entry(&genuine));
         let forged = NodeInfo {
-            id: crate::types::NodeId([9; 32]),
+            id: crate::wire::types::NodeId([9; 32]),
             ..genuine.clone()
         };
         assert!(!is_genuine_entry(&forged));

@@ -439,7 +439,7 @@ impl ReceiptCache {
                 sweep.in_use.push(path);
                 continue;
             };
-            let loaded = match self.load(&lock, crate::quote::unix_now()) {
+            let loaded = match self.load(&lock, crate::wire::signed::unix_now()) {
                 Ok(loaded) => loaded,
                 Err(CacheError::NewerSchema { .. }) => {
                     sweep.newer.push(path);

@@ -1,20 +1,21 @@
 //! The upload orchestrator: resume from the receipt, encrypt, then for each wave quote, pay,
-//! record and store.
+//! record and send.
 //!
 //! Stages, in order, for a file:
 //! 1. **resume**: take the file's receipt lock, load its receipt, settle journalled payments
-//!    with the chain, and prune expired proofs ([`resume`]);
+//!    with the chain, and prune expired proofs (`resume.rs`);
 //! 2. **encrypt**: chunk and encrypt the file into a plan (addresses and keys only; chunk bytes
 //!    are re-derived from the file when they are sent). Chunks recorded stored are skipped;
-//!    chunks with a usable proof go straight to the store stage;
+//!    chunks with a usable proof go straight to the send stage;
 //! 3. per wave of up to `wave_size` chunks: **quote** each chunk's close group; chunks a majority
 //!    already holds are skipped; before the first payment the whole cost is estimated, checked
-//!    against the wallet and approved ([`cost`]); `--max-cost` is checked before every wave;
+//!    against the wallet and approved (`cost.rs`); `--max-cost` is checked before every wave;
 //!    the wave's quotes are journalled, it is **paid** in one transaction, its proofs are
 //!    written to the receipt, and only then
-//! 4. **store**: PUT the wave's chunks to `replicas` nodes each, recording each stored chunk.
+//! 4. **send**: PUT the wave's chunks to their close groups until `replicas` nodes hold each
+//!    ([`crate::client::replication`]), recording each chunk once they do.
 //!
-//! Quoting and paying the next wave overlap with storing the previous one; a bounded channel
+//! Quoting and paying the next wave overlap with sending the previous one; a bounded channel
 //! (one wave) and a bounded number of chunks in flight keep memory flat whatever the file size.
 //! A chunk that cannot be quoted or stored is recorded as failed and the rest carry on; the
 //! upload then ends partial. Cancellation stops new waves and new chunk sends; work in flight,
@@ -29,21 +30,21 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::chunking::{ChunkError, PlannedChunk, UploadPlan, plan_file};
-use crate::network::CLOSE_GROUP_SIZE;
-use crate::payment::Vault;
-use crate::put::RetryPolicy;
-use crate::quote::PaymentProof;
-use crate::reporter::{Event, Phase, Reporter};
-use crate::transport::{NodeClient, Swarm};
-use crate::types::Amount;
+use crate::client::chunking::{ChunkError, PlannedChunk, UploadPlan, plan_file};
+use crate::client::nodes::{NodeClient, Swarm};
+use crate::client::replication::RetryPolicy;
+use crate::client::reporter::{Event, Phase, Reporter};
+use crate::vault::Vault;
+use crate::wire::network::CLOSE_GROUP_SIZE;
+use crate::wire::signed::PaymentProof;
+use crate::wire::types::Amount;
 
 mod cost;
 mod outcome;
 mod pay;
 mod resume;
+mod send;
 mod stamp;
-mod store;
 
 pub use cost::{
     APPROVAL_MARGIN_PERCENT, Approval, ApproveAll, CostEstimate, CostGate, with_margin,
@@ -166,7 +167,7 @@ pub async fn encrypt(
     Ok(plan)
 }
 
-/// A paid wave on its way to the store stage.
+/// A paid wave on its way to the send stage.
 struct PaidChunks {
     chunks: Vec<(PlannedChunk, PaymentProof)>,
 }
@@ -184,11 +185,11 @@ struct PayTotals {
 }
 
 #[derive(Default)]
-struct StoreTotals {
+struct SendTotals {
     stored_chunks: usize,
     failures: Vec<String>,
     /// The first receipt write that failed, if any.
-    receipt_error: Option<crate::receipt::cache::CacheError>,
+    receipt_error: Option<crate::client::receipt::cache::CacheError>,
 }
 
 /// Uploads a file: the whole pipeline, from the receipt and encryption to the last stored
@@ -220,7 +221,7 @@ pub async fn upload(
         summary: Box::default(),
     };
     stamp.check(&options.file).map_err(unchanged)?;
-    let work = session.plan_work(&plan, options.resume, crate::quote::unix_now());
+    let work = session.plan_work(&plan, options.resume, crate::wire::signed::unix_now());
     let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
     context.reporter.event(&Event::Started {
         file: options.file.display().to_string(),
@@ -241,7 +242,7 @@ pub async fn upload(
     );
     let (sender, receiver) = mpsc::channel::<PaidChunks>(1);
     let mut pay_totals = PayTotals::default();
-    let mut store_totals = StoreTotals::default();
+    let mut send_totals = SendTotals::default();
     let bytes_total: u64 = plan.chunks.iter().map(|c| c.size as u64).sum();
     let reused_proofs = work.reused.len();
     let stored_before = work.stored_before;
@@ -254,11 +255,11 @@ pub async fn upload(
     };
     let (pay_result, ()) = tokio::join!(
         stages.quote_and_pay(work, sender, &mut pay_totals),
-        stages.store_waves(
+        stages.send_waves(
             file,
             receiver,
             (stored_before_bytes, bytes_total),
-            &mut store_totals
+            &mut send_totals
         ),
     );
     let summary = UploadSummary {
@@ -268,12 +269,12 @@ pub async fn upload(
         reused_proofs,
         found_paid: pay_totals.paid_earlier,
         already_stored: stored_before + pay_totals.already_stored,
-        stored_chunks: store_totals.stored_chunks,
+        stored_chunks: send_totals.stored_chunks,
         storage_cost: pay_totals.storage_cost,
         gas_cost: pay_totals.gas_cost,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let pay_result = match (pay_result, store_totals.receipt_error) {
+    let pay_result = match (pay_result, send_totals.receipt_error) {
         (Ok(()), Some(error)) => Err(PayStop::Receipt(error)),
         (result, _) => result,
     };
@@ -281,7 +282,7 @@ pub async fn upload(
         pay_result,
         summary,
         pay_totals.failures,
-        store_totals.failures,
+        send_totals.failures,
         &context.cancel,
     );
     if outcome.is_ok() {

@@ -6,17 +6,17 @@
 //! | `/info` | GET | | [`NodeInfo`] |
 //! | `/peers` | GET | | `[NodeInfo]`, the node's known peers and itself |
 //! | `/quote` | POST | [`QuoteRequest`] | [`QuoteResponse`] |
-//! | `/chunk/{address}` | PUT | [`encode_put`] framing | [`StoreResponse`], or 4xx with [`ErrorBody`] |
+//! | `/chunk/{address}` | PUT | [`encode_put`] framing | [`PutResponse`], or 4xx with [`ErrorBody`] |
 //! | `/chunk/{address}` | GET | | the chunk's bytes, verified on read |
 //!
 //! A PUT body is the proof's length (4 bytes, big-endian), the proof (bincode 2), then the chunk.
 
 use serde::{Deserialize, Serialize};
 
-use crate::quote::{PaymentProof, SignedQuote, StorageReceipt};
-use crate::types::ChunkAddress;
+use crate::wire::signed::{PaymentProof, SignedQuote, StorageReceipt};
+use crate::wire::types::ChunkAddress;
 
-pub use crate::network::NodeInfo;
+pub use crate::wire::network::NodeInfo;
 
 /// The largest proof a node accepts, in bytes.
 pub const MAX_PROOF_BYTES: usize = 64 * 1024;
@@ -50,9 +50,9 @@ pub enum QuoteResponse {
 
 /// What a node answers to a PUT it accepted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoreResponse {
+pub struct PutResponse {
     /// Stored now, or held already.
-    pub outcome: StoreOutcome,
+    pub outcome: PutOutcome,
     /// The node's signed storage receipt.
     pub receipt: StorageReceipt,
 }
@@ -60,7 +60,7 @@ pub struct StoreResponse {
 /// Whether a PUT wrote the chunk or found it already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum StoreOutcome {
+pub enum PutOutcome {
     /// Written durably by this request.
     Stored,
     /// The node already had it.

@@ -32,8 +32,8 @@ use std::collections::BTreeMap;
 use alloy::primitives::B256;
 use serde::{Deserialize, Serialize};
 
-use crate::quote::{Freshness, PaymentProof, StorageReceipt};
-use crate::types::{Amount, ChunkAddress};
+use crate::wire::signed::{Freshness, PaymentProof, StorageReceipt};
+use crate::wire::types::{Amount, ChunkAddress};
 
 /// The receipt format this ferry writes and the newest it reads.
 pub const SCHEMA_VERSION: u32 = 2;

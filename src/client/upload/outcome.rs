@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::chunking::{ChunkError, Reference};
+use crate::client::chunking::{ChunkError, Reference};
 use crate::exit::ErrorKind;
-use crate::payment::PaymentError;
-use crate::types::Amount;
+use crate::vault::PaymentError;
+use crate::wire::types::Amount;
 
 /// What an upload did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,7 +50,7 @@ pub enum UploadError {
     },
     /// The cached receipt could not be read or written, or is from a newer ferry.
     #[error(transparent)]
-    Receipt(#[from] crate::receipt::cache::CacheError),
+    Receipt(#[from] crate::client::receipt::cache::CacheError),
     /// Reading or encrypting the file failed.
     #[error(transparent)]
     Chunking(#[from] ChunkError),
@@ -100,7 +100,7 @@ pub enum UploadError {
     ReceiptWrite {
         /// The failed write.
         #[source]
-        source: crate::receipt::cache::CacheError,
+        source: crate::client::receipt::cache::CacheError,
         /// What happened before.
         summary: Box<UploadSummary>,
     },
@@ -162,7 +162,7 @@ pub(super) enum PayStop {
         max_cost: Amount,
     },
     Declined(super::CostEstimate),
-    Receipt(crate::receipt::cache::CacheError),
+    Receipt(crate::client::receipt::cache::CacheError),
     FileChanged(super::stamp::FileChanged),
 }
 

@@ -22,11 +22,11 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-use crate::network::{NodeInfo, close_group};
-use crate::quote::StorageReceipt;
-use crate::reporter::{Event, Reporter};
-use crate::transport::{NodeClient, NodeError, Swarm};
-use crate::types::ChunkAddress;
+use crate::client::nodes::{NodeClient, RequestError, Swarm};
+use crate::client::reporter::{Event, Reporter};
+use crate::wire::network::{NodeInfo, close_group};
+use crate::wire::signed::StorageReceipt;
+use crate::wire::types::ChunkAddress;
 
 /// How long the PUTs in flight may go without any answer before the next candidate is asked.
 pub const HEDGE_DELAY: Duration = Duration::from_secs(3);
@@ -60,7 +60,7 @@ pub struct Placement {
 
 /// A chunk held by enough nodes.
 #[derive(Debug, Clone)]
-pub struct StoredChunk {
+pub struct Replicated {
     /// The chunk.
     pub chunk: ChunkAddress,
     /// One signed receipt per node that holds it.
@@ -70,7 +70,7 @@ pub struct StoredChunk {
 /// A chunk that could not reach enough nodes.
 #[derive(Debug, thiserror::Error)]
 #[error("chunk {chunk} reached {held} of {needed} nodes; last error: {last}")]
-pub struct PutFailure {
+pub struct ReplicationFailure {
     /// The chunk.
     pub chunk: ChunkAddress,
     /// Nodes that acknowledged it.
@@ -83,7 +83,7 @@ pub struct PutFailure {
 
 /// Sends one chunk (already framed with its proof) to the closest nodes of its close group
 /// until `placement.replicas` distinct nodes hold it (every node, on a smaller network).
-pub async fn store_chunk<'a>(
+pub async fn replicate<'a>(
     client: &NodeClient,
     swarm: &'a Swarm,
     chunk: ChunkAddress,
@@ -91,7 +91,7 @@ pub async fn store_chunk<'a>(
     placement: Placement,
     policy: RetryPolicy,
     reporter: &dyn Reporter,
-) -> Result<StoredChunk, PutFailure> {
+) -> Result<Replicated, ReplicationFailure> {
     let candidates = close_group(&chunk, &swarm.nodes, placement.close_group);
     let needed = swarm.replicas(placement.replicas);
     let mut next = 0;
@@ -137,10 +137,10 @@ pub async fn store_chunk<'a>(
             }
         }
         if receipts.len() >= needed {
-            return Ok(StoredChunk { chunk, receipts });
+            return Ok(Replicated { chunk, receipts });
         }
     }
-    Err(PutFailure {
+    Err(ReplicationFailure {
         chunk,
         held: receipts.len(),
         needed,
@@ -160,7 +160,7 @@ async fn put_with_retries<'a>(
     body: Bytes,
     policy: RetryPolicy,
     reporter: &dyn Reporter,
-) -> (&'a NodeInfo, Result<StorageReceipt, NodeError>) {
+) -> (&'a NodeInfo, Result<StorageReceipt, RequestError>) {
     let mut backoff = policy.first_backoff;
     let mut attempt = 1;
     loop {
@@ -171,7 +171,7 @@ async fn put_with_retries<'a>(
                 if is_receipt_of(&answer.receipt, node, chunk) {
                     Ok(answer.receipt)
                 } else {
-                    Err(NodeError::Refused {
+                    Err(RequestError::Refused {
                         url: node.url.clone(),
                         status: 200,
                         message: "the storage receipt is not signed by this node for this chunk"

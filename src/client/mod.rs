@@ -1,0 +1,19 @@
+//! The client: everything `ferry` does against a network of nodes and a chain.
+//!
+//! - [`chunking`]: chunking and convergent encryption, data maps and references;
+//! - [`nodes`]: requests to nodes over HTTP (bounded answers, deadlines) and discovery;
+//! - [`quoting`]: asking a chunk's close group for quotes and choosing what to pay;
+//! - [`replication`]: getting a paid chunk onto enough nodes of its close group;
+//! - [`upload`]: the upload pipeline (resume, encrypt, quote, pay, send);
+//! - [`download`]: fetching, verifying and decrypting a file back;
+//! - [`receipt`]: the per-file cached receipt that makes an upload resumable;
+//! - [`reporter`]: the events and progress the library reports (it never prints).
+
+pub mod chunking;
+pub mod download;
+pub mod nodes;
+pub mod quoting;
+pub mod receipt;
+pub mod replication;
+pub mod reporter;
+pub mod upload;
