@@ -40,7 +40,11 @@ pub struct Devnet {
 impl Devnet {
     /// Starts a devnet of `nodes` nodes and waits until it is up.
     pub fn start(nodes: usize) -> Devnet {
-        let data_dir = tempfile::tempdir().unwrap();
+        Devnet::start_in(nodes, tempfile::tempdir().unwrap())
+    }
+
+    /// Starts a devnet of `nodes` nodes in `data_dir`.
+    fn start_in(nodes: usize, data_dir: tempfile::TempDir) -> Devnet {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
             .args(["--json", "devnet", "up", "--until-stdin-closes", "--nodes"])
             .arg(nodes.to_string())
@@ -73,7 +77,7 @@ impl Devnet {
     /// The devnet every test that does not break it shares.
     pub fn shared() -> &'static Devnet {
         static SHARED: OnceLock<Devnet> = OnceLock::new();
-        SHARED.get_or_init(|| Devnet::start(10))
+        SHARED.get_or_init(|| Devnet::start_in(10, shared_data_dir()))
     }
 
     /// A fresh account funded with 1000 ETH, so tests never share a nonce.
@@ -191,6 +195,25 @@ impl Drop for Devnet {
             drop(stdout);
         }
     }
+}
+
+/// The shared devnet's data dir. A static is never dropped, so its temp dir would outlive
+/// every test run (gigabytes of chunks each): it lives under the target dir instead, named by
+/// this process's id, and the dirs of test processes that are gone are removed here.
+fn shared_data_dir() -> tempfile::TempDir {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shared-devnets");
+    std::fs::create_dir_all(&root).unwrap();
+    for entry in std::fs::read_dir(&root).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let owner = name.split('-').next().unwrap_or_default();
+        if !Path::new("/proc").join(owner).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    tempfile::Builder::new()
+        .prefix(&format!("{}-", std::process::id()))
+        .tempdir_in(&root)
+        .unwrap()
 }
 
 /// A tokio runtime for the library calls tests make.
