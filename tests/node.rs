@@ -10,7 +10,7 @@ use ferry::client::nodes::{NodeClient, RequestError, Swarm, Timeouts};
 use ferry::client::quoting::{QuoteOutcome, quote_chunk};
 use ferry::vault::{Vault, WavePayment};
 use ferry::wire::http::{PutOutcome, encode_put};
-use ferry::wire::network::by_distance;
+use ferry::wire::network::{CLOSE_GROUP_SIZE, by_distance};
 use ferry::wire::signed::{PaymentProof, QuoteBody, SignedQuote, unix_now};
 use ferry::wire::types::ChunkAddress;
 
@@ -68,7 +68,7 @@ impl Fixture {
             .block_on(quote_chunk(
                 &self.client,
                 &self.swarm,
-                7,
+                CLOSE_GROUP_SIZE,
                 self.vault.payer().unwrap(),
                 &planned,
             ))
@@ -147,7 +147,12 @@ fn node_rejects_an_unpaid_put() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
     let (_, proof) = fixture.quoted(address, &bytes);
-    fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "not paid");
+    fixture.assert_refused(
+        address,
+        encode_put(&proof, &bytes),
+        402,
+        "is not paid on-chain",
+    );
 }
 
 #[test]
@@ -161,7 +166,7 @@ fn node_rejects_a_proof_for_another_chunk() {
         other_address,
         encode_put(&proof, &other_bytes),
         402,
-        "chunk",
+        &format!("proof carries a quote for chunk {paid_address}, not {other_address}"),
     );
 }
 
@@ -183,7 +188,12 @@ fn node_rejects_a_forged_quote() {
     );
     forged.body.rewards = proof.quotes[paid].body.rewards;
     proof.quotes[paid] = forged;
-    fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "signed");
+    fixture.assert_refused(
+        address,
+        encode_put(&proof, &bytes),
+        402,
+        "is not signed by its rewards address",
+    );
 }
 
 #[test]
@@ -192,7 +202,7 @@ fn node_rejects_an_expired_quote_even_when_paid() {
     let (address, bytes) = fixture.chunk();
     // A majority proof of 25-hour-old quotes, signed with the close group's own keys, and paid.
     let keys = keys_by_id(fixture.devnet, None);
-    let signers = close_group_keys(&keys, &fixture.swarm.nodes, address, 7);
+    let signers = close_group_keys(&keys, &fixture.swarm.nodes, address, CLOSE_GROUP_SIZE);
     let payer = fixture.vault.payer().unwrap();
     let quotes = signed_quotes(
         &signers,
@@ -203,7 +213,7 @@ fn node_rejects_an_expired_quote_even_when_paid() {
     );
     let (payment, mut proof) = median_proof(quotes);
     fixture.pay(&[payment], &mut proof);
-    fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "expired");
+    fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "is expired");
 }
 
 #[test]
@@ -213,7 +223,12 @@ fn node_rejects_a_quote_paid_below_three_times_its_price() {
     let (mut payment, mut proof) = fixture.quoted(address, &bytes);
     payment.amount = proof.quotes[proof.paid as usize].body.price;
     fixture.pay(&[payment], &mut proof);
-    fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "below");
+    fixture.assert_refused(
+        address,
+        encode_put(&proof, &bytes),
+        402,
+        "below the required",
+    );
 }
 
 #[test]
@@ -236,5 +251,5 @@ fn node_rejects_a_body_whose_hash_is_not_its_address() {
     fixture.pay(&[payment], &mut proof);
     let mut tampered = bytes.clone();
     tampered[10] ^= 0xff;
-    fixture.assert_refused(address, encode_put(&proof, &tampered), 422, "hash");
+    fixture.assert_refused(address, encode_put(&proof, &tampered), 422, "bytes hash to");
 }

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use ferry::client::nodes::{NodeClient, RequestError, Timeouts};
 use ferry::vault::{Vault, WavePayment};
 use ferry::wire::http::{PutOutcome, encode_put};
-use ferry::wire::network::{NodeInfo, by_distance};
+use ferry::wire::network::{CLOSE_GROUP_SIZE, NodeInfo, by_distance};
 use ferry::wire::signed::{PaymentProof, unix_now};
 use ferry::wire::types::ChunkAddress;
 
@@ -30,7 +30,7 @@ fn close_group_quotes(
     extra: Option<&PrivateKeySigner>,
 ) -> Vec<ferry::wire::signed::SignedQuote> {
     let keys = keys_by_id(fixture.devnet, extra);
-    let signers = close_group_keys(&keys, view, address, 7);
+    let signers = close_group_keys(&keys, view, address, CLOSE_GROUP_SIZE);
     let payer = fixture.vault.payer().unwrap();
     signed_quotes(&signers, address, size, payer, unix_now())
 }
@@ -118,7 +118,7 @@ fn a_proof_with_one_issuer_twice_is_refused() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
     let keys = keys_by_id(fixture.devnet, None);
-    let mut signers = close_group_keys(&keys, &fixture.swarm.nodes, address, 7);
+    let mut signers = close_group_keys(&keys, &fixture.swarm.nodes, address, CLOSE_GROUP_SIZE);
     signers.truncate(4);
     signers[3] = signers[0].clone();
     let payer = fixture.vault.payer().unwrap();
@@ -150,7 +150,7 @@ fn a_proof_with_an_issuer_outside_the_close_group_is_refused() {
         address,
         encode_put(&proof, &bytes),
         402,
-        "is not among the 7 nodes closest",
+        &format!("is not among the {CLOSE_GROUP_SIZE} nodes closest"),
     );
 }
 
@@ -159,7 +159,7 @@ fn a_proof_with_more_quotes_than_the_close_group_is_refused() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
     let keys = keys_by_id(fixture.devnet, None);
-    let signers = close_group_keys(&keys, &fixture.swarm.nodes, address, 8);
+    let signers = close_group_keys(&keys, &fixture.swarm.nodes, address, CLOSE_GROUP_SIZE + 1);
     let payer = fixture.vault.payer().unwrap();
     let quotes = signed_quotes(&signers, address, bytes.len(), payer, unix_now());
     let (payment, mut proof) = median_proof(quotes);
@@ -168,7 +168,10 @@ fn a_proof_with_more_quotes_than_the_close_group_is_refused() {
         address,
         encode_put(&proof, &bytes),
         402,
-        "holds 8 quotes, more than the close group's 7",
+        &format!(
+            "holds {} quotes, more than the close group's {CLOSE_GROUP_SIZE}",
+            CLOSE_GROUP_SIZE + 1
+        ),
     );
 }
 
@@ -448,7 +451,7 @@ fn an_unknown_issuer_triggers_one_peer_refresh_and_later_puts_are_refused_at_onc
     let node = ExtraNode::start(fixture.devnet, &[]);
     let (address, bytes) = fixture.chunk();
     let keys = keys_by_id(fixture.devnet, Some(&node.key));
-    let mut signers = close_group_keys(&keys, &node.view(), address, 7);
+    let mut signers = close_group_keys(&keys, &node.view(), address, CLOSE_GROUP_SIZE);
     signers[6] = PrivateKeySigner::random();
     let payer = fixture.vault.payer().unwrap();
     let quotes = signed_quotes(&signers, address, bytes.len(), payer, unix_now());
