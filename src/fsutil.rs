@@ -3,44 +3,95 @@
 //! Order: write a temp file in the same directory, flush, fsync it, rename it over the target,
 //! fsync the directory. A crash at any instant leaves the old file or the new one, never a torn
 //! one; a leftover temp file (named `.NAME.tmp-*`) is the only trace of an interrupted write.
+//! [`AtomicFile`] is that helper; the receipt cache, the node's chunk store and download's output
+//! all go through it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// The prefix of temp files written by [`write_atomic`] for a target named `name`.
+/// The prefix of every temp file written through [`AtomicFile`] for a target named `name`:
+/// `.NAME.tmp-`. The one temp prefix of the crate; recovery code matches on it.
 pub fn temp_prefix(name: &str) -> String {
     format!(".{name}.tmp-")
 }
 
-/// Writes `bytes` to `path` atomically and durably, with the given Unix permission `mode`.
-/// Blocking: call it from a blocking thread.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    let dir = parent_dir(path);
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?
-        .to_string_lossy()
-        .into_owned();
-    create_dir_all_durable(&dir)?;
-    let temp = dir.join(format!("{}{}", temp_prefix(&name), rand::random::<u64>()));
-    let result = (|| {
-        let mut file = OpenOptions::new()
+/// A file that appears at its target path whole or not at all.
+///
+/// It is created as a temp file (named with [`temp_prefix`]) in the target's directory, may be
+/// written in any order and in pieces (through [`AtomicFile::file`], e.g. at offsets), and only
+/// [`AtomicFile::commit`] makes it visible: fsync, rename over the target, fsync the directory.
+/// Dropped without a commit, the temp file is removed. Blocking: use it from a blocking thread.
+#[derive(Debug)]
+pub struct AtomicFile {
+    file: File,
+    temp: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl AtomicFile {
+    /// Creates the temp file for `target` with the Unix permission `mode` (less the umask).
+    /// The target's directory must exist.
+    pub fn create(target: &Path, mode: u32) -> io::Result<AtomicFile> {
+        let name = target
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?
+            .to_string_lossy()
+            .into_owned();
+        let temp =
+            parent_dir(target).join(format!("{}{}", temp_prefix(&name), rand::random::<u64>()));
+        let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(mode)
             .open(&temp)?;
-        file.write_all(bytes)?;
-        file.flush()?;
-        file.sync_all()?;
-        fs::rename(&temp, path)?;
-        sync_dir(&dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
+        Ok(AtomicFile {
+            file,
+            temp,
+            target: target.to_owned(),
+            committed: false,
+        })
     }
-    result
+
+    /// The temp file, to write into (`write_all`, `write_all_at`, `set_len`, `try_clone`).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// The path the file will have once committed.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Makes the written bytes the target's content, durably: fsync the file, rename it over
+    /// the target, fsync the directory. On failure the temp file is removed.
+    pub fn commit(mut self) -> io::Result<()> {
+        self.file.flush()?;
+        self.file.sync_all()?;
+        fs::rename(&self.temp, &self.target)?;
+        self.committed = true;
+        sync_dir(&parent_dir(&self.target))
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically and durably through an [`AtomicFile`], with the given
+/// Unix permission `mode`, creating missing directories durably. Blocking: call it from a
+/// blocking thread.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    create_dir_all_durable(&parent_dir(path))?;
+    let mut file = AtomicFile::create(path, mode)?;
+    file.file.write_all(bytes)?;
+    file.commit()
 }
 
 /// Creates `dir` and any missing parents, durably: each directory created is fsynced into its
@@ -99,5 +150,81 @@ mod tests {
         create_dir_all_durable(&deep).unwrap();
         std::fs::write(dir.path().join("file"), b"x").unwrap();
         assert!(create_dir_all_durable(&dir.path().join("file/sub")).is_err());
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn commit_replaces_the_target_with_pieces_written_at_offsets() {
+        use std::os::unix::fs::FileExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        fs::write(&path, b"old content").unwrap();
+        let file = AtomicFile::create(&path, 0o644).unwrap();
+        file.file().write_all_at(b"world", 6).unwrap();
+        file.file().write_all_at(b"hello ", 0).unwrap();
+        let temps = names(dir.path());
+        assert_eq!(temps.len(), 2);
+        assert!(temps[0].starts_with(&temp_prefix("out")), "{temps:?}");
+        file.commit().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"hello world");
+        assert_eq!(names(dir.path()), ["out"]);
+    }
+
+    #[test]
+    fn dropping_an_uncommitted_file_removes_its_temp_and_keeps_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        fs::write(&path, b"old").unwrap();
+        {
+            let mut file = AtomicFile::create(&path, 0o644).unwrap();
+            file.file.write_all(b"half of the new").unwrap();
+            assert_eq!(names(dir.path()).len(), 2);
+        }
+        assert_eq!(names(dir.path()), ["out"]);
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+    }
+
+    #[test]
+    fn a_reader_never_sees_a_torn_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let old = vec![b'a'; 1 << 20];
+        let new = vec![b'b'; 1 << 20];
+        write_atomic(&path, &old, 0o600).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (path, stop) = (path.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                    let bytes = fs::read(&path).unwrap();
+                    assert_eq!(bytes.len(), 1 << 20, "a read saw a torn file");
+                    assert!(
+                        bytes.iter().all(|&b| b == bytes[0]),
+                        "a read saw mixed bytes"
+                    );
+                    reads += 1;
+                }
+            })
+        };
+        for round in 0..20 {
+            let mut file = AtomicFile::create(&path, 0o600).unwrap();
+            let bytes = if round % 2 == 0 { &new } else { &old };
+            for piece in bytes.chunks(4096) {
+                file.file.write_all(piece).unwrap();
+            }
+            file.commit().unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        reader.join().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), old);
     }
 }

@@ -8,11 +8,12 @@
 //! - a reference is untrusted input: every data map is validated (level, lengths, size) before
 //!   anything proportional to what it claims is allocated or fetched, and a map that fails is
 //!   bad input (exit 2), never an abort;
-//! - the output appears complete or not at all: chunks are written into a temp file beside it,
-//!   which is fsynced and renamed over the output only when every chunk is in;
+//! - the output appears complete or not at all: chunks are written into an
+//!   [`AtomicFile`] beside it, committed over the output only when every chunk is in (and
+//!   removed when the download fails);
 //! - a bounded number of chunks are fetched at once, so memory stays flat.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use crate::client::chunking::{ChunkError, ChunkRef, DataMap, Reference, decrypt,
 use crate::client::nodes::NodeClient;
 use crate::client::reporter::{Event, Phase, Reporter};
 use crate::exit::ErrorKind;
-use crate::fsutil::sync_dir;
+use crate::fsutil::AtomicFile;
 use crate::wire::network::{NodeInfo, by_distance};
 use crate::wire::types::ChunkAddress;
 
@@ -248,43 +249,17 @@ pub async fn download(
         path: output.to_owned(),
         source,
     };
-    let dir = match output.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "download".into());
-    let temp_path = dir.join(format!(".{name}.ferry-part-{}", rand::random::<u32>()));
-    let temp = Arc::new(
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp_path)
-            .map_err(output_error)?,
-    );
-    let result = write_chunks(client, nodes, &map, temp.clone(), in_flight, reporter).await;
-    let finished = match result {
-        Ok(()) => {
-            let (temp_path, output, dir) = (temp_path.clone(), output.to_owned(), dir.clone());
-            let size = map.size;
-            tokio::task::spawn_blocking(move || {
-                temp.set_len(size)?;
-                temp.sync_all()?;
-                std::fs::rename(&temp_path, &output)?;
-                sync_dir(&dir)
-            })
-            .await
-            .expect("finishing the output does not panic")
-            .map_err(output_error)
-        }
-        Err(error) => Err(error),
-    };
-    if finished.is_err() {
-        let _ = std::fs::remove_file(&temp_path);
-    }
-    finished?;
+    let temp = AtomicFile::create(output, 0o666).map_err(output_error)?;
+    let writer = Arc::new(temp.file().try_clone().map_err(output_error)?);
+    write_chunks(client, nodes, &map, writer, output, in_flight, reporter).await?;
+    let size = map.size;
+    tokio::task::spawn_blocking(move || {
+        temp.file().set_len(size)?;
+        temp.commit()
+    })
+    .await
+    .expect("finishing the output does not panic")
+    .map_err(output_error)?;
     Ok(DownloadSummary {
         bytes: map.size,
         chunks: map.chunks.len(),
@@ -297,6 +272,7 @@ async fn write_chunks(
     nodes: &[NodeInfo],
     map: &DataMap,
     file: Arc<File>,
+    output: &Path,
     in_flight: usize,
     reporter: &dyn Reporter,
 ) -> Result<(), DownloadError> {
@@ -312,7 +288,7 @@ async fn write_chunks(
                     .await
                     .expect("a write does not panic")
                     .map_err(|source| DownloadError::Output {
-                        path: PathBuf::from("(temp file)"),
+                        path: output.to_owned(),
                         source,
                     })?;
                 Ok::<u64, DownloadError>(len)

@@ -1,8 +1,9 @@
 //! The node's content-addressed chunk store on disk: `ROOT/chunks/ab/<64 hex>`.
 //!
 //! Invariants:
-//! - a chunk file only ever appears whole: it is written through [`fsutil::write_atomic`]
-//!   (temp, flush, fsync, rename, fsync of the directory) before the PUT is answered;
+//! - a chunk file only ever appears whole: it is written through [`fsutil::write_atomic`], an
+//!   [`fsutil::AtomicFile`] (temp, flush, fsync, rename, fsync of the directory), before the
+//!   PUT is answered;
 //! - bytes are verified against their address on every read; a file that fails is moved aside
 //!   to `ROOT/quarantine/` and forgotten, so bad bytes are never served;
 //! - the in-memory index (which chunks are held, and the bytes they use) is built by a scan at
