@@ -10,10 +10,8 @@ use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
-
 use super::CliError;
-use super::output::print_json_line;
+use super::output::{JsonEvent, print_json_line};
 use crate::devnet::{
     self, ChildExit, DevnetError, DevnetHealth, DevnetOptions, DevnetStatus, RunningDevnet,
     StartOutcome, StopHow, StopReport,
@@ -235,13 +233,14 @@ async fn down(data_dir: &Path, json: bool) -> Result<(), CliError> {
 async fn status(data_dir: &Path, json: bool) -> Result<(), CliError> {
     let status = devnet::status(data_dir).await.map_err(devnet_failure)?;
     if json {
-        let mut value =
-            serde_json::to_value(&status).map_err(|e| CliError::new(ErrorKind::Internal, e))?;
-        value["event"] = "devnet_status".into();
-        if let DevnetStatus::Running(health) = &status {
-            value["healthy"] = health.is_healthy().into();
-        }
-        print_json_line(&value);
+        let healthy = match &status {
+            DevnetStatus::Running(health) => Some(health.is_healthy()),
+            DevnetStatus::NotRunning => None,
+        };
+        print_json_line(&JsonEvent::DevnetStatus {
+            status: &status,
+            healthy,
+        });
         return Ok(());
     }
     match &status {
@@ -264,19 +263,18 @@ enum UpState {
 fn print_network(data_dir: &Path, network: &NetworkConfig, state: UpState, json: bool) {
     let network_file = crate::paths::devnet_network_file(data_dir);
     if json {
-        print_json_line(&json!({
-            "event": "devnet_up",
-            "state": match state {
+        print_json_line(&JsonEvent::DevnetUp {
+            state: match state {
                 UpState::AlreadyRunning => "already_running",
                 UpState::Foreground | UpState::Detached => "started",
             },
-            "detached": state != UpState::Foreground,
-            "network_file": network_file,
-            "chain_id": network.chain_id,
-            "rpc_url": network.rpc_url,
-            "vault": network.vault,
-            "nodes": network.bootstrap,
-        }));
+            detached: state != UpState::Foreground,
+            network_file: &network_file,
+            chain_id: network.chain_id,
+            rpc_url: &network.rpc_url,
+            vault: network.vault,
+            nodes: &network.bootstrap,
+        });
     } else {
         print_text(&network_text(data_dir, &network_file, network, state));
     }
@@ -325,12 +323,15 @@ fn print_stop_report(
     json: bool,
 ) {
     if json {
-        print_json_line(&json!({
-            "event": "devnet_down",
-            "state": if report.is_some() { "stopped" } else { "not_running" },
-            "reason": reason,
-            "processes": report.map_or(&[][..], |report| &report.processes),
-        }));
+        print_json_line(&JsonEvent::DevnetDown {
+            state: if report.is_some() {
+                "stopped"
+            } else {
+                "not_running"
+            },
+            reason,
+            processes: report.map_or(&[][..], |report| &report.processes),
+        });
         return;
     }
     let Some(report) = report else {

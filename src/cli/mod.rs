@@ -328,7 +328,7 @@ fn report_failure(json: bool, failure: &CliError) {
         message = format!("{message}; {hint}");
     }
     if json {
-        output::print_json_line(&output::ErrorEvent::new(failure.kind, &message));
+        output::print_json_line(&output::JsonEvent::error(failure.kind, &message));
     } else {
         eprintln!("error: {message}");
     }

@@ -2,6 +2,7 @@
 //! status lines off one, and nothing but errors with `-q`.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -9,8 +10,12 @@ use std::time::{Duration, Instant};
 use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
+use super::receipts::StatusLine;
 use crate::client::reporter::{EVENT_SCHEMA, Event, Phase, Reporter};
+use crate::devnet::{DevnetStatus, StoppedProcess};
 use crate::exit::ErrorKind;
+use alloy::primitives::Address;
+
 use crate::wire::types::Amount;
 
 /// Set once stdout is found closed: nothing more is written to it.
@@ -38,29 +43,159 @@ pub fn stdout_line(text: &str) {
     write_stdout(format!("{text}\n").as_bytes());
 }
 
-/// Writes one JSON object as a line on stdout, with the schema version added.
-pub fn print_json_line<T: Serialize>(value: &T) {
-    let mut object = serde_json::to_value(value).expect("events serialise");
+/// Writes one event as a JSON line on stdout, with the schema version added.
+pub fn print_json_line(event: &JsonEvent<'_>) {
+    let mut object = serde_json::to_value(event).expect("events serialise");
     if let Some(map) = object.as_object_mut() {
         map.insert("schema".into(), EVENT_SCHEMA.into());
     }
     stdout_line(&object.to_string());
 }
 
-/// The final `error` event of `--json`.
+/// Every line `--json` prints: the library's progress [`Event`]s and the CLI's own results.
+/// Each line names itself in its `event` field; names and fields are a stable interface
+/// (scripts and tests parse them).
 #[derive(Serialize)]
-pub struct ErrorEvent<'a> {
-    event: &'static str,
-    kind: &'static str,
-    message: &'a str,
-    retryable: bool,
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum JsonEvent<'a> {
+    /// The final line of a failed command.
+    Error {
+        /// The failure's kind ([`ErrorKind::as_str`]).
+        kind: &'static str,
+        /// The error and its causes.
+        message: &'a str,
+        /// Whether rerunning the command may succeed.
+        retryable: bool,
+    },
+    /// `ferry upload` finished.
+    #[serde(rename = "done")]
+    UploadDone {
+        /// The reference to download the file by.
+        reference: String,
+        /// The file uploaded.
+        file: &'a str,
+        /// File chunks.
+        chunks: usize,
+        /// Chunks paid in this run.
+        paid_chunks: usize,
+        /// Chunks paid by proofs from an earlier run.
+        reused_proofs: usize,
+        /// Chunks found paid on the chain.
+        found_paid: usize,
+        /// Chunks the network already held.
+        already_stored: usize,
+        /// Chunks stored in this run.
+        stored_chunks: usize,
+        /// Storage paid in this run (wei).
+        storage_cost_wei: Amount,
+        /// Gas paid in this run (wei).
+        gas_cost_wei: Amount,
+        /// Wall time.
+        seconds: f64,
+    },
+    /// `ferry download` finished.
+    #[serde(rename = "done")]
+    DownloadDone {
+        /// The file written.
+        output: String,
+        /// Bytes written.
+        bytes: u64,
+        /// File chunks fetched.
+        chunks: usize,
+        /// Wall time.
+        seconds: f64,
+    },
+    /// `ferry quote`: what an upload would cost.
+    Quote {
+        /// The file quoted.
+        file: String,
+        /// Its size.
+        bytes: u64,
+        /// File chunks.
+        chunks: usize,
+        /// Chunks to pay for.
+        payable_chunks: usize,
+        /// Chunks the network already holds.
+        already_stored: usize,
+        /// Chunks no node quoted.
+        unquoted_chunks: usize,
+        /// Payment transactions.
+        waves: usize,
+        /// Storage cost (wei).
+        storage_cost_wei: Amount,
+        /// Estimated gas (wei).
+        estimated_gas_wei: Amount,
+    },
+    /// `ferry status`: one interrupted upload.
+    UploadStatus(&'a StatusLine),
+    /// `ferry cache gc|clear`: what the sweep did with each receipt.
+    Cache {
+        /// Receipts removed.
+        removed: Vec<String>,
+        /// Receipts kept because they hold paid chunks not yet stored.
+        kept_paid: Vec<String>,
+        /// Receipts kept because a running upload holds them.
+        in_use: Vec<String>,
+        /// Receipts kept because a newer ferry wrote them.
+        newer_schema: Vec<String>,
+    },
+    /// `ferry devnet up`.
+    DevnetUp {
+        /// `started` or `already_running`.
+        state: &'static str,
+        /// Whether the devnet runs on without this process.
+        detached: bool,
+        /// Its network file.
+        network_file: &'a Path,
+        /// The chain id.
+        chain_id: u64,
+        /// The chain's RPC URL.
+        rpc_url: &'a str,
+        /// The vault contract.
+        vault: Address,
+        /// The nodes' URLs.
+        nodes: &'a [String],
+    },
+    /// `ferry devnet status`.
+    DevnetStatus {
+        /// The status (its `status` field and, when running, its health).
+        #[serde(flatten)]
+        status: &'a DevnetStatus,
+        /// Whether every part is healthy, when it runs.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        healthy: Option<bool>,
+    },
+    /// `ferry devnet down` (or the end of a foreground `devnet up`).
+    DevnetDown {
+        /// `stopped` or `not_running`.
+        state: &'static str,
+        /// Why it stopped, when not asked to.
+        reason: Option<&'a str>,
+        /// Each process and how it ended.
+        processes: &'a [StoppedProcess],
+    },
+    /// `ferry wallet address|balance`.
+    Wallet {
+        /// The wallet's address.
+        address: String,
+        /// Its balance (wei), for `balance`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        balance_wei: Option<Amount>,
+    },
+    /// `ferry vault deploy`.
+    VaultDeployed {
+        /// The deployed contract's address.
+        vault: String,
+    },
+    /// A library progress event, as it serialises itself.
+    #[serde(untagged)]
+    Progress(&'a Event),
 }
 
-impl<'a> ErrorEvent<'a> {
-    /// An error event for a failure of this kind.
-    pub fn new(kind: ErrorKind, message: &'a str) -> Self {
-        Self {
-            event: "error",
+impl<'a> JsonEvent<'a> {
+    /// The error event for a failure of this kind.
+    pub fn error(kind: ErrorKind, message: &'a str) -> Self {
+        JsonEvent::Error {
             kind: kind.as_str(),
             message,
             retryable: kind.is_retryable(),
@@ -73,7 +208,7 @@ pub struct JsonReporter;
 
 impl Reporter for JsonReporter {
     fn event(&self, event: &Event) {
-        print_json_line(event);
+        print_json_line(&JsonEvent::Progress(event));
     }
 }
 
@@ -323,5 +458,67 @@ fn phase_name(phase: Phase) -> &'static str {
         Phase::Pay => "pay",
         Phase::Store => "store",
         Phase::Fetch => "fetch",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn line(event: &JsonEvent<'_>) -> serde_json::Value {
+        serde_json::to_value(event).unwrap()
+    }
+
+    #[test]
+    fn cli_events_keep_their_names_and_fields() {
+        assert_eq!(
+            line(&JsonEvent::error(ErrorKind::Network, "no node")),
+            json!({"event": "error", "kind": "network", "message": "no node", "retryable": true})
+        );
+        assert_eq!(
+            line(&JsonEvent::DownloadDone {
+                output: "out".into(),
+                bytes: 3,
+                chunks: 1,
+                seconds: 0.5,
+            }),
+            json!({"event": "done", "output": "out", "bytes": 3, "chunks": 1, "seconds": 0.5})
+        );
+        assert_eq!(
+            line(&JsonEvent::Wallet {
+                address: "0xab".into(),
+                balance_wei: None,
+            }),
+            json!({"event": "wallet", "address": "0xab"})
+        );
+        assert_eq!(
+            line(&JsonEvent::DevnetDown {
+                state: "not_running",
+                reason: None,
+                processes: &[],
+            }),
+            json!({"event": "devnet_down", "state": "not_running", "reason": null, "processes": []})
+        );
+        assert_eq!(
+            line(&JsonEvent::DevnetStatus {
+                status: &DevnetStatus::NotRunning,
+                healthy: None,
+            }),
+            json!({"event": "devnet_status", "status": "not_running"})
+        );
+    }
+
+    #[test]
+    fn library_events_are_printed_as_they_serialise_themselves() {
+        let event = Event::WaitingForLock { file: "f".into() };
+        assert_eq!(
+            line(&JsonEvent::Progress(&event)),
+            serde_json::to_value(&event).unwrap()
+        );
+        assert_eq!(
+            line(&JsonEvent::Progress(&event))["event"],
+            "waiting_for_lock"
+        );
     }
 }

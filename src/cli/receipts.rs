@@ -8,7 +8,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::CliError;
-use super::output::{print_json_line, stdout_line};
+use super::output::{JsonEvent, print_json_line, stdout_line};
 use crate::client::receipt::Receipt;
 use crate::client::receipt::cache::{CacheError, Listed, ReceiptCache, Sweep};
 use crate::exit::ErrorKind;
@@ -28,9 +28,9 @@ pub enum CacheCommand {
     },
 }
 
+/// One interrupted upload, as `ferry status --json` prints it (an `upload_status` line).
 #[derive(Serialize)]
-struct StatusLine {
-    event: &'static str,
+pub struct StatusLine {
     receipt: String,
     /// True while a running upload holds the receipt.
     uploading_now: bool,
@@ -57,7 +57,6 @@ struct StatusLine {
 impl StatusLine {
     fn new(listed: &Listed, now: u64) -> Self {
         let mut line = StatusLine {
-            event: "upload_status",
             receipt: listed.path.display().to_string(),
             uploading_now: listed.in_use,
             file: None,
@@ -115,7 +114,7 @@ pub fn status(data_dir: &Path, json: bool, file: Option<&Path>) -> Result<(), Cl
         .collect();
     if json {
         for entry in &listed {
-            print_json_line(&StatusLine::new(entry, now));
+            print_json_line(&JsonEvent::UploadStatus(&StatusLine::new(entry, now)));
         }
         return Ok(());
     }
@@ -216,13 +215,12 @@ fn report_sweep(json: bool, sweep: &Sweep) {
         let list = |paths: &[PathBuf]| -> Vec<String> {
             paths.iter().map(|p| p.display().to_string()).collect()
         };
-        print_json_line(&serde_json::json!({
-            "event": "cache",
-            "removed": list(&sweep.removed),
-            "kept_paid": list(&sweep.kept_paid),
-            "in_use": list(&sweep.in_use),
-            "newer_schema": list(&sweep.newer),
-        }));
+        print_json_line(&JsonEvent::Cache {
+            removed: list(&sweep.removed),
+            kept_paid: list(&sweep.kept_paid),
+            in_use: list(&sweep.in_use),
+            newer_schema: list(&sweep.newer),
+        });
         return;
     }
     eprintln!("removed {} receipt(s)", sweep.removed.len());

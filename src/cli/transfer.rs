@@ -3,10 +3,9 @@
 use std::sync::Arc;
 
 use anyhow::anyhow;
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::output::{HumanReporter, JsonReporter, print_json_line, stdout_line};
+use super::output::{HumanReporter, JsonEvent, JsonReporter, print_json_line, stdout_line};
 use super::{CliError, Context, DownloadArgs, QuoteArgs, UploadArgs};
 use crate::client::chunking::Reference;
 use crate::client::nodes::{NodeClient, Swarm, Timeouts};
@@ -17,7 +16,6 @@ use crate::client::upload::{
 use crate::exit::ErrorKind;
 use crate::vault::{PaymentError, Vault, parse_private_key};
 use crate::wire::network::{CLOSE_GROUP_SIZE, NetworkConfig};
-use crate::wire::types::Amount;
 
 /// The private key variable; its value is never printed or logged.
 pub const PRIVATE_KEY_ENV: &str = "FERRY_PRIVATE_KEY";
@@ -103,22 +101,6 @@ fn cancel_on_ctrl_c(human: Option<Arc<HumanReporter>>) -> CancellationToken {
         }
     });
     cancel
-}
-
-#[derive(Serialize)]
-struct DoneEvent<'a> {
-    event: &'static str,
-    reference: String,
-    file: &'a str,
-    chunks: usize,
-    paid_chunks: usize,
-    reused_proofs: usize,
-    found_paid: usize,
-    already_stored: usize,
-    stored_chunks: usize,
-    storage_cost_wei: Amount,
-    gas_cost_wei: Amount,
-    seconds: f64,
 }
 
 /// `ferry upload FILE`.
@@ -220,8 +202,7 @@ fn shell_quote(text: &str) -> String {
 fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
     let reference = summary.reference.map(|r| r.to_string()).unwrap_or_default();
     if context.json {
-        print_json_line(&DoneEvent {
-            event: "done",
+        print_json_line(&JsonEvent::UploadDone {
             reference,
             file,
             chunks: summary.chunks,
@@ -280,13 +261,12 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
     }
     let summary = result.map_err(|e| CliError::new(e.kind(), e))?;
     if context.json {
-        print_json_line(&serde_json::json!({
-            "event": "done",
-            "output": args.output.display().to_string(),
-            "bytes": summary.bytes,
-            "chunks": summary.chunks,
-            "seconds": summary.seconds,
-        }));
+        print_json_line(&JsonEvent::DownloadDone {
+            output: args.output.display().to_string(),
+            bytes: summary.bytes,
+            chunks: summary.chunks,
+            seconds: summary.seconds,
+        });
     } else if context.verbosity == super::Verbosity::Normal {
         eprintln!(
             "downloaded {} bytes to {} in {:.1} s",
@@ -326,18 +306,17 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
         .await
         .map_err(payment_failure)?;
     if context.json {
-        print_json_line(&serde_json::json!({
-            "event": "quote",
-            "file": args.file.display().to_string(),
-            "bytes": plan.file_size,
-            "chunks": estimate.chunks,
-            "payable_chunks": estimate.payable_chunks,
-            "already_stored": estimate.already_stored,
-            "unquoted_chunks": estimate.unquoted,
-            "waves": waves,
-            "storage_cost_wei": estimate.storage_cost,
-            "estimated_gas_wei": gas,
-        }));
+        print_json_line(&JsonEvent::Quote {
+            file: args.file.display().to_string(),
+            bytes: plan.file_size,
+            chunks: estimate.chunks,
+            payable_chunks: estimate.payable_chunks,
+            already_stored: estimate.already_stored,
+            unquoted_chunks: estimate.unquoted,
+            waves,
+            storage_cost_wei: estimate.storage_cost,
+            estimated_gas_wei: gas,
+        });
     } else {
         stdout_line(&format!(
             "file:             {} ({} bytes)",

@@ -3,7 +3,7 @@
 use anyhow::anyhow;
 use clap::Subcommand;
 
-use super::output::{print_json_line, stdout_line};
+use super::output::{JsonEvent, print_json_line, stdout_line};
 use super::{CliError, Context, NetworkArgs};
 use crate::exit::ErrorKind;
 use crate::vault::{Vault, deploy_vault};
@@ -61,9 +61,10 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
         WalletCommand::Address { network } => {
             let (signer, _) = resolve_signer(context, &network).await?;
             if context.json {
-                print_json_line(
-                    &serde_json::json!({"event": "wallet", "address": signer.address().to_string()}),
-                );
+                print_json_line(&JsonEvent::Wallet {
+                    address: signer.address().to_string(),
+                    balance_wei: None,
+                });
             } else {
                 stdout_line(&format!("{}", signer.address()));
             }
@@ -85,9 +86,10 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
                 .await
                 .map_err(|e| CliError::new(ErrorKind::Network, e))?;
             if context.json {
-                print_json_line(
-                    &serde_json::json!({"event": "wallet", "address": signer.address().to_string(), "balance_wei": balance}),
-                );
+                print_json_line(&JsonEvent::Wallet {
+                    address: signer.address().to_string(),
+                    balance_wei: Some(balance),
+                });
             } else {
                 stdout_line(&format!("{balance} wei"));
             }
@@ -114,9 +116,9 @@ pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliEr
         .await
         .map_err(|e| CliError::new(ErrorKind::Network, e))?;
     if context.json {
-        print_json_line(
-            &serde_json::json!({"event": "vault_deployed", "vault": address.to_string()}),
-        );
+        print_json_line(&JsonEvent::VaultDeployed {
+            vault: address.to_string(),
+        });
     } else {
         stdout_line(&format!("{address}"));
     }
