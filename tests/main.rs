@@ -8,6 +8,7 @@ mod config;
 mod cost;
 mod devnet;
 mod failures;
+mod files;
 mod generated;
 mod local_io;
 mod node;
