@@ -55,3 +55,16 @@ impl ErrorKind {
         )
     }
 }
+
+/// An error's message followed by each of its causes, `: `-separated: how a message is shown
+/// where no chain printer runs (a node's HTTP answer, `ferry-node`'s last line).
+pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}

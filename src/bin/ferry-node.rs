@@ -75,8 +75,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let code = if error.is_bad_input() { 2 } else { 1 };
-            // The library's messages already carry their causes.
-            let _ = writeln!(std::io::stderr(), "ferry-node: {error}");
+            let message = ferry::exit::with_causes(&error);
+            let _ = writeln!(std::io::stderr(), "ferry-node: {message}");
             ExitCode::from(code)
         }
     }

@@ -407,6 +407,14 @@ mod tests {
                 path: "f".into(),
                 source: disk_full(),
             }),
+            Box::new(crate::node::NodeError::KeyFile {
+                path: path.clone(),
+                source: disk_full(),
+            }),
+            Box::new(crate::node::StoreError::Io {
+                path: path.clone(),
+                source: disk_full(),
+            }),
             Box::new(crate::client::download::DownloadError::Output {
                 path,
                 source: disk_full(),

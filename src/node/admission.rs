@@ -41,7 +41,7 @@ const UNPAID_CACHE_SIZE: usize = 65_536;
 #[derive(Debug, thiserror::Error)]
 pub enum Rejection {
     /// A quote is forged, for another chunk, or the paid one is not the median.
-    #[error("invalid payment proof: {0}")]
+    #[error("invalid payment proof")]
     InvalidProof(#[source] QuoteError),
     /// The paid quote is for another size.
     #[error("the paid quote is for {quoted} bytes but the chunk is {actual} bytes")]
@@ -78,7 +78,7 @@ pub enum Rejection {
         k: usize,
     },
     /// The paid quote is too old or from the future.
-    #[error("the paid quote is not fresh by this node's clock: {0}")]
+    #[error("the paid quote is not fresh by this node's clock")]
     Stale(#[source] QuoteError),
     /// The price times three overflows 256 bits.
     #[error("the paid quote's price {0} overflows when multiplied by {PAYMENT_MULTIPLIER}")]
@@ -122,7 +122,7 @@ pub enum Rejection {
         needed: u64,
     },
     /// The chain could not be asked.
-    #[error("cannot check the payment on-chain: {0}")]
+    #[error("cannot check the payment on-chain")]
     ChainUnavailable(#[source] PaymentError),
 }
 

@@ -99,7 +99,7 @@ pub enum NodeError {
     #[error("invalid setting: {0}")]
     InvalidConfig(&'static str),
     /// The key file could not be read or created.
-    #[error("cannot use the key file {path}: {source}")]
+    #[error("cannot use the key file {path}")]
     KeyFile {
         /// The file.
         path: PathBuf,
@@ -107,9 +107,7 @@ pub enum NodeError {
         source: std::io::Error,
     },
     /// The key file does not hold a valid key.
-    #[error(
-        "the key file {path} does not hold a key: {source}; fix it or remove it to generate a new one"
-    )]
+    #[error("the key file {path} does not hold a key; fix it or remove it to generate a new one")]
     BadKey {
         /// The file.
         path: PathBuf,
@@ -140,7 +138,7 @@ pub enum NodeError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The listen address could not be bound.
-    #[error("cannot listen on {address}: {source}")]
+    #[error("cannot listen on {address}")]
     Bind {
         /// The address.
         address: SocketAddr,
@@ -148,10 +146,10 @@ pub enum NodeError {
         source: std::io::Error,
     },
     /// The server failed while running.
-    #[error("the HTTP server failed: {0}")]
+    #[error("the HTTP server failed")]
     Serve(#[source] std::io::Error),
     /// Start-up work on a blocking thread panicked.
-    #[error("start-up was interrupted: {0}")]
+    #[error("start-up was interrupted")]
     Interrupted(#[source] tokio::task::JoinError),
 }
 

@@ -122,7 +122,7 @@ impl From<StoreError> for ApiError {
             StoreError::Full { .. } => StatusCode::INSUFFICIENT_STORAGE,
             StoreError::Io { .. } | StoreError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        Self::new(status, error.to_string())
+        Self::new(status, crate::exit::with_causes(&error))
     }
 }
 
@@ -346,7 +346,7 @@ fn refusal(rejection: Rejection) -> ApiError {
     } else {
         StatusCode::PAYMENT_REQUIRED
     };
-    ApiError::new(status, rejection.to_string())
+    ApiError::new(status, crate::exit::with_causes(&rejection))
 }
 
 async fn put_chunk(

@@ -33,7 +33,7 @@ const CHUNK_FILE_MODE: u32 = 0o600;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A file or directory of the store could not be read or written.
-    #[error("chunk store I/O failed on {path}: {source}")]
+    #[error("chunk store I/O failed on {path}")]
     Io {
         /// The file or directory.
         path: PathBuf,
