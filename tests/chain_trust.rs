@@ -16,13 +16,11 @@ use ferry::wire::types::ChunkAddress;
 use serde_json::Value;
 
 use crate::support::rpc_proxy::{RpcProxy, Verdict};
-use crate::support::{Devnet, assert_error_event, json_lines, planned_chunks, random_bytes};
+use crate::support::{Devnet, assert_error_event, json_lines, planned_chunks};
 
 /// A scratch dir holding a file of `mib` random MiB.
 fn scratch_file(mib: usize) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("payload.bin");
-    std::fs::write(&file, random_bytes(mib * 1024 * 1024)).unwrap();
+    let (dir, file, _) = crate::support::random_file("payload.bin", mib * 1024 * 1024);
     (dir, file)
 }
 

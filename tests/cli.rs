@@ -157,9 +157,7 @@ fn no_key_or_a_bad_key_exits_2_naming_the_variable_and_pays_nothing() {
         assert!(stderr.contains("FERRY_PRIVATE_KEY"), "{stderr}");
         assert!(!stderr.contains(&secret[2..]) && output.stdout.is_empty());
     }
-    for chunk in crate::support::planned_chunks(&file) {
-        assert_eq!(devnet.times_paid(chunk), 0);
-    }
+    devnet.assert_nothing_paid_for(&file);
 }
 
 #[test]

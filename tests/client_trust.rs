@@ -18,9 +18,7 @@ use crate::support::{Devnet, assert_error_event, json_lines, planned_chunks, ran
 
 /// A scratch dir holding a random file of `mib` MiB.
 fn scratch_file(mib: usize) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("file.bin");
-    std::fs::write(&file, random_bytes(mib * 1024 * 1024 + 123)).unwrap();
+    let (dir, file, _) = crate::support::random_file("file.bin", mib * 1024 * 1024 + 123);
     (dir, file)
 }
 

@@ -18,9 +18,7 @@ fn network_without_key(devnet: &Devnet, dir: &std::path::Path) -> std::path::Pat
 #[test]
 fn quote_needs_no_wallet_and_gives_chunks_storage_and_gas() {
     let devnet = Devnet::shared();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("priced.bin");
-    std::fs::write(&file, random_bytes(100_000)).unwrap();
+    let (dir, file, _) = crate::support::random_file("priced.bin", 100_000);
     let network = network_without_key(devnet, dir.path());
     let output = devnet
         .ferry(dir.path(), &devnet.funded_account())
@@ -48,9 +46,7 @@ fn a_balance_below_the_estimate_is_refused_before_the_first_wave_is_paid() {
     // Its own devnet: no other test moves its gas price or pays on it.
     let devnet = Devnet::start(5);
     let account = devnet.funded_account();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("dear.bin");
-    std::fs::write(&file, random_bytes(30 * 1024 * 1024)).unwrap();
+    let (dir, file, _) = crate::support::random_file("dear.bin", 30 * 1024 * 1024);
     let chunks = planned_chunks(&file).len();
     assert!(chunks >= 8, "{chunks} chunks");
     let output = devnet
@@ -80,9 +76,7 @@ fn a_balance_below_the_estimate_is_refused_before_the_first_wave_is_paid() {
 fn off_a_terminal_nothing_is_asked_even_with_a_zero_threshold() {
     let devnet = Devnet::shared();
     let account = devnet.funded_account();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("unasked.bin");
-    std::fs::write(&file, random_bytes(100_000)).unwrap();
+    let (dir, file, _) = crate::support::random_file("unasked.bin", 100_000);
     devnet
         .ferry(dir.path(), &account)
         .env("FERRY_CONFIRM_ABOVE", "0")

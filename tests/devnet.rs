@@ -5,7 +5,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::support::{path_with_anvil, random_bytes};
+use crate::support::path_with_anvil;
 
 fn ferry(data_dir: &Path) -> Command {
     let mut command = Command::cargo_bin("ferry").unwrap();
@@ -33,9 +33,7 @@ fn alive(pid: u32) -> bool {
 
 #[test]
 fn devnet_flag_starts_a_detached_devnet_that_down_stops_exactly() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("priced.bin");
-    std::fs::write(&file, random_bytes(20_000)).unwrap();
+    let (dir, file, _) = crate::support::random_file("priced.bin", 20_000);
     ferry(dir.path())
         .args(["quote", "--devnet"])
         .arg(&file)

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Devnet, json_lines, planned_chunks, random_bytes};
+use crate::support::{Devnet, json_lines};
 
 fn last_event(stdout: &[u8]) -> serde_json::Value {
     json_lines(stdout).pop().expect("at least the error event")
@@ -13,39 +13,29 @@ fn last_event(stdout: &[u8]) -> serde_json::Value {
 fn an_empty_wallet_exits_4_and_pays_nothing() {
     let devnet = Devnet::shared();
     let empty = alloy::signers::local::PrivateKeySigner::random();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("unpaid.bin");
-    std::fs::write(&file, random_bytes(50_000)).unwrap();
+    let (dir, file, _) = crate::support::random_file("unpaid.bin", 50_000);
     let (code, events) = devnet.upload_json(dir.path(), &empty, &file, &[]);
     assert_eq!(code, Some(4));
     crate::support::assert_error_event(events.last().unwrap(), "payment", "insufficient funds");
-    for chunk in planned_chunks(&file) {
-        assert_eq!(devnet.times_paid(chunk), 0);
-    }
+    devnet.assert_nothing_paid_for(&file);
 }
 
 #[test]
 fn max_cost_below_the_first_wave_exits_4_and_pays_nothing() {
     let devnet = Devnet::shared();
     let account = devnet.funded_account();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("capped.bin");
-    std::fs::write(&file, random_bytes(50_000)).unwrap();
+    let (dir, file, _) = crate::support::random_file("capped.bin", 50_000);
     let (code, events) = devnet.upload_json(dir.path(), &account, &file, &["--max-cost", "1"]);
     assert_eq!(code, Some(4));
     crate::support::assert_error_event(events.last().unwrap(), "payment", "--max-cost");
-    for chunk in planned_chunks(&file) {
-        assert_eq!(devnet.times_paid(chunk), 0);
-    }
+    devnet.assert_nothing_paid_for(&file);
 }
 
 #[test]
 fn an_unreachable_chain_exits_3_and_is_retryable() {
     let devnet = Devnet::shared();
     let account = devnet.funded_account();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("nochain.bin");
-    std::fs::write(&file, random_bytes(1000)).unwrap();
+    let (dir, file, _) = crate::support::random_file("nochain.bin", 1000);
     let output = devnet
         .ferry(dir.path(), &account)
         .env("FERRY_RPC_URL", "http://127.0.0.1:9")
@@ -67,9 +57,7 @@ fn too_few_live_nodes_ends_partial_with_exit_5_not_a_hang() {
     for pid in devnet.node_pids().into_iter().take(3) {
         crate::support::signal(pid, "KILL");
     }
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("stranded.bin");
-    std::fs::write(&file, random_bytes(100_000)).unwrap();
+    let (dir, file, _) = crate::support::random_file("stranded.bin", 100_000);
     // A hang is killed at the timeout, and a killed run has no exit code: the check fails.
     let output = devnet
         .ferry(dir.path(), &account)

@@ -57,9 +57,7 @@ fn json_stream_has_every_event_when_a_node_dies_during_the_upload() {
 fn quiet_prints_the_reference_and_nothing_else() {
     let devnet = Devnet::shared();
     let account = devnet.funded_account();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("quiet.bin");
-    std::fs::write(&file, random_bytes(6 * 1024 * 1024)).unwrap();
+    let (dir, file, _) = crate::support::random_file("quiet.bin", 6 * 1024 * 1024);
     let output = devnet
         .ferry(dir.path(), &account)
         .args(["-q", "upload"])

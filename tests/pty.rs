@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::support::{Devnet, planned_chunks, random_bytes};
+use crate::support::{Devnet, planned_chunks};
 
 /// A child process whose stdin, stdout and stderr are one pseudo-terminal, and everything it
 /// has written there so far.
@@ -125,9 +125,7 @@ fn upload_on_a_terminal(
     configure: impl FnOnce(&mut Command, &Path),
 ) -> Upload {
     let account = devnet.funded_account();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("typed.bin");
-    std::fs::write(&file, random_bytes(file_size)).unwrap();
+    let (dir, file, _) = crate::support::random_file("typed.bin", file_size);
     let mut command = devnet.ferry_process(dir.path(), &account);
     command.arg("upload").arg(&file);
     configure(&mut command, dir.path());

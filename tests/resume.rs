@@ -12,13 +12,11 @@ use alloy::signers::local::PrivateKeySigner;
 use rand::Rng;
 use serde_json::Value;
 
-use crate::support::{Devnet, json_lines, planned_chunks, random_bytes};
+use crate::support::{Devnet, json_lines, planned_chunks};
 
 /// A scratch dir holding a file of `mib` random MiB.
 fn scratch_file(mib: usize) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("payload.bin");
-    std::fs::write(&file, random_bytes(mib * 1024 * 1024)).unwrap();
+    let (dir, file, _) = crate::support::random_file("payload.bin", mib * 1024 * 1024);
     (dir, file)
 }
 
@@ -658,7 +656,5 @@ fn ctrl_c_while_waiting_for_another_upload_of_the_file_exits_130_having_paid_not
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     drop(held);
-    for chunk in planned_chunks(&file) {
-        assert_eq!(devnet.times_paid(chunk), 0);
-    }
+    devnet.assert_nothing_paid_for(&file);
 }

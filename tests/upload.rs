@@ -69,9 +69,7 @@ fn forty_mib_file_uploads_and_downloads() {
 fn uploading_the_same_file_again_pays_nothing() {
     let devnet = Devnet::shared();
     let account = devnet.funded_account();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("again.bin");
-    std::fs::write(&file, random_bytes(5 * 1024 * 1024)).unwrap();
+    let (dir, file, _) = crate::support::random_file("again.bin", 5 * 1024 * 1024);
     for run in 0..2 {
         let (code, mut events) = devnet.upload_json(dir.path(), &account, &file, &[]);
         assert_eq!(code, Some(0));
@@ -201,9 +199,7 @@ fn upload_completes_when_two_of_ten_nodes_are_killed_midway() {
 fn off_a_terminal_stdout_is_the_reference_and_stderr_has_no_control_codes() {
     let devnet = Devnet::shared();
     let account = devnet.funded_account();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("plain.bin");
-    std::fs::write(&file, random_bytes(6 * 1024 * 1024)).unwrap();
+    let (dir, file, _) = crate::support::random_file("plain.bin", 6 * 1024 * 1024);
     let output = devnet
         .ferry(dir.path(), &account)
         .arg("upload")

@@ -155,6 +155,13 @@ impl Devnet {
         runtime().block_on(vault.chunk_paid_events()).unwrap()
     }
 
+    /// Fails unless no chunk of `file` was ever paid for.
+    pub fn assert_nothing_paid_for(&self, file: &Path) {
+        for chunk in planned_chunks(file) {
+            assert_eq!(self.times_paid(chunk), 0, "chunk {chunk} was paid");
+        }
+    }
+
     /// How many `ChunkPaid` events name `chunk`.
     pub fn times_paid(&self, chunk: ChunkAddress) -> usize {
         self.chunk_paid_events()
@@ -227,6 +234,16 @@ pub fn random_bytes(len: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; len];
     rand::fill(&mut bytes[..]);
     bytes
+}
+
+/// A fresh temp dir holding a file `name` of `len` bytes no other test produces: the dir (keep
+/// it alive), the file's path and its bytes.
+pub fn random_file(name: &str, len: usize) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    let bytes = random_bytes(len);
+    std::fs::write(&file, &bytes).unwrap();
+    (dir, file, bytes)
 }
 
 /// The addresses of every chunk an upload of `path` stores.
