@@ -30,15 +30,15 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::chunking::{ChunkError, PlannedChunk, UploadPlan, plan_file};
+use crate::client::chunking::{ChunkError, UploadPlan, plan_file};
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::replication::RetryPolicy;
 use crate::client::reporter::{Event, Phase, Reporter};
 use crate::vault::Vault;
 use crate::wire::network::CLOSE_GROUP_SIZE;
-use crate::wire::signed::PaymentProof;
 use crate::wire::types::Amount;
 
+mod chunks;
 mod cost;
 mod outcome;
 mod pay;
@@ -46,6 +46,7 @@ mod resume;
 mod send;
 mod stamp;
 
+use chunks::PaidChunk;
 pub use cost::{
     APPROVAL_MARGIN_PERCENT, Approval, ApproveAll, CostEstimate, CostGate, with_margin,
 };
@@ -168,8 +169,8 @@ pub async fn encrypt(
 }
 
 /// A paid wave on its way to the send stage.
-struct PaidChunks {
-    chunks: Vec<(PlannedChunk, PaymentProof)>,
+struct PaidWave {
+    chunks: Vec<PaidChunk>,
 }
 
 #[derive(Default)]
@@ -240,7 +241,7 @@ pub async fn upload(
             source,
         })?,
     );
-    let (sender, receiver) = mpsc::channel::<PaidChunks>(1);
+    let (sender, receiver) = mpsc::channel::<PaidWave>(1);
     let mut pay_totals = PayTotals::default();
     let mut send_totals = SendTotals::default();
     let bytes_total: u64 = plan.chunks.iter().map(|c| c.size as u64).sum();

@@ -1,0 +1,59 @@
+//! The chunks that flow through the pipeline, one named type per stage: a chunk the network
+//! already holds, a chunk quoted and ready to pay, a chunk paid (its proof complete), and a
+//! chunk that failed, with its cause.
+//!
+//! Each type carries its planned chunk with what belongs to it, so no stage pairs up parallel
+//! vectors or relies on an ordering promise.
+
+use alloy::primitives::B256;
+
+use crate::client::chunking::PlannedChunk;
+use crate::vault::WavePayment;
+use crate::wire::signed::{PaymentProof, StorageReceipt};
+
+/// A chunk a majority of its close group already holds.
+pub(super) struct HeldChunk {
+    /// The chunk.
+    pub chunk: PlannedChunk,
+    /// One verified storage receipt per holding node.
+    pub receipts: Vec<StorageReceipt>,
+}
+
+/// A quoted chunk ready to pay: its payment and its proof, whose transaction is not yet known.
+pub(super) struct PayableChunk {
+    /// The chunk.
+    pub chunk: PlannedChunk,
+    /// What to pay for it, to whom.
+    pub payment: WavePayment,
+    /// The proof it will carry (`tx_hash` still zero).
+    pub proof: PaymentProof,
+}
+
+impl PayableChunk {
+    /// The chunk once paid in `tx_hash`.
+    pub fn paid_in(self, tx_hash: B256) -> PaidChunk {
+        let mut proof = self.proof;
+        proof.tx_hash = tx_hash;
+        PaidChunk {
+            chunk: self.chunk,
+            proof,
+        }
+    }
+
+    /// The chunk whose quote the vault already records as paid: its proof is valid as it is.
+    pub fn paid_earlier(self) -> PaidChunk {
+        PaidChunk {
+            chunk: self.chunk,
+            proof: self.proof,
+        }
+    }
+}
+
+/// A paid chunk with its complete proof, ready to send.
+#[derive(Clone)]
+pub(super) struct PaidChunk {
+    /// The chunk.
+    pub chunk: PlannedChunk,
+    /// The proof of its payment.
+    pub proof: PaymentProof,
+}
