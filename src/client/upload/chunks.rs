@@ -1,15 +1,18 @@
 //! The chunks that flow through the pipeline, one named type per stage: a chunk the network
 //! already holds, a chunk quoted and ready to pay, a chunk paid (its proof complete), and a
-//! chunk that failed, with its cause.
+//! chunk that failed, with its cause as a value.
 //!
 //! Each type carries its planned chunk with what belongs to it, so no stage pairs up parallel
 //! vectors or relies on an ordering promise.
 
 use alloy::primitives::B256;
 
-use crate::client::chunking::PlannedChunk;
+use crate::client::chunking::{ChunkError, PlannedChunk};
+use crate::client::quoting::QuoteFailure;
+use crate::client::replication::ReplicationFailure;
 use crate::vault::WavePayment;
 use crate::wire::signed::{PaymentProof, StorageReceipt};
+use crate::wire::types::ChunkAddress;
 
 /// A chunk a majority of its close group already holds.
 pub(super) struct HeldChunk {
@@ -56,4 +59,50 @@ pub(super) struct PaidChunk {
     pub chunk: PlannedChunk,
     /// The proof of its payment.
     pub proof: PaymentProof,
+}
+
+/// A chunk that could not be quoted or stored; the rest of the upload went on without it.
+#[derive(Debug)]
+pub struct ChunkFailure {
+    /// The chunk.
+    pub chunk: ChunkAddress,
+    /// Why it failed.
+    pub cause: FailureCause,
+}
+
+/// Why one chunk failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FailureCause {
+    /// Too few of its close group gave a valid quote.
+    #[error(transparent)]
+    Quote(#[from] QuoteFailure),
+    /// Too few nodes took it.
+    #[error(transparent)]
+    Replication(#[from] ReplicationFailure),
+    /// Its bytes could not be re-derived from the file.
+    #[error(transparent)]
+    Rederive(#[from] ChunkError),
+}
+
+impl ChunkFailure {
+    /// `chunk` failed because of `cause`.
+    pub fn new(chunk: ChunkAddress, cause: impl Into<FailureCause>) -> Self {
+        Self {
+            chunk,
+            cause: cause.into(),
+        }
+    }
+}
+
+// The cause's own text names the chunk, so a failure reads as its cause (shown once).
+impl std::fmt::Display for ChunkFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.cause.fmt(f)
+    }
+}
+
+impl std::error::Error for ChunkFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.cause)
+    }
 }

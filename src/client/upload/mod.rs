@@ -47,6 +47,7 @@ mod send;
 mod stamp;
 
 use chunks::PaidChunk;
+pub use chunks::{ChunkFailure, FailureCause};
 pub use cost::{
     APPROVAL_MARGIN_PERCENT, Approval, ApproveAll, CostEstimate, CostGate, with_margin,
 };
@@ -182,13 +183,13 @@ struct PayTotals {
     already_stored: usize,
     storage_cost: Amount,
     gas_cost: Amount,
-    failures: Vec<String>,
+    failures: Vec<ChunkFailure>,
 }
 
 #[derive(Default)]
 struct SendTotals {
     stored_chunks: usize,
-    failures: Vec<String>,
+    failures: Vec<ChunkFailure>,
     /// The first receipt write that failed, if any.
     receipt_error: Option<crate::client::receipt::cache::CacheError>,
 }

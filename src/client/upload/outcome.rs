@@ -85,10 +85,10 @@ pub enum UploadError {
         summary: Box<UploadSummary>,
     },
     /// Some chunks could not be quoted or stored after retries.
-    #[error("{} of {} chunks could not be stored after retries (first: {})", .failures.len(), .summary.chunks, .failures.first().map(String::as_str).unwrap_or("?"))]
+    #[error("{} of {} chunks could not be stored after retries (first: {})", .failures.len(), .summary.chunks, .failures.first().map_or_else(|| "?".to_owned(), ToString::to_string))]
     Partial {
-        /// One line per failed chunk.
-        failures: Vec<String>,
+        /// Each failed chunk, with its cause.
+        failures: Vec<super::ChunkFailure>,
         /// What happened.
         summary: Box<UploadSummary>,
     },
@@ -169,8 +169,8 @@ pub(super) enum PayStop {
 pub(super) fn finish(
     pay_result: Result<(), PayStop>,
     summary: UploadSummary,
-    quote_failures: Vec<String>,
-    store_failures: Vec<String>,
+    quote_failures: Vec<super::ChunkFailure>,
+    store_failures: Vec<super::ChunkFailure>,
     cancel: &CancellationToken,
 ) -> Result<UploadSummary, UploadError> {
     match pay_result {
@@ -217,7 +217,7 @@ pub(super) fn finish(
             summary: Box::new(summary),
         });
     }
-    let failures: Vec<String> = quote_failures.into_iter().chain(store_failures).collect();
+    let failures: Vec<_> = quote_failures.into_iter().chain(store_failures).collect();
     if !failures.is_empty() {
         return Err(UploadError::Partial {
             failures,

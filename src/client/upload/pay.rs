@@ -5,7 +5,7 @@
 use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
 
-use super::chunks::{HeldChunk, PaidChunk, PayableChunk};
+use super::chunks::{ChunkFailure, HeldChunk, PaidChunk, PayableChunk};
 use super::outcome::PayStop;
 use super::resume::Work;
 use super::{MAX_WAVE_SIZE, PaidWave, PayTotals, Stages, UploadContext, UploadOptions, cost};
@@ -148,7 +148,9 @@ impl Stages<'_> {
                     payment,
                     proof,
                 }),
-                Err(failure) => totals.failures.push(failure.to_string()),
+                Err(failure) => totals
+                    .failures
+                    .push(ChunkFailure::new(failure.chunk, failure)),
             }
         }
         totals.settled += held.len();

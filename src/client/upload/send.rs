@@ -9,7 +9,7 @@ use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::chunks::PaidChunk;
+use super::chunks::{ChunkFailure, PaidChunk};
 use super::{PaidWave, SendTotals, Stages};
 use crate::client::chunking::read_planned_after;
 use crate::client::replication::{Placement, ReplicationFailure, replicate};
@@ -20,7 +20,7 @@ use crate::wire::types::ChunkAddress;
 /// Why one chunk did not end recorded as stored.
 enum SendFailure {
     /// The chunk could not be re-derived or stored: that chunk fails, the rest go on.
-    Chunk(String),
+    Chunk(ChunkFailure),
     /// The receipt could not be written: the upload stops (local I/O).
     Receipt(crate::client::receipt::cache::CacheError),
 }
@@ -79,7 +79,7 @@ impl Stages<'_> {
         })
         .await
         .expect("re-deriving a chunk does not panic")
-        .map_err(|e| SendFailure::Chunk(e.to_string()))?;
+        .map_err(|e| SendFailure::Chunk(ChunkFailure::new(chunk.address, e)))?;
         let stored = replicate(
             &context.client,
             &context.swarm,
@@ -93,7 +93,9 @@ impl Stages<'_> {
             context.reporter.as_ref(),
         )
         .await
-        .map_err(|failure: ReplicationFailure| SendFailure::Chunk(failure.to_string()))?;
+        .map_err(|failure: ReplicationFailure| {
+            SendFailure::Chunk(ChunkFailure::new(chunk.address, failure))
+        })?;
         let nodes = stored.receipts.len();
         self.session
             .commit(|receipt| {
