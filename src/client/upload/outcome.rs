@@ -166,6 +166,29 @@ pub(super) enum PayStop {
     FileChanged(super::stamp::FileChanged),
 }
 
+impl PayStop {
+    /// The upload error this stop ends in, with what was done before it.
+    fn into_error(self, summary: Box<UploadSummary>) -> UploadError {
+        match self {
+            PayStop::Payment(source) => UploadError::Payment { source, summary },
+            PayStop::CostLimit {
+                wave_cost,
+                would_be,
+                max_cost,
+            } => UploadError::CostLimit {
+                wave_cost,
+                would_be,
+                max_cost,
+                summary,
+            },
+            PayStop::Receipt(source) => UploadError::ReceiptWrite { source, summary },
+            PayStop::FileChanged(changed) => UploadError::FileChanged { changed, summary },
+            PayStop::Declined(estimate) => UploadError::Declined { estimate, summary },
+        }
+    }
+}
+
+/// How an upload ends: the pay stage's stop first, then an interruption, then chunk failures.
 pub(super) fn finish(
     pay_result: Result<(), PayStop>,
     summary: UploadSummary,
@@ -173,44 +196,8 @@ pub(super) fn finish(
     store_failures: Vec<super::ChunkFailure>,
     cancel: &CancellationToken,
 ) -> Result<UploadSummary, UploadError> {
-    match pay_result {
-        Err(PayStop::Payment(source)) => {
-            return Err(UploadError::Payment {
-                source,
-                summary: Box::new(summary),
-            });
-        }
-        Err(PayStop::CostLimit {
-            wave_cost,
-            would_be,
-            max_cost,
-        }) => {
-            return Err(UploadError::CostLimit {
-                wave_cost,
-                would_be,
-                max_cost,
-                summary: Box::new(summary),
-            });
-        }
-        Err(PayStop::Receipt(source)) => {
-            return Err(UploadError::ReceiptWrite {
-                source,
-                summary: Box::new(summary),
-            });
-        }
-        Err(PayStop::FileChanged(changed)) => {
-            return Err(UploadError::FileChanged {
-                changed,
-                summary: Box::new(summary),
-            });
-        }
-        Err(PayStop::Declined(estimate)) => {
-            return Err(UploadError::Declined {
-                estimate,
-                summary: Box::new(summary),
-            });
-        }
-        Ok(()) => {}
+    if let Err(stop) = pay_result {
+        return Err(stop.into_error(Box::new(summary)));
     }
     if cancel.is_cancelled() && summary.stored_chunks + summary.already_stored < summary.chunks {
         return Err(UploadError::Interrupted {
