@@ -106,3 +106,31 @@ impl std::error::Error for ChunkFailure {
         std::error::Error::source(&self.cause)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_failure_reads_as_its_cause_once_and_keeps_the_cause_chain() {
+        let chunk = ChunkAddress::default();
+        let quote = QuoteFailure {
+            chunk,
+            valid: 2,
+            group: 7,
+            last: "refused".into(),
+        };
+        let text = quote.to_string();
+        let failure = ChunkFailure::new(chunk, quote);
+        assert!(matches!(failure.cause, FailureCause::Quote(_)));
+        assert_eq!(failure.to_string(), text);
+        let read = ChunkError::Read {
+            path: "f".into(),
+            source: std::io::Error::other("disk gone"),
+        };
+        let failure = ChunkFailure::new(chunk, read);
+        assert_eq!(failure.to_string(), "cannot read f");
+        let source = std::error::Error::source(&failure).expect("the io cause is kept");
+        assert_eq!(source.to_string(), "disk gone");
+    }
+}
