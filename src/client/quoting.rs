@@ -75,13 +75,45 @@ pub async fn quote_chunk(
 ) -> Result<QuoteOutcome, QuoteFailure> {
     let group = close_group(&chunk.address, &swarm.nodes, k);
     let majority = swarm.quote_majority(k);
-    let mut pending: FuturesUnordered<_> = group
+    let pending: FuturesUnordered<_> = group
         .iter()
         .map(|node| ask(client, node, chunk, payer))
         .collect();
-    let mut held = Vec::new();
-    let mut quotes: Vec<SignedQuote> = Vec::new();
-    let mut last = String::from("no answer");
+    let answers = gather(pending, majority).await;
+    if answers.held.len() >= majority {
+        return Ok(QuoteOutcome::AlreadyStored {
+            receipts: answers.held,
+        });
+    }
+    if answers.quotes.len() < majority {
+        return Err(QuoteFailure {
+            chunk: chunk.address,
+            valid: answers.quotes.len(),
+            group: k.min(swarm.size),
+            last: answers.last,
+        });
+    }
+    payable(chunk, answers.quotes, group.len())
+}
+
+/// The valid answers of a close group, and the last problem seen.
+struct Answers {
+    held: Vec<StorageReceipt>,
+    quotes: Vec<SignedQuote>,
+    last: String,
+}
+
+/// Collects the close group's answers: all of them, or, once a majority agrees, those that
+/// come within [`QUOTE_GRACE`].
+async fn gather(
+    mut pending: FuturesUnordered<impl Future<Output = Result<Answer, String>>>,
+    majority: usize,
+) -> Answers {
+    let mut answers = Answers {
+        held: Vec::new(),
+        quotes: Vec::new(),
+        last: String::from("no answer"),
+    };
     let mut grace: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
     loop {
         let answer = match grace.as_mut() {
@@ -93,25 +125,24 @@ pub async fn quote_chunk(
         };
         let Some(answer) = answer else { break };
         match answer {
-            Ok(Answer::Quote(quote)) => quotes.push(quote),
-            Ok(Answer::Held(receipt)) => held.push(receipt),
-            Err(problem) => last = problem,
+            Ok(Answer::Quote(quote)) => answers.quotes.push(quote),
+            Ok(Answer::Held(receipt)) => answers.held.push(receipt),
+            Err(problem) => answers.last = problem,
         }
-        if grace.is_none() && (quotes.len() >= majority || held.len() >= majority) {
+        if grace.is_none() && (answers.quotes.len() >= majority || answers.held.len() >= majority) {
             grace = Some(Box::pin(tokio::time::sleep(QUOTE_GRACE)));
         }
     }
-    if held.len() >= majority {
-        return Ok(QuoteOutcome::AlreadyStored { receipts: held });
-    }
-    if quotes.len() < majority {
-        return Err(QuoteFailure {
-            chunk: chunk.address,
-            valid: quotes.len(),
-            group: k.min(swarm.size),
-            last,
-        });
-    }
+    answers
+}
+
+/// The payment for the median of a majority's `quotes`, and the proof to carry (its
+/// `tx_hash` is filled in once the wave is paid).
+fn payable(
+    chunk: &PlannedChunk,
+    quotes: Vec<SignedQuote>,
+    group: usize,
+) -> Result<QuoteOutcome, QuoteFailure> {
     let paid = median_index(&quotes).expect("a majority is at least one quote");
     let median = &quotes[paid].body;
     let payment = WavePayment {
@@ -124,7 +155,7 @@ pub async fn quote_chunk(
             .ok_or_else(|| QuoteFailure {
                 chunk: chunk.address,
                 valid: quotes.len(),
-                group: group.len(),
+                group,
                 last: "the median price overflows 256 bits".into(),
             })?,
     };

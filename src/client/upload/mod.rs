@@ -30,15 +30,15 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::chunking::{ChunkError, PlannedChunk, UploadPlan, plan_file};
+use crate::client::chunking::{ChunkError, UploadPlan, plan_file};
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::replication::RetryPolicy;
 use crate::client::reporter::{Event, Phase, Reporter};
 use crate::vault::Vault;
 use crate::wire::network::CLOSE_GROUP_SIZE;
-use crate::wire::signed::PaymentProof;
 use crate::wire::types::Amount;
 
+mod chunks;
 mod cost;
 mod outcome;
 mod pay;
@@ -46,6 +46,8 @@ mod resume;
 mod send;
 mod stamp;
 
+use chunks::PaidChunk;
+pub use chunks::{ChunkFailure, FailureCause};
 pub use cost::{
     APPROVAL_MARGIN_PERCENT, Approval, ApproveAll, CostEstimate, CostGate, with_margin,
 };
@@ -168,8 +170,8 @@ pub async fn encrypt(
 }
 
 /// A paid wave on its way to the send stage.
-struct PaidChunks {
-    chunks: Vec<(PlannedChunk, PaymentProof)>,
+struct PaidWave {
+    chunks: Vec<PaidChunk>,
 }
 
 #[derive(Default)]
@@ -181,13 +183,13 @@ struct PayTotals {
     already_stored: usize,
     storage_cost: Amount,
     gas_cost: Amount,
-    failures: Vec<String>,
+    failures: Vec<ChunkFailure>,
 }
 
 #[derive(Default)]
 struct SendTotals {
     stored_chunks: usize,
-    failures: Vec<String>,
+    failures: Vec<ChunkFailure>,
     /// The first receipt write that failed, if any.
     receipt_error: Option<crate::client::receipt::cache::CacheError>,
 }
@@ -204,6 +206,66 @@ pub async fn upload(
     let network = format!("{}:{}", context.chain_id, context.vault.address());
     let session =
         Session::open(options, network, context.reporter.clone(), &context.cancel).await?;
+    let Prepared { plan, work, stamp } = prepare(context, options, &session).await?;
+    let file = Arc::new(
+        File::open(&options.file).map_err(|source| ChunkError::Read {
+            path: options.file.display().to_string(),
+            source,
+        })?,
+    );
+    let (reused_proofs, stored_before) = (work.reused.len(), work.stored_before);
+    let stages = Stages {
+        context,
+        options,
+        session: &session,
+        stamp,
+    };
+    let (pay_result, pay, send) = stages.run(file, &plan, work).await;
+    let summary = UploadSummary {
+        reference: Some(plan.reference),
+        chunks: plan.chunks.len(),
+        paid_chunks: pay.paid_chunks,
+        reused_proofs,
+        found_paid: pay.paid_earlier,
+        already_stored: stored_before + pay.already_stored,
+        stored_chunks: send.stored_chunks,
+        storage_cost: pay.storage_cost,
+        gas_cost: pay.gas_cost,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let pay_result = match (pay_result, send.receipt_error) {
+        (Ok(()), Some(error)) => Err(PayStop::Receipt(error)),
+        (result, _) => result,
+    };
+    let outcome = finish(
+        pay_result,
+        summary,
+        pay.failures,
+        send.failures,
+        &context.cancel,
+    );
+    if outcome.is_ok() {
+        session.remove().await?;
+    }
+    outcome
+}
+
+/// What the stages start from.
+struct Prepared {
+    /// The file's chunks.
+    plan: UploadPlan,
+    /// What is left to do of it.
+    work: resume::Work,
+    /// The file as it was planned.
+    stamp: FileStamp,
+}
+
+/// Settles what earlier runs left with the chain, plans the file and says what is left to do.
+async fn prepare(
+    context: &UploadContext,
+    options: &UploadOptions,
+    session: &Session,
+) -> Result<Prepared, UploadError> {
     let recovered_payments = session.reconcile(&context.vault).await?;
     let unpaid_proofs = session.drop_unpaid(&context.vault).await?;
     let stamp = FileStamp::of(&options.file).map_err(|e| UploadError::BadFile {
@@ -234,61 +296,7 @@ pub async fn upload(
         recovered_payments,
         unpaid_proofs,
     });
-    let file = Arc::new(
-        File::open(&options.file).map_err(|source| ChunkError::Read {
-            path: options.file.display().to_string(),
-            source,
-        })?,
-    );
-    let (sender, receiver) = mpsc::channel::<PaidChunks>(1);
-    let mut pay_totals = PayTotals::default();
-    let mut send_totals = SendTotals::default();
-    let bytes_total: u64 = plan.chunks.iter().map(|c| c.size as u64).sum();
-    let reused_proofs = work.reused.len();
-    let stored_before = work.stored_before;
-    let stored_before_bytes = work.stored_before_bytes;
-    let stages = Stages {
-        context,
-        options,
-        session: &session,
-        stamp,
-    };
-    let (pay_result, ()) = tokio::join!(
-        stages.quote_and_pay(work, sender, &mut pay_totals),
-        stages.send_waves(
-            file,
-            receiver,
-            (stored_before_bytes, bytes_total),
-            &mut send_totals
-        ),
-    );
-    let summary = UploadSummary {
-        reference: Some(plan.reference),
-        chunks: plan.chunks.len(),
-        paid_chunks: pay_totals.paid_chunks,
-        reused_proofs,
-        found_paid: pay_totals.paid_earlier,
-        already_stored: stored_before + pay_totals.already_stored,
-        stored_chunks: send_totals.stored_chunks,
-        storage_cost: pay_totals.storage_cost,
-        gas_cost: pay_totals.gas_cost,
-        seconds: started.elapsed().as_secs_f64(),
-    };
-    let pay_result = match (pay_result, send_totals.receipt_error) {
-        (Ok(()), Some(error)) => Err(PayStop::Receipt(error)),
-        (result, _) => result,
-    };
-    let outcome = finish(
-        pay_result,
-        summary,
-        pay_totals.failures,
-        send_totals.failures,
-        &context.cancel,
-    );
-    if outcome.is_ok() {
-        session.remove().await?;
-    }
-    outcome
+    Ok(Prepared { plan, work, stamp })
 }
 
 /// The pipeline's stages and what they share.
@@ -298,4 +306,25 @@ struct Stages<'a> {
     session: &'a Session,
     /// The file as it was planned; checked before every payment.
     stamp: FileStamp,
+}
+
+impl Stages<'_> {
+    /// Runs the quote and pay stages and the send stage side by side, one wave apart.
+    async fn run(
+        &self,
+        file: Arc<File>,
+        plan: &UploadPlan,
+        work: resume::Work,
+    ) -> (Result<(), PayStop>, PayTotals, SendTotals) {
+        let (sender, receiver) = mpsc::channel::<PaidWave>(1);
+        let mut pay_totals = PayTotals::default();
+        let mut send_totals = SendTotals::default();
+        let bytes_total: u64 = plan.chunks.iter().map(|c| c.size as u64).sum();
+        let bytes = (work.stored_before_bytes, bytes_total);
+        let (pay_result, ()) = tokio::join!(
+            self.quote_and_pay(work, sender, &mut pay_totals),
+            self.send_waves(file, receiver, bytes, &mut send_totals),
+        );
+        (pay_result, pay_totals, send_totals)
+    }
 }

@@ -85,10 +85,10 @@ pub enum UploadError {
         summary: Box<UploadSummary>,
     },
     /// Some chunks could not be quoted or stored after retries.
-    #[error("{} of {} chunks could not be stored after retries (first: {})", .failures.len(), .summary.chunks, .failures.first().map(String::as_str).unwrap_or("?"))]
+    #[error("{} of {} chunks could not be stored after retries (first: {})", .failures.len(), .summary.chunks, .failures.first().map_or_else(|| "?".to_owned(), ToString::to_string))]
     Partial {
-        /// One line per failed chunk.
-        failures: Vec<String>,
+        /// Each failed chunk, with its cause.
+        failures: Vec<super::ChunkFailure>,
         /// What happened.
         summary: Box<UploadSummary>,
     },
@@ -166,58 +166,45 @@ pub(super) enum PayStop {
     FileChanged(super::stamp::FileChanged),
 }
 
-pub(super) fn finish(
-    pay_result: Result<(), PayStop>,
-    summary: UploadSummary,
-    quote_failures: Vec<String>,
-    store_failures: Vec<String>,
-    cancel: &CancellationToken,
-) -> Result<UploadSummary, UploadError> {
-    match pay_result {
-        Err(PayStop::Payment(source)) => {
-            return Err(UploadError::Payment {
-                source,
-                summary: Box::new(summary),
-            });
-        }
-        Err(PayStop::CostLimit {
-            wave_cost,
-            would_be,
-            max_cost,
-        }) => {
-            return Err(UploadError::CostLimit {
+impl PayStop {
+    /// The upload error this stop ends in, with what was done before it.
+    fn into_error(self, summary: Box<UploadSummary>) -> UploadError {
+        match self {
+            PayStop::Payment(source) => UploadError::Payment { source, summary },
+            PayStop::CostLimit {
                 wave_cost,
                 would_be,
                 max_cost,
-                summary: Box::new(summary),
-            });
+            } => UploadError::CostLimit {
+                wave_cost,
+                would_be,
+                max_cost,
+                summary,
+            },
+            PayStop::Receipt(source) => UploadError::ReceiptWrite { source, summary },
+            PayStop::FileChanged(changed) => UploadError::FileChanged { changed, summary },
+            PayStop::Declined(estimate) => UploadError::Declined { estimate, summary },
         }
-        Err(PayStop::Receipt(source)) => {
-            return Err(UploadError::ReceiptWrite {
-                source,
-                summary: Box::new(summary),
-            });
-        }
-        Err(PayStop::FileChanged(changed)) => {
-            return Err(UploadError::FileChanged {
-                changed,
-                summary: Box::new(summary),
-            });
-        }
-        Err(PayStop::Declined(estimate)) => {
-            return Err(UploadError::Declined {
-                estimate,
-                summary: Box::new(summary),
-            });
-        }
-        Ok(()) => {}
+    }
+}
+
+/// How an upload ends: the pay stage's stop first, then an interruption, then chunk failures.
+pub(super) fn finish(
+    pay_result: Result<(), PayStop>,
+    summary: UploadSummary,
+    quote_failures: Vec<super::ChunkFailure>,
+    store_failures: Vec<super::ChunkFailure>,
+    cancel: &CancellationToken,
+) -> Result<UploadSummary, UploadError> {
+    if let Err(stop) = pay_result {
+        return Err(stop.into_error(Box::new(summary)));
     }
     if cancel.is_cancelled() && summary.stored_chunks + summary.already_stored < summary.chunks {
         return Err(UploadError::Interrupted {
             summary: Box::new(summary),
         });
     }
-    let failures: Vec<String> = quote_failures.into_iter().chain(store_failures).collect();
+    let failures: Vec<_> = quote_failures.into_iter().chain(store_failures).collect();
     if !failures.is_empty() {
         return Err(UploadError::Partial {
             failures,

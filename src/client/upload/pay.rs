@@ -5,19 +5,43 @@
 use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
 
+use super::chunks::{ChunkFailure, HeldChunk, PaidChunk, PayableChunk};
 use super::outcome::PayStop;
 use super::resume::Work;
-use super::{MAX_WAVE_SIZE, PaidChunks, PayTotals, Stages, UploadContext, UploadOptions, cost};
+use super::{MAX_WAVE_SIZE, PaidWave, PayTotals, Stages, UploadContext, UploadOptions, cost};
 use crate::client::chunking::PlannedChunk;
 use crate::client::quoting::{QuoteFailure, QuoteOutcome, quote_chunk};
 use crate::client::receipt::WaveRecord;
 use crate::client::reporter::{Event, Phase};
 use crate::vault::WavePayment;
-use crate::wire::signed::{PaymentProof, StorageReceipt};
 use crate::wire::types::Amount;
 
-/// Payments to make, and the chunks to store (those paid first, in the same order).
-type PayAndStore = (Vec<WavePayment>, Vec<(PlannedChunk, PaymentProof)>);
+/// An item quoted, with the answer for its chunk.
+struct Quoted<T> {
+    item: T,
+    outcome: Result<QuoteOutcome, QuoteFailure>,
+}
+
+/// A quoted wave's payable chunks, split by what the vault already records.
+struct Split {
+    /// Chunks still to pay.
+    to_pay: Vec<PayableChunk>,
+    /// Chunks whose quotes an earlier payment already covers.
+    paid_earlier: Vec<PaidChunk>,
+}
+
+/// Where the pay stage is in the file.
+struct Waves {
+    /// Waves paid so far.
+    paid: usize,
+    /// Chunks quoted so far.
+    quoted: usize,
+    /// Chunks to quote in all.
+    total: usize,
+    /// Chunks per wave.
+    wave_size: usize,
+    budget: cost::Budget,
+}
 
 impl Stages<'_> {
     /// Quote and pay stages: first the chunks an earlier run paid for, then wave by wave;
@@ -25,83 +49,119 @@ impl Stages<'_> {
     pub(super) async fn quote_and_pay(
         &self,
         work: Work,
-        sender: mpsc::Sender<PaidChunks>,
+        sender: mpsc::Sender<PaidWave>,
         totals: &mut PayTotals,
     ) -> Result<(), PayStop> {
-        let (context, options) = (self.context, self.options);
         let reused = self.skip_held(work.reused, totals).await?;
-        if !reused.is_empty() && sender.send(PaidChunks { chunks: reused }).await.is_err() {
+        if !reused.is_empty() && sender.send(PaidWave { chunks: reused }).await.is_err() {
             return Ok(());
         }
-        let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
-        let total_chunks = work.to_quote.len() as u64;
-        let mut wave_number = 0;
-        let mut quoted_so_far = 0;
-        let mut budget = cost::Budget::new(options.max_cost);
+        let wave_size = self.options.wave_size.clamp(1, MAX_WAVE_SIZE);
+        let mut waves = Waves {
+            paid: 0,
+            quoted: 0,
+            total: work.to_quote.len(),
+            wave_size,
+            budget: cost::Budget::new(self.options.max_cost),
+        };
         for group in work.to_quote.chunks(wave_size) {
-            if context.cancel.is_cancelled() {
+            if self.context.cancel.is_cancelled() {
                 break;
             }
-            quoted_so_far += group.len();
-            let quoted = quote_group(context, options, group).await;
-            let mut payments = Vec::new();
-            let mut to_store = Vec::new();
-            let mut held = Vec::new();
-            for (chunk, outcome) in quoted {
-                match outcome {
-                    Ok(QuoteOutcome::AlreadyStored { receipts }) => held.push((chunk, receipts)),
-                    Ok(QuoteOutcome::Payable { payment, proof }) => {
-                        payments.push(payment);
-                        to_store.push((chunk, proof));
-                    }
-                    Err(failure) => totals.failures.push(failure.to_string()),
-                }
-            }
-            totals.settled += held.len();
-            self.record_held(held, totals).await?;
-            let (payments, to_store) = self.split_paid_earlier(payments, to_store, totals).await?;
-            totals.settled += to_store.len() - payments.len();
-            if payments.is_empty() {
-                context
-                    .reporter
-                    .progress(Phase::Pay, totals.settled as u64, total_chunks);
-                if !to_store.is_empty()
-                    && sender.send(PaidChunks { chunks: to_store }).await.is_err()
-                {
-                    break;
-                }
-                continue;
-            }
-            if context.cancel.is_cancelled() {
-                // Ctrl-C while quoting: paying would be new work.
+            waves.quoted += group.len();
+            let Some(paid) = self.settle_wave(group, &mut waves, totals).await? else {
                 break;
-            }
-            self.stamp
-                .check(&options.file)
-                .map_err(PayStop::FileChanged)?;
-            let next = cost::NextWave {
-                storage_cost: Amount::sum(payments.iter().map(|p| p.amount)),
-                chunks: payments.len(),
-                later_chunks: work.to_quote.len() - quoted_so_far,
-                wave_size,
             };
-            let spent = Amount::sum([totals.storage_cost, totals.gas_cost]);
-            budget
-                .check(&context.vault, &context.gate, spent, next)
-                .await?;
-            wave_number += 1;
-            let to_store = self
-                .pay_and_record(wave_number, &payments, to_store, totals)
-                .await?;
-            totals.settled += payments.len();
-            context
-                .reporter
-                .progress(Phase::Pay, totals.settled as u64, total_chunks);
-            if sender.send(PaidChunks { chunks: to_store }).await.is_err() {
+            if !paid.is_empty() && sender.send(PaidWave { chunks: paid }).await.is_err() {
                 break;
             }
         }
         Ok(())
+    }
+
+    /// Quotes one wave, records what the network holds, and pays the rest (unless an earlier
+    /// payment covers it). Returns the chunks to send, or `None` when Ctrl-C came before paying.
+    async fn settle_wave(
+        &self,
+        group: &[PlannedChunk],
+        waves: &mut Waves,
+        totals: &mut PayTotals,
+    ) -> Result<Option<Vec<PaidChunk>>, PayStop> {
+        let (context, options) = (self.context, self.options);
+        let payable = self.quote_wave(group, totals).await?;
+        let Split {
+            to_pay,
+            paid_earlier,
+        } = self.split_paid_earlier(payable, totals).await?;
+        totals.settled += paid_earlier.len();
+        if to_pay.is_empty() {
+            self.report_paid(totals, waves.total);
+            return Ok(Some(paid_earlier));
+        }
+        if context.cancel.is_cancelled() {
+            // Ctrl-C while quoting: paying would be new work.
+            return Ok(None);
+        }
+        self.stamp
+            .check(&options.file)
+            .map_err(PayStop::FileChanged)?;
+        let next = cost::NextWave {
+            storage_cost: Amount::sum(to_pay.iter().map(|p| p.payment.amount)),
+            chunks: to_pay.len(),
+            later_chunks: waves.total - waves.quoted,
+            wave_size: waves.wave_size,
+        };
+        let spent = Amount::sum([totals.storage_cost, totals.gas_cost]);
+        waves
+            .budget
+            .check(&context.vault, &context.gate, spent, next)
+            .await?;
+        waves.paid += 1;
+        let mut paid = self.pay_and_record(waves.paid, to_pay, totals).await?;
+        totals.settled += paid.len();
+        self.report_paid(totals, waves.total);
+        paid.extend(paid_earlier);
+        Ok(Some(paid))
+    }
+
+    /// Quotes a wave's chunks: records those the network holds and returns those to pay;
+    /// a chunk that cannot be quoted is a failure, and the rest go on.
+    async fn quote_wave(
+        &self,
+        group: &[PlannedChunk],
+        totals: &mut PayTotals,
+    ) -> Result<Vec<PayableChunk>, PayStop> {
+        let quoted = quote_each(self.context, self.options, group.to_vec(), |chunk| chunk).await;
+        let mut payable = Vec::new();
+        let mut held = Vec::new();
+        for Quoted {
+            item: chunk,
+            outcome,
+        } in quoted
+        {
+            match outcome {
+                Ok(QuoteOutcome::AlreadyStored { receipts }) => {
+                    held.push(HeldChunk { chunk, receipts })
+                }
+                Ok(QuoteOutcome::Payable { payment, proof }) => payable.push(PayableChunk {
+                    chunk,
+                    payment,
+                    proof,
+                }),
+                Err(failure) => totals
+                    .failures
+                    .push(ChunkFailure::new(failure.chunk, failure)),
+            }
+        }
+        totals.settled += held.len();
+        self.record_held(held, totals).await?;
+        Ok(payable)
+    }
+
+    fn report_paid(&self, totals: &PayTotals, total_chunks: usize) {
+        self.context
+            .reporter
+            .progress(Phase::Pay, totals.settled as u64, total_chunks as u64);
     }
 
     /// Journals a wave, pays it in one transaction and records its proofs; returns the chunks
@@ -109,99 +169,99 @@ impl Stages<'_> {
     async fn pay_and_record(
         &self,
         wave_number: usize,
-        payments: &[WavePayment],
-        mut to_store: Vec<(PlannedChunk, PaymentProof)>,
+        to_pay: Vec<PayableChunk>,
         totals: &mut PayTotals,
-    ) -> Result<Vec<(PlannedChunk, PaymentProof)>, PayStop> {
-        let context = self.context;
-        let vault = &context.vault;
+    ) -> Result<Vec<PaidChunk>, PayStop> {
+        let vault = &self.context.vault;
         let from_block = vault.block_number().await.map_err(PayStop::Payment)?;
         let nonce = vault.next_nonce().await.map_err(PayStop::Payment)?;
         self.session
-            .record_intent(&to_store[..payments.len()], from_block, nonce)
+            .record_intent(&to_pay, from_block, nonce)
             .await
             .map_err(PayStop::Receipt)?;
+        let payments: Vec<WavePayment> = to_pay.iter().map(|p| p.payment.clone()).collect();
         let sent = vault
-            .send_wave(payments, nonce)
+            .send_wave(&payments, nonce)
             .await
             .map_err(PayStop::Payment)?;
         self.session
             .record_sent(nonce, sent.tx_hash)
             .await
             .map_err(PayStop::Receipt)?;
-        let paid = vault.confirm_wave(sent).await.map_err(PayStop::Payment)?;
-        let paid_now = payments.len();
-        for (_, proof) in &mut to_store[..paid_now] {
-            proof.tx_hash = paid.tx_hash;
-        }
+        let confirmed = vault.confirm_wave(sent).await.map_err(PayStop::Payment)?;
+        let paid: Vec<PaidChunk> = to_pay
+            .into_iter()
+            .map(|payable| payable.paid_in(confirmed.tx_hash))
+            .collect();
         let record = WaveRecord {
             paid_at: crate::wire::signed::unix_now(),
-            chunks: paid_now as u32,
-            storage_cost: paid.storage_cost,
-            gas_cost: paid.gas_cost,
+            chunks: paid.len() as u32,
+            storage_cost: confirmed.storage_cost,
+            gas_cost: confirmed.gas_cost,
         };
         self.session
-            .record_wave(paid.tx_hash, record, &to_store[..paid_now])
+            .record_wave(confirmed.tx_hash, record, &paid)
             .await
             .map_err(PayStop::Receipt)?;
-        totals.paid_chunks += paid_now;
-        totals.storage_cost = Amount::sum([totals.storage_cost, paid.storage_cost]);
-        totals.gas_cost = Amount::sum([totals.gas_cost, paid.gas_cost]);
-        context.reporter.event(&Event::WavePaid {
+        totals.paid_chunks += paid.len();
+        totals.storage_cost = Amount::sum([totals.storage_cost, confirmed.storage_cost]);
+        totals.gas_cost = Amount::sum([totals.gas_cost, confirmed.gas_cost]);
+        self.context.reporter.event(&Event::WavePaid {
             wave: wave_number,
-            chunks: paid_now,
-            tx_hash: paid.tx_hash.to_string(),
-            storage_cost_wei: paid.storage_cost,
-            gas_cost_wei: paid.gas_cost,
+            chunks: paid.len(),
+            tx_hash: confirmed.tx_hash.to_string(),
+            storage_cost_wei: confirmed.storage_cost,
+            gas_cost_wei: confirmed.gas_cost,
         });
-        Ok(to_store)
+        Ok(paid)
     }
 
     /// Quotes are deterministic within a second, so a chunk quoted again soon after an earlier
     /// payment (its receipt lost, or `--no-resume`) can carry a quote the vault already
     /// records as paid. Such proofs are valid as they are: they are recorded and stored, not
-    /// paid again. Returns what is left to pay and every chunk to store, the payable ones
-    /// first (parallel to the payments).
+    /// paid again.
     async fn split_paid_earlier(
         &self,
-        payments: Vec<WavePayment>,
-        to_store: Vec<(PlannedChunk, PaymentProof)>,
+        payable: Vec<PayableChunk>,
         totals: &mut PayTotals,
-    ) -> Result<PayAndStore, PayStop> {
-        if payments.is_empty() {
-            return Ok((payments, to_store));
+    ) -> Result<Split, PayStop> {
+        if payable.is_empty() {
+            return Ok(Split {
+                to_pay: payable,
+                paid_earlier: Vec::new(),
+            });
         }
-        let hashes: Vec<_> = payments.iter().map(|p| p.quote_hash).collect();
+        let hashes: Vec<_> = payable.iter().map(|p| p.payment.quote_hash).collect();
         let records = self
             .context
             .vault
             .paid_for_many(&hashes)
             .await
             .map_err(PayStop::Payment)?;
-        let mut to_pay = Vec::with_capacity(payments.len());
-        let mut payable = Vec::with_capacity(payments.len());
-        let mut paid = Vec::new();
-        for ((payment, job), (rewards, amount)) in payments.into_iter().zip(to_store).zip(records) {
-            if rewards == payment.rewards && amount >= payment.amount {
-                paid.push(job);
+        let mut split = Split {
+            to_pay: Vec::with_capacity(payable.len()),
+            paid_earlier: Vec::new(),
+        };
+        for (chunk, (rewards, amount)) in payable.into_iter().zip(records) {
+            if rewards == chunk.payment.rewards && amount >= chunk.payment.amount {
+                split.paid_earlier.push(chunk.paid_earlier());
             } else {
-                to_pay.push(payment);
-                payable.push(job);
+                split.to_pay.push(chunk);
             }
         }
-        if !paid.is_empty() {
-            totals.paid_earlier += paid.len();
+        if !split.paid_earlier.is_empty() {
+            totals.paid_earlier += split.paid_earlier.len();
+            let paid = &split.paid_earlier;
             self.session
                 .commit(|receipt| {
-                    for (chunk, proof) in &paid {
+                    for PaidChunk { chunk, proof } in paid {
                         receipt.proofs.insert(chunk.address, proof.clone());
                     }
                 })
                 .await
                 .map_err(PayStop::Receipt)?;
         }
-        payable.extend(paid);
-        Ok((to_pay, payable))
+        Ok(split)
     }
 
     /// Chunks an earlier run paid for may have reached the nodes just before it stopped
@@ -209,21 +269,27 @@ impl Stages<'_> {
     /// instead of sending megabytes again) and returns the chunks still to send, proofs kept.
     async fn skip_held(
         &self,
-        reused: Vec<(PlannedChunk, PaymentProof)>,
+        reused: Vec<PaidChunk>,
         totals: &mut PayTotals,
-    ) -> Result<Vec<(PlannedChunk, PaymentProof)>, PayStop> {
+    ) -> Result<Vec<PaidChunk>, PayStop> {
         if reused.is_empty() {
             return Ok(reused);
         }
-        let chunks: Vec<PlannedChunk> = reused.iter().map(|(chunk, _)| chunk.clone()).collect();
-        let answers = quote_group(self.context, self.options, &chunks).await;
+        let answers = quote_each(self.context, self.options, reused, |paid| &paid.chunk).await;
         let mut held = Vec::new();
         let mut to_send = Vec::new();
-        for ((chunk, proof), (_, answer)) in reused.into_iter().zip(answers) {
-            if let Ok(QuoteOutcome::AlreadyStored { receipts }) = answer {
-                held.push((chunk, receipts));
+        for Quoted {
+            item: paid,
+            outcome,
+        } in answers
+        {
+            if let Ok(QuoteOutcome::AlreadyStored { receipts }) = outcome {
+                held.push(HeldChunk {
+                    chunk: paid.chunk,
+                    receipts,
+                });
             } else {
-                to_send.push((chunk, proof));
+                to_send.push(paid);
             }
         }
         self.record_held(held, totals).await?;
@@ -234,14 +300,14 @@ impl Stages<'_> {
     /// storage receipts.
     async fn record_held(
         &self,
-        held: Vec<(PlannedChunk, Vec<StorageReceipt>)>,
+        held: Vec<HeldChunk>,
         totals: &mut PayTotals,
     ) -> Result<(), PayStop> {
         totals.already_stored += held.len();
         if held.is_empty() {
             return Ok(());
         }
-        for (chunk, _) in &held {
+        for HeldChunk { chunk, .. } in &held {
             self.context.reporter.event(&Event::ChunkAlreadyStored {
                 chunk: chunk.address,
                 bytes: chunk.size,
@@ -251,7 +317,7 @@ impl Stages<'_> {
             .commit(|receipt| {
                 let held = held
                     .iter()
-                    .map(|(chunk, receipts)| (chunk.address, receipts.clone()));
+                    .map(|held| (held.chunk.address, held.receipts.clone()));
                 receipt.stored.extend(held);
                 receipt.normalise();
             })
@@ -260,30 +326,31 @@ impl Stages<'_> {
     }
 }
 
-async fn quote_group(
+/// Quotes the chunk of each item, a bounded number at a time; each answer comes back with
+/// its own item, in the items' order.
+async fn quote_each<T: Send>(
     context: &UploadContext,
     options: &UploadOptions,
-    group: &[PlannedChunk],
-) -> Vec<(PlannedChunk, Result<QuoteOutcome, QuoteFailure>)> {
-    let mut quoted: Vec<_> = stream::iter(group.iter().enumerate())
-        .map(|(index, chunk)| async move {
+    items: Vec<T>,
+    chunk_of: impl Fn(&T) -> &PlannedChunk + Sync,
+) -> Vec<Quoted<T>> {
+    let chunk_of = &chunk_of;
+    let mut quoted: Vec<_> = stream::iter(items.into_iter().enumerate())
+        .map(|(index, item)| async move {
             let payer = context.vault.payer().unwrap_or_default();
             let outcome = quote_chunk(
                 &context.client,
                 &context.swarm,
                 options.close_group,
                 payer,
-                chunk,
+                chunk_of(&item),
             )
             .await;
-            (index, chunk.clone(), outcome)
+            (index, Quoted { item, outcome })
         })
         .buffer_unordered(options.quotes_in_flight.max(1))
         .collect()
         .await;
-    quoted.sort_by_key(|(index, _, _)| *index);
-    quoted
-        .into_iter()
-        .map(|(_, chunk, outcome)| (chunk, outcome))
-        .collect()
+    quoted.sort_by_key(|(index, _)| *index);
+    quoted.into_iter().map(|(_, quoted)| quoted).collect()
 }

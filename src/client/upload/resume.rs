@@ -23,6 +23,7 @@ use alloy::primitives::B256;
 use tokio::sync::Mutex as AsyncMutex;
 use tokio_util::sync::CancellationToken;
 
+use super::chunks::{PaidChunk, PayableChunk};
 use super::{UploadError, UploadOptions};
 use crate::client::chunking::{PlannedChunk, UploadPlan};
 use crate::client::receipt::cache::{CacheError, ReceiptCache, ReceiptLock};
@@ -35,7 +36,7 @@ use crate::wire::types::{Amount, QuoteHash};
 /// What a resumed upload still has to do.
 pub(super) struct Work {
     /// Chunks paid in an earlier run and not yet stored, with their proofs.
-    pub reused: Vec<(PlannedChunk, PaymentProof)>,
+    pub reused: Vec<PaidChunk>,
     /// Chunks to quote (and pay for, unless the network holds them).
     pub to_quote: Vec<PlannedChunk>,
     /// Chunks recorded stored by an earlier run.
@@ -266,7 +267,10 @@ impl Session {
                 work.stored_before += 1;
                 work.stored_before_bytes += u64::from(chunk.size);
             } else if let Some(proof) = receipt.proofs.get(&chunk.address).filter(|_| resume) {
-                work.reused.push((chunk.clone(), proof.clone()));
+                work.reused.push(PaidChunk {
+                    chunk: chunk.clone(),
+                    proof: proof.clone(),
+                });
             } else {
                 work.to_quote.push(chunk.clone());
             }
@@ -277,7 +281,7 @@ impl Session {
     /// Journals a wave about to be paid with the payer's nonce `nonce`.
     pub async fn record_intent(
         &self,
-        proofs: &[(PlannedChunk, PaymentProof)],
+        wave: &[PayableChunk],
         from_block: u64,
         nonce: u64,
     ) -> Result<(), CacheError> {
@@ -286,7 +290,7 @@ impl Session {
             from_block,
             nonce: Some(nonce),
             tx_hash: None,
-            proofs: proofs.iter().map(|(_, proof)| proof.clone()).collect(),
+            proofs: wave.iter().map(|payable| payable.proof.clone()).collect(),
         };
         self.commit(|receipt| receipt.intents.push(intent)).await
     }
@@ -308,11 +312,11 @@ impl Session {
         &self,
         tx_hash: B256,
         wave: WaveRecord,
-        proofs: &[(PlannedChunk, PaymentProof)],
+        paid: &[PaidChunk],
     ) -> Result<(), CacheError> {
         self.commit(|receipt| {
             receipt.waves.insert(tx_hash, wave);
-            for (chunk, proof) in proofs {
+            for PaidChunk { chunk, proof } in paid {
                 receipt.proofs.insert(chunk.address, proof.clone());
             }
             receipt.normalise();

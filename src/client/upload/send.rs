@@ -9,18 +9,18 @@ use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{PaidChunks, SendTotals, Stages};
-use crate::client::chunking::{PlannedChunk, read_planned_after};
+use super::chunks::{ChunkFailure, PaidChunk};
+use super::{PaidWave, SendTotals, Stages};
+use crate::client::chunking::read_planned_after;
 use crate::client::replication::{Placement, ReplicationFailure, replicate};
 use crate::client::reporter::{Event, Phase};
 use crate::wire::http::encode_put_header;
-use crate::wire::signed::PaymentProof;
 use crate::wire::types::ChunkAddress;
 
 /// Why one chunk did not end recorded as stored.
 enum SendFailure {
     /// The chunk could not be re-derived or stored: that chunk fails, the rest go on.
-    Chunk(String),
+    Chunk(ChunkFailure),
     /// The receipt could not be written: the upload stops (local I/O).
     Receipt(crate::client::receipt::cache::CacheError),
 }
@@ -31,7 +31,7 @@ impl Stages<'_> {
     pub(super) async fn send_waves(
         &self,
         file: Arc<File>,
-        receiver: mpsc::Receiver<PaidChunks>,
+        receiver: mpsc::Receiver<PaidWave>,
         (stored_before_bytes, bytes_total): (u64, u64),
         totals: &mut SendTotals,
     ) {
@@ -41,7 +41,7 @@ impl Stages<'_> {
             .flat_map(|wave| stream::iter(wave.chunks))
             .take_while(|_| std::future::ready(!context.cancel.is_cancelled()));
         let mut results = jobs
-            .map(|(chunk, proof)| self.send_one(file.clone(), chunk, proof))
+            .map(|paid| self.send_one(file.clone(), paid))
             .buffer_unordered(self.options.chunks_in_flight.max(1));
         while let Some(result) = results.next().await {
             match result {
@@ -68,8 +68,7 @@ impl Stages<'_> {
     async fn send_one(
         &self,
         file: Arc<File>,
-        chunk: PlannedChunk,
-        proof: PaymentProof,
+        PaidChunk { chunk, proof }: PaidChunk,
     ) -> Result<(ChunkAddress, u32, usize), SendFailure> {
         let (context, options) = (self.context, self.options);
         let path = options.file.clone();
@@ -80,7 +79,7 @@ impl Stages<'_> {
         })
         .await
         .expect("re-deriving a chunk does not panic")
-        .map_err(|e| SendFailure::Chunk(e.to_string()))?;
+        .map_err(|e| SendFailure::Chunk(ChunkFailure::new(chunk.address, e)))?;
         let stored = replicate(
             &context.client,
             &context.swarm,
@@ -94,7 +93,9 @@ impl Stages<'_> {
             context.reporter.as_ref(),
         )
         .await
-        .map_err(|failure: ReplicationFailure| SendFailure::Chunk(failure.to_string()))?;
+        .map_err(|failure: ReplicationFailure| {
+            SendFailure::Chunk(ChunkFailure::new(chunk.address, failure))
+        })?;
         let nodes = stored.receipts.len();
         self.session
             .commit(|receipt| {
