@@ -3,9 +3,8 @@
 //! reorganised away. After each, the rerun completes, no chunk is paid twice on chain, and the
 //! file downloads byte-identical. The misbehaving endpoint is [`RpcProxy`] in front of anvil.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::path::Path;
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -16,15 +15,13 @@ use ferry::wire::types::ChunkAddress;
 use serde_json::Value;
 
 use crate::support::rpc_proxy::{RpcProxy, Verdict};
+use crate::support::runs::{
+    assert_downloads_identical, assert_each_chunk_paid_once, event, receipt_path, scratch_file,
+    upload_command, upload_killed_after_first_payment,
+};
 use crate::support::{Devnet, assert_error_event, json_lines, planned_chunks};
 
-/// A scratch dir holding a file of `mib` random MiB.
-fn scratch_file(mib: usize) -> (tempfile::TempDir, PathBuf) {
-    let (dir, file, _) = crate::support::random_file("payload.bin", mib * 1024 * 1024);
-    (dir, file)
-}
-
-/// `ferry upload --json FILE EXTRA…`, its chain endpoint `rpc_url` when given.
+/// `ferry upload --json EXTRA… FILE`, its chain endpoint `rpc_url` when given.
 fn spawn_upload(
     devnet: &Devnet,
     dir: &Path,
@@ -33,18 +30,11 @@ fn spawn_upload(
     rpc_url: Option<&str>,
     extra: &[&str],
 ) -> Child {
-    let mut command = devnet.ferry_process(dir, key);
+    let mut command = upload_command(devnet, dir, key, file, extra);
     if let Some(url) = rpc_url {
         command.env("FERRY_RPC_URL", url);
     }
-    command
-        .args(["upload", "--json"])
-        .args(extra)
-        .arg(file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+    command.spawn().unwrap()
 }
 
 /// Runs an upload to its end; returns its exit code and events.
@@ -62,42 +52,8 @@ fn run_upload(
     (output.status.code(), json_lines(&output.stdout))
 }
 
-/// Starts an upload (one wave for the whole file) and kills it (-9) as soon as the wave is
-/// paid, one chunk sent at a time, so the receipt holds paid chunks not yet stored.
-fn upload_killed_after_payment(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, file: &Path) {
-    let mut child = spawn_upload(devnet, dir, key, file, None, &["--transfers", "1"]);
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    for line in stdout.lines() {
-        if line.unwrap().contains("\"wave_paid\"") {
-            crate::support::signal(child.id(), "KILL");
-            break;
-        }
-    }
-    child.wait().unwrap();
-}
-
-/// The path of `file`'s receipt, from `ferry status`.
-fn receipt_path(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, file: &Path) -> PathBuf {
-    let output = devnet
-        .ferry(dir, key)
-        .args(["status", "--json"])
-        .arg(file)
-        .output()
-        .unwrap();
-    let lines = json_lines(&output.stdout);
-    assert_eq!(lines.len(), 1, "one interrupted upload: {lines:?}");
-    PathBuf::from(lines[0]["receipt"].as_str().unwrap())
-}
-
 fn read_receipt(path: &Path) -> Receipt {
     Receipt::decode(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn event<'a>(events: &'a [Value], name: &str) -> &'a Value {
-    events
-        .iter()
-        .find(|e| e["event"] == name)
-        .unwrap_or_else(|| panic!("no {name} event in {events:?}"))
 }
 
 /// Asserts a completed run, then downloads its reference and checks it is `file`'s bytes.
@@ -109,23 +65,7 @@ fn assert_done_and_downloads_identical(
     file: &Path,
 ) {
     assert_eq!(*code, Some(0), "the rerun failed: {events:?}");
-    let done = events.last().unwrap();
-    assert_eq!(done["event"], "done", "{done}");
-    let out = dir.join("downloaded.bin");
-    devnet
-        .ferry(dir, key)
-        .args(["download", done["reference"].as_str().unwrap(), "-o"])
-        .arg(&out)
-        .assert()
-        .code(0);
-    assert!(std::fs::read(&out).unwrap() == std::fs::read(file).unwrap());
-}
-
-/// On chain, each of the file's chunks is paid exactly once.
-fn assert_each_chunk_paid_once(devnet: &Devnet, file: &Path) {
-    for chunk in planned_chunks(file) {
-        assert_eq!(devnet.times_paid(chunk), 1, "chunk {chunk}");
-    }
+    assert_downloads_identical(devnet, dir, key, events.last().unwrap(), file);
 }
 
 /// Asserts that a run stopped on the chain endpoint: exit 3, a retryable network error.
@@ -156,7 +96,7 @@ fn one_unpaid_proof_is_dropped_alone_and_the_others_are_reused() {
     let devnet = Devnet::shared();
     let account = devnet.funded_account();
     let (dir, file) = scratch_file(28);
-    upload_killed_after_payment(devnet, dir.path(), &account, &file);
+    upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
     let path = receipt_path(devnet, dir.path(), &account, &file);
     let mut receipt = read_receipt(&path);
     let unstored = receipt.proofs.len();
@@ -191,7 +131,7 @@ fn a_failed_check_of_the_proofs_keeps_them_and_stops_retryable() {
     let devnet = Devnet::shared();
     let account = devnet.funded_account();
     let (dir, file) = scratch_file(12);
-    upload_killed_after_payment(devnet, dir.path(), &account, &file);
+    upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
     let path = receipt_path(devnet, dir.path(), &account, &file);
     let before = read_receipt(&path);
     assert!(
@@ -374,33 +314,20 @@ fn a_client_killed_right_after_sending_is_reconciled_from_the_vault_in_bounded_l
     assert_each_chunk_paid_once(devnet, &file);
 }
 
-/// Sends a JSON-RPC request to a devnet's anvil.
-fn anvil(devnet: &Devnet, method: &str, params: Value) -> Value {
-    use alloy::providers::{Provider, ProviderBuilder};
-    let url = devnet.network.rpc_url.parse().unwrap();
-    crate::support::runtime().block_on(async {
-        let provider = ProviderBuilder::new().connect_http(url);
-        provider
-            .raw_request::<_, Value>(method.to_owned().into(), params)
-            .await
-            .unwrap_or_else(|e| panic!("{method}: {e}"))
-    })
-}
-
 #[test]
 fn a_paid_wave_reorganised_away_is_paid_again_once_and_the_upload_completes() {
     // evm_revert rewinds the whole chain: a devnet of its own.
     let devnet = Devnet::start(5);
     let account = devnet.funded_account();
     let (dir, file) = scratch_file(12);
-    let snapshot = anvil(&devnet, "evm_snapshot", serde_json::json!([]));
-    upload_killed_after_payment(&devnet, dir.path(), &account, &file);
+    let snapshot = devnet.rpc("evm_snapshot", serde_json::json!([]));
+    upload_killed_after_first_payment(&devnet, dir.path(), &account, &file);
     let unstored = read_receipt(&receipt_path(&devnet, dir.path(), &account, &file))
         .proofs
         .len();
     assert!(unstored > 0, "the kill left no paid chunk unstored");
     assert_eq!(
-        anvil(&devnet, "evm_revert", serde_json::json!([snapshot])),
+        devnet.rpc("evm_revert", serde_json::json!([snapshot])),
         true
     );
     for chunk in planned_chunks(&file) {

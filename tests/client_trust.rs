@@ -13,7 +13,8 @@ use ferry::client::chunking::{ChunkKey, ChunkRef, DataMap, Reference, encrypt_in
 use ferry::wire::types::ChunkAddress;
 use serde_json::Value;
 
-use crate::support::adversary::{Adversary, Mode, assert_each_chunk_paid_once, real_holders};
+use crate::support::adversary::{Adversary, Mode, real_holders};
+use crate::support::runs::assert_each_chunk_paid_once;
 use crate::support::{Devnet, assert_error_event, json_lines, planned_chunks, random_bytes};
 
 /// A scratch dir holding a random file of `mib` MiB.

@@ -5,123 +5,24 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use alloy::signers::local::PrivateKeySigner;
 use rand::Rng;
 use serde_json::Value;
 
+use crate::support::runs::{
+    assert_downloads_identical, assert_each_chunk_paid_once, event, receipt_path, scratch_file,
+    spawn_upload, status, upload_killed_after_first_payment,
+};
 use crate::support::{Devnet, json_lines, planned_chunks};
-
-/// A scratch dir holding a file of `mib` random MiB.
-fn scratch_file(mib: usize) -> (tempfile::TempDir, PathBuf) {
-    let (dir, file, _) = crate::support::random_file("payload.bin", mib * 1024 * 1024);
-    (dir, file)
-}
-
-fn spawn_upload(
-    devnet: &Devnet,
-    dir: &Path,
-    key: &PrivateKeySigner,
-    file: &Path,
-    extra: &[&str],
-) -> Child {
-    devnet
-        .ferry_process(dir, key)
-        .args(["upload", "--json"])
-        .args(extra)
-        .arg(file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-fn signal(child: &Child, name: &str) {
-    crate::support::signal(child.id(), name);
-}
-
-/// Starts an upload and kills it (-9) as soon as its first wave is paid, with one chunk sent at
-/// a time, so the receipt holds paid chunks not yet stored.
-fn upload_killed_after_first_payment(
-    devnet: &Devnet,
-    dir: &Path,
-    key: &PrivateKeySigner,
-    file: &Path,
-) {
-    let mut child = spawn_upload(devnet, dir, key, file, &["--transfers", "1"]);
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    for line in stdout.lines() {
-        if line.unwrap().contains("\"wave_paid\"") {
-            signal(&child, "KILL");
-            break;
-        }
-    }
-    child.wait().unwrap();
-}
-
-/// `ferry status FILE --json` for `file`'s interrupted upload.
-fn status(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, file: &Path) -> Value {
-    let output = devnet
-        .ferry(dir, key)
-        .args(["status", "--json"])
-        .arg(file)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let mut lines = json_lines(&output.stdout);
-    assert_eq!(
-        lines.len(),
-        1,
-        "one interrupted upload of {}",
-        file.display()
-    );
-    lines.pop().unwrap()
-}
 
 /// Chunks `file`'s interrupted upload paid for and has not stored.
 fn paid_not_stored(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, file: &Path) -> u64 {
     status(devnet, dir, key, file)["paid_not_stored"]
         .as_u64()
         .unwrap()
-}
-
-fn receipt_path(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, file: &Path) -> PathBuf {
-    PathBuf::from(status(devnet, dir, key, file)["receipt"].as_str().unwrap())
-}
-
-fn event<'a>(events: &'a [Value], name: &str) -> &'a Value {
-    events
-        .iter()
-        .find(|e| e["event"] == name)
-        .unwrap_or_else(|| panic!("no {name} event in {events:?}"))
-}
-
-/// Downloads the reference of an upload's `done` event and checks it is `file`'s bytes.
-fn assert_downloads_identical(
-    devnet: &Devnet,
-    dir: &Path,
-    key: &PrivateKeySigner,
-    done: &Value,
-    file: &Path,
-) {
-    assert_eq!(done["event"], "done", "{done}");
-    let reference = done["reference"].as_str().unwrap();
-    let out = dir.join("downloaded.bin");
-    devnet
-        .ferry(dir, key)
-        .args(["download", reference, "-o"])
-        .arg(&out)
-        .assert()
-        .code(0);
-    assert!(std::fs::read(&out).unwrap() == std::fs::read(file).unwrap());
-}
-
-fn assert_each_chunk_paid_once(devnet: &Devnet, file: &Path) {
-    for chunk in planned_chunks(file) {
-        assert_eq!(devnet.times_paid(chunk), 1, "chunk {chunk}");
-    }
 }
 
 /// Runs the upload to completion and returns its events.
@@ -160,7 +61,7 @@ fn kill_nine_at_two_dozen_random_moments_never_pays_twice() {
             if child.try_wait().unwrap().is_some() {
                 break;
             }
-            signal(&child, "KILL");
+            crate::support::signal(child.id(), "KILL");
             child.wait().unwrap();
             kills += 1;
         }
@@ -173,19 +74,6 @@ fn kill_nine_at_two_dozen_random_moments_never_pays_twice() {
     assert!(kills >= 24, "only {kills} runs were killed mid-upload");
 }
 
-/// Sends a JSON-RPC request to the devnet's anvil.
-fn anvil(devnet: &Devnet, method: &str, params: Value) -> Value {
-    use alloy::providers::{Provider, ProviderBuilder};
-    let url = devnet.network.rpc_url.parse().unwrap();
-    crate::support::runtime().block_on(async {
-        let provider = ProviderBuilder::new().connect_http(url);
-        provider
-            .raw_request::<_, Value>(method.to_owned().into(), params)
-            .await
-            .unwrap_or_else(|e| panic!("{method}: {e}"))
-    })
-}
-
 /// The window between sending a payment and recording it is hit honestly: with anvil's
 /// automine off, the payment transaction waits in the mempool, so the client is provably
 /// between `send` and its receipt; the test kills it there, then mines the transaction.
@@ -195,11 +83,11 @@ fn a_kill_between_sending_a_payment_and_recording_it_pays_nothing_twice() {
     let account = devnet.funded_account();
     let (dir, file) = scratch_file(9);
     let chunks = planned_chunks(&file).len();
-    anvil(&devnet, "evm_setAutomine", serde_json::json!([false]));
+    devnet.rpc("evm_setAutomine", serde_json::json!([false]));
     let mut child = spawn_upload(&devnet, dir.path(), &account, &file, &[]);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let pool = anvil(&devnet, "txpool_status", serde_json::json!([]));
+        let pool = devnet.rpc("txpool_status", serde_json::json!([]));
         let pending = pool["pending"].as_str().map_or(0, |hex| {
             u64::from_str_radix(hex.trim_start_matches("0x"), 16).unwrap()
         });
@@ -209,7 +97,7 @@ fn a_kill_between_sending_a_payment_and_recording_it_pays_nothing_twice() {
         assert!(Instant::now() < deadline, "the payment was never sent");
         std::thread::sleep(Duration::from_millis(20));
     }
-    signal(&child, "KILL");
+    crate::support::signal(child.id(), "KILL");
     child.wait().unwrap();
     let before = status(&devnet, dir.path(), &account, &file);
     assert_eq!(before["payments_to_reconcile"], chunks, "{before}");
@@ -218,8 +106,8 @@ fn a_kill_between_sending_a_payment_and_recording_it_pays_nothing_twice() {
     // The rerun finds the payment still pending and waits for it; mine it a moment later.
     let rerun = spawn_upload(&devnet, dir.path(), &account, &file, &[]);
     std::thread::sleep(Duration::from_millis(1500));
-    anvil(&devnet, "evm_mine", serde_json::json!([]));
-    anvil(&devnet, "evm_setAutomine", serde_json::json!([true]));
+    devnet.rpc("evm_mine", serde_json::json!([]));
+    devnet.rpc("evm_setAutomine", serde_json::json!([true]));
     let output = rerun.wait_with_output().unwrap();
     let events = json_lines(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{events:?}");
@@ -382,7 +270,7 @@ fn ctrl_c_stops_prints_how_to_resume_and_the_rerun_pays_nothing_twice() {
     let mut line = String::new();
     while stderr.read_line(&mut line).unwrap() > 0 {
         if line.contains("wave 2:") {
-            signal(&child, "INT");
+            crate::support::signal(child.id(), "INT");
         }
         text.push_str(&line);
         line.clear();
@@ -652,7 +540,7 @@ fn ctrl_c_while_waiting_for_another_upload_of_the_file_exits_130_having_paid_not
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
     assert!(line.contains("\"waiting_for_lock\""), "{line}");
-    signal(&child, "INT");
+    crate::support::signal(child.id(), "INT");
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     drop(held);

@@ -5,7 +5,7 @@
 //! proxy URL, so the client reaches that node only through the proxy and every other node
 //! directly.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -299,13 +299,4 @@ pub fn real_holders(devnet: &Devnet, chunk: ChunkAddress) -> usize {
         }
         holders
     })
-}
-
-/// Checks on-chain that no chunk of `file` was paid more than once, and that each was paid.
-pub fn assert_each_chunk_paid_once(devnet: &Devnet, file: &Path) {
-    let events = devnet.chunk_paid_events();
-    for chunk in super::planned_chunks(file) {
-        let paid = events.iter().filter(|e| e.chunk == chunk).count();
-        assert_eq!(paid, 1, "chunk {chunk} paid {paid} times");
-    }
 }

@@ -18,6 +18,7 @@ use ferry::wire::types::ChunkAddress;
 
 pub mod adversary;
 pub mod rpc_proxy;
+pub mod runs;
 pub mod trust;
 
 /// PATH with the npm-installed anvil first (`npm ci` puts it in node_modules/.bin).
@@ -101,12 +102,12 @@ impl Devnet {
     }
 
     /// Calls a JSON-RPC method on the devnet's chain (anvil's cheat codes included).
-    pub fn rpc(&self, method: &'static str, params: serde_json::Value) -> serde_json::Value {
+    pub fn rpc(&self, method: &str, params: serde_json::Value) -> serde_json::Value {
         let url = self.network.rpc_url.parse().unwrap();
         runtime().block_on(async {
             let provider = ProviderBuilder::new().connect_http(url);
             provider
-                .raw_request(method.into(), params)
+                .raw_request(method.to_owned().into(), params)
                 .await
                 .unwrap_or_else(|e| panic!("{method}: {e}"))
         })
@@ -298,18 +299,6 @@ pub fn assert_paid_once_and_downloads(
     reference: &str,
     expected: &[u8],
 ) {
-    for chunk in planned_chunks(file) {
-        assert_eq!(devnet.times_paid(chunk), 1, "chunk {chunk} paid once");
-    }
-    let out = dir.join("downloaded.bin");
-    devnet
-        .ferry(dir, key)
-        .args(["download", reference, "-o"])
-        .arg(&out)
-        .assert()
-        .code(0);
-    assert!(
-        std::fs::read(&out).unwrap() == expected,
-        "downloaded bytes differ"
-    );
+    runs::assert_each_chunk_paid_once(devnet, file);
+    runs::assert_reference_downloads(devnet, dir, key, reference, expected);
 }
