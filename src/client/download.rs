@@ -24,6 +24,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::client::chunking::{ChunkError, ChunkRef, DataMap, Reference, decrypt, piece_offset};
 use crate::client::nodes::NodeClient;
+use crate::client::race::{Next, next_or_hedge};
 use crate::client::reporter::{Event, Phase, Reporter};
 use crate::exit::ErrorKind;
 use crate::fsutil::AtomicFile;
@@ -133,17 +134,14 @@ async fn fetch(
             running.push(ask(candidates[next]));
             next += 1;
         }
-        let answer = if next < candidates.len() && running.len() < GETS_PER_CHUNK {
-            tokio::select! {
-                answer = running.next() => answer,
-                () = tokio::time::sleep(GET_HEDGE_DELAY) => {
-                    running.push(ask(candidates[next]));
-                    next += 1;
-                    continue;
-                }
+        let may_hedge = next < candidates.len() && running.len() < GETS_PER_CHUNK;
+        let answer = match next_or_hedge(&mut running, may_hedge.then_some(GET_HEDGE_DELAY)).await {
+            Next::Hedge => {
+                running.push(ask(candidates[next]));
+                next += 1;
+                continue;
             }
-        } else {
-            running.next().await
+            Next::Answer(answer) => answer,
         };
         let Some((node, result)) = answer else {
             break;

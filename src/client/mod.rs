@@ -13,6 +13,7 @@ pub mod chunking;
 pub mod download;
 pub mod nodes;
 pub mod quoting;
+mod race;
 pub mod receipt;
 pub mod replication;
 pub mod reporter;

@@ -15,10 +15,10 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
 use crate::client::chunking::MAX_CHUNK_BYTES;
+use crate::client::race::Grace;
 use crate::wire::http::{ErrorBody, PutResponse, QuoteRequest, QuoteResponse};
 use crate::wire::network::NodeInfo;
 use crate::wire::signed::node_id;
@@ -346,18 +346,10 @@ impl NodeClient {
             .map(|url| async move { (url, self.peers(url).await) })
             .collect();
         let mut answers = Vec::with_capacity(bootstrap.len());
-        let mut grace: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
-        loop {
-            let answer = match grace.as_mut() {
-                Some(timer) => tokio::select! {
-                    answer = pending.next() => answer,
-                    () = timer => break,
-                },
-                None => pending.next().await,
-            };
-            let Some((url, answer)) = answer else { break };
-            if grace.is_none() && answer.is_ok() {
-                grace = Some(Box::pin(tokio::time::sleep(DISCOVERY_GRACE)));
+        let mut grace = Grace::new(DISCOVERY_GRACE);
+        while let Some((url, answer)) = grace.next(&mut pending).await {
+            if answer.is_ok() {
+                grace.start();
             }
             answers.push((url, answer));
         }

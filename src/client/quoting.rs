@@ -17,6 +17,7 @@ use futures::stream::FuturesUnordered;
 
 use crate::client::chunking::PlannedChunk;
 use crate::client::nodes::{NodeClient, Swarm};
+use crate::client::race::Grace;
 use crate::vault::WavePayment;
 use crate::wire::http::QuoteResponse;
 use crate::wire::network::{NodeInfo, close_group};
@@ -114,23 +115,15 @@ async fn gather(
         quotes: Vec::new(),
         last: String::from("no answer"),
     };
-    let mut grace: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
-    loop {
-        let answer = match grace.as_mut() {
-            Some(timer) => tokio::select! {
-                answer = pending.next() => answer,
-                () = timer => break,
-            },
-            None => pending.next().await,
-        };
-        let Some(answer) = answer else { break };
+    let mut grace = Grace::new(QUOTE_GRACE);
+    while let Some(answer) = grace.next(&mut pending).await {
         match answer {
             Ok(Answer::Quote(quote)) => answers.quotes.push(quote),
             Ok(Answer::Held(receipt)) => answers.held.push(receipt),
             Err(problem) => answers.last = problem,
         }
-        if grace.is_none() && (answers.quotes.len() >= majority || answers.held.len() >= majority) {
-            grace = Some(Box::pin(tokio::time::sleep(QUOTE_GRACE)));
+        if answers.quotes.len() >= majority || answers.held.len() >= majority {
+            grace.start();
         }
     }
     answers

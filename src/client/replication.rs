@@ -19,10 +19,10 @@ use std::time::Duration;
 
 use alloy::primitives::Address;
 use bytes::Bytes;
-use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
 use crate::client::nodes::{NodeClient, RequestError, Swarm};
+use crate::client::race::{Next, next_or_hedge};
 use crate::client::reporter::{Event, Reporter};
 use crate::wire::network::{NodeInfo, close_group};
 use crate::wire::signed::StorageReceipt;
@@ -107,17 +107,14 @@ pub async fn replicate<'a>(
             running.push(start(candidates[next]));
             next += 1;
         }
-        let answer = if next < candidates.len() && !running.is_empty() {
-            tokio::select! {
-                answer = running.next() => answer,
-                () = tokio::time::sleep(HEDGE_DELAY) => {
-                    running.push(start(candidates[next]));
-                    next += 1;
-                    continue;
-                }
+        let may_hedge = next < candidates.len() && !running.is_empty();
+        let answer = match next_or_hedge(&mut running, may_hedge.then_some(HEDGE_DELAY)).await {
+            Next::Hedge => {
+                running.push(start(candidates[next]));
+                next += 1;
+                continue;
             }
-        } else {
-            running.next().await
+            Next::Answer(answer) => answer,
         };
         let Some((node, result)) = answer else {
             break;
