@@ -268,10 +268,12 @@ async fn prepare(
 ) -> Result<Prepared, UploadError> {
     let recovered_payments = session.reconcile(&context.vault).await?;
     let unpaid_proofs = session.drop_unpaid(&context.vault).await?;
-    let stamp = FileStamp::of(&options.file).map_err(|e| UploadError::BadFile {
-        path: options.file.clone(),
-        reason: format!("cannot read it: {e}"),
-    })?;
+    let stamp = FileStamp::of(&options.file)
+        .await
+        .map_err(|e| UploadError::BadFile {
+            path: options.file.clone(),
+            reason: format!("cannot read it: {e}"),
+        })?;
     let plan = encrypt(
         &options.file,
         options.encrypt_threads,
@@ -282,7 +284,7 @@ async fn prepare(
         changed,
         summary: Box::default(),
     };
-    stamp.check(&options.file).map_err(unchanged)?;
+    stamp.check(&options.file).await.map_err(unchanged)?;
     let work = session.plan_work(&plan, options.resume, crate::wire::signed::unix_now());
     let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
     context.reporter.event(&Event::Started {

@@ -104,6 +104,7 @@ impl Stages<'_> {
         }
         self.stamp
             .check(&options.file)
+            .await
             .map_err(PayStop::FileChanged)?;
         let next = cost::NextWave {
             storage_cost: Amount::sum(to_pay.iter().map(|p| p.payment.amount)),

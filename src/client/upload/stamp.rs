@@ -30,8 +30,23 @@ pub struct FileChanged {
 }
 
 impl FileStamp {
-    /// Stamps `path` as it is now.
-    pub(super) fn of(path: &Path) -> std::io::Result<Self> {
+    /// Stamps `path` as it is now, off the async threads.
+    pub(super) async fn of(path: &Path) -> std::io::Result<Self> {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || Self::read(&path))
+            .await
+            .expect("reading a file's metadata does not panic")
+    }
+
+    /// Fails, off the async threads, when `path` is no longer the file this stamp was taken of.
+    pub(super) async fn check(&self, path: &Path) -> Result<(), FileChanged> {
+        let (stamp, path) = (*self, path.to_owned());
+        tokio::task::spawn_blocking(move || stamp.check_now(&path))
+            .await
+            .expect("reading a file's metadata does not panic")
+    }
+
+    fn read(path: &Path) -> std::io::Result<Self> {
         let meta = std::fs::metadata(path)?;
         Ok(Self {
             len: meta.len(),
@@ -41,9 +56,8 @@ impl FileStamp {
         })
     }
 
-    /// Fails when `path` is no longer the file this stamp was taken of.
-    pub(super) fn check(&self, path: &Path) -> Result<(), FileChanged> {
-        match Self::of(path) {
+    fn check_now(&self, path: &Path) -> Result<(), FileChanged> {
+        match Self::read(path) {
             Ok(now) if now == *self => Ok(()),
             _ => Err(FileChanged {
                 path: path.to_owned(),
@@ -61,13 +75,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, b"original").unwrap();
-        let stamp = FileStamp::of(&path).unwrap();
-        assert!(stamp.check(&path).is_ok());
+        let stamp = FileStamp::read(&path).unwrap();
+        assert!(stamp.check_now(&path).is_ok());
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&path, b"changed!").unwrap();
-        let error = stamp.check(&path).unwrap_err();
+        let error = stamp.check_now(&path).unwrap_err();
         assert_eq!(error.path, path);
         std::fs::remove_file(&path).unwrap();
-        assert!(stamp.check(&path).is_err());
+        assert!(stamp.check_now(&path).is_err());
     }
 }
