@@ -11,6 +11,7 @@ mod failures;
 mod files;
 mod generated;
 mod local_io;
+mod network;
 mod node;
 mod node_trust;
 mod ordinary;
