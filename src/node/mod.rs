@@ -6,7 +6,9 @@
 //! its shutdown token is cancelled. The parts:
 //! - [`store`]: the content-addressed store on disk (durable writes, verified reads, quarantine);
 //! - [`pricing`]: the price curve over how full the store is;
-//! - [`peers`]: the node's view of the network, refreshed from the network file's bootstrap URLs;
+//! - [`peers`]: the node's view of the network, refreshed from the network file's bootstrap URLs
+//!   and their peers, grown by signed announcements, aged by silence;
+//! - `gossip`: the node's requests to peers about the network (`/info`, `/peers`, `/announce`);
 //! - `admission`: the payment rules a PUT's proof must pass;
 //! - `server`: the HTTP routes and the order of a PUT's checks.
 //!
@@ -16,6 +18,7 @@
 //! writes already started always run to completion.
 
 mod admission;
+mod gossip;
 pub mod peers;
 pub mod pricing;
 mod server;
@@ -284,7 +287,7 @@ impl Node {
         };
         tracing::info!(url = %me.url, id = %me.id, rewards = %me.rewards, rpc_url, vault = %network.vault, confirmations = config.confirmations, "node bound");
         let state = server::NodeState {
-            peers: peers::Peers::new(me, config.network_file.clone()),
+            peers: peers::Peers::new(me, signer.clone(), config.network_file.clone()),
             admission: admission::Admission::new(vault, config.close_group, config.confirmations),
             store: Arc::new(store),
             signer,

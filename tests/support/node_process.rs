@@ -48,6 +48,14 @@ impl NodeProcess {
     }
 }
 
+impl NodeProcess {
+    /// Stops it (SIGTERM) and waits for it to exit.
+    pub fn stop(&mut self) {
+        super::signal(self.child.id(), "TERM");
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for NodeProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
