@@ -247,3 +247,105 @@ fn forged_stale_and_unreachable_announcements_are_refused_with_their_reason() {
         "a refused announcement joined the view"
     );
 }
+
+/// `ferry network init ARGS…` with its own data dir and no config file.
+fn network_init(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("FERRY_DATA_DIR", dir)
+        .env("XDG_CONFIG_HOME", dir)
+        .args(["network", "init"])
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn network_init_writes_a_network_file_uploads_work_with() {
+    let devnet = Devnet::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("network.json");
+    let vault = devnet.network.vault.to_string();
+    let [first, rest @ ..] = devnet.network.bootstrap.as_slice() else {
+        panic!("no nodes")
+    };
+    let rest = rest.join(",");
+    let output = network_init(
+        dir.path(),
+        &[
+            "--rpc-url",
+            &devnet.network.rpc_url,
+            "--vault",
+            &vault,
+            "--bootstrap",
+            &format!("{first}/"),
+            "--bootstrap",
+            &rest,
+            "-o",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let written = ferry::wire::network::NetworkConfig::load(&path).unwrap();
+    assert_eq!(written.chain_id, 31337);
+    assert_eq!(written.vault, devnet.network.vault);
+    assert_eq!(written.rpc_url, devnet.network.rpc_url);
+    assert_eq!(written.bootstrap, devnet.network.bootstrap);
+    assert_eq!(written.funded_key, None);
+
+    let key = devnet.funded_account();
+    let (_files, file, bytes) = random_file("via-init.bin", 300_000);
+    let (code, events) = devnet.upload_json(
+        dir.path(),
+        &key,
+        &file,
+        &["--network", path.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(0), "{events:?}");
+    let reference = events.last().unwrap()["reference"].as_str().unwrap();
+    assert_paid_once_and_downloads(devnet, dir.path(), &key, &file, reference, &bytes);
+}
+
+#[test]
+fn network_init_refuses_a_vault_without_code_an_odd_bootstrap_url_and_a_dead_rpc() {
+    let devnet = Devnet::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let rpc = devnet.network.rpc_url.as_str();
+    let vault = devnet.network.vault.to_string();
+    let empty = alloy::primitives::Address::repeat_byte(0x42).to_string();
+    let node = devnet.network.bootstrap[0].as_str();
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let cases: [(&[&str], i32, &str); 3] = [
+        (
+            &["--rpc-url", rpc, "--vault", &empty, "--bootstrap", node],
+            2,
+            "there is no contract at",
+        ),
+        (
+            &[
+                "--rpc-url",
+                rpc,
+                "--vault",
+                &vault,
+                "--bootstrap",
+                "ftp://host:1",
+            ],
+            2,
+            "is not a node URL",
+        ),
+        (
+            &["--rpc-url", &dead, "--vault", &vault, "--bootstrap", node],
+            3,
+            &dead,
+        ),
+    ];
+    for (args, code, says) in cases {
+        let output = network_init(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+}
