@@ -39,9 +39,11 @@ use crate::wire::http::{
     QuoteResponse,
 };
 use crate::wire::network::{REPLICAS, close_group};
-use crate::wire::signed::{PaymentProof, QuoteBody, SignedQuote, StorageReceipt, unix_now};
+use crate::wire::signed::{
+    PaymentProof, QuoteBody, SignedQuote, StorageReceipt, node_id, unix_now,
+};
 use crate::wire::types::MAX_CHUNK_BYTES;
-use crate::wire::types::{Amount, ChunkAddress};
+use crate::wire::types::{Amount, ChunkAddress, NodeId};
 
 /// The largest PUT body accepted: a full chunk, the 4-byte header and the largest proof.
 pub const MAX_PUT_BODY: usize = MAX_CHUNK_BYTES + 4 + MAX_PROOF_BYTES;
@@ -392,7 +394,12 @@ async fn admit_put<'s>(
     if state.store.holds(&address) {
         return Ok(slot);
     }
-    let view = state.peers.remembered();
+    let issuers: Vec<NodeId> = proof
+        .quotes
+        .iter()
+        .map(|quote| node_id(&quote.body.rewards))
+        .collect();
+    let view = state.peers.view_for(&issuers);
     match state.admission.check_cheap(&proof, address, size, &view) {
         Ok(_) => {}
         Err(Rejection::UnknownIssuer { issuer }) => {
@@ -401,7 +408,7 @@ async fn admit_put<'s>(
             if !state.peers.refresh_on_demand().await {
                 return Err(refusal(Rejection::RefreshPending { issuer }));
             }
-            let view = state.peers.remembered();
+            let view = state.peers.view_for(&issuers);
             state
                 .admission
                 .check_cheap(&proof, address, size, &view)
