@@ -120,7 +120,21 @@ struct Tally<'a> {
     reporter: &'a dyn Reporter,
 }
 
-impl Tally<'_> {
+impl<'a> Tally<'a> {
+    /// An empty tally for `chunk`, whose close group is `candidates`.
+    fn new(chunk: ChunkAddress, candidates: &[&NodeInfo], reporter: &'a dyn Reporter) -> Self {
+        Self {
+            chunk,
+            group: candidates.iter().map(|node| node.rewards).collect(),
+            receipts: Vec::new(),
+            holders: HashSet::new(),
+            bytes_sent: 0,
+            failures: 0,
+            last: String::from("no node to try"),
+            reporter,
+        }
+    }
+
     /// Counts `receipt` when it is a valid storage receipt for this chunk by a close-group
     /// node not counted yet.
     fn add(&mut self, receipt: StorageReceipt) -> bool {
@@ -192,16 +206,7 @@ pub async fn replicate<'a>(
 ) -> Result<Replicated, ReplicationFailure> {
     let candidates = close_group(&chunk, &swarm.nodes, placement.close_group);
     let needed = swarm.replicas(placement.replicas);
-    let mut tally = Tally {
-        chunk,
-        group: candidates.iter().map(|node| node.rewards).collect(),
-        receipts: Vec::with_capacity(needed),
-        holders: HashSet::new(),
-        bytes_sent: 0,
-        failures: 0,
-        last: String::from("no node to try"),
-        reporter,
-    };
+    let mut tally = Tally::new(chunk, &candidates, reporter);
     let mut running = FuturesUnordered::new();
     let start = |node: &'a NodeInfo, mode| {
         put_with_retries(client, node, chunk, body.clone(), mode, policy, reporter)
