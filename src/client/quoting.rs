@@ -18,7 +18,7 @@ use futures::stream::FuturesUnordered;
 use crate::client::chunking::PlannedChunk;
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::race::Grace;
-use crate::vault::WavePayment;
+use crate::wire::wave::{MAX_LEAF_AMOUNT, WaveLeaf, WaveMembership};
 use crate::wire::http::QuoteResponse;
 use crate::wire::network::{NodeInfo, close_group};
 use crate::wire::signed::{
@@ -39,7 +39,7 @@ pub enum QuoteOutcome {
     /// filled in once the wave is paid).
     Payable {
         /// What to pay, to whom.
-        payment: WavePayment,
+        payment: WaveLeaf,
         /// The proof, before its transaction is known.
         proof: PaymentProof,
     },
@@ -138,24 +138,25 @@ fn payable(
 ) -> Result<QuoteOutcome, QuoteFailure> {
     let paid = median_index(&quotes).expect("a majority is at least one quote");
     let median = &quotes[paid].body;
-    let payment = WavePayment {
+    let payment = WaveLeaf {
         chunk: chunk.address,
-        quote_hash: median.hash(),
         rewards: median.rewards,
         amount: median
             .price
             .checked_mul(crate::wire::signed::PAYMENT_MULTIPLIER)
+            .filter(|amount| amount.0 <= MAX_LEAF_AMOUNT)
             .ok_or_else(|| QuoteFailure {
                 chunk: chunk.address,
                 valid: quotes.len(),
                 group,
-                last: "the median price overflows 256 bits".into(),
+                last: "three times the median price exceeds the vault's 96-bit amounts".into(),
             })?,
     };
     let proof = PaymentProof {
         quotes,
         paid: paid as u32,
         tx_hash: B256::ZERO,
+        wave: WaveMembership::default(),
     };
     Ok(QuoteOutcome::Payable { payment, proof })
 }

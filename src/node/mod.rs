@@ -8,6 +8,8 @@
 //! - [`pricing`]: the price curve over how full the store is;
 //! - [`peers`]: the node's view of the network, refreshed from the network file's bootstrap URLs;
 //! - `admission`: the payment rules a PUT's proof must pass;
+//! - [`earnings`]: the leaves paying this node, learned from the proofs it admitted;
+//! - [`rewards`]: showing and claiming what the vault holds for the node;
 //! - `server`: the HTTP routes and the order of a PUT's checks.
 //!
 //! Invariants: the node never answers a PUT with success before the chunk is durable on disk;
@@ -16,8 +18,10 @@
 //! writes already started always run to completion.
 
 mod admission;
+pub mod earnings;
 pub mod peers;
 pub mod pricing;
+pub mod rewards;
 mod server;
 pub mod store;
 
@@ -137,6 +141,9 @@ pub enum NodeError {
     /// The chunk store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The earnings record could not be read or written.
+    #[error(transparent)]
+    Earnings(#[from] earnings::EarningsError),
     /// The listen address could not be bound.
     #[error("cannot listen on {address}")]
     Bind {
@@ -256,6 +263,7 @@ impl Node {
             peers: peers::Peers::new(me, config.network_file.clone()),
             admission: admission::Admission::new(vault, config.close_group, config.confirmations),
             store: Arc::new(store),
+            earnings: Arc::new(earnings::Earnings::open(&config.root)),
             signer,
             base_price: config.base_price,
             transfers: Semaphore::new(MAX_CHUNK_TRANSFERS),

@@ -38,6 +38,7 @@ use crate::wire::http::{
 use crate::wire::signed::{PaymentProof, QuoteBody, SignedQuote, StorageReceipt, unix_now};
 use crate::wire::types::MAX_CHUNK_BYTES;
 use crate::wire::types::{Amount, ChunkAddress};
+use crate::wire::wave::WaveMembership;
 
 /// The largest PUT body accepted: a full chunk, the 4-byte header and the largest proof.
 pub const MAX_PUT_BODY: usize = MAX_CHUNK_BYTES + 4 + MAX_PROOF_BYTES;
@@ -55,6 +56,7 @@ pub(crate) struct NodeState {
     pub(crate) store: Arc<ChunkStore>,
     pub(crate) peers: Peers,
     pub(crate) admission: Admission,
+    pub(crate) earnings: Arc<crate::node::earnings::Earnings>,
     pub(crate) base_price: Amount,
     pub(crate) transfers: Semaphore,
     pub(crate) requests: RequestCounts,
@@ -373,6 +375,7 @@ async fn put_chunk(
     let body = read_put_body(request.into_body()).await?;
     count(&state.requests.put_bytes, body.len() as u64);
     let (proof, chunk) = blocking(move || unpack_put(body, address)).await??;
+    let mut earned = None;
     if !state.store.holds(&address) {
         let view = state.peers.all();
         match state
@@ -395,10 +398,17 @@ async fn put_chunk(
             }
             Err(rejection) => return Err(refusal(rejection)),
         }
+        if proof.wave.leaf.rewards == state.signer.address() {
+            let payer = proof.paid_quote().map(|q| q.body.payer).unwrap_or_default();
+            earned = Some((payer, proof.wave.clone()));
+        }
         state.admission.check_paid(proof).await.map_err(refusal)?;
     }
     let store = state.store.clone();
     let outcome = blocking(move || store.put(&address, &chunk)).await??;
+    if let Some((payer, leaf)) = earned {
+        record_earning(&state, payer, leaf).await;
+    }
     drop(slot);
     let status = match outcome {
         PutOutcome::Stored => StatusCode::CREATED,
@@ -407,6 +417,19 @@ async fn put_chunk(
     tracing::debug!(%address, ?outcome, "PUT answered");
     let receipt = StorageReceipt::sign(address, &state.signer);
     Ok((status, Json(PutResponse { outcome, receipt })).into_response())
+}
+
+/// Records a leaf paying this node (admitted just now) so `ferry-node rewards` can claim it.
+/// A failure is logged, not fatal to the PUT: the wave's leaves stay in its transaction's
+/// calldata, so the path can be rebuilt from the chain.
+async fn record_earning(state: &Shared, payer: alloy::primitives::Address, leaf: WaveMembership) {
+    let earnings = state.earnings.clone();
+    let root = leaf.root;
+    match tokio::task::spawn_blocking(move || earnings.record(payer, &leaf)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!(%error, %root, "cannot record an earned leaf"),
+        Err(error) => tracing::warn!(%error, %root, "recording an earned leaf was interrupted"),
+    }
 }
 
 async fn get_chunk(

@@ -93,8 +93,12 @@ id32!(
     NodeId
 );
 id32!(
-    /// The hash a quote is signed over and paid under on-chain.
+    /// The hash a quote is signed over.
     QuoteHash
+);
+id32!(
+    /// The Merkle root of a payment wave's leaves: what the vault records a wave under.
+    WaveRoot
 );
 
 impl ChunkAddress {
