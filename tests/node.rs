@@ -8,7 +8,8 @@ use bytes::Bytes;
 use ferry::client::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encrypt_in_place};
 use ferry::client::nodes::{NodeClient, RequestError, Swarm, Timeouts};
 use ferry::client::quoting::{QuoteOutcome, quote_chunk};
-use ferry::vault::{Vault, WavePayment};
+use ferry::vault::Vault;
+use ferry::wire::wave::{WaveLeaf, WaveTree};
 use ferry::wire::http::{PutOutcome, encode_put};
 use ferry::wire::network::{CLOSE_GROUP_SIZE, by_distance};
 use ferry::wire::signed::{PaymentProof, QuoteBody, SignedQuote, unix_now};
@@ -58,7 +59,7 @@ impl Fixture {
         &self,
         address: ChunkAddress,
         bytes: &[u8],
-    ) -> (WavePayment, PaymentProof) {
+    ) -> (WaveLeaf, PaymentProof) {
         let planned = PlannedChunk {
             address,
             size: bytes.len() as u32,
@@ -79,8 +80,15 @@ impl Fixture {
         }
     }
 
-    pub(crate) fn pay(&self, payments: &[WavePayment], proof: &mut PaymentProof) {
-        let paid = runtime().block_on(self.vault.pay_wave(payments)).unwrap();
+    /// Pays `payments` as one wave and places `proof` in it (its chunk's leaf and path).
+    pub(crate) fn pay(&self, payments: &[WaveLeaf], proof: &mut PaymentProof) {
+        let wave = WaveTree::new(payments.to_vec()).unwrap();
+        let paid = runtime().block_on(self.vault.pay_wave(&wave)).unwrap();
+        let index = payments
+            .iter()
+            .position(|leaf| Some(leaf.chunk) == proof.chunk())
+            .unwrap_or(0);
+        proof.wave = wave.membership(index);
         proof.tx_hash = paid.tx_hash;
     }
 

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
 use ferry::client::nodes::{NodeClient, RequestError, Timeouts};
-use ferry::vault::{Vault, WavePayment};
+use ferry::vault::Vault;
 use ferry::wire::http::{PutOutcome, encode_put};
 use ferry::wire::network::{CLOSE_GROUP_SIZE, NodeInfo, by_distance};
 use ferry::wire::signed::{PaymentProof, unix_now};
 use ferry::wire::types::ChunkAddress;
+use ferry::wire::wave::{WaveLeaf, WaveTree};
 
 use crate::node::Fixture;
 use crate::support::trust::{
@@ -187,10 +188,13 @@ fn a_stranger_paying_the_quotes_first_neither_blocks_the_payer_nor_counts_for_th
         Some(&stranger_key),
     )
     .unwrap();
-    // The stranger front-runs: pays the victim's quote hash before the victim does.
+    // The stranger front-runs: pays the victim's very wave (same leaf, same root) before the
+    // victim does.
+    let wave = WaveTree::new(vec![payment]).unwrap();
     let front_run = runtime()
-        .block_on(stranger.pay_wave(std::slice::from_ref(&payment)))
+        .block_on(stranger.pay_wave(&wave))
         .expect("anyone may pay");
+    proof.wave = wave.membership(0);
     proof.tx_hash = front_run.tx_hash;
     let order = by_distance(&address, &victim.swarm.nodes);
     assert_refused_by(
@@ -355,7 +359,7 @@ struct DeepFixture {
     node: ExtraNode,
     address: ChunkAddress,
     bytes: Vec<u8>,
-    payment: WavePayment,
+    payment: WaveLeaf,
     proof: PaymentProof,
 }
 

@@ -4,7 +4,7 @@
 //! Invariants kept here:
 //! - **what a receipt holds**: the payment waves (keyed by transaction, with their costs), the
 //!   proofs of chunks paid but not yet stored, the chunks stored (with the nodes' storage
-//!   receipts), and the journal of payment *intents*: a wave's quotes written before its
+//!   receipts), and the journal of payment *intents*: a wave's proofs (its root) written before its
 //!   transaction is sent, so a crash between sending and recording is reconciled from the chain
 //!   instead of paid again;
 //! - **merging never loses anything**: two receipts of the same file merge into the union of
@@ -36,7 +36,7 @@ use crate::wire::signed::{Freshness, PaymentProof, StorageReceipt};
 use crate::wire::types::{Amount, ChunkAddress};
 
 /// The receipt format this ferry writes and the newest it reads.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"FERRYRCT";
 const HEADER_LEN: usize = MAGIC.len() + 4 + 32;
@@ -65,7 +65,8 @@ pub struct PaymentIntent {
     pub nonce: Option<u64>,
     /// The transaction's hash, once it was sent.
     pub tx_hash: Option<B256>,
-    /// The wave's proofs, without their transaction.
+    /// The wave's proofs, each with its leaf and path (so the wave's root), without their
+    /// transaction.
     pub proofs: Vec<PaymentProof>,
 }
 
@@ -152,7 +153,8 @@ impl Receipt {
             return corrupt("checksum mismatch (torn or damaged)");
         }
         let receipt = match schema {
-            1 => decode_body::<legacy::ReceiptV1>(body)?.into(),
+            1 => decode_body::<legacy::ReceiptSchema1>(body)?.into(),
+            2 => decode_body::<legacy::ReceiptSchema2>(body)?.into(),
             _ => decode_body::<Receipt>(body)?,
         };
         Ok(receipt)

@@ -28,6 +28,7 @@ fn proof(chunk: ChunkAddress, issued_at: u64) -> PaymentProof {
         quotes: vec![quote],
         paid: 0,
         tx_hash: B256::repeat_byte(9),
+        wave: Default::default(),
     }
 }
 
