@@ -80,15 +80,21 @@ impl Fixture {
         }
     }
 
-    /// Pays `payments` as one wave and places `proof` in it (its chunk's leaf and path).
-    pub(crate) fn pay(&self, payments: &[WaveLeaf], proof: &mut PaymentProof) {
+    /// Places `proof` in the wave of `payments` (its chunk's leaf and path), paying nothing.
+    pub(crate) fn place(payments: &[WaveLeaf], proof: &mut PaymentProof) -> WaveTree {
         let wave = WaveTree::new(payments.to_vec()).unwrap();
-        let paid = runtime().block_on(self.vault.pay_wave(&wave)).unwrap();
         let index = payments
             .iter()
             .position(|leaf| Some(leaf.chunk) == proof.chunk())
             .unwrap_or(0);
         proof.wave = wave.membership(index);
+        wave
+    }
+
+    /// Pays `payments` as one wave and places `proof` in it.
+    pub(crate) fn pay(&self, payments: &[WaveLeaf], proof: &mut PaymentProof) {
+        let wave = Self::place(payments, proof);
+        let paid = runtime().block_on(self.vault.pay_wave(&wave)).unwrap();
         proof.tx_hash = paid.tx_hash;
     }
 
@@ -154,7 +160,8 @@ fn a_paid_put_is_stored_and_served_and_a_second_is_already_there() {
 fn node_rejects_an_unpaid_put() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
-    let (_, proof) = fixture.quoted(address, &bytes);
+    let (payment, mut proof) = fixture.quoted(address, &bytes);
+    Fixture::place(&[payment], &mut proof);
     fixture.assert_refused(
         address,
         encode_put(&proof, &bytes),
