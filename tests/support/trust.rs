@@ -173,6 +173,16 @@ impl ExtraNode {
         node
     }
 
+    /// Its root directory (chunk store and earnings record).
+    pub fn root(&self) -> std::path::PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// Its key file.
+    pub fn key_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("key")
+    }
+
     /// What it logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("node.log")).unwrap_or_default()
