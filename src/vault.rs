@@ -395,11 +395,7 @@ impl Vault {
     /// Sends a wave's payment in one transaction with the payer's nonce `nonce` (journalled
     /// by the caller before), after checking the balance against its value and gas. Returns
     /// once the chain accepted it; [`Vault::confirm_wave`] waits for it to be mined.
-    pub async fn send_wave(
-        &self,
-        wave: &WaveTree,
-        nonce: u64,
-    ) -> Result<SentWave, PaymentError> {
+    pub async fn send_wave(&self, wave: &WaveTree, nonce: u64) -> Result<SentWave, PaymentError> {
         let payer = self.payer.ok_or(PaymentError::NoWallet)?;
         let storage_cost = wave.total();
         let available = self.balance_of(payer).await?;
@@ -413,9 +409,7 @@ impl Vault {
             return Err(insufficient(storage_cost));
         }
         let vault = PaymentVault::new(self.address, &self.provider);
-        let call = vault
-            .payWave(wave.calldata().into())
-            .value(storage_cost.0);
+        let call = vault.payWave(wave.calldata().into()).value(storage_cost.0);
         let gas = call
             .estimate_gas()
             .await
@@ -603,7 +597,6 @@ impl Vault {
             Amount(U256::from(r.gas_used) * U256::from(r.effective_gas_price))
         }))
     }
-
 }
 
 /// Deploys the payment vault with `deployer` paying; returns its address.

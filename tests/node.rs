@@ -9,11 +9,11 @@ use ferry::client::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encryp
 use ferry::client::nodes::{NodeClient, RequestError, Swarm, Timeouts};
 use ferry::client::quoting::{QuoteOutcome, quote_chunk};
 use ferry::vault::Vault;
-use ferry::wire::wave::{WaveLeaf, WaveTree};
 use ferry::wire::http::{PutOutcome, encode_put};
 use ferry::wire::network::{CLOSE_GROUP_SIZE, by_distance};
 use ferry::wire::signed::{PaymentProof, QuoteBody, SignedQuote, unix_now};
 use ferry::wire::types::ChunkAddress;
+use ferry::wire::wave::{WaveLeaf, WaveTree};
 
 use crate::support::trust::{close_group_keys, keys_by_id, median_proof, signed_quotes};
 use crate::support::{Devnet, random_bytes, runtime};
@@ -55,11 +55,7 @@ impl Fixture {
     }
 
     /// The close group's quotes for a chunk, verified, not yet paid.
-    pub(crate) fn quoted(
-        &self,
-        address: ChunkAddress,
-        bytes: &[u8],
-    ) -> (WaveLeaf, PaymentProof) {
+    pub(crate) fn quoted(&self, address: ChunkAddress, bytes: &[u8]) -> (WaveLeaf, PaymentProof) {
         let planned = PlannedChunk {
             address,
             size: bytes.len() as u32,
@@ -75,7 +71,7 @@ impl Fixture {
             ))
             .unwrap()
         {
-            QuoteOutcome::Payable { payment, proof } => (payment, proof),
+            QuoteOutcome::Payable { payment, proof } => (payment, *proof),
             QuoteOutcome::AlreadyStored { .. } => panic!("a fresh chunk is not stored yet"),
         }
     }

@@ -179,9 +179,7 @@ fn a_proof_with_more_quotes_than_the_close_group_is_refused() {
 }
 
 /// Two fresh chunks quoted by the fixture's close groups: (address, bytes, leaf, proof) each.
-fn two_quoted(
-    fixture: &Fixture,
-) -> [(ChunkAddress, Vec<u8>, WaveLeaf, PaymentProof); 2] {
+fn two_quoted(fixture: &Fixture) -> [(ChunkAddress, Vec<u8>, WaveLeaf, PaymentProof); 2] {
     [(), ()].map(|()| {
         let (address, bytes) = fixture.chunk();
         let (leaf, proof) = fixture.quoted(address, &bytes);
@@ -487,7 +485,7 @@ impl DeepFixture {
 #[test]
 fn a_payment_counts_only_once_it_is_as_deep_as_the_node_requires() {
     let mut deep = DeepFixture::new();
-    let payment = deep.payment.clone();
+    let payment = deep.payment;
     deep.fixture.pay(&[payment], &mut deep.proof);
     let (status, message) = deep.put().expect_err("one block deep is not three");
     assert_eq!(status, 425, "{message}");
@@ -510,7 +508,7 @@ fn a_payment_counts_only_once_it_is_as_deep_as_the_node_requires() {
 fn a_payment_reorganised_away_is_refused_and_was_never_cached() {
     let mut deep = DeepFixture::new();
     let snapshot = anvil(deep.fixture.devnet, "evm_snapshot", serde_json::json!([]));
-    let payment = deep.payment.clone();
+    let payment = deep.payment;
     deep.fixture.pay(&[payment], &mut deep.proof);
     let (status, message) = deep.put().expect_err("not deep enough yet");
     assert_eq!(status, 425, "{message}");

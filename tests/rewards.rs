@@ -37,7 +37,10 @@ fn rewards(node: &ExtraNode, fixture: &Fixture, extra: &[&str]) -> String {
 
 /// The number after `before` in `text`.
 fn number_after(text: &str, before: &str) -> U256 {
-    let rest = &text[text.find(before).unwrap_or_else(|| panic!("{before:?} in {text}")) + before.len()..];
+    let rest = &text[text
+        .find(before)
+        .unwrap_or_else(|| panic!("{before:?} in {text}"))
+        + before.len()..];
     rest.split_whitespace().next().unwrap().parse().unwrap()
 }
 
@@ -53,7 +56,10 @@ fn a_node_withdraws_what_its_admitted_leaves_hold_and_the_balances_move_on_chain
     let (address, bytes, quotes) = loop {
         let (address, bytes) = fixture.chunk();
         let mut signers = close_group_keys(&keys, &view, address, CLOSE_GROUP_SIZE);
-        if let Some(at) = signers.iter().position(|k| k.address() == node.key.address()) {
+        if let Some(at) = signers
+            .iter()
+            .position(|k| k.address() == node.key.address())
+        {
             let median = signers.len() / 2;
             signers.swap(at, median);
             let quotes = signed_quotes(&signers, address, bytes.len(), payer, unix_now());
@@ -72,7 +78,11 @@ fn a_node_withdraws_what_its_admitted_leaves_hold_and_the_balances_move_on_chain
 
     let shown = rewards(&node, &fixture, &["--show-only"]);
     assert!(
-        shown.contains(&format!("the vault holds {} wei for {}", leaf.amount, node.key.address())),
+        shown.contains(&format!(
+            "the vault holds {} wei for {}",
+            leaf.amount,
+            node.key.address()
+        )),
         "{shown}"
     );
     assert!(!shown.contains("withdrew"), "{shown}");
@@ -81,14 +91,26 @@ fn a_node_withdraws_what_its_admitted_leaves_hold_and_the_balances_move_on_chain
     fixture
         .devnet
         .set_balance(node.key.address(), U256::from(10u64).pow(U256::from(17u64)));
-    let chain = Vault::connect(&fixture.devnet.network.rpc_url, fixture.devnet.network.vault, None)
-        .unwrap();
+    let chain = Vault::connect(
+        &fixture.devnet.network.rpc_url,
+        fixture.devnet.network.vault,
+        None,
+    )
+    .unwrap();
     let balance = |who| runtime().block_on(chain.balance_of(who)).unwrap().0;
     let (vault_before, node_before) = (balance(chain.address()), balance(node.key.address()));
     let withdrawn = rewards(&node, &fixture, &[]);
-    assert_eq!(number_after(&withdrawn, "withdrew "), leaf.amount.0, "{withdrawn}");
+    assert_eq!(
+        number_after(&withdrawn, "withdrew "),
+        leaf.amount.0,
+        "{withdrawn}"
+    );
     let gas = number_after(&withdrawn, "(gas ");
-    assert_eq!(balance(chain.address()), vault_before - leaf.amount.0, "the vault paid out");
+    assert_eq!(
+        balance(chain.address()),
+        vault_before - leaf.amount.0,
+        "the vault paid out"
+    );
     assert_eq!(
         balance(node.key.address()),
         node_before + leaf.amount.0 - gas,

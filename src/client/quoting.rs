@@ -18,12 +18,12 @@ use futures::stream::FuturesUnordered;
 use crate::client::chunking::PlannedChunk;
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::race::Grace;
-use crate::wire::wave::{MAX_LEAF_AMOUNT, WaveLeaf, WaveMembership};
 use crate::wire::http::QuoteResponse;
 use crate::wire::network::{NodeInfo, close_group};
 use crate::wire::signed::{
     Freshness, PaymentProof, SignedQuote, StorageReceipt, median_index, unix_now,
 };
+use crate::wire::wave::{MAX_LEAF_AMOUNT, WaveLeaf, WaveMembership};
 use alloy::primitives::{Address, B256};
 
 /// What the close group said about one chunk.
@@ -35,13 +35,13 @@ pub enum QuoteOutcome {
         /// One verified storage receipt per holding node.
         receipts: Vec<StorageReceipt>,
     },
-    /// Quotes to pay: the payment for the median and the proof to carry (its `tx_hash` is
-    /// filled in once the wave is paid).
+    /// Quotes to pay: the payment for the median (its leaf) and the proof to carry (its wave
+    /// and `tx_hash` are filled in once the wave is formed and paid).
     Payable {
         /// What to pay, to whom.
         payment: WaveLeaf,
-        /// The proof, before its transaction is known.
-        proof: PaymentProof,
+        /// The proof, before its wave and transaction are known.
+        proof: Box<PaymentProof>,
     },
 }
 
@@ -158,7 +158,10 @@ fn payable(
         tx_hash: B256::ZERO,
         wave: WaveMembership::default(),
     };
-    Ok(QuoteOutcome::Payable { payment, proof })
+    Ok(QuoteOutcome::Payable {
+        payment,
+        proof: Box::new(proof),
+    })
 }
 
 /// Asks one node and checks its answer; a quote that is not fresh by this client's clock is

@@ -25,7 +25,9 @@ const EARNINGS_FILE_MODE: u32 = 0o600;
 
 /// The earnings record could not be read or written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot {action} the earnings record {path}; check the node root's free space and permissions")]
+#[error(
+    "cannot {action} the earnings record {path}; check the node root's free space and permissions"
+)]
 pub struct EarningsError {
     /// What was being done.
     action: &'static str,

@@ -59,11 +59,10 @@ pub async fn rewards(config: RewardsConfig) -> Result<RewardsReport, NodeError> 
                     path: config.key_file.clone(),
                     source,
                 })?;
-            let signer =
-                vault::parse_private_key(&text).map_err(|source| NodeError::BadKey {
-                    path: config.key_file.clone(),
-                    source,
-                })?;
+            let signer = vault::parse_private_key(&text).map_err(|source| NodeError::BadKey {
+                path: config.key_file.clone(),
+                source,
+            })?;
             let network = NetworkConfig::load(&config.network_file)?;
             let earnings = Earnings::open(&config.root);
             let waves = earnings.waves()?;
@@ -131,7 +130,10 @@ async fn unclaimed_leaves(
 }
 
 fn count_waves(leaves: &[(Address, WaveMembership)]) -> usize {
-    let mut waves: Vec<_> = leaves.iter().map(|(payer, leaf)| (*payer, leaf.root)).collect();
+    let mut waves: Vec<_> = leaves
+        .iter()
+        .map(|(payer, leaf)| (*payer, leaf.root))
+        .collect();
     waves.sort();
     waves.dedup();
     waves.len()

@@ -112,7 +112,9 @@ pub enum LeafError {
         chunk: ChunkAddress,
     },
     /// The leaf pays another address than the paid quote's.
-    #[error("the proof's wave leaf pays {paid_to}, not the paid quote's rewards address {expected}")]
+    #[error(
+        "the proof's wave leaf pays {paid_to}, not the paid quote's rewards address {expected}"
+    )]
     OtherRecipient {
         /// Who the leaf pays.
         paid_to: Address,

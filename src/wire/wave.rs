@@ -268,8 +268,14 @@ mod tests {
         let bytes = one.encode().unwrap();
         assert_eq!(&bytes[..32], one.chunk.as_bytes());
         assert_eq!(&bytes[32..52], one.rewards.as_slice());
-        assert_eq!(u128::from_be_bytes(bytes[48..].try_into().unwrap()) & ((1 << 96) - 1), 3_007);
-        assert_eq!(WaveLeaf::from_word(one.chunk, B256::from_slice(&bytes[32..])), one);
+        assert_eq!(
+            u128::from_be_bytes(bytes[48..].try_into().unwrap()) & ((1 << 96) - 1),
+            3_007
+        );
+        assert_eq!(
+            WaveLeaf::from_word(one.chunk, B256::from_slice(&bytes[32..])),
+            one
+        );
         let too_much = WaveLeaf {
             amount: Amount(MAX_LEAF_AMOUNT + U256::from(1)),
             ..one
@@ -288,7 +294,10 @@ mod tests {
         let member = tree.membership(0);
         // Leaf 0's parent, presented as a leaf of a two-leaf wave with leaf 0's last sibling.
         let inner = parent(&tree.levels[0][0], &tree.levels[0][1]);
-        assert_eq!(root_of(inner, 0, 2, &member.path[1..]), Some(B256::from(tree.root().0)));
+        assert_eq!(
+            root_of(inner, 0, 2, &member.path[1..]),
+            Some(B256::from(tree.root().0))
+        );
         // With the wave's real count, the path is one sibling short.
         assert_eq!(root_of(inner, 0, 4, &member.path[1..]), None);
     }

@@ -157,7 +157,11 @@ mod tests {
         let receipt = Receipt::decode(bytes).unwrap();
         assert_eq!(receipt.file, "/f");
         assert_eq!(receipt.chunks_total, 3);
-        assert_eq!(receipt.storage_cost(), Amount::wei(9), "what was paid is kept");
+        assert_eq!(
+            receipt.storage_cost(),
+            Amount::wei(9),
+            "what was paid is kept"
+        );
         assert_eq!(receipt.gas_cost(), Amount::wei(50_000));
         assert!(receipt.stored.contains_key(&ChunkAddress([5; 32])));
         assert!(receipt.proofs.is_empty() && receipt.intents.is_empty());

@@ -116,7 +116,9 @@ impl Stages<'_> {
             .check(&context.vault, &context.gate, spent, next)
             .await?;
         waves.paid += 1;
-        let paid = self.pay_and_record(waves.paid, &wave, to_pay, totals).await?;
+        let paid = self
+            .pay_and_record(waves.paid, &wave, to_pay, totals)
+            .await?;
         totals.settled += paid.len();
         self.report_paid(totals, waves.total);
         Ok(Some(paid))
@@ -144,7 +146,7 @@ impl Stages<'_> {
                 Ok(QuoteOutcome::Payable { payment, proof }) => payable.push(PayableChunk {
                     chunk,
                     payment,
-                    proof,
+                    proof: *proof,
                 }),
                 Err(failure) => totals
                     .failures
