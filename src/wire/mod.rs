@@ -1,7 +1,7 @@
 //! The wire: what client and node both speak, and nothing else. Nothing here imports the
 //! client or the node.
 //!
-//! - [`types`]: chunk addresses, node ids, quote hashes, amounts;
+//! - [`types`]: chunk addresses, node ids, quote hashes, wave roots, amounts;
 //! - [`network`]: the network file and the XOR geometry of close groups;
 //! - [`signed`]: what nodes sign (quotes, storage receipts) and what clients carry (payment
 //!   proofs), with the one freshness rule;

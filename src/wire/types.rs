@@ -1,4 +1,4 @@
-//! Domain newtypes shared by every module: chunk addresses, node ids, quote hashes and amounts.
+//! Domain newtypes shared by every module: chunk addresses, node ids, quote hashes, wave roots and amounts.
 //!
 //! Each 32-byte identifier is its own type so that a quote hash can never be passed where a
 //! chunk address is expected. In human-readable formats (JSON) they serialise as lowercase hex;
