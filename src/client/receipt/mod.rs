@@ -161,7 +161,7 @@ impl Receipt {
     }
 
     /// Adds everything `other` knows. Waves are keyed by transaction, so costs are counted
-    /// once however often a receipt is merged; a chunk with two proofs keeps the one whose
+    /// once however often a receipt is merged; an intent is one per nonce and proofs; a chunk with two proofs keeps the one whose
     /// paid quote is newer (it expires later).
     pub fn merge(&mut self, other: Receipt) {
         self.created_at = self.created_at.min(other.created_at);
@@ -171,8 +171,14 @@ impl Receipt {
         }
         self.waves.extend(other.waves);
         for intent in other.intents {
-            if !self.intents.contains(&intent) {
-                self.intents.push(intent);
+            // The same intent before and after its hash was journalled (a temp file written
+            // just before a crash) is one payment: it is kept once, with the hash.
+            let same = self.intents.iter_mut().find(|mine| {
+                mine.nonce.is_some() && mine.nonce == intent.nonce && mine.proofs == intent.proofs
+            });
+            match same {
+                Some(mine) => mine.tx_hash = mine.tx_hash.or(intent.tx_hash),
+                None => self.intents.push(intent),
             }
         }
         for (chunk, proof) in other.proofs {
