@@ -89,6 +89,7 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;quote' {
+            [CompletionResult]::new('--wave-size', '--wave-size', [CompletionResultType]::ParameterName, 'Chunks per payment transaction the estimate assumes, 1 to 64 [default: 64]')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)')
             [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'Override the network file''s RPC URL')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')

@@ -1008,12 +1008,16 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__quote)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --wave-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --network)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

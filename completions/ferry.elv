@@ -83,6 +83,7 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;quote'= {
+            cand --wave-size 'Chunks per payment transaction the estimate assumes, 1 to 64 [default: 64]'
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
             cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'

@@ -70,6 +70,7 @@ complete -c ferry -n "__fish_ferry_using_subcommand download" -s q -l quiet -d '
 complete -c ferry -n "__fish_ferry_using_subcommand download" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -s h -l help -d 'Print help'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l wave-size -d 'Chunks per payment transaction the estimate assumes, 1 to 64 [default: 64]' -r
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F

@@ -8,20 +8,29 @@
 //!   anything is sent, so "insufficient funds" is found without spending gas;
 //! - errors are classified by type: an unreachable RPC endpoint, a revert (with the vault's
 //!   decoded reason), too small a balance, or another RPC failure;
-//! - log lookups ([`Vault::find_payments`]) ask at most [`LOG_WINDOW`] blocks at a time; they
-//!   only name transactions for display, the vault's records (`paidForMany`) say what is paid.
+//! - a wave is paid as one Merkle commitment ([`WaveTree`]): the vault records
+//!   (payer, root) once, and that record ([`Vault::wave_status`]) is what says a wave is paid;
+//! - log lookups (`events`) ask at most [`LOG_WINDOW`] blocks at a time; they only name
+//!   transactions for display and audits;
+//! - node operators claim what their leaves hold with `claims`.
+
+mod claims;
+mod events;
+
+pub use claims::ClaimedRewards;
+pub use events::ChunkPaidEvent;
 
 use std::time::Duration;
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder};
-use alloy::rpc::types::{Filter, TransactionRequest};
+use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::SolEvent;
 use alloy::transports::{RpcError, TransportError};
 
-use crate::wire::types::{Amount, ChunkAddress, QuoteHash};
+use crate::wire::types::{Amount, WaveRoot};
+use crate::wire::wave::WaveTree;
 
 alloy::sol!(
     #[sol(rpc)]
@@ -94,6 +103,9 @@ pub enum PaymentError {
     /// The RPC URL does not parse.
     #[error("{0:?} is not a valid RPC URL")]
     BadUrl(String),
+    /// The wave's leaves cannot be paid in one `payWave` (a bug: quoting filters such leaves).
+    #[error("cannot form the payment wave")]
+    InvalidWave(#[source] crate::wire::wave::WaveError),
 }
 
 impl PaymentError {
@@ -105,6 +117,7 @@ impl PaymentError {
                 ErrorKind::Payment
             }
             PaymentError::NoWallet | PaymentError::BadUrl(_) => ErrorKind::BadInput,
+            PaymentError::InvalidWave(_) => ErrorKind::Internal,
             PaymentError::Unreachable { .. }
             | PaymentError::Rpc { .. }
             | PaymentError::StillPending { .. } => ErrorKind::Network,
@@ -117,24 +130,13 @@ impl PaymentError {
     }
 }
 
-/// One chunk's payment in a wave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WavePayment {
-    /// The chunk paid for.
-    pub chunk: ChunkAddress,
-    /// The paid quote's hash.
-    pub quote_hash: QuoteHash,
-    /// Who is paid.
-    pub rewards: Address,
-    /// How much.
-    pub amount: Amount,
-}
-
 /// A wave payment sent and not yet confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentWave {
     /// The transaction.
     pub tx_hash: B256,
+    /// The wave's root.
+    pub root: WaveRoot,
     /// The sum paid to nodes.
     pub storage_cost: Amount,
 }
@@ -170,6 +172,8 @@ pub enum TxState {
 pub struct PaidWave {
     /// The transaction.
     pub tx_hash: B256,
+    /// The wave's root.
+    pub root: WaveRoot,
     /// Gas the transaction used.
     pub gas_used: u64,
     /// What that gas cost, in wei.
@@ -178,39 +182,39 @@ pub struct PaidWave {
     pub storage_cost: Amount,
 }
 
-/// What the vault records for a (payer, quote hash): all zero when that payer never paid it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PaymentRecord {
-    /// Who was paid.
-    pub rewards: Address,
-    /// How much.
-    pub amount: Amount,
-    /// The block the payment was mined in (0 when unpaid).
+/// What the vault records for a (payer, wave root): all zero when that payer never paid it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WaveStatus {
+    /// The block the wave was paid in (0 when unpaid).
     pub block: u64,
+    /// Its leaf count.
+    pub leaves: u32,
+    /// Which leaves were claimed (bit i for leaf i).
+    pub claimed: u128,
 }
 
-impl PaymentRecord {
+impl WaveStatus {
     /// True when the vault holds no payment.
     pub fn is_unpaid(&self) -> bool {
-        self.rewards == Address::ZERO && self.amount == Amount::ZERO
+        self.block == 0
+    }
+
+    /// True when leaf `index` was claimed.
+    pub fn is_claimed(&self, index: u32) -> bool {
+        index < 128 && self.claimed & (1u128 << index) != 0
     }
 }
 
-/// A `ChunkPaid` event read back from the chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChunkPaidEvent {
-    /// The chunk.
-    pub chunk: ChunkAddress,
-    /// The quote paid.
-    pub quote_hash: QuoteHash,
-    /// Who paid.
-    pub payer: Address,
-    /// Who was paid.
-    pub rewards: Address,
-    /// How much.
-    pub amount: Amount,
-    /// In which transaction.
-    pub tx_hash: Option<B256>,
+/// The gas model of a `payWave` transaction: this much per transaction (the transaction, the
+/// wave's one storage slot, its `WavePaid` log)...
+pub const GAS_PER_WAVE: u64 = 47_000;
+/// ...plus this much per chunk in it (calldata, a keccak, its share of the tree, its log).
+/// Both measured by `scripts/bench-gas.sh` (README, "Payments and gas").
+pub const GAS_PER_CHUNK: u64 = 2_700;
+
+/// The gas model of paying `chunks` chunks in `waves` transactions.
+pub fn estimated_gas(chunks: usize, waves: usize) -> u64 {
+    GAS_PER_WAVE * waves as u64 + GAS_PER_CHUNK * chunks as u64
 }
 
 /// A connection to the chain and its payment vault, with or without a paying wallet.
@@ -320,24 +324,46 @@ impl Vault {
             .map_err(|e| self.classify(e))
     }
 
-    /// What the vault records as paid by `payer` for a quote hash (a payment by anyone else
-    /// does not count).
-    pub async fn paid_for(
+    /// What the vault records for `payer`'s wave `root` (a payment by anyone else does not
+    /// count): one call.
+    pub async fn wave_status(
         &self,
         payer: Address,
-        quote: QuoteHash,
-    ) -> Result<PaymentRecord, PaymentError> {
+        root: WaveRoot,
+    ) -> Result<WaveStatus, PaymentError> {
         let vault = PaymentVault::new(self.address, &self.provider);
         let record = vault
-            .paidFor(payer, B256::from(quote.0))
+            .waves(payer, B256::from(root.0))
             .call()
             .await
             .map_err(|e| self.classify_contract(e))?;
-        Ok(PaymentRecord {
-            rewards: record.rewards,
-            amount: Amount(record.amount),
+        Ok(WaveStatus {
             block: record.blockNumber,
+            leaves: u32::from(record.leaves),
+            claimed: record.claimed,
         })
+    }
+
+    /// [`Vault::wave_status`] for many of one payer's waves in one call.
+    pub async fn wave_statuses(
+        &self,
+        payer: Address,
+        roots: &[WaveRoot],
+    ) -> Result<Vec<WaveStatus>, PaymentError> {
+        let vault = PaymentVault::new(self.address, &self.provider);
+        let records = vault
+            .wavesOf(payer, roots.iter().map(|r| B256::from(r.0)).collect())
+            .call()
+            .await
+            .map_err(|e| self.classify_contract(e))?;
+        Ok(records
+            .into_iter()
+            .map(|record| WaveStatus {
+                block: record.blockNumber,
+                leaves: u32::from(record.leaves),
+                claimed: record.claimed,
+            })
+            .collect())
     }
 
     /// The chain id the RPC endpoint reports.
@@ -371,22 +397,18 @@ impl Vault {
     /// Pays for a wave in one transaction with the payer's next nonce and waits until it is
     /// mined, journalling nothing (the upload journals between [`Vault::send_wave`] and
     /// [`Vault::confirm_wave`]).
-    pub async fn pay_wave(&self, payments: &[WavePayment]) -> Result<PaidWave, PaymentError> {
+    pub async fn pay_wave(&self, wave: &WaveTree) -> Result<PaidWave, PaymentError> {
         let nonce = self.next_nonce().await?;
-        let sent = self.send_wave(payments, nonce).await?;
+        let sent = self.send_wave(wave, nonce).await?;
         self.confirm_wave(sent).await
     }
 
     /// Sends a wave's payment in one transaction with the payer's nonce `nonce` (journalled
     /// by the caller before), after checking the balance against its value and gas. Returns
     /// once the chain accepted it; [`Vault::confirm_wave`] waits for it to be mined.
-    pub async fn send_wave(
-        &self,
-        payments: &[WavePayment],
-        nonce: u64,
-    ) -> Result<SentWave, PaymentError> {
+    pub async fn send_wave(&self, wave: &WaveTree, nonce: u64) -> Result<SentWave, PaymentError> {
         let payer = self.payer.ok_or(PaymentError::NoWallet)?;
-        let storage_cost = Amount::sum(payments.iter().map(|p| p.amount));
+        let storage_cost = wave.total();
         let available = self.balance_of(payer).await?;
         let insufficient = |needed| PaymentError::InsufficientFunds {
             payer,
@@ -398,9 +420,7 @@ impl Vault {
             return Err(insufficient(storage_cost));
         }
         let vault = PaymentVault::new(self.address, &self.provider);
-        let call = vault
-            .payWave(payments.iter().map(to_sol).collect())
-            .value(storage_cost.0);
+        let call = vault.payWave(wave.calldata().into()).value(storage_cost.0);
         let gas = call
             .estimate_gas()
             .await
@@ -420,6 +440,7 @@ impl Vault {
             .map_err(|e| self.classify_contract(e))?;
         Ok(SentWave {
             tx_hash: *pending.tx_hash(),
+            root: wave.root(),
             storage_cost,
         })
     }
@@ -443,6 +464,7 @@ impl Vault {
         }
         Ok(PaidWave {
             tx_hash: sent.tx_hash,
+            root: sent.root,
             gas_used: receipt.gas_used,
             gas_cost: Amount(
                 U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price),
@@ -452,45 +474,16 @@ impl Vault {
     }
 
     /// Estimates the gas cost (wei) of paying `chunks` chunks in `waves` transactions, without
-    /// a wallet, at the current gas price (one query).
+    /// a wallet, at the current gas price (one query), by [`estimated_gas`].
     pub async fn estimate_gas_cost(
         &self,
         chunks: usize,
         waves: usize,
     ) -> Result<Amount, PaymentError> {
-        const GAS_PER_WAVE: u64 = 30_000;
-        const GAS_PER_CHUNK: u64 = 75_000;
         let gas_price = self.gas_price().await?;
-        let gas = GAS_PER_WAVE * waves as u64 + GAS_PER_CHUNK * chunks as u64;
-        Ok(Amount(gas_price.0 * U256::from(gas)))
-    }
-
-    /// The vault's records of this vault's payer for many quote hashes in one call: who was
-    /// paid and how much (zero amounts for quotes never paid by the payer).
-    pub async fn paid_for_many(
-        &self,
-        quotes: &[QuoteHash],
-    ) -> Result<Vec<(Address, Amount)>, PaymentError> {
-        let payer = self.payer.ok_or(PaymentError::NoWallet)?;
-        self.paid_for_many_by(payer, quotes).await
-    }
-
-    /// [`Vault::paid_for_many`] for any payer.
-    pub async fn paid_for_many_by(
-        &self,
-        payer: Address,
-        quotes: &[QuoteHash],
-    ) -> Result<Vec<(Address, Amount)>, PaymentError> {
-        let vault = PaymentVault::new(self.address, &self.provider);
-        let records = vault
-            .paidForMany(payer, quotes.iter().map(|q| B256::from(q.0)).collect())
-            .call()
-            .await
-            .map_err(|e| self.classify_contract(e))?;
-        Ok(records
-            .into_iter()
-            .map(|record| (record.rewards, Amount(record.amount)))
-            .collect())
+        Ok(Amount(
+            gas_price.0 * U256::from(estimated_gas(chunks, waves)),
+        ))
     }
 
     /// Waits until no transaction from the payer is pending (an earlier run may have sent one
@@ -582,38 +575,6 @@ impl Vault {
             .map_err(|e| self.classify(e))
     }
 
-    /// The `ChunkPaid` events for these quote hashes, from `from_block` to the latest block:
-    /// which transaction paid each (for reconciling a journalled wave with the chain, for
-    /// display only: the vault's records say what is paid). Asked in windows of at most
-    /// [`LOG_WINDOW`] blocks, since endpoints refuse wide ranges; stops early once every
-    /// quote is found.
-    pub async fn find_payments(
-        &self,
-        quotes: &[QuoteHash],
-        from_block: u64,
-    ) -> Result<Vec<ChunkPaidEvent>, PaymentError> {
-        let hashes: Vec<B256> = quotes.iter().map(|q| B256::from(q.0)).collect();
-        let latest = self.block_number().await?;
-        let mut found: Vec<ChunkPaidEvent> = Vec::new();
-        for (start, end) in log_windows(from_block, latest) {
-            if found.len() >= quotes.len() {
-                break;
-            }
-            let filter = Filter::new()
-                .address(self.address)
-                .event_signature(PaymentVault::ChunkPaid::SIGNATURE_HASH)
-                .topic2(hashes.clone())
-                .from_block(start)
-                .to_block(end);
-            for event in self.chunk_paid_logs(&filter).await? {
-                if !found.iter().any(|e| e.quote_hash == event.quote_hash) {
-                    found.push(event);
-                }
-            }
-        }
-        Ok(found)
-    }
-
     /// Where a transaction is: mined, waiting in the pool, or unknown to this endpoint.
     pub async fn tx_state(&self, tx_hash: B256) -> Result<TxState, PaymentError> {
         let receipt = self
@@ -646,54 +607,6 @@ impl Vault {
         Ok(receipt.map_or(Amount::ZERO, |r| {
             Amount(U256::from(r.gas_used) * U256::from(r.effective_gas_price))
         }))
-    }
-
-    /// Every `ChunkPaid` event the vault has emitted (an audit of what was paid).
-    pub async fn chunk_paid_events(&self) -> Result<Vec<ChunkPaidEvent>, PaymentError> {
-        let filter = Filter::new()
-            .address(self.address)
-            .event_signature(PaymentVault::ChunkPaid::SIGNATURE_HASH)
-            .from_block(0);
-        self.chunk_paid_logs(&filter).await
-    }
-
-    async fn chunk_paid_logs(&self, filter: &Filter) -> Result<Vec<ChunkPaidEvent>, PaymentError> {
-        let logs = self
-            .provider
-            .get_logs(filter)
-            .await
-            .map_err(|e| self.classify(e))?;
-        Ok(logs
-            .iter()
-            .filter_map(|log| {
-                let event = log.log_decode::<PaymentVault::ChunkPaid>().ok()?;
-                let data = &event.inner.data;
-                Some(ChunkPaidEvent {
-                    chunk: ChunkAddress(data.chunk.0),
-                    quote_hash: QuoteHash(data.quoteHash.0),
-                    payer: data.payer,
-                    rewards: data.rewards,
-                    amount: Amount(data.amount),
-                    tx_hash: log.transaction_hash,
-                })
-            })
-            .collect())
-    }
-}
-
-/// The block ranges, inclusive and at most [`LOG_WINDOW`] long, that cover `from` to `latest`.
-fn log_windows(from: u64, latest: u64) -> impl Iterator<Item = (u64, u64)> {
-    (from..=latest)
-        .step_by(LOG_WINDOW as usize)
-        .map(move |start| (start, latest.min(start + LOG_WINDOW - 1)))
-}
-
-fn to_sol(payment: &WavePayment) -> PaymentVault::Payment {
-    PaymentVault::Payment {
-        chunk: B256::from(payment.chunk.0),
-        quoteHash: B256::from(payment.quote_hash.0),
-        rewards: payment.rewards,
-        amount: payment.amount.0,
     }
 }
 
@@ -736,24 +649,3 @@ pub fn parse_private_key(text: &str) -> Result<PrivateKeySigner, BadKey> {
 #[derive(Debug, thiserror::Error)]
 #[error("the private key is not 64 hex characters of a valid secp256k1 key")]
 pub struct BadKey;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn log_windows_cover_the_range_in_steps_of_at_most_10000_blocks() {
-        let windows: Vec<_> = log_windows(5, 25_004).collect();
-        assert_eq!(
-            windows,
-            [(5, 10_004), (10_005, 20_004), (20_005, 25_004)],
-            "three windows, the last one short"
-        );
-        assert_eq!(log_windows(7, 7).collect::<Vec<_>>(), [(7, 7)]);
-        assert_eq!(
-            log_windows(8, 7).count(),
-            0,
-            "nothing past the latest block"
-        );
-    }
-}

@@ -109,12 +109,12 @@ fn max_cost_counts_storage_and_gas_of_this_run_and_stops_before_the_wave_that_wo
     let file = dir.path().join("capped-later.bin");
     let data = random_bytes(5 * ferry::client::chunking::MAX_PLAINTEXT_BYTES);
     std::fs::write(&file, &data).unwrap();
-    // A cap of the whole storage cost and two fifths of the gas the quote expects: room for
-    // the first waves of one chunk, not for all of them; a cap that counted storage alone
-    // would let every wave pass.
+    // A cap of the whole storage cost and two fifths of the gas the quote expects for waves
+    // of one chunk: room for the first waves of one chunk, not for all of them; a cap that
+    // counted storage alone would let every wave pass.
     let output = devnet
         .ferry(dir.path(), &account)
-        .args(["quote", "--json"])
+        .args(["quote", "--json", "--wave-size", "1"])
         .arg(&file)
         .output()
         .unwrap();

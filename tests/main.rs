@@ -19,6 +19,7 @@ mod ordinary;
 mod output;
 mod pty;
 mod resume;
+mod rewards;
 mod support;
 mod upload;
 mod wallet;

@@ -8,11 +8,12 @@ use bytes::Bytes;
 use ferry::client::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encrypt_in_place};
 use ferry::client::nodes::{NodeClient, PutMode, RequestError, Swarm, Timeouts};
 use ferry::client::quoting::{QuoteOutcome, quote_chunk};
-use ferry::vault::{Vault, WavePayment};
+use ferry::vault::Vault;
 use ferry::wire::http::{PutOutcome, encode_put};
 use ferry::wire::network::{CLOSE_GROUP_SIZE, by_distance};
 use ferry::wire::signed::{PaymentProof, QuoteBody, SignedQuote, unix_now};
 use ferry::wire::types::ChunkAddress;
+use ferry::wire::wave::{WaveLeaf, WaveTree};
 
 use crate::support::trust::{close_group_keys, keys_by_id, median_proof, signed_quotes};
 use crate::support::{Devnet, random_bytes, runtime};
@@ -54,11 +55,7 @@ impl Fixture {
     }
 
     /// The close group's quotes for a chunk, verified, not yet paid.
-    pub(crate) fn quoted(
-        &self,
-        address: ChunkAddress,
-        bytes: &[u8],
-    ) -> (WavePayment, PaymentProof) {
+    pub(crate) fn quoted(&self, address: ChunkAddress, bytes: &[u8]) -> (WaveLeaf, PaymentProof) {
         let planned = PlannedChunk {
             address,
             size: bytes.len() as u32,
@@ -74,13 +71,26 @@ impl Fixture {
             ))
             .unwrap()
         {
-            QuoteOutcome::Payable { payment, proof } => (payment, proof),
+            QuoteOutcome::Payable { payment, proof } => (payment, *proof),
             QuoteOutcome::AlreadyStored { .. } => panic!("a fresh chunk is not stored yet"),
         }
     }
 
-    pub(crate) fn pay(&self, payments: &[WavePayment], proof: &mut PaymentProof) {
-        let paid = runtime().block_on(self.vault.pay_wave(payments)).unwrap();
+    /// Places `proof` in the wave of `payments` (its chunk's leaf and path), paying nothing.
+    pub(crate) fn place(payments: &[WaveLeaf], proof: &mut PaymentProof) -> WaveTree {
+        let wave = WaveTree::new(payments.to_vec()).unwrap();
+        let index = payments
+            .iter()
+            .position(|leaf| Some(leaf.chunk) == proof.chunk())
+            .unwrap_or(0);
+        proof.wave = wave.membership(index);
+        wave
+    }
+
+    /// Pays `payments` as one wave and places `proof` in it.
+    pub(crate) fn pay(&self, payments: &[WaveLeaf], proof: &mut PaymentProof) {
+        let wave = Self::place(payments, proof);
+        let paid = runtime().block_on(self.vault.pay_wave(&wave)).unwrap();
         proof.tx_hash = paid.tx_hash;
     }
 
@@ -151,7 +161,8 @@ fn a_paid_put_is_stored_and_served_and_a_second_is_already_there() {
 fn node_rejects_an_unpaid_put() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
-    let (_, proof) = fixture.quoted(address, &bytes);
+    let (payment, mut proof) = fixture.quoted(address, &bytes);
+    Fixture::place(&[payment], &mut proof);
     fixture.assert_refused(
         address,
         encode_put(&proof, &bytes),

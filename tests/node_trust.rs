@@ -1,6 +1,8 @@
 //! The node trusts no client: a proof needs a majority of the close group's quotes from
-//! distinct members, a payment counts only for its own payer and only once deep enough, the
-//! chain is the one the network file names, and hostile clients cost bounded time and queries.
+//! distinct members, its wave leaf must pay the median quote's address three times its price
+//! on a path to a wave its payer paid, a payment counts only for its own payer and only once
+//! deep enough, the chain is the one the network file names, and hostile clients cost bounded
+//! time and queries.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -9,11 +11,12 @@ use std::time::{Duration, Instant};
 use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
 use ferry::client::nodes::{NodeClient, PutMode, RequestError, Timeouts};
-use ferry::vault::{Vault, WavePayment};
+use ferry::vault::Vault;
 use ferry::wire::http::{PutOutcome, encode_put};
 use ferry::wire::network::{CLOSE_GROUP_SIZE, NodeInfo, by_distance};
 use ferry::wire::signed::{PaymentProof, unix_now};
-use ferry::wire::types::ChunkAddress;
+use ferry::wire::types::{Amount, ChunkAddress};
+use ferry::wire::wave::{WaveLeaf, WaveTree};
 
 use crate::node::Fixture;
 use crate::support::trust::{
@@ -175,6 +178,88 @@ fn a_proof_with_more_quotes_than_the_close_group_is_refused() {
     );
 }
 
+/// Two fresh chunks quoted by the fixture's close groups: (address, bytes, leaf, proof) each.
+fn two_quoted(fixture: &Fixture) -> [(ChunkAddress, Vec<u8>, WaveLeaf, PaymentProof); 2] {
+    [(), ()].map(|()| {
+        let (address, bytes) = fixture.chunk();
+        let (leaf, proof) = fixture.quoted(address, &bytes);
+        (address, bytes, leaf, proof)
+    })
+}
+
+#[test]
+fn a_proof_whose_path_does_not_lead_to_a_paid_wave_is_refused() {
+    let fixture = Fixture::new();
+    let [(address, bytes, leaf, mut proof), (_, _, other, _)] = two_quoted(&fixture);
+    fixture.pay(&[leaf, other], &mut proof);
+    // A path that leads elsewhere.
+    let mut detour = proof.clone();
+    detour.wave.path[0] = alloy::primitives::B256::repeat_byte(7);
+    fixture.assert_refused(
+        address,
+        encode_put(&detour, &bytes),
+        402,
+        "does not lead from its leaf to its wave root",
+    );
+    // A sound path to a wave nobody paid: the chunk's leaf alone.
+    let mut unpaid = proof.clone();
+    Fixture::place(&[leaf], &mut unpaid);
+    fixture.assert_refused(
+        address,
+        encode_put(&unpaid, &bytes),
+        402,
+        "is not paid on-chain",
+    );
+    // The paid wave with a leaf count other than the vault's: the path cannot fit it.
+    let mut resized = proof.clone();
+    resized.wave.leaves = 3;
+    fixture.assert_refused(
+        address,
+        encode_put(&resized, &bytes),
+        402,
+        "does not lead from its leaf to its wave root",
+    );
+    assert_eq!(
+        fixture.put(address, encode_put(&proof, &bytes)),
+        Ok(PutOutcome::Stored),
+        "the real path is accepted"
+    );
+}
+
+#[test]
+fn a_leaf_paying_less_than_three_times_the_price_is_refused() {
+    let fixture = Fixture::new();
+    let [(address, bytes, mut leaf, mut proof), (_, _, other, _)] = two_quoted(&fixture);
+    leaf.amount = Amount(leaf.amount.0 - alloy::primitives::U256::from(1));
+    fixture.pay(&[other, leaf], &mut proof);
+    fixture.assert_refused(
+        address,
+        encode_put(&proof, &bytes),
+        402,
+        &format!("pays {} wei, below the required", leaf.amount),
+    );
+}
+
+#[test]
+fn a_leaf_paying_another_address_is_refused() {
+    let fixture = Fixture::new();
+    let [(address, bytes, mut leaf, mut proof), (_, _, other, _)] = two_quoted(&fixture);
+    let median = proof.paid_quote().unwrap().body.rewards;
+    // The payer pays itself the right amount, in a wave it really paid.
+    leaf.rewards = fixture.vault.payer().unwrap();
+    fixture.pay(&[other, leaf], &mut proof);
+    fixture.assert_refused(
+        address,
+        encode_put(&proof, &bytes),
+        402,
+        &format!(
+            "pays {}, not the paid quote's rewards address {median}",
+            leaf.rewards
+        )
+        .to_lowercase(),
+    );
+}
+
 #[test]
 fn a_stranger_paying_the_quotes_first_neither_blocks_the_payer_nor_counts_for_them() {
     let victim = Fixture::new();
@@ -187,10 +272,13 @@ fn a_stranger_paying_the_quotes_first_neither_blocks_the_payer_nor_counts_for_th
         Some(&stranger_key),
     )
     .unwrap();
-    // The stranger front-runs: pays the victim's quote hash before the victim does.
+    // The stranger front-runs: pays the victim's very wave (same leaf, same root) before the
+    // victim does.
+    let wave = WaveTree::new(vec![payment]).unwrap();
     let front_run = runtime()
-        .block_on(stranger.pay_wave(std::slice::from_ref(&payment)))
+        .block_on(stranger.pay_wave(&wave))
         .expect("anyone may pay");
+    proof.wave = wave.membership(0);
     proof.tx_hash = front_run.tx_hash;
     let order = by_distance(&address, &victim.swarm.nodes);
     assert_refused_by(
@@ -230,7 +318,8 @@ fn a_flood_of_unpaid_puts_asks_the_chain_about_once_per_quote() {
         bytes.len(),
         Some(&node.key),
     );
-    let (_, proof) = median_proof(quotes);
+    let (payment, mut proof) = median_proof(quotes);
+    Fixture::place(&[payment], &mut proof);
     let before = node.stat("chain_queries");
     let info = node.info();
     let client = NodeClient::new(Timeouts::default());
@@ -355,7 +444,7 @@ struct DeepFixture {
     node: ExtraNode,
     address: ChunkAddress,
     bytes: Vec<u8>,
-    payment: WavePayment,
+    payment: WaveLeaf,
     proof: PaymentProof,
 }
 
@@ -396,7 +485,7 @@ impl DeepFixture {
 #[test]
 fn a_payment_counts_only_once_it_is_as_deep_as_the_node_requires() {
     let mut deep = DeepFixture::new();
-    let payment = deep.payment.clone();
+    let payment = deep.payment;
     deep.fixture.pay(&[payment], &mut deep.proof);
     let (status, message) = deep.put().expect_err("one block deep is not three");
     assert_eq!(status, 425, "{message}");
@@ -419,7 +508,7 @@ fn a_payment_counts_only_once_it_is_as_deep_as_the_node_requires() {
 fn a_payment_reorganised_away_is_refused_and_was_never_cached() {
     let mut deep = DeepFixture::new();
     let snapshot = anvil(deep.fixture.devnet, "evm_snapshot", serde_json::json!([]));
-    let payment = deep.payment.clone();
+    let payment = deep.payment;
     deep.fixture.pay(&[payment], &mut deep.proof);
     let (status, message) = deep.put().expect_err("not deep enough yet");
     assert_eq!(status, 425, "{message}");
@@ -455,7 +544,8 @@ fn an_unknown_issuer_triggers_one_peer_refresh_and_later_puts_are_refused_at_onc
     signers[6] = PrivateKeySigner::random();
     let payer = fixture.vault.payer().unwrap();
     let quotes = signed_quotes(&signers, address, bytes.len(), payer, unix_now());
-    let (_, proof) = median_proof(quotes);
+    let (payment, mut proof) = median_proof(quotes);
+    Fixture::place(&[payment], &mut proof);
     let info = node.info();
     let body = || encode_put(&proof, &bytes);
     // The first PUT may refresh the node's peers (outside its transfer slot); the issuer is

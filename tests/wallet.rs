@@ -47,14 +47,10 @@ fn vault_deploy_puts_a_working_vault_on_the_chain() {
     assert_ne!(address, devnet.network.vault);
     let vault = ferry::vault::Vault::connect(&devnet.network.rpc_url, address, None).unwrap();
     let unpaid = crate::support::runtime()
-        .block_on(vault.paid_for(
+        .block_on(vault.wave_status(
             alloy::primitives::Address::repeat_byte(1),
-            ferry::wire::types::QuoteHash([9; 32]),
+            ferry::wire::types::WaveRoot([9; 32]),
         ))
         .unwrap();
-    assert_eq!(
-        unpaid.amount,
-        ferry::wire::types::Amount::ZERO,
-        "a fresh vault answers paidFor"
-    );
+    assert!(unpaid.is_unpaid(), "a fresh vault answers for its waves");
 }

@@ -1,16 +1,18 @@
 //! `ferry-node`: a storage node. Parses arguments, runs [`ferry::node::Node`] until SIGTERM or
 //! SIGINT, and turns the result into an exit code (0 stopped cleanly, 2 bad input, 1 otherwise).
+//! `ferry-node rewards` shows what the vault holds for the node and withdraws it.
 //!
-//! Stdout carries exactly one line, `listening URL` (the URL the node advertises: --public-url,
-//! else `http://IP:PORT` of the port bound), once the port is bound; logs go
-//! to stderr (filter with `RUST_LOG`).
+//! Serving, stdout carries exactly one line, `listening URL` (the URL the node advertises:
+//! --public-url, else `http://IP:PORT` of the port bound), once the port is bound; logs go to
+//! stderr (filter with `RUST_LOG`).
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use ferry::node::rewards::{RewardsConfig, RewardsReport};
 use ferry::node::{DEFAULT_CAPACITY, Node, NodeConfig, NodeError};
 use ferry::wire::network::CLOSE_GROUP_SIZE;
 use ferry::wire::types::Amount;
@@ -18,25 +20,32 @@ use tokio_util::sync::CancellationToken;
 
 /// A ferry storage node: quotes chunks, checks payments on-chain, stores and serves chunks.
 #[derive(Debug, Parser)]
-#[command(name = "ferry-node", version)]
+#[command(
+    name = "ferry-node",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on (IP:PORT); port 0 picks a free one. An unspecified IP (0.0.0.0 or
     /// ::) needs --public-url.
-    #[arg(long, value_name = "ADDR:PORT")]
-    listen: SocketAddr,
-    /// The URL peers and clients reach this node at (http or https, a host and an optional port), advertised in
-    /// its /info and announcements [default: http://ADDR:PORT of --listen].
+    #[arg(long, value_name = "ADDR:PORT", required = true)]
+    listen: Option<SocketAddr>,
+    /// The URL peers and clients reach this node at (http or https, a host and an optional
+    /// port), advertised in its /info and announcements [default: http://ADDR:PORT of --listen].
     #[arg(long, value_name = "URL", env = "FERRY_PUBLIC_URL")]
     public_url: Option<String>,
-    /// Directory for the chunk store.
-    #[arg(long, value_name = "DIR")]
-    root: PathBuf,
+    /// Directory for the chunk store (and the node's earnings record).
+    #[arg(long, value_name = "DIR", required = true)]
+    root: Option<PathBuf>,
     /// Network file (JSON: chain_id, rpc_url, vault, bootstrap).
-    #[arg(long, value_name = "FILE")]
-    network: PathBuf,
+    #[arg(long, value_name = "FILE", required = true)]
+    network: Option<PathBuf>,
     /// File holding the node's hex secp256k1 key; generated (mode 0600) when missing.
-    #[arg(long, value_name = "FILE")]
-    key_file: PathBuf,
+    #[arg(long, value_name = "FILE", required = true)]
+    key_file: Option<PathBuf>,
     /// Bytes the store may hold.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_CAPACITY)]
     capacity: u64,
@@ -61,6 +70,29 @@ struct Args {
     no_announce: bool,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Shows what the vault holds for this node (the leaves it earned and has not claimed) and
+    /// withdraws it to the node's rewards address; the node's key pays the gas.
+    Rewards {
+        /// The node's key file.
+        #[arg(long, value_name = "FILE")]
+        key_file: PathBuf,
+        /// The node's root directory (its earnings record is under it).
+        #[arg(long, value_name = "DIR")]
+        root: PathBuf,
+        /// Network file (JSON: chain_id, rpc_url, vault, bootstrap).
+        #[arg(long, value_name = "FILE")]
+        network: PathBuf,
+        /// Chain JSON-RPC endpoint, replacing the network file's rpc_url.
+        #[arg(long, value_name = "URL", env = "FERRY_RPC_URL")]
+        rpc_url: Option<String>,
+        /// Only show what the vault holds; withdraw nothing.
+        #[arg(long)]
+        show_only: bool,
+    },
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
@@ -82,7 +114,23 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(args)) {
+    let result = match args.command {
+        Some(Command::Rewards {
+            key_file,
+            root,
+            network,
+            rpc_url,
+            show_only,
+        }) => runtime.block_on(rewards(RewardsConfig {
+            root,
+            network_file: network,
+            key_file,
+            rpc_url,
+            withdraw: !show_only,
+        })),
+        None => runtime.block_on(run(args)),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let code = if error.is_bad_input() { 2 } else { 1 };
@@ -93,7 +141,36 @@ fn main() -> ExitCode {
     }
 }
 
+async fn rewards(config: RewardsConfig) -> Result<(), NodeError> {
+    let report = ferry::node::rewards::rewards(config).await?;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", describe(&report));
+    Ok(())
+}
+
+/// What `ferry-node rewards` prints.
+fn describe(report: &RewardsReport) -> String {
+    let mut text = format!(
+        "the vault holds {} wei for {} ({} leaves in {} waves)",
+        report.unclaimed, report.rewards, report.leaves, report.waves
+    );
+    for claim in &report.claims {
+        text.push_str(&format!(
+            "\nwithdrew {} wei in {} (gas {} wei)",
+            claim.amount, claim.tx_hash, claim.gas_cost
+        ));
+    }
+    text
+}
+
 async fn run(args: Args) -> Result<(), NodeError> {
+    let (Some(listen), Some(root), Some(network), Some(key_file)) =
+        (args.listen, args.root, args.network, args.key_file)
+    else {
+        return Err(NodeError::InvalidConfig(
+            "--listen, --root, --network and --key-file are required",
+        ));
+    };
     let config = NodeConfig {
         capacity: args.capacity,
         base_price: args.base_price_wei,
@@ -102,7 +179,7 @@ async fn run(args: Args) -> Result<(), NodeError> {
         confirmations: args.confirmations,
         public_url: args.public_url,
         announce: !args.no_announce,
-        ..NodeConfig::new(args.listen, args.root, args.network, args.key_file)
+        ..NodeConfig::new(listen, root, network, key_file)
     };
     let node = Node::bind(config).await?;
     let mut stdout = std::io::stdout().lock();

@@ -159,6 +159,9 @@ pub struct DownloadArgs {
 pub struct QuoteArgs {
     /// The file to price.
     pub file: PathBuf,
+    /// Chunks per payment transaction the estimate assumes, 1 to 64 [default: 64].
+    #[arg(long, env = "FERRY_WAVE_SIZE", value_parser = clap::value_parser!(u8).range(1..=64), value_name = "N")]
+    pub wave_size: Option<u8>,
     /// The network.
     #[command(flatten)]
     pub network: NetworkArgs,

@@ -16,7 +16,7 @@ use super::{CliError, Context};
 use crate::exit::ErrorKind;
 use crate::vault::{PaymentError, Vault};
 use crate::wire::network::{NetworkConfig, node_url};
-use crate::wire::types::QuoteHash;
+use crate::wire::types::WaveRoot;
 
 /// `ferry network …`.
 #[derive(Debug, Subcommand)]
@@ -113,7 +113,7 @@ async fn checked_chain(rpc_url: &str, vault_address: Address) -> Result<u64, Cli
             ),
         ));
     }
-    if let Err(error) = vault.paid_for(Address::ZERO, QuoteHash([0; 32])).await {
+    if let Err(error) = vault.wave_status(Address::ZERO, WaveRoot([0; 32])).await {
         let unreachable = matches!(error, PaymentError::Unreachable { .. });
         let error = anyhow::Error::new(error);
         return Err(if unreachable {

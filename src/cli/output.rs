@@ -127,6 +127,10 @@ pub enum JsonEvent<'a> {
         storage_cost_wei: Amount,
         /// Estimated gas (wei).
         estimated_gas_wei: Amount,
+        /// Estimated gas (units), by the vault's gas model.
+        estimated_gas: u64,
+        /// Estimated gas (units) of one full wave.
+        gas_per_wave: u64,
     },
     /// `ferry status`: one interrupted upload.
     UploadStatus(&'a StatusLine),

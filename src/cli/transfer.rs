@@ -300,13 +300,17 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
         16,
     )
     .await;
-    let waves = estimate
-        .payable_chunks
-        .div_ceil(crate::client::upload::MAX_WAVE_SIZE);
+    let wave_size = args
+        .wave_size
+        .or(context.config.wave_size)
+        .map_or(crate::client::upload::MAX_WAVE_SIZE, usize::from);
+    let waves = estimate.payable_chunks.div_ceil(wave_size);
     let gas = vault
         .estimate_gas_cost(estimate.payable_chunks, waves)
         .await
         .map_err(payment_failure)?;
+    let gas_units = crate::vault::estimated_gas(estimate.payable_chunks, waves);
+    let gas_per_wave = crate::vault::estimated_gas(estimate.payable_chunks.min(wave_size), 1);
     if context.json {
         print_json_line(&JsonEvent::Quote {
             file: args.file.display().to_string(),
@@ -318,6 +322,8 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
             waves,
             storage_cost_wei: estimate.storage_cost,
             estimated_gas_wei: gas,
+            estimated_gas: gas_units,
+            gas_per_wave,
         });
     } else {
         stdout_line(&format!(
@@ -331,8 +337,12 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
         ));
         stdout_line(&format!("storage cost:     {} wei", estimate.storage_cost));
         stdout_line(&format!(
-            "estimated gas:    {} wei over {} transaction(s)",
-            gas, waves
+            "estimated gas:    {} wei over {} transaction(s): {} gas, {} gas a wave of {} chunks",
+            gas,
+            waves,
+            gas_units,
+            gas_per_wave,
+            estimate.payable_chunks.min(wave_size)
         ));
         if estimate.unquoted > 0 {
             stdout_line(&format!(

@@ -18,12 +18,12 @@ use futures::stream::FuturesUnordered;
 use crate::client::chunking::PlannedChunk;
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::race::Grace;
-use crate::vault::WavePayment;
 use crate::wire::http::QuoteResponse;
 use crate::wire::network::{NodeInfo, close_group};
 use crate::wire::signed::{
     Freshness, PaymentProof, SignedQuote, StorageReceipt, median_index, unix_now,
 };
+use crate::wire::wave::{MAX_LEAF_AMOUNT, WaveLeaf, WaveMembership};
 use alloy::primitives::{Address, B256};
 
 /// What the close group said about one chunk.
@@ -35,13 +35,13 @@ pub enum QuoteOutcome {
         /// One verified storage receipt per holding node.
         receipts: Vec<StorageReceipt>,
     },
-    /// Quotes to pay: the payment for the median and the proof to carry (its `tx_hash` is
-    /// filled in once the wave is paid).
+    /// Quotes to pay: the payment for the median (its leaf) and the proof to carry (its wave
+    /// and `tx_hash` are filled in once the wave is formed and paid).
     Payable {
         /// What to pay, to whom.
-        payment: WavePayment,
-        /// The proof, before its transaction is known.
-        proof: PaymentProof,
+        payment: WaveLeaf,
+        /// The proof, before its wave and transaction are known.
+        proof: Box<PaymentProof>,
     },
 }
 
@@ -138,26 +138,30 @@ fn payable(
 ) -> Result<QuoteOutcome, QuoteFailure> {
     let paid = median_index(&quotes).expect("a majority is at least one quote");
     let median = &quotes[paid].body;
-    let payment = WavePayment {
+    let payment = WaveLeaf {
         chunk: chunk.address,
-        quote_hash: median.hash(),
         rewards: median.rewards,
         amount: median
             .price
             .checked_mul(crate::wire::signed::PAYMENT_MULTIPLIER)
+            .filter(|amount| amount.0 <= MAX_LEAF_AMOUNT)
             .ok_or_else(|| QuoteFailure {
                 chunk: chunk.address,
                 valid: quotes.len(),
                 group,
-                last: "the median price overflows 256 bits".into(),
+                last: "three times the median price exceeds the vault's 96-bit amounts".into(),
             })?,
     };
     let proof = PaymentProof {
         quotes,
         paid: paid as u32,
         tx_hash: B256::ZERO,
+        wave: WaveMembership::default(),
     };
-    Ok(QuoteOutcome::Payable { payment, proof })
+    Ok(QuoteOutcome::Payable {
+        payment,
+        proof: Box::new(proof),
+    })
 }
 
 /// Asks one node and checks its answer; a quote that is not fresh by this client's clock is

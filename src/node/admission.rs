@@ -5,16 +5,19 @@
 //!    from at least a majority of the chunk's close group (of min(K, known nodes)) and at most
 //!    K, from distinct issuers, all for the chunk and one payer, the paid one the median and
 //!    for exactly the chunk's size, fresh by [`Freshness::NODE`], and every issuer among the
-//!    chunk's K closest nodes in this node's view;
+//!    chunk's K closest nodes in this node's view; and the proof's wave leaf is for the chunk,
+//!    pays the paid quote's rewards address at least three times its price, and its path
+//!    leads to the proof's wave root ([`PaymentProof::check_leaf`]);
 //! 2. every quote's signature recovers to its issuer, on a blocking thread;
-//! 3. the vault's record for (the paid quote's payer, its hash) pays its rewards address at
-//!    least three times its price, in a block at least `confirmations` deep.
+//! 3. the vault records that wave root as paid by the paid quote's payer, with the proof's
+//!    leaf count, in a block at least `confirmations` deep: one call per wave.
 //!
 //! Invariants: only successful on-chain checks are cached, and only once deep enough, so a
 //! payment that appears later is still seen and one reorganised away is never trusted; the
-//! cache is bounded ([`VERIFIED_CACHE_SIZE`] quote hashes, oldest evicted first). A quote hash
-//! found unpaid is remembered for [`UNPAID_CACHE_TTL`] so repeated PUTs with it do not each
-//! query the chain; concurrent checks of one quote hash share one query.
+//! cache is per wave (payer, root, leaf count), so the other chunks of a wave cost no query,
+//! and bounded ([`VERIFIED_CACHE_SIZE`] waves, oldest evicted first). A wave found unpaid is
+//! remembered for [`UNPAID_CACHE_TTL`] so repeated PUTs with it do not each query the chain;
+//! concurrent checks of one wave share one query.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,16 +27,17 @@ use std::time::{Duration, Instant};
 use alloy::primitives::Address;
 
 use crate::node::peers::{Membership, membership};
-use crate::vault::{PaymentError, PaymentRecord, Vault};
+use crate::vault::{PaymentError, Vault, WaveStatus};
 use crate::wire::network::NodeInfo;
 use crate::wire::signed::{
-    Freshness, PAYMENT_MULTIPLIER, PaymentProof, QuoteError, SignedQuote, node_id, unix_now,
+    Freshness, LeafError, PAYMENT_MULTIPLIER, PaymentProof, QuoteError, SignedQuote, node_id,
+    unix_now,
 };
-use crate::wire::types::{Amount, ChunkAddress, NodeId, QuoteHash};
+use crate::wire::types::{Amount, ChunkAddress, NodeId, WaveRoot};
 
-/// How many verified quote hashes are remembered.
+/// How many verified waves are remembered.
 pub const VERIFIED_CACHE_SIZE: usize = 65_536;
-/// How long a quote hash found unpaid is answered from memory.
+/// How long a wave found unpaid is answered from memory.
 pub const UNPAID_CACHE_TTL: Duration = Duration::from_secs(3);
 const UNPAID_CACHE_SIZE: usize = 65_536;
 
@@ -83,39 +87,34 @@ pub enum Rejection {
     /// The price times three overflows 256 bits.
     #[error("the paid quote's price {0} overflows when multiplied by {PAYMENT_MULTIPLIER}")]
     PriceOverflow(Amount),
-    /// The vault has no payment for the quote.
-    #[error("quote {quote} is not paid on-chain")]
+    /// The proof's wave leaf does not pay for the chunk as the paid quote asks.
+    #[error(transparent)]
+    Leaf(LeafError),
+    /// The vault has no payment of the wave by the payer.
+    #[error("wave {root} of payer {payer} is not paid on-chain")]
     NotPaid {
-        /// The quote hash.
-        quote: QuoteHash,
+        /// The wave's root.
+        root: WaveRoot,
+        /// The paid quote's payer.
+        payer: Address,
     },
-    /// The vault paid someone else.
-    #[error("quote {quote} was paid to {paid_to}, not to the quote's rewards address {expected}")]
-    WrongRecipient {
-        /// The quote hash.
-        quote: QuoteHash,
-        /// Who the vault records.
-        paid_to: Address,
-        /// The quote's rewards address.
-        expected: Address,
-    },
-    /// The vault holds too little.
-    #[error("quote {quote} was paid {paid} wei, below the required {required} wei")]
-    Underpaid {
-        /// The quote hash.
-        quote: QuoteHash,
-        /// What was paid.
-        paid: Amount,
-        /// Three times the price.
-        required: Amount,
+    /// The vault records the wave with another leaf count than the proof's.
+    #[error("the proof says wave {root} has {claimed} leaves, but the vault records {recorded}")]
+    WrongWaveSize {
+        /// The wave's root.
+        root: WaveRoot,
+        /// The proof's count.
+        claimed: u32,
+        /// The vault's.
+        recorded: u32,
     },
     /// The payment is not yet deep enough to count.
     #[error(
-        "quote {quote} is paid in a block {depth} deep: not yet {needed} confirmations; retry later"
+        "wave {root} is paid in a block {depth} deep: not yet {needed} confirmations; retry later"
     )]
     NotConfirmed {
-        /// The quote hash.
-        quote: QuoteHash,
+        /// The wave's root.
+        root: WaveRoot,
         /// Blocks from the payment's to the latest, both counted.
         depth: u64,
         /// Confirmations this node requires.
@@ -150,8 +149,8 @@ pub struct Admission {
     confirmations: u64,
     verified: Mutex<VerifiedCache>,
     unpaid: Mutex<UnpaidCache>,
-    /// One gate per quote hash being checked on-chain, so concurrent checks queue behind one.
-    in_flight: Mutex<HashMap<QuoteHash, Arc<tokio::sync::Mutex<()>>>>,
+    /// One gate per wave being checked on-chain, so concurrent checks queue behind one.
+    in_flight: Mutex<HashMap<WaveKey, Arc<tokio::sync::Mutex<()>>>>,
     chain_queries: AtomicU64,
 }
 
@@ -199,6 +198,10 @@ impl Admission {
         Freshness::NODE
             .check(paid.body.issued_at, unix_now())
             .map_err(Rejection::Stale)?;
+        if paid.body.price.checked_mul(PAYMENT_MULTIPLIER).is_none() {
+            return Err(Rejection::PriceOverflow(paid.body.price));
+        }
+        proof.check_leaf(paid).map_err(Rejection::Leaf)?;
         let mut unknown = None;
         for quote in &proof.quotes {
             let issuer = node_id(&quote.body.rewards);
@@ -217,8 +220,13 @@ impl Admission {
     }
 
     /// The costly checks, once [`Admission::check_cheap`] passed: every signature (on a
-    /// blocking thread), then the vault's record of the paid quote.
+    /// blocking thread), then the vault's record of the proof's wave.
     pub async fn check_paid(&self, proof: PaymentProof) -> Result<SignedQuote, Rejection> {
+        let wave = WaveKey {
+            payer: proof.paid_quote().map(|q| q.body.payer).unwrap_or_default(),
+            root: proof.wave.root,
+            leaves: proof.wave.leaves,
+        };
         let paid = tokio::task::spawn_blocking(move || {
             proof.verify_signatures()?;
             proof
@@ -229,56 +237,50 @@ impl Admission {
         .await
         .map_err(|_| Rejection::InvalidProof(QuoteError::Malformed("verification panicked")))?
         .map_err(Rejection::InvalidProof)?;
-        self.check_on_chain(&paid).await?;
+        self.check_on_chain(wave).await?;
         Ok(paid)
     }
 
-    async fn check_on_chain(&self, paid: &SignedQuote) -> Result<(), Rejection> {
-        let quote = paid.body.hash();
-        let gate = self.gates().entry(quote).or_default().clone();
+    async fn check_on_chain(&self, wave: WaveKey) -> Result<(), Rejection> {
+        let gate = self.gates().entry(wave).or_default().clone();
         let result = {
             let _turn = gate.lock().await;
-            self.check_on_chain_alone(paid, quote).await
+            self.check_on_chain_alone(wave).await
         };
         drop(gate);
         let mut gates = self.gates();
         if gates
-            .get(&quote)
+            .get(&wave)
             .is_some_and(|gate| Arc::strong_count(gate) == 1)
         {
-            gates.remove(&quote);
+            gates.remove(&wave);
         }
         result
     }
 
-    /// [`Admission::check_on_chain`] once no other check of `quote` is under way.
-    async fn check_on_chain_alone(
-        &self,
-        paid: &SignedQuote,
-        quote: QuoteHash,
-    ) -> Result<(), Rejection> {
-        if self.cache().contains(&quote) {
+    /// [`Admission::check_on_chain`] once no other check of `wave` is under way.
+    async fn check_on_chain_alone(&self, wave: WaveKey) -> Result<(), Rejection> {
+        if self.cache().contains(&wave) {
             return Ok(());
         }
-        if self.unpaid().contains(&quote, Instant::now()) {
-            return Err(Rejection::NotPaid { quote });
+        let unpaid = Rejection::NotPaid {
+            root: wave.root,
+            payer: wave.payer,
+        };
+        if self.unpaid().contains(&wave, Instant::now()) {
+            return Err(unpaid);
         }
-        let required = paid
-            .body
-            .price
-            .checked_mul(PAYMENT_MULTIPLIER)
-            .ok_or(Rejection::PriceOverflow(paid.body.price))?;
         self.chain_queries.fetch_add(1, Ordering::Relaxed);
-        let record = self
+        let status = self
             .vault
-            .paid_for(paid.body.payer, quote)
+            .wave_status(wave.payer, wave.root)
             .await
             .map_err(Rejection::ChainUnavailable)?;
-        if record.is_unpaid() {
-            self.unpaid().insert(quote, Instant::now());
-            return Err(Rejection::NotPaid { quote });
+        if status.is_unpaid() {
+            self.unpaid().insert(wave, Instant::now());
+            return Err(unpaid);
         }
-        judge_record(quote, paid.body.rewards, required, record)?;
+        judge_status(wave, status)?;
         if self.confirmations > 1 {
             self.chain_queries.fetch_add(1, Ordering::Relaxed);
             let latest = self
@@ -286,16 +288,16 @@ impl Admission {
                 .block_number()
                 .await
                 .map_err(Rejection::ChainUnavailable)?;
-            let depth = (latest + 1).saturating_sub(record.block);
+            let depth = (latest + 1).saturating_sub(status.block);
             if depth < self.confirmations {
                 return Err(Rejection::NotConfirmed {
-                    quote,
+                    root: wave.root,
                     depth,
                     needed: self.confirmations,
                 });
             }
         }
-        self.cache().insert(quote);
+        self.cache().insert(wave);
         Ok(())
     }
 
@@ -303,7 +305,7 @@ impl Admission {
         self.verified.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn gates(&self) -> std::sync::MutexGuard<'_, HashMap<QuoteHash, Arc<tokio::sync::Mutex<()>>>> {
+    fn gates(&self) -> std::sync::MutexGuard<'_, HashMap<WaveKey, Arc<tokio::sync::Mutex<()>>>> {
         self.in_flight
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -314,43 +316,38 @@ impl Admission {
     }
 }
 
-/// Judges the vault's record for a quote: paid to `expected`, at least `required`.
-fn judge_record(
-    quote: QuoteHash,
-    expected: Address,
-    required: Amount,
-    record: PaymentRecord,
-) -> Result<(), Rejection> {
-    let PaymentRecord {
-        rewards: paid_to,
-        amount,
-        ..
-    } = record;
-    if record.is_unpaid() {
-        return Err(Rejection::NotPaid { quote });
-    }
-    if paid_to != expected {
-        return Err(Rejection::WrongRecipient {
-            quote,
-            paid_to,
-            expected,
+/// A wave as a proof names it: the paid quote's payer, the root, the leaf count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct WaveKey {
+    payer: Address,
+    root: WaveRoot,
+    leaves: u32,
+}
+
+/// Judges the vault's record of a paid wave: the proof's leaf count must be the vault's, since
+/// the count fixes the shape of the proof's path.
+fn judge_status(wave: WaveKey, status: WaveStatus) -> Result<(), Rejection> {
+    if status.is_unpaid() {
+        return Err(Rejection::NotPaid {
+            root: wave.root,
+            payer: wave.payer,
         });
     }
-    if amount < required {
-        return Err(Rejection::Underpaid {
-            quote,
-            paid: amount,
-            required,
+    if status.leaves != wave.leaves {
+        return Err(Rejection::WrongWaveSize {
+            root: wave.root,
+            claimed: wave.leaves,
+            recorded: status.leaves,
         });
     }
     Ok(())
 }
 
-/// A bounded set of quote hashes, evicting the oldest first.
+/// A bounded set of waves, evicting the oldest first.
 #[derive(Debug)]
 struct VerifiedCache {
-    set: HashSet<QuoteHash>,
-    order: VecDeque<QuoteHash>,
+    set: HashSet<WaveKey>,
+    order: VecDeque<WaveKey>,
     limit: usize,
 }
 
@@ -363,11 +360,11 @@ impl VerifiedCache {
         }
     }
 
-    fn contains(&self, quote: &QuoteHash) -> bool {
+    fn contains(&self, quote: &WaveKey) -> bool {
         self.set.contains(quote)
     }
 
-    fn insert(&mut self, quote: QuoteHash) {
+    fn insert(&mut self, quote: WaveKey) {
         if !self.set.insert(quote) {
             return;
         }
@@ -380,11 +377,11 @@ impl VerifiedCache {
     }
 }
 
-/// Quote hashes found unpaid, each remembered for a short time; bounded, oldest first.
+/// Waves found unpaid, each remembered for a short time; bounded, oldest first.
 #[derive(Debug)]
 struct UnpaidCache {
-    seen: HashMap<QuoteHash, Instant>,
-    order: VecDeque<(QuoteHash, Instant)>,
+    seen: HashMap<WaveKey, Instant>,
+    order: VecDeque<(WaveKey, Instant)>,
     limit: usize,
     ttl: Duration,
 }
@@ -399,13 +396,13 @@ impl UnpaidCache {
         }
     }
 
-    fn contains(&self, quote: &QuoteHash, now: Instant) -> bool {
+    fn contains(&self, quote: &WaveKey, now: Instant) -> bool {
         self.seen
             .get(quote)
             .is_some_and(|&when| now.saturating_duration_since(when) < self.ttl)
     }
 
-    fn insert(&mut self, quote: QuoteHash, now: Instant) {
+    fn insert(&mut self, quote: WaveKey, now: Instant) {
         while let Some(&(oldest, when)) = self.order.front() {
             let expired = now.saturating_duration_since(when) >= self.ttl;
             if !expired && self.order.len() < self.limit {
@@ -425,37 +422,40 @@ impl UnpaidCache {
 mod tests {
     use super::*;
 
+    fn wave(byte: u8) -> WaveKey {
+        WaveKey {
+            payer: Address::repeat_byte(9),
+            root: WaveRoot([byte; 32]),
+            leaves: 4,
+        }
+    }
+
     #[test]
-    fn on_chain_records_must_pay_the_quoted_address_at_least_the_required_amount() {
-        let quote = QuoteHash([1; 32]);
-        let node = Address::repeat_byte(5);
-        let required = Amount::wei(300);
-        let record = |rewards, amount| PaymentRecord {
-            rewards,
-            amount: Amount::wei(amount),
+    fn a_wave_counts_only_when_paid_with_the_proofs_leaf_count() {
+        let paid = |leaves| WaveStatus {
             block: 7,
+            leaves,
+            claimed: 0,
         };
-        assert!(judge_record(quote, node, required, record(node, 300)).is_ok());
-        assert!(judge_record(quote, node, required, record(node, 301)).is_ok());
+        assert!(judge_status(wave(1), paid(4)).is_ok());
         assert!(matches!(
-            judge_record(quote, node, required, record(Address::ZERO, 0)),
+            judge_status(wave(1), WaveStatus::default()),
             Err(Rejection::NotPaid { .. })
         ));
-        assert!(matches!(
-            judge_record(quote, node, required, record(Address::repeat_byte(6), 900)),
-            Err(Rejection::WrongRecipient { .. })
-        ));
-        let underpaid = judge_record(quote, node, required, record(node, 299)).unwrap_err();
+        let resized = judge_status(wave(1), paid(5)).unwrap_err();
         assert_eq!(
-            underpaid.to_string(),
-            format!("quote {quote} was paid 299 wei, below the required 300 wei")
+            resized.to_string(),
+            format!(
+                "the proof says wave {} has 4 leaves, but the vault records 5",
+                wave(1).root
+            )
         );
     }
 
     #[test]
     fn the_verified_cache_forgets_the_oldest_beyond_its_limit() {
         let mut cache = VerifiedCache::new(2);
-        let [a, b, c] = [1u8, 2, 3].map(|byte| QuoteHash([byte; 32]));
+        let [a, b, c] = [1u8, 2, 3].map(wave);
         cache.insert(a);
         cache.insert(b);
         cache.insert(a);
@@ -469,7 +469,7 @@ mod tests {
         let start = Instant::now();
         let ttl = Duration::from_secs(3);
         let mut cache = UnpaidCache::new(2, ttl);
-        let [a, b, c] = [1u8, 2, 3].map(|byte| QuoteHash([byte; 32]));
+        let [a, b, c] = [1u8, 2, 3].map(wave);
         cache.insert(a, start);
         assert!(cache.contains(&a, start + Duration::from_secs(2)));
         assert!(!cache.contains(&a, start + ttl));

@@ -11,6 +11,8 @@
 //! - `gossip`: the node's requests to peers about the network (`/info`, `/peers`, `/announce`);
 //! - `admission`: the payment rules a PUT's proof must pass;
 //! - `forward`: sending a client's PUT on to the chunk's next closest nodes;
+//! - [`earnings`]: the leaves paying this node, learned from the proofs it admitted;
+//! - [`rewards`]: showing and claiming what the vault holds for the node;
 //! - `server`: the HTTP routes and the order of a PUT's checks.
 //!
 //! Invariants: the node never answers a PUT with success before the chunk is durable on disk;
@@ -19,10 +21,12 @@
 //! writes already started always run to completion.
 
 mod admission;
+pub mod earnings;
 mod forward;
 mod gossip;
 pub mod peers;
 pub mod pricing;
+pub mod rewards;
 mod server;
 pub mod store;
 
@@ -164,6 +168,9 @@ pub enum NodeError {
     /// The chunk store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The earnings record could not be read or written.
+    #[error(transparent)]
+    Earnings(#[from] earnings::EarningsError),
     /// The listen address could not be bound.
     #[error("cannot listen on {address}")]
     Bind {
@@ -300,6 +307,7 @@ impl Node {
             ),
             admission: admission::Admission::new(vault, config.close_group, config.confirmations),
             store: Arc::new(store),
+            earnings: Arc::new(earnings::Earnings::open(&config.root)),
             signer,
             base_price: config.base_price,
             transfers: Semaphore::new(MAX_CHUNK_TRANSFERS),

@@ -44,6 +44,7 @@ use crate::wire::signed::{
 };
 use crate::wire::types::MAX_CHUNK_BYTES;
 use crate::wire::types::{Amount, ChunkAddress, NodeId};
+use crate::wire::wave::WaveMembership;
 
 /// The largest PUT body accepted: a full chunk, the 4-byte header and the largest proof.
 pub const MAX_PUT_BODY: usize = MAX_CHUNK_BYTES + 4 + MAX_PROOF_BYTES;
@@ -61,6 +62,7 @@ pub(crate) struct NodeState {
     pub(crate) store: Arc<ChunkStore>,
     pub(crate) peers: Peers,
     pub(crate) admission: Admission,
+    pub(crate) earnings: Arc<crate::node::earnings::Earnings>,
     pub(crate) base_price: Amount,
     pub(crate) transfers: Semaphore,
     pub(crate) requests: RequestCounts,
@@ -417,8 +419,32 @@ async fn admit_put<'s>(
         }
         Err(rejection) => return Err(refusal(rejection)),
     }
+    let earned = (proof.wave.leaf.rewards == state.signer.address()).then(|| {
+        let payer = proof.paid_quote().map(|q| q.body.payer).unwrap_or_default();
+        (payer, proof.wave.clone())
+    });
     state.admission.check_paid(proof).await.map_err(refusal)?;
+    if let Some((payer, leaf)) = earned {
+        record_earning(state, payer, leaf).await;
+    }
     Ok(slot)
+}
+
+/// Records a leaf paying this node (admitted just now) so `ferry-node rewards` can claim it.
+/// A failure is logged, not fatal to the PUT: the wave's leaves stay in its transaction's
+/// calldata, so the path can be rebuilt from the chain.
+async fn record_earning(
+    state: &NodeState,
+    payer: alloy::primitives::Address,
+    leaf: WaveMembership,
+) {
+    let earnings = state.earnings.clone();
+    let root = leaf.root;
+    match tokio::task::spawn_blocking(move || earnings.record(payer, &leaf)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!(%error, %root, "cannot record an earned leaf"),
+        Err(error) => tracing::warn!(%error, %root, "recording an earned leaf was interrupted"),
+    }
 }
 
 async fn get_chunk(

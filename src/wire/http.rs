@@ -152,6 +152,7 @@ mod tests {
             quotes: vec![],
             paid: 0,
             tx_hash: B256::repeat_byte(1),
+            wave: Default::default(),
         };
         let body = encode_put(&proof, b"chunk bytes");
         let (decoded, chunk) = decode_put(&body).unwrap();

@@ -1,11 +1,12 @@
 //! The wire: what client and node both speak, and nothing else. Nothing here imports the
 //! client or the node.
 //!
-//! - [`types`]: chunk addresses, node ids, quote hashes, amounts;
+//! - [`types`]: chunk addresses, node ids, quote hashes, wave roots, amounts;
 //! - [`network`]: the network file and the XOR geometry of close groups;
 //! - [`signed`]: what nodes sign (quotes, storage receipts) and what clients carry (payment
 //!   proofs), with the one freshness rule;
 //! - [`announce`]: a node's signed statement of its id, rewards address and URL;
+//! - [`wave`]: payment waves: leaves, their Merkle tree, a chunk's membership;
 //! - [`http`]: the routes, request and answer bodies, and the PUT framing.
 
 pub mod announce;
@@ -13,3 +14,4 @@ pub mod http;
 pub mod network;
 pub mod signed;
 pub mod types;
+pub mod wave;

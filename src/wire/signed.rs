@@ -3,14 +3,17 @@
 //! A quote binds a chunk address, its size, a price, the node's rewards address and the node's
 //! clock time, and is signed with the node's secp256k1 key over its keccak-256 [`QuoteHash`];
 //! the signer's EVM address must equal the quoted rewards address, and the node's id is derived
-//! from that address. The hash is also the key the vault records the payment under.
+//! from that address. A proof carries the chunk's place in its paid wave
+//! ([`WaveMembership`]): the vault records the wave's root under the payer.
 //!
 //! Invariants kept here:
 //! - a quote verifies only if its signature recovers to its own rewards address;
 //! - a proof holds between a majority of the close group and K quotes, from distinct issuers,
 //!   all for one chunk and one payer ([`PaymentProof::check_shape`], no signature recovery);
 //! - the paid quote of a proof is the median of the close group's quotes (the upper median for
-//!   an even count), and is paid [`PAYMENT_MULTIPLIER`] times its price;
+//!   an even count), and is paid [`PAYMENT_MULTIPLIER`] times its price: the proof's wave leaf
+//!   is for the chunk, pays the quote's rewards address at least that much, and its path leads
+//!   to the proof's wave root ([`PaymentProof::check_leaf`], no chain);
 //! - [`Freshness`] is the one age rule: nodes use [`Freshness::NODE`] (24 h old, 300 s ahead),
 //!   clients prune with [`Freshness::CLIENT`] (5 minutes stricter on age).
 
@@ -21,7 +24,8 @@ use alloy::signers::SignerSync;
 use alloy::signers::local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
 
-use crate::wire::types::{Amount, ChunkAddress, NodeId, QuoteHash};
+use crate::wire::types::{Amount, ChunkAddress, NodeId, QuoteHash, WaveRoot};
+use crate::wire::wave::WaveMembership;
 
 /// The paid quote is paid this many times its price.
 pub const PAYMENT_MULTIPLIER: u64 = 3;
@@ -93,6 +97,45 @@ pub enum QuoteError {
         issued_at: u64,
         /// What is wrong with it.
         age: StaleKind,
+    },
+}
+
+/// Why a proof's wave leaf does not pay for its chunk as its paid quote asks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LeafError {
+    /// The leaf is for another chunk.
+    #[error("the proof's wave leaf is for chunk {leaf}, not {chunk}")]
+    OtherChunk {
+        /// The chunk the leaf names.
+        leaf: ChunkAddress,
+        /// The proof's chunk.
+        chunk: ChunkAddress,
+    },
+    /// The leaf pays another address than the paid quote's.
+    #[error(
+        "the proof's wave leaf pays {paid_to}, not the paid quote's rewards address {expected}"
+    )]
+    OtherRecipient {
+        /// Who the leaf pays.
+        paid_to: Address,
+        /// The paid quote's rewards address.
+        expected: Address,
+    },
+    /// The leaf pays less than three times the paid quote's price.
+    #[error(
+        "the proof's wave leaf pays {paid} wei, below the required {required} wei ({PAYMENT_MULTIPLIER} times the paid quote's price)"
+    )]
+    Underpaid {
+        /// What the leaf pays.
+        paid: Amount,
+        /// Three times the price.
+        required: Amount,
+    },
+    /// The path does not lead from the leaf to the wave's root.
+    #[error("the proof's path does not lead from its leaf to its wave root {root}")]
+    NotInWave {
+        /// The root the proof names.
+        root: WaveRoot,
     },
 }
 
@@ -247,8 +290,9 @@ pub fn median_index(quotes: &[SignedQuote]) -> Option<usize> {
     order.get(quotes.len() / 2).copied()
 }
 
-/// Proof that a chunk was paid for: the close group's quotes and which one was paid, in which
-/// transaction.
+/// Proof that a chunk was paid for: the close group's quotes, which one was paid, the chunk's
+/// place in its paid wave, and the wave's transaction (for display: the vault's record of the
+/// wave is what counts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentProof {
     /// The close group's signed quotes for the chunk.
@@ -257,6 +301,9 @@ pub struct PaymentProof {
     pub paid: u32,
     /// The payment transaction.
     pub tx_hash: B256,
+    /// The chunk's leaf in its wave and the path to the wave's root (default until the wave
+    /// is formed).
+    pub wave: WaveMembership,
 }
 
 impl PaymentProof {
@@ -324,6 +371,42 @@ impl PaymentProof {
             return Err(QuoteError::NotMedian);
         }
         Ok(paid)
+    }
+
+    /// Checks the proof's wave leaf against the paid quote `paid`, with no chain: for this
+    /// proof's chunk, paying the quote's rewards address at least three times its price, and
+    /// on a path that leads to the proof's wave root.
+    pub fn check_leaf(&self, paid: &SignedQuote) -> Result<(), LeafError> {
+        let leaf = &self.wave.leaf;
+        if leaf.chunk != paid.body.chunk {
+            return Err(LeafError::OtherChunk {
+                leaf: leaf.chunk,
+                chunk: paid.body.chunk,
+            });
+        }
+        if leaf.rewards != paid.body.rewards {
+            return Err(LeafError::OtherRecipient {
+                paid_to: leaf.rewards,
+                expected: paid.body.rewards,
+            });
+        }
+        let required = paid
+            .body
+            .price
+            .checked_mul(PAYMENT_MULTIPLIER)
+            .unwrap_or(Amount(alloy::primitives::U256::MAX));
+        if leaf.amount < required {
+            return Err(LeafError::Underpaid {
+                paid: leaf.amount,
+                required,
+            });
+        }
+        if !self.wave.leads_to_root() {
+            return Err(LeafError::NotInWave {
+                root: self.wave.root,
+            });
+        }
+        Ok(())
     }
 
     /// Checks that every quote is signed by its issuer (CPU work: run it off async threads).
@@ -431,6 +514,7 @@ mod tests {
             quotes: quotes.clone(),
             paid: median as u32,
             tx_hash: B256::ZERO,
+            wave: WaveMembership::default(),
         };
         assert!(proof.verify_for(chunk).is_ok());
         assert_eq!(proof.required_amount(), Some(Amount::wei(15)));
@@ -457,6 +541,7 @@ mod tests {
                 quotes,
                 paid,
                 tx_hash: B256::ZERO,
+                wave: WaveMembership::default(),
             }
         };
         assert!(proof(quotes.clone()).check_shape(chunk, 4, 7).is_ok());
@@ -479,6 +564,65 @@ mod tests {
         assert!(matches!(
             proof(other_payer).check_shape(chunk, 4, 7),
             Err(QuoteError::PayerMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn a_proofs_leaf_pays_the_paid_quotes_address_three_times_its_price_in_its_wave() {
+        use crate::wire::wave::{WaveLeaf, WaveTree};
+        let chunk = ChunkAddress::of(b"c");
+        let paid = quote(&PrivateKeySigner::random(), chunk, 5);
+        let leaf = WaveLeaf {
+            chunk,
+            rewards: paid.body.rewards,
+            amount: Amount::wei(15),
+        };
+        let other = WaveLeaf {
+            chunk: ChunkAddress::of(b"d"),
+            ..leaf
+        };
+        let proof_with = |leaf: WaveLeaf| {
+            let tree = WaveTree::new(vec![other, leaf]).unwrap();
+            PaymentProof {
+                quotes: vec![paid.clone()],
+                paid: 0,
+                tx_hash: B256::ZERO,
+                wave: tree.membership(1),
+            }
+        };
+        assert_eq!(proof_with(leaf).check_leaf(&paid), Ok(()));
+        let stranger = Address::repeat_byte(4);
+        assert_eq!(
+            proof_with(WaveLeaf {
+                rewards: stranger,
+                ..leaf
+            })
+            .check_leaf(&paid),
+            Err(LeafError::OtherRecipient {
+                paid_to: stranger,
+                expected: paid.body.rewards
+            })
+        );
+        assert_eq!(
+            proof_with(WaveLeaf {
+                amount: Amount::wei(14),
+                ..leaf
+            })
+            .check_leaf(&paid),
+            Err(LeafError::Underpaid {
+                paid: Amount::wei(14),
+                required: Amount::wei(15)
+            })
+        );
+        let mut detour = proof_with(leaf);
+        detour.wave.path[0] = B256::repeat_byte(1);
+        assert!(matches!(
+            detour.check_leaf(&paid),
+            Err(LeafError::NotInWave { .. })
+        ));
+        assert!(matches!(
+            proof_with(other).check_leaf(&paid),
+            Err(LeafError::OtherChunk { .. })
         ));
     }
 

@@ -1,4 +1,4 @@
-//! Domain newtypes shared by every module: chunk addresses, node ids, quote hashes and amounts.
+//! Domain newtypes shared by every module: chunk addresses, node ids, quote hashes, wave roots and amounts.
 //!
 //! Each 32-byte identifier is its own type so that a quote hash can never be passed where a
 //! chunk address is expected. In human-readable formats (JSON) they serialise as lowercase hex;
@@ -93,8 +93,12 @@ id32!(
     NodeId
 );
 id32!(
-    /// The hash a quote is signed over and paid under on-chain.
+    /// The hash a quote is signed over.
     QuoteHash
+);
+id32!(
+    /// The Merkle root of a payment wave's leaves: what the vault records a wave under.
+    WaveRoot
 );
 
 impl ChunkAddress {

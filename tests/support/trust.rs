@@ -10,12 +10,12 @@ use alloy::primitives::Address;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use ferry::client::nodes::{NodeClient, Timeouts};
-use ferry::vault::WavePayment;
 use ferry::wire::network::{NodeInfo, close_group};
 use ferry::wire::signed::{
     PAYMENT_MULTIPLIER, PaymentProof, QuoteBody, SignedQuote, median_index, node_id,
 };
 use ferry::wire::types::{Amount, ChunkAddress, NodeId};
+use ferry::wire::wave::WaveLeaf;
 
 use super::{Devnet, runtime};
 
@@ -75,17 +75,17 @@ pub fn signed_quotes(
 }
 
 /// A proof paying the median of `quotes`, and the payment that pays it.
-pub fn median_proof(quotes: Vec<SignedQuote>) -> (WavePayment, PaymentProof) {
+pub fn median_proof(quotes: Vec<SignedQuote>) -> (WaveLeaf, PaymentProof) {
     let paid = median_index(&quotes).expect("at least one quote");
     proof_paying(quotes, paid)
 }
 
-/// A proof paying `quotes[paid]` three times its price, and that payment.
-pub fn proof_paying(quotes: Vec<SignedQuote>, paid: usize) -> (WavePayment, PaymentProof) {
+/// A proof paying `quotes[paid]` three times its price, and that payment (the proof is
+/// placed in its wave once paid).
+pub fn proof_paying(quotes: Vec<SignedQuote>, paid: usize) -> (WaveLeaf, PaymentProof) {
     let body = &quotes[paid].body;
-    let payment = WavePayment {
+    let payment = WaveLeaf {
         chunk: body.chunk,
-        quote_hash: body.hash(),
         rewards: body.rewards,
         amount: body.price.checked_mul(PAYMENT_MULTIPLIER).unwrap(),
     };
@@ -93,6 +93,7 @@ pub fn proof_paying(quotes: Vec<SignedQuote>, paid: usize) -> (WavePayment, Paym
         quotes,
         paid: paid as u32,
         tx_hash: Default::default(),
+        wave: Default::default(),
     };
     (payment, proof)
 }
@@ -170,6 +171,16 @@ impl ExtraNode {
             std::thread::sleep(Duration::from_millis(200));
         }
         node
+    }
+
+    /// Its root directory (chunk store and earnings record).
+    pub fn root(&self) -> std::path::PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// Its key file.
+    pub fn key_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("key")
     }
 
     /// What it logged so far.

@@ -4,7 +4,7 @@
 //! Invariants kept here:
 //! - **what a receipt holds**: the payment waves (keyed by transaction, with their costs), the
 //!   proofs of chunks paid but not yet stored, the chunks stored (with the nodes' storage
-//!   receipts), and the journal of payment *intents*: a wave's quotes written before its
+//!   receipts), and the journal of payment *intents*: a wave's proofs (its root) written before its
 //!   transaction is sent, so a crash between sending and recording is reconciled from the chain
 //!   instead of paid again;
 //! - **merging never loses anything**: two receipts of the same file merge into the union of
@@ -36,7 +36,7 @@ use crate::wire::signed::{Freshness, PaymentProof, StorageReceipt};
 use crate::wire::types::{Amount, ChunkAddress};
 
 /// The receipt format this ferry writes and the newest it reads.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"FERRYRCT";
 const HEADER_LEN: usize = MAGIC.len() + 4 + 32;
@@ -65,7 +65,8 @@ pub struct PaymentIntent {
     pub nonce: Option<u64>,
     /// The transaction's hash, once it was sent.
     pub tx_hash: Option<B256>,
-    /// The wave's proofs, without their transaction.
+    /// The wave's proofs, each with its leaf and path (so the wave's root), without their
+    /// transaction.
     pub proofs: Vec<PaymentProof>,
 }
 
@@ -152,14 +153,15 @@ impl Receipt {
             return corrupt("checksum mismatch (torn or damaged)");
         }
         let receipt = match schema {
-            1 => decode_body::<legacy::ReceiptV1>(body)?.into(),
+            1 => decode_body::<legacy::ReceiptSchema1>(body)?.into(),
+            2 => decode_body::<legacy::ReceiptSchema2>(body)?.into(),
             _ => decode_body::<Receipt>(body)?,
         };
         Ok(receipt)
     }
 
     /// Adds everything `other` knows. Waves are keyed by transaction, so costs are counted
-    /// once however often a receipt is merged; a chunk with two proofs keeps the one whose
+    /// once however often a receipt is merged; an intent is one per nonce and proofs; a chunk with two proofs keeps the one whose
     /// paid quote is newer (it expires later).
     pub fn merge(&mut self, other: Receipt) {
         self.created_at = self.created_at.min(other.created_at);
@@ -169,8 +171,14 @@ impl Receipt {
         }
         self.waves.extend(other.waves);
         for intent in other.intents {
-            if !self.intents.contains(&intent) {
-                self.intents.push(intent);
+            // The same intent before and after its hash was journalled (a temp file written
+            // just before a crash) is one payment: it is kept once, with the hash.
+            let same = self.intents.iter_mut().find(|mine| {
+                mine.nonce.is_some() && mine.nonce == intent.nonce && mine.proofs == intent.proofs
+            });
+            match same {
+                Some(mine) => mine.tx_hash = mine.tx_hash.or(intent.tx_hash),
+                None => self.intents.push(intent),
             }
         }
         for (chunk, proof) in other.proofs {

@@ -28,6 +28,7 @@ fn proof(chunk: ChunkAddress, issued_at: u64) -> PaymentProof {
         quotes: vec![quote],
         paid: 0,
         tx_hash: B256::repeat_byte(9),
+        wave: Default::default(),
     }
 }
 
@@ -154,6 +155,31 @@ fn merging_keeps_the_newer_proof_and_drops_proofs_of_stored_chunks() {
     c.stored.insert(chunk(1), Vec::new());
     a.merge(c);
     assert!(a.proofs.is_empty());
+}
+
+#[test]
+fn merging_an_intent_before_and_after_its_hash_was_journalled_keeps_it_once_with_the_hash() {
+    let intent = PaymentIntent {
+        written_at: NOW,
+        from_block: 1,
+        nonce: Some(3),
+        tx_hash: None,
+        proofs: vec![proof(chunk(1), NOW)],
+    };
+    let mut canonical = Receipt::new("/f".into(), NOW);
+    canonical.intents.push(intent.clone());
+    let mut temp = canonical.clone();
+    temp.intents[0].tx_hash = Some(B256::repeat_byte(5));
+    canonical.merge(temp.clone());
+    assert_eq!(canonical.intents, temp.intents);
+    let mut other_nonce = temp.clone();
+    other_nonce.intents[0].nonce = Some(4);
+    canonical.merge(other_nonce);
+    assert_eq!(
+        canonical.intents.len(),
+        2,
+        "another nonce is another payment"
+    );
 }
 
 #[test]

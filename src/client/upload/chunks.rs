@@ -10,9 +10,9 @@ use alloy::primitives::B256;
 use crate::client::chunking::{ChunkError, PlannedChunk};
 use crate::client::quoting::QuoteFailure;
 use crate::client::replication::ReplicationFailure;
-use crate::vault::WavePayment;
 use crate::wire::signed::{PaymentProof, StorageReceipt};
 use crate::wire::types::ChunkAddress;
+use crate::wire::wave::{WaveLeaf, WaveMembership};
 
 /// A chunk a majority of its close group already holds.
 pub(super) struct HeldChunk {
@@ -22,17 +22,23 @@ pub(super) struct HeldChunk {
     pub receipts: Vec<StorageReceipt>,
 }
 
-/// A quoted chunk ready to pay: its payment and its proof, whose transaction is not yet known.
+/// A quoted chunk ready to pay: its payment and its proof, whose wave and transaction are not
+/// yet known.
 pub(super) struct PayableChunk {
     /// The chunk.
     pub chunk: PlannedChunk,
-    /// What to pay for it, to whom.
-    pub payment: WavePayment,
-    /// The proof it will carry (`tx_hash` still zero).
+    /// What to pay for it, to whom: its leaf in the wave.
+    pub payment: WaveLeaf,
+    /// The proof it will carry (`wave` and `tx_hash` still unset).
     pub proof: PaymentProof,
 }
 
 impl PayableChunk {
+    /// Places the chunk in its wave: its proof now carries its leaf and path.
+    pub fn place(&mut self, membership: WaveMembership) {
+        self.proof.wave = membership;
+    }
+
     /// The chunk once paid in `tx_hash`.
     pub fn paid_in(self, tx_hash: B256) -> PaidChunk {
         let mut proof = self.proof;
@@ -43,7 +49,7 @@ impl PayableChunk {
         }
     }
 
-    /// The chunk whose quote the vault already records as paid: its proof is valid as it is.
+    /// The chunk whose wave the vault already records as paid: its proof is valid as it is.
     pub fn paid_earlier(self) -> PaidChunk {
         PaidChunk {
             chunk: self.chunk,

@@ -1,6 +1,7 @@
 //! The quote and pay stages: chunks paid by an earlier run first, then wave by wave: quote,
-//! check the cost, journal (with the payer's nonce), pay in one transaction sent with that
-//! nonce, record the proofs, and hand the wave to the send stage.
+//! form the wave (its Merkle tree: each proof gets its leaf and path), check the cost, journal
+//! (with the payer's nonce), pay in one transaction sent with that nonce, record the proofs,
+//! and hand the wave to the send stage.
 
 use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
@@ -13,21 +14,14 @@ use crate::client::chunking::PlannedChunk;
 use crate::client::quoting::{QuoteFailure, QuoteOutcome, quote_chunk};
 use crate::client::receipt::WaveRecord;
 use crate::client::reporter::{Event, Phase};
-use crate::vault::WavePayment;
+use crate::vault::PaymentError;
 use crate::wire::types::Amount;
+use crate::wire::wave::{WaveError, WaveTree};
 
 /// An item quoted, with the answer for its chunk.
 struct Quoted<T> {
     item: T,
     outcome: Result<QuoteOutcome, QuoteFailure>,
-}
-
-/// A quoted wave's payable chunks, split by what the vault already records.
-struct Split {
-    /// Chunks still to pay.
-    to_pay: Vec<PayableChunk>,
-    /// Chunks whose quotes an earlier payment already covers.
-    paid_earlier: Vec<PaidChunk>,
 }
 
 /// Where the pay stage is in the file.
@@ -79,8 +73,9 @@ impl Stages<'_> {
         Ok(())
     }
 
-    /// Quotes one wave, records what the network holds, and pays the rest (unless an earlier
-    /// payment covers it). Returns the chunks to send, or `None` when Ctrl-C came before paying.
+    /// Quotes one wave, records what the network holds, and pays the rest (unless the vault
+    /// records this very wave as paid already). Returns the chunks to send, or `None` when
+    /// Ctrl-C came before paying.
     async fn settle_wave(
         &self,
         group: &[PlannedChunk],
@@ -89,14 +84,17 @@ impl Stages<'_> {
     ) -> Result<Option<Vec<PaidChunk>>, PayStop> {
         let (context, options) = (self.context, self.options);
         let payable = self.quote_wave(group, totals).await?;
-        let Split {
-            to_pay,
-            paid_earlier,
-        } = self.split_paid_earlier(payable, totals).await?;
-        totals.settled += paid_earlier.len();
-        if to_pay.is_empty() {
+        if payable.is_empty() {
             self.report_paid(totals, waves.total);
-            return Ok(Some(paid_earlier));
+            return Ok(Some(Vec::new()));
+        }
+        let (wave, to_pay) =
+            form_wave(payable).map_err(|e| PayStop::Payment(PaymentError::InvalidWave(e)))?;
+        if self.paid_earlier(&wave).await? {
+            let paid = self.record_paid_earlier(to_pay, totals).await?;
+            totals.settled += paid.len();
+            self.report_paid(totals, waves.total);
+            return Ok(Some(paid));
         }
         if context.cancel.is_cancelled() {
             // Ctrl-C while quoting: paying would be new work.
@@ -107,7 +105,7 @@ impl Stages<'_> {
             .await
             .map_err(PayStop::FileChanged)?;
         let next = cost::NextWave {
-            storage_cost: Amount::sum(to_pay.iter().map(|p| p.payment.amount)),
+            storage_cost: wave.total(),
             chunks: to_pay.len(),
             later_chunks: waves.total - waves.quoted,
             wave_size: waves.wave_size,
@@ -118,10 +116,11 @@ impl Stages<'_> {
             .check(&context.vault, &context.gate, spent, next)
             .await?;
         waves.paid += 1;
-        let mut paid = self.pay_and_record(waves.paid, to_pay, totals).await?;
+        let paid = self
+            .pay_and_record(waves.paid, &wave, to_pay, totals)
+            .await?;
         totals.settled += paid.len();
         self.report_paid(totals, waves.total);
-        paid.extend(paid_earlier);
         Ok(Some(paid))
     }
 
@@ -147,7 +146,7 @@ impl Stages<'_> {
                 Ok(QuoteOutcome::Payable { payment, proof }) => payable.push(PayableChunk {
                     chunk,
                     payment,
-                    proof,
+                    proof: *proof,
                 }),
                 Err(failure) => totals
                     .failures
@@ -170,6 +169,7 @@ impl Stages<'_> {
     async fn pay_and_record(
         &self,
         wave_number: usize,
+        wave: &WaveTree,
         to_pay: Vec<PayableChunk>,
         totals: &mut PayTotals,
     ) -> Result<Vec<PaidChunk>, PayStop> {
@@ -180,9 +180,8 @@ impl Stages<'_> {
             .record_intent(&to_pay, from_block, nonce)
             .await
             .map_err(PayStop::Receipt)?;
-        let payments: Vec<WavePayment> = to_pay.iter().map(|p| p.payment.clone()).collect();
         let sent = vault
-            .send_wave(&payments, nonce)
+            .send_wave(wave, nonce)
             .await
             .map_err(PayStop::Payment)?;
         self.session
@@ -217,52 +216,40 @@ impl Stages<'_> {
         Ok(paid)
     }
 
-    /// Quotes are deterministic within a second, so a chunk quoted again soon after an earlier
-    /// payment (its receipt lost, or `--no-resume`) can carry a quote the vault already
-    /// records as paid. Such proofs are valid as they are: they are recorded and stored, not
-    /// paid again.
-    async fn split_paid_earlier(
-        &self,
-        payable: Vec<PayableChunk>,
-        totals: &mut PayTotals,
-    ) -> Result<Split, PayStop> {
-        if payable.is_empty() {
-            return Ok(Split {
-                to_pay: payable,
-                paid_earlier: Vec::new(),
-            });
-        }
-        let hashes: Vec<_> = payable.iter().map(|p| p.payment.quote_hash).collect();
-        let records = self
-            .context
-            .vault
-            .paid_for_many(&hashes)
+    /// Quotes are deterministic within a second, so a wave quoted again soon after an earlier
+    /// payment (its receipt lost, or `--no-resume`) can be the very wave the vault already
+    /// records as paid by this payer (same leaves, same order, same root). Its proofs are
+    /// valid as they are: they are recorded and stored, not paid again (the vault would refuse
+    /// to record the same wave twice anyway).
+    async fn paid_earlier(&self, wave: &WaveTree) -> Result<bool, PayStop> {
+        let vault = &self.context.vault;
+        let payer = vault
+            .payer()
+            .ok_or(PayStop::Payment(PaymentError::NoWallet))?;
+        let status = vault
+            .wave_status(payer, wave.root())
             .await
             .map_err(PayStop::Payment)?;
-        let mut split = Split {
-            to_pay: Vec::with_capacity(payable.len()),
-            paid_earlier: Vec::new(),
-        };
-        for (chunk, (rewards, amount)) in payable.into_iter().zip(records) {
-            if rewards == chunk.payment.rewards && amount >= chunk.payment.amount {
-                split.paid_earlier.push(chunk.paid_earlier());
-            } else {
-                split.to_pay.push(chunk);
-            }
-        }
-        if !split.paid_earlier.is_empty() {
-            totals.paid_earlier += split.paid_earlier.len();
-            let paid = &split.paid_earlier;
-            self.session
-                .commit(|receipt| {
-                    for PaidChunk { chunk, proof } in paid {
-                        receipt.proofs.insert(chunk.address, proof.clone());
-                    }
-                })
-                .await
-                .map_err(PayStop::Receipt)?;
-        }
-        Ok(split)
+        Ok(!status.is_unpaid() && status.leaves as usize == wave.leaves().len())
+    }
+
+    /// Records the proofs of a wave the vault already records as paid.
+    async fn record_paid_earlier(
+        &self,
+        chunks: Vec<PayableChunk>,
+        totals: &mut PayTotals,
+    ) -> Result<Vec<PaidChunk>, PayStop> {
+        let paid: Vec<PaidChunk> = chunks.into_iter().map(PayableChunk::paid_earlier).collect();
+        totals.paid_earlier += paid.len();
+        self.session
+            .commit(|receipt| {
+                for PaidChunk { chunk, proof } in &paid {
+                    receipt.proofs.insert(chunk.address, proof.clone());
+                }
+            })
+            .await
+            .map_err(PayStop::Receipt)?;
+        Ok(paid)
     }
 
     /// Chunks an earlier run paid for may have reached the nodes just before it stopped
@@ -325,6 +312,15 @@ impl Stages<'_> {
             .await
             .map_err(PayStop::Receipt)
     }
+}
+
+/// The wave over `payable`'s leaves, in their order, with each chunk placed in it.
+fn form_wave(mut payable: Vec<PayableChunk>) -> Result<(WaveTree, Vec<PayableChunk>), WaveError> {
+    let wave = WaveTree::new(payable.iter().map(|chunk| chunk.payment).collect())?;
+    for (index, chunk) in payable.iter_mut().enumerate() {
+        chunk.place(wave.membership(index));
+    }
+    Ok((wave, payable))
 }
 
 /// Quotes the chunk of each item, a bounded number at a time; each answer comes back with

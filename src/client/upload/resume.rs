@@ -3,8 +3,9 @@
 //! chain, prunes expired proofs, and records every change durably as it happens.
 //!
 //! Write order (the invariant everything else relies on):
-//! 1. before a wave's transaction is sent, its quotes are journalled as an intent, with the
-//!    payer's nonce it is sent with (and its hash once sent);
+//! 1. before a wave's transaction is sent, its proofs (quotes, leaves and paths: the wave's
+//!    root) are journalled as an intent, with the payer's nonce it is sent with (and its hash
+//!    once sent);
 //! 2. once it is confirmed, its proofs replace the intent, and only then is any chunk of the
 //!    wave sent;
 //! 3. each chunk is recorded stored, with the nodes' storage receipts, once they answer.
@@ -31,7 +32,7 @@ use crate::client::receipt::{PaymentIntent, Receipt, WaveRecord};
 use crate::client::reporter::{Event, Reporter};
 use crate::vault::{NonceState, PaymentError, TxState, Vault};
 use crate::wire::signed::{PaymentProof, unix_now};
-use crate::wire::types::{Amount, QuoteHash};
+use crate::wire::types::{Amount, WaveRoot};
 
 /// What a resumed upload still has to do.
 pub(super) struct Work {
@@ -168,9 +169,10 @@ impl Session {
 
     /// Settles journalled intents with the chain. First each intent's transaction is made
     /// unable to land behind the client's back: a nonce still held by a pending transaction is
-    /// waited for (bounded; then the upload stops, retryable). Then the vault's records decide:
-    /// quotes recorded as paid become proofs, the rest are dropped. Which transaction paid them
-    /// is looked up in the logs, best effort (for display only). Returns the chunks recovered.
+    /// waited for (bounded; then the upload stops, retryable). Then the vault's record of the
+    /// intent's wave decides: paid, its proofs are kept; unpaid, they are dropped. Which
+    /// transaction paid it is looked up in the logs, best effort (for display only). Returns
+    /// the chunks recovered.
     pub async fn reconcile(&self, vault: &Vault) -> Result<usize, UploadError> {
         let intents = self.read(|r| r.intents.clone());
         let mut recovered = 0;
@@ -333,23 +335,18 @@ fn chain(source: PaymentError) -> UploadError {
     }
 }
 
-/// The hash the vault records a proof's payment under (the paid quote's).
-fn paid_hash(proof: &PaymentProof) -> QuoteHash {
-    proof
-        .paid_quote()
-        .map(|q| q.body.hash())
-        .unwrap_or_default()
+/// The wave a proof says paid it: (payer, root, leaf count).
+fn wave_of(proof: &PaymentProof) -> (alloy::primitives::Address, WaveRoot, u32) {
+    let payer = proof.paid_quote().map(|q| q.body.payer).unwrap_or_default();
+    (payer, proof.wave.root, proof.wave.leaves)
 }
 
-/// True when the vault's record for a proof's paid quote pays its rewards address at least
-/// what the proof requires.
-fn is_paid(proof: &PaymentProof, (rewards, amount): (alloy::primitives::Address, Amount)) -> bool {
+/// True when a proof's leaf pays its paid quote as required, on a path to its wave's root
+/// (the node's own check, without the chain).
+fn is_sound(proof: &PaymentProof) -> bool {
     proof
         .paid_quote()
-        .is_some_and(|q| q.body.rewards == rewards)
-        && proof
-            .required_amount()
-            .is_some_and(|needed| amount >= needed)
+        .is_some_and(|paid| proof.check_leaf(paid).is_ok())
 }
 
 /// Takes a receipt's lock, polling while another process holds it (said once), until it is
@@ -382,24 +379,36 @@ async fn wait_for_lock(
     }
 }
 
-/// The proofs among `proofs` that the vault does not record as paid, asked in batches.
+/// The proofs among `proofs` that the vault does not record as paid: a proof that is not
+/// sound, or whose wave the vault does not record (by its payer, with its leaf count). Each
+/// payer's waves are asked in batches, one call per batch.
 async fn unpaid_among(
     vault: &Vault,
     proofs: Vec<PaymentProof>,
 ) -> Result<Vec<PaymentProof>, PaymentError> {
-    let mut unpaid = Vec::new();
-    for batch in proofs.chunks(256) {
-        let hashes: Vec<QuoteHash> = batch.iter().map(paid_hash).collect();
-        let records = vault.paid_for_many(&hashes).await?;
-        unpaid.extend(
-            batch
-                .iter()
-                .zip(records)
-                .filter(|(proof, record)| !is_paid(proof, *record))
-                .map(|(proof, _)| proof.clone()),
-        );
+    let mut roots: BTreeMap<alloy::primitives::Address, BTreeSet<WaveRoot>> = BTreeMap::new();
+    for proof in proofs.iter().filter(|proof| is_sound(proof)) {
+        let (payer, root, _) = wave_of(proof);
+        roots.entry(payer).or_default().insert(root);
     }
-    Ok(unpaid)
+    let mut paid = BTreeSet::new();
+    for (payer, roots) in roots {
+        let roots: Vec<WaveRoot> = roots.into_iter().collect();
+        for batch in roots.chunks(256) {
+            let statuses = vault.wave_statuses(payer, batch).await?;
+            paid.extend(
+                batch
+                    .iter()
+                    .zip(statuses)
+                    .filter(|(_, status)| !status.is_unpaid())
+                    .map(|(root, status)| (payer, *root, status.leaves)),
+            );
+        }
+    }
+    Ok(proofs
+        .into_iter()
+        .filter(|proof| !(is_sound(proof) && paid.contains(&wave_of(proof))))
+        .collect())
 }
 
 /// Waits until an intent's transaction can no longer be mined unseen, so that the vault's
@@ -429,57 +438,48 @@ async fn wait_until_settled(vault: &Vault, intent: &PaymentIntent) -> Result<(),
     }
 }
 
-/// Asks the chain which of an intent's quotes were paid (the vault's records) and, best
-/// effort, in which transactions (the logs, then the journalled hash).
+/// Asks the chain whether an intent's wave was paid (the vault's record of the payer's root)
+/// and, best effort, in which transaction (the logs, then the journalled hash).
 async fn settle(
     vault: &Vault,
     intent: &PaymentIntent,
 ) -> Result<(Vec<PaymentProof>, Vec<(B256, WaveRecord)>), PaymentError> {
-    let hashes: Vec<QuoteHash> = intent.proofs.iter().map(paid_hash).collect();
-    let records = vault.paid_for_many(&hashes).await?;
-    let paid: Vec<(QuoteHash, Amount, PaymentProof)> = intent
-        .proofs
-        .iter()
-        .zip(hashes)
-        .zip(records)
-        .filter(|((proof, _), record)| is_paid(proof, *record))
-        .map(|((proof, hash), (_, amount))| (hash, amount, proof.clone()))
-        .collect();
-    if paid.is_empty() {
+    let Some(first) = intent.proofs.first() else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let (payer, root, _) = wave_of(first);
+    let status = vault.wave_status(payer, root).await?;
+    if status.is_unpaid() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let found: Vec<QuoteHash> = paid.iter().map(|(hash, _, _)| *hash).collect();
-    let events = match vault.find_payments(&found, intent.from_block).await {
-        Ok(events) => events,
+    let mut proofs: Vec<PaymentProof> = intent
+        .proofs
+        .iter()
+        .filter(|proof| is_sound(proof) && wave_of(proof) == (payer, root, status.leaves))
+        .cloned()
+        .collect();
+    let found = match vault.find_wave(payer, root, intent.from_block).await {
+        Ok(found) => found,
         Err(error) => {
-            tracing::warn!(%error, "the payments' transactions could not be looked up; their gas is not counted");
-            Vec::new()
+            tracing::warn!(%error, "the payment's transaction could not be looked up; its gas is not counted");
+            None
         }
     };
-    let mut waves: BTreeMap<B256, WaveRecord> = BTreeMap::new();
-    let mut proofs = Vec::with_capacity(paid.len());
-    for (hash, amount, mut proof) in paid {
-        let event = events.iter().find(|e| e.quote_hash == hash);
-        if let Some(tx_hash) = event.and_then(|e| e.tx_hash).or(intent.tx_hash) {
-            proof.tx_hash = tx_hash;
-            let wave = waves.entry(tx_hash).or_insert(WaveRecord {
-                paid_at: intent.written_at,
-                chunks: 0,
-                storage_cost: Amount::ZERO,
-                gas_cost: Amount::ZERO,
-            });
-            wave.chunks += 1;
-            wave.storage_cost = Amount::sum([wave.storage_cost, amount]);
-        }
-        proofs.push(proof);
+    let Some(tx_hash) = found.or(intent.tx_hash) else {
+        return Ok((proofs, Vec::new()));
+    };
+    let mut wave = WaveRecord {
+        paid_at: intent.written_at,
+        chunks: proofs.len() as u32,
+        storage_cost: Amount::sum(proofs.iter().map(|proof| proof.wave.leaf.amount)),
+        gas_cost: Amount::ZERO,
+    };
+    for proof in &mut proofs {
+        proof.tx_hash = tx_hash;
     }
-    for (tx_hash, wave) in &mut waves {
-        match vault.gas_cost_of(*tx_hash).await {
-            Ok(gas_cost) => wave.gas_cost = gas_cost,
-            Err(error) => {
-                tracing::warn!(%error, %tx_hash, "the gas of a payment could not be read")
-            }
-        }
+    match vault.gas_cost_of(tx_hash).await {
+        Ok(gas_cost) => wave.gas_cost = gas_cost,
+        Err(error) => tracing::warn!(%error, %tx_hash, "the gas of a payment could not be read"),
     }
-    Ok((proofs, waves.into_iter().collect()))
+    Ok((proofs, vec![(tx_hash, wave)]))
 }

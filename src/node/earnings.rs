@@ -1,0 +1,168 @@
+//! What this node earned: the wave leaves paying its rewards address, learned from the proofs
+//! it admitted, kept so that `ferry-node rewards` can show and claim them.
+//!
+//! Layout: `ROOT/earnings/<payer>-<root>.json`, one file per wave, holding the wave's payer,
+//! root and this node's leaves in it (each with its path).
+//!
+//! Invariants: every file is written through [`fsutil::write_atomic`], so a crash leaves the
+//! old file or the new one; writers are serialised by one lock, so two leaves of one wave
+//! admitted at once are both kept; a leaf is recorded once however often it is admitted; a
+//! wave's file is removed only once the vault records every leaf in it as claimed. Every
+//! method here blocks: call them from `spawn_blocking`.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use alloy::primitives::Address;
+use serde::{Deserialize, Serialize};
+
+use crate::fsutil;
+use crate::wire::types::WaveRoot;
+use crate::wire::wave::WaveMembership;
+
+const EARNINGS_FILE_MODE: u32 = 0o600;
+
+/// The earnings record could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot {action} the earnings record {path}; check the node root's free space and permissions"
+)]
+pub struct EarningsError {
+    /// What was being done.
+    action: &'static str,
+    /// On which file or directory.
+    path: PathBuf,
+    /// The cause.
+    source: io::Error,
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> EarningsError {
+    let path = path.to_owned();
+    move |source| EarningsError {
+        action,
+        path,
+        source,
+    }
+}
+
+/// This node's leaves in one paid wave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarnedWave {
+    /// Who paid the wave.
+    pub payer: Address,
+    /// Its root.
+    pub root: WaveRoot,
+    /// This node's leaves in it, with their paths.
+    pub leaves: Vec<WaveMembership>,
+}
+
+/// The node's durable record of what it earned.
+#[derive(Debug)]
+pub struct Earnings {
+    dir: PathBuf,
+    writing: Mutex<()>,
+}
+
+impl Earnings {
+    /// The record under the node's root directory `root`.
+    pub fn open(root: &Path) -> Self {
+        Self {
+            dir: root.join("earnings"),
+            writing: Mutex::new(()),
+        }
+    }
+
+    fn path_of(&self, payer: Address, root: WaveRoot) -> PathBuf {
+        self.dir.join(format!("{payer:x}-{root}.json"))
+    }
+
+    fn read(path: &Path) -> Result<Option<EarnedWave>, EarningsError> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| io_error("read", path)(io::Error::other(e))),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(io_error("read", path)(error)),
+        }
+    }
+
+    /// Records `leaf` of `payer`'s wave, durably; nothing changes when it is recorded already.
+    pub fn record(&self, payer: Address, leaf: &WaveMembership) -> Result<(), EarningsError> {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let path = self.path_of(payer, leaf.root);
+        let mut wave = Self::read(&path)?.unwrap_or(EarnedWave {
+            payer,
+            root: leaf.root,
+            leaves: Vec::new(),
+        });
+        if wave.leaves.iter().any(|known| known.index == leaf.index) {
+            return Ok(());
+        }
+        wave.leaves.push(leaf.clone());
+        let bytes = serde_json::to_vec_pretty(&wave).expect("an earned wave always encodes");
+        fsutil::write_atomic(&path, &bytes, EARNINGS_FILE_MODE).map_err(io_error("write", &path))
+    }
+
+    /// Every wave recorded, in file-name order.
+    pub fn waves(&self) -> Result<Vec<EarnedWave>, EarningsError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(error) => return Err(io_error("list", &self.dir)(error)),
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(io_error("list", &self.dir))?.path();
+            if path.extension().is_some_and(|ext| ext == "json") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        let mut waves = Vec::with_capacity(paths.len());
+        for path in paths {
+            waves.extend(Self::read(&path)?);
+        }
+        Ok(waves)
+    }
+
+    /// Forgets a wave whose every leaf the vault records as claimed.
+    pub fn forget(&self, payer: Address, root: WaveRoot) -> Result<(), EarningsError> {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let path = self.path_of(payer, root);
+        match std::fs::remove_file(&path) {
+            Ok(()) => fsutil::sync_dir(&self.dir).map_err(io_error("remove", &path)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(io_error("remove", &path)(error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::types::{Amount, ChunkAddress};
+    use crate::wire::wave::{WaveLeaf, WaveTree};
+
+    #[test]
+    fn leaves_are_kept_once_per_wave_across_reopening_and_forgotten_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let payer = Address::repeat_byte(2);
+        let leaf = |n: u8| WaveLeaf {
+            chunk: ChunkAddress([n; 32]),
+            rewards: Address::repeat_byte(7),
+            amount: Amount::wei(30),
+        };
+        let tree = WaveTree::new((0..3).map(leaf).collect()).unwrap();
+        let earnings = Earnings::open(dir.path());
+        earnings.record(payer, &tree.membership(0)).unwrap();
+        earnings.record(payer, &tree.membership(2)).unwrap();
+        earnings.record(payer, &tree.membership(0)).unwrap();
+        let waves = Earnings::open(dir.path()).waves().unwrap();
+        assert_eq!(waves.len(), 1);
+        assert_eq!(waves[0].root, tree.root());
+        assert_eq!(waves[0].leaves, [tree.membership(0), tree.membership(2)]);
+        earnings.forget(payer, tree.root()).unwrap();
+        assert!(earnings.waves().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,140 @@
+//! `ferry-node rewards`: what the vault holds for this node, and claiming it.
+//!
+//! The node's earnings record ([`Earnings`]) lists its leaves; the vault's record of each wave
+//! says which of them are still unclaimed. Claiming sends them in batches of at most
+//! [`CLAIM_BATCH`] leaves, one transaction (one transfer) each, from the node's own key (which
+//! pays the gas). A wave whose leaves are all claimed is then forgotten.
+
+use std::path::PathBuf;
+
+use alloy::primitives::Address;
+
+use crate::node::NodeError;
+use crate::node::earnings::{EarnedWave, Earnings};
+use crate::vault::{self, ClaimedRewards, Vault};
+use crate::wire::network::NetworkConfig;
+use crate::wire::types::{Amount, WaveRoot};
+use crate::wire::wave::WaveMembership;
+
+/// The most leaves one claim transaction carries.
+pub const CLAIM_BATCH: usize = 64;
+
+/// What `rewards` is run with.
+#[derive(Debug, Clone)]
+pub struct RewardsConfig {
+    /// The node's root directory (its earnings record is under it).
+    pub root: PathBuf,
+    /// The network file (chain and vault).
+    pub network_file: PathBuf,
+    /// The node's key file.
+    pub key_file: PathBuf,
+    /// Replaces the network file's `rpc_url`.
+    pub rpc_url: Option<String>,
+    /// Claim what is unclaimed (otherwise only show it).
+    pub withdraw: bool,
+}
+
+/// What the vault holds for the node, and what was claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewardsReport {
+    /// The node's rewards address.
+    pub rewards: Address,
+    /// Unclaimed before this run, wei.
+    pub unclaimed: Amount,
+    /// Unclaimed leaves.
+    pub leaves: usize,
+    /// Waves they are in.
+    pub waves: usize,
+    /// The claim transactions sent.
+    pub claims: Vec<ClaimedRewards>,
+}
+
+/// Shows (and with `withdraw`, claims) what the vault holds for the node.
+pub async fn rewards(config: RewardsConfig) -> Result<RewardsReport, NodeError> {
+    let (signer, network, earnings) = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || -> Result<_, NodeError> {
+            let text =
+                std::fs::read_to_string(&config.key_file).map_err(|source| NodeError::KeyFile {
+                    path: config.key_file.clone(),
+                    source,
+                })?;
+            let signer = vault::parse_private_key(&text).map_err(|source| NodeError::BadKey {
+                path: config.key_file.clone(),
+                source,
+            })?;
+            let network = NetworkConfig::load(&config.network_file)?;
+            let earnings = Earnings::open(&config.root);
+            let waves = earnings.waves()?;
+            Ok((signer, network, (earnings, waves)))
+        }
+    })
+    .await
+    .map_err(NodeError::Interrupted)??;
+    let (earnings, waves) = earnings;
+    let rpc_url = config.rpc_url.as_deref().unwrap_or(&network.rpc_url);
+    let vault = Vault::connect(rpc_url, network.vault, Some(&signer))?;
+    let rewards = signer.address();
+    let (unclaimed, settled) = unclaimed_leaves(&vault, rewards, waves).await?;
+    let mut report = RewardsReport {
+        rewards,
+        unclaimed: Amount::sum(unclaimed.iter().map(|(_, leaf)| leaf.leaf.amount)),
+        leaves: unclaimed.len(),
+        waves: count_waves(&unclaimed),
+        claims: Vec::new(),
+    };
+    let mut done = settled;
+    if config.withdraw {
+        for batch in unclaimed.chunks(CLAIM_BATCH) {
+            report.claims.push(vault.claim(rewards, batch).await?);
+        }
+        done.extend(unclaimed.iter().map(|(payer, leaf)| (*payer, leaf.root)));
+    }
+    done.sort();
+    done.dedup();
+    tokio::task::spawn_blocking(move || {
+        done.iter()
+            .try_for_each(|(payer, root)| earnings.forget(*payer, *root))
+    })
+    .await
+    .map_err(NodeError::Interrupted)??;
+    Ok(report)
+}
+
+/// The leaves of `waves` the vault records as paid and not yet claimed, and the waves with
+/// no such leaf left (all claimed).
+async fn unclaimed_leaves(
+    vault: &Vault,
+    rewards: Address,
+    waves: Vec<EarnedWave>,
+) -> Result<(Vec<(Address, WaveMembership)>, Vec<(Address, WaveRoot)>), NodeError> {
+    let mut unclaimed = Vec::new();
+    let mut settled = Vec::new();
+    for wave in waves {
+        let status = vault.wave_status(wave.payer, wave.root).await?;
+        if status.is_unpaid() {
+            tracing::warn!(root = %wave.root, payer = %wave.payer, "an earned wave is not paid on this chain; left as it is");
+            continue;
+        }
+        let open: Vec<_> = wave
+            .leaves
+            .into_iter()
+            .filter(|leaf| leaf.leaf.rewards == rewards && !status.is_claimed(leaf.index))
+            .collect();
+        if open.is_empty() {
+            settled.push((wave.payer, wave.root));
+        }
+        unclaimed.extend(open.into_iter().map(|leaf| (wave.payer, leaf)));
+    }
+    Ok((unclaimed, settled))
+}
+
+fn count_waves(leaves: &[(Address, WaveMembership)]) -> usize {
+    let mut waves: Vec<_> = leaves
+        .iter()
+        .map(|(payer, leaf)| (*payer, leaf.root))
+        .collect();
+    waves.sort();
+    waves.dedup();
+    waves.len()
+}

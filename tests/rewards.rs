@@ -1,0 +1,131 @@
+//! Node operators get their money: a node keeps the leaves paying it from the proofs it
+//! admits, and `ferry-node rewards` shows what the vault holds for it and withdraws it.
+
+use alloy::primitives::U256;
+use ferry::vault::Vault;
+use ferry::wire::http::{PutOutcome, encode_put};
+use ferry::wire::network::CLOSE_GROUP_SIZE;
+use ferry::wire::signed::unix_now;
+use ferry::wire::types::Amount;
+
+use crate::node::Fixture;
+use crate::support::runtime;
+use crate::support::trust::{ExtraNode, close_group_keys, keys_by_id, proof_paying, signed_quotes};
+
+fn rewards(node: &ExtraNode, fixture: &Fixture, extra: &[&str]) -> String {
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ferry-node"))
+        .arg("rewards")
+        .arg("--key-file")
+        .arg(node.key_file())
+        .arg("--root")
+        .arg(node.root())
+        .arg("--network")
+        .arg(&fixture.devnet.network_file)
+        .args(extra)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The number after `before` in `text`.
+fn number_after(text: &str, before: &str) -> U256 {
+    let rest = &text[text
+        .find(before)
+        .unwrap_or_else(|| panic!("{before:?} in {text}"))
+        + before.len()..];
+    rest.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_node_withdraws_what_its_admitted_leaves_hold_and_the_balances_move_on_chain() {
+    let fixture = Fixture::new();
+    let node = ExtraNode::start(fixture.devnet, &[]);
+    let keys = keys_by_id(fixture.devnet, Some(&node.key));
+    let view = node.view();
+    let payer = fixture.vault.payer().unwrap();
+    // A chunk whose close group (in the node's view) holds the node, quoted so that the node's
+    // quote is the median.
+    let (address, bytes, quotes) = loop {
+        let (address, bytes) = fixture.chunk();
+        let mut signers = close_group_keys(&keys, &view, address, CLOSE_GROUP_SIZE);
+        if let Some(at) = signers
+            .iter()
+            .position(|k| k.address() == node.key.address())
+        {
+            let median = signers.len() / 2;
+            signers.swap(at, median);
+            let quotes = signed_quotes(&signers, address, bytes.len(), payer, unix_now());
+            break (address, bytes, quotes);
+        }
+    };
+    let median = quotes.len() / 2;
+    assert_eq!(quotes[median].body.rewards, node.key.address());
+    let (leaf, mut proof) = proof_paying(quotes, median);
+    fixture.pay(&[leaf], &mut proof);
+    let put = ferry::client::nodes::NodeClient::new(Default::default());
+    let answer = runtime()
+        .block_on(put.put(
+            &node.info(),
+            address,
+            encode_put(&proof, &bytes).into(),
+            ferry::client::nodes::PutMode::StoreOnly,
+        ))
+        .unwrap();
+    assert_eq!(answer.outcome, PutOutcome::Stored);
+
+    let shown = rewards(&node, &fixture, &["--show-only"]);
+    assert!(
+        shown.contains(&format!(
+            "the vault holds {} wei for {}",
+            leaf.amount,
+            node.key.address()
+        )),
+        "{shown}"
+    );
+    assert!(!shown.contains("withdrew"), "{shown}");
+
+    // The node's key pays the claim's gas.
+    fixture
+        .devnet
+        .set_balance(node.key.address(), U256::from(10u64).pow(U256::from(17u64)));
+    let chain = Vault::connect(
+        &fixture.devnet.network.rpc_url,
+        fixture.devnet.network.vault,
+        None,
+    )
+    .unwrap();
+    let balance = |who| runtime().block_on(chain.balance_of(who)).unwrap().0;
+    let (vault_before, node_before) = (balance(chain.address()), balance(node.key.address()));
+    let withdrawn = rewards(&node, &fixture, &[]);
+    assert_eq!(
+        number_after(&withdrawn, "withdrew "),
+        leaf.amount.0,
+        "{withdrawn}"
+    );
+    let gas = number_after(&withdrawn, "(gas ");
+    assert_eq!(
+        balance(chain.address()),
+        vault_before - leaf.amount.0,
+        "the vault paid out"
+    );
+    assert_eq!(
+        balance(node.key.address()),
+        node_before + leaf.amount.0 - gas,
+        "the node received it, less the claim's gas"
+    );
+
+    let again = rewards(&node, &fixture, &[]);
+    assert!(
+        again.contains(&format!("the vault holds {} wei", Amount::ZERO)),
+        "nothing is left to claim: {again}"
+    );
+    assert!(!again.contains("withdrew"), "{again}");
+}
