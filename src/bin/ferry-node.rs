@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use ferry::node::{DEFAULT_CAPACITY, Node, NodeConfig, NodeError};
+use ferry::node::{DEFAULT_CAPACITY, DEFAULT_REPAIR_INTERVAL, Node, NodeConfig, NodeError};
 use ferry::wire::network::CLOSE_GROUP_SIZE;
 use ferry::wire::types::Amount;
 use tokio_util::sync::CancellationToken;
@@ -48,6 +48,10 @@ struct Args {
     /// batches can still be reorganised.
     #[arg(long, value_name = "N", default_value_t = 0)]
     confirmations: u64,
+    /// Seconds between checks that the 4 nodes closest to each held chunk hold it too; the
+    /// chunk is forwarded, with its payment proof, to those that do not.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_REPAIR_INTERVAL.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    repair_interval: u64,
 }
 
 fn main() -> ExitCode {
@@ -89,6 +93,7 @@ async fn run(args: Args) -> Result<(), NodeError> {
         close_group: args.close_group,
         rpc_url: args.rpc_url,
         confirmations: args.confirmations,
+        repair_interval: std::time::Duration::from_secs(args.repair_interval),
         ..NodeConfig::new(args.listen, args.root, args.network, args.key_file)
     };
     let node = Node::bind(config).await?;

@@ -8,7 +8,9 @@
 //! - [`pricing`]: the price curve over how full the store is;
 //! - [`peers`]: the node's view of the network, refreshed from the network file's bootstrap URLs;
 //! - `admission`: the payment rules a PUT's proof must pass;
-//! - `server`: the HTTP routes and the order of a PUT's checks.
+//! - `server`: the HTTP routes and the order of a PUT's checks;
+//! - `holding`: the routes that show what the node holds (challenges, held queries, proofs);
+//! - `upkeep`: the periodic pass that keeps each held chunk on its closest nodes.
 //!
 //! Invariants: the node never answers a PUT with success before the chunk is durable on disk;
 //! it never serves bytes that do not hash to their address; on shutdown it stops accepting
@@ -16,10 +18,12 @@
 //! writes already started always run to completion.
 
 mod admission;
+mod holding;
 pub mod peers;
 pub mod pricing;
 mod server;
 pub mod store;
+mod upkeep;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -38,7 +42,8 @@ use crate::wire::signed::node_id;
 use crate::wire::types::Amount;
 
 pub use server::{MAX_CHUNK_TRANSFERS, MAX_PUT_BODY};
-pub use store::{ChunkStore, StoreError, chunk_path};
+pub use store::{ChunkStore, StoreError, chunk_path, proof_path};
+pub use upkeep::DEFAULT_REPAIR_INTERVAL;
 
 /// Default store capacity: 10 GiB.
 pub const DEFAULT_CAPACITY: u64 = 10 * 1024 * 1024 * 1024;
@@ -68,6 +73,8 @@ pub struct NodeConfig {
     pub rpc_url: Option<String>,
     /// How deep a payment's block must be before it counts (0 or 1: once mined).
     pub confirmations: u64,
+    /// How often the node checks that its chunks' closest nodes hold them; see [`upkeep`].
+    pub repair_interval: Duration,
 }
 
 impl NodeConfig {
@@ -88,6 +95,7 @@ impl NodeConfig {
             close_group: CLOSE_GROUP_SIZE,
             rpc_url: None,
             confirmations: 0,
+            repair_interval: DEFAULT_REPAIR_INTERVAL,
         }
     }
 }
@@ -200,6 +208,7 @@ pub fn load_or_create_key(path: &Path) -> Result<PrivateKeySigner, NodeError> {
 pub struct Node {
     listener: TcpListener,
     state: Arc<server::NodeState>,
+    repair_interval: Duration,
 }
 
 impl Node {
@@ -207,6 +216,11 @@ impl Node {
     pub async fn bind(config: NodeConfig) -> Result<Self, NodeError> {
         if config.close_group == 0 {
             return Err(NodeError::InvalidConfig("--close-group must be at least 1"));
+        }
+        if config.repair_interval.is_zero() {
+            return Err(NodeError::InvalidConfig(
+                "--repair-interval must be at least one second",
+            ));
         }
         if config.base_price == Amount::ZERO {
             return Err(NodeError::InvalidConfig(
@@ -264,6 +278,7 @@ impl Node {
         Ok(Self {
             listener,
             state: Arc::new(state),
+            repair_interval: config.repair_interval,
         })
     }
 
@@ -277,14 +292,20 @@ impl Node {
         self.state.peers.me()
     }
 
-    /// Serves until `shutdown` is cancelled, refreshing peers in the background; then stops
-    /// accepting connections and waits up to [`DRAIN_TIMEOUT`] for requests under way.
+    /// Serves until `shutdown` is cancelled, refreshing peers and keeping replicas up in the
+    /// background; then stops accepting connections and waits up to [`DRAIN_TIMEOUT`] for
+    /// requests under way.
     pub async fn serve(self, shutdown: CancellationToken) -> Result<(), NodeError> {
         let refresher = tokio::spawn({
             let state = self.state.clone();
             let shutdown = shutdown.clone();
             async move { state.peers.refresh_until(shutdown).await }
         });
+        let upkeep = tokio::spawn(upkeep::run_until(
+            self.state.clone(),
+            self.repair_interval,
+            shutdown.clone(),
+        ));
         let app = server::router(self.state.clone());
         let server = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned())
@@ -302,6 +323,7 @@ impl Node {
         };
         shutdown.cancel();
         let _ = refresher.await;
+        let _ = upkeep.await;
         tracing::info!("node stopped");
         result
     }

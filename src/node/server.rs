@@ -22,18 +22,19 @@ use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::node::admission::{Admission, Rejection};
+use crate::node::admission::{Admission, Arrival, Rejection};
+use crate::node::holding;
 use crate::node::peers::Peers;
 use crate::node::pricing;
 use crate::node::store::{ChunkStore, StoreError};
 use crate::wire::http::{
     ErrorBody, MAX_PROOF_BYTES, NodeInfo, PutOutcome, PutResponse, QuoteRequest, QuoteResponse,
-    decode_put,
+    decode_proof, split_put,
 };
 use crate::wire::signed::{PaymentProof, QuoteBody, SignedQuote, StorageReceipt, unix_now};
 use crate::wire::types::MAX_CHUNK_BYTES;
@@ -68,23 +69,27 @@ pub(crate) struct RequestCounts {
     puts: std::sync::atomic::AtomicU64,
     put_bytes: std::sync::atomic::AtomicU64,
     gets: std::sync::atomic::AtomicU64,
+    /// Replica PUTs (from peers' upkeep or `ferry repair`), not counted in `puts`.
+    pub(super) replica_puts: std::sync::atomic::AtomicU64,
+    pub(super) challenges: std::sync::atomic::AtomicU64,
+    pub(super) held_queries: std::sync::atomic::AtomicU64,
 }
 
-fn count(counter: &std::sync::atomic::AtomicU64, by: u64) {
+pub(super) fn count(counter: &std::sync::atomic::AtomicU64, by: u64) {
     counter.fetch_add(by, std::sync::atomic::Ordering::Relaxed);
 }
 
-type Shared = Arc<NodeState>;
+pub(super) type Shared = Arc<NodeState>;
 
 /// A refusal: an HTTP status and what was wrong.
 #[derive(Debug)]
-struct ApiError {
+pub(super) struct ApiError {
     status: StatusCode,
     message: String,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -127,7 +132,7 @@ impl From<StoreError> for ApiError {
 }
 
 /// Runs blocking work off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -144,6 +149,10 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/quote", post(quote))
         .route("/stats", get(stats))
         .route("/chunk/{address}", get(get_chunk).put(put_chunk))
+        .route("/chunk/{address}/proof", get(holding::proof))
+        .route("/replica/{address}", put(put_replica))
+        .route("/challenge", post(holding::challenge))
+        .route("/held", post(holding::held))
         .layer(middleware::from_fn(time_limit))
         .with_state(state)
 }
@@ -164,7 +173,7 @@ async fn time_limit(request: Request, next: Next) -> Response {
 }
 
 /// A chunk transfer slot.
-async fn transfer_slot(state: &NodeState) -> Result<SemaphorePermit<'_>, ApiError> {
+pub(super) async fn transfer_slot(state: &NodeState) -> Result<SemaphorePermit<'_>, ApiError> {
     state
         .transfers
         .acquire()
@@ -194,7 +203,7 @@ async fn peers(State(state): State<Shared>) -> Json<Vec<NodeInfo>> {
     Json(state.peers.all())
 }
 
-fn parse_address(text: &str) -> Result<ChunkAddress, ApiError> {
+pub(super) fn parse_address(text: &str) -> Result<ChunkAddress, ApiError> {
     text.parse().map_err(|error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -250,10 +259,18 @@ async fn quote(
     Ok(Json(QuoteResponse::Quote { quote }))
 }
 
-/// A PUT body split and checked: framing, size and address.
-fn unpack_put(body: Bytes, address: ChunkAddress) -> Result<(PaymentProof, Bytes), ApiError> {
-    let (proof, chunk) = decode_put(&body)
-        .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, error.to_string()))?;
+/// A PUT body split and checked: framing, size and address. Returns the proof, its bytes as
+/// they came (what the store keeps) and the chunk.
+fn unpack_put(
+    body: Bytes,
+    address: ChunkAddress,
+) -> Result<(PaymentProof, Bytes, Bytes), ApiError> {
+    let malformed = |error: crate::wire::http::FramingError| {
+        ApiError::new(StatusCode::BAD_REQUEST, error.to_string())
+    };
+    let (proof_bytes, chunk) = split_put(&body).map_err(malformed)?;
+    let proof = decode_proof(proof_bytes).map_err(malformed)?;
+    let proof_bytes = body.slice(4..4 + proof_bytes.len());
     let chunk = body.slice(body.len() - chunk.len()..);
     if chunk.len() > MAX_CHUNK_BYTES {
         return Err(ApiError::new(
@@ -271,7 +288,7 @@ fn unpack_put(body: Bytes, address: ChunkAddress) -> Result<(PaymentProof, Bytes
             format!("the chunk's bytes hash to {actual}, not to its address {address}"),
         ));
     }
-    Ok((proof, chunk))
+    Ok((proof, proof_bytes, chunk))
 }
 
 /// Reads a PUT body of at most [`MAX_PUT_BODY`] bytes, dropping a sender that stalls for
@@ -355,6 +372,26 @@ async fn put_chunk(
     request: Request,
 ) -> Result<Response, ApiError> {
     count(&state.requests.puts, 1);
+    accept_put(state, address, request, Arrival::First).await
+}
+
+async fn put_replica(
+    State(state): State<Shared>,
+    Path(address): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    count(&state.requests.replica_puts, 1);
+    accept_put(state, address, request, Arrival::Replica).await
+}
+
+/// A PUT's checks in order: body size, framing and address, then (unless the chunk is already
+/// on disk) the proof's rules for this `arrival`, then the durable write with its proof.
+async fn accept_put(
+    state: Shared,
+    address: String,
+    request: Request,
+    arrival: Arrival,
+) -> Result<Response, ApiError> {
     let address = parse_address(&address)?;
     if let Some(length) = declared_length(&request).filter(|&n| n > MAX_PUT_BODY as u64) {
         // Read and discard a body that is not much too large (no slot, no memory kept), so the
@@ -372,25 +409,29 @@ async fn put_chunk(
     let mut slot = transfer_slot(&state).await?;
     let body = read_put_body(request.into_body()).await?;
     count(&state.requests.put_bytes, body.len() as u64);
-    let (proof, chunk) = blocking(move || unpack_put(body, address)).await??;
-    if !state.store.holds(&address) {
+    let store = state.store.clone();
+    let (proof, proof_bytes, chunk, held) = blocking(move || {
+        unpack_put(body, address)
+            .map(|(proof, bytes, chunk)| (proof, bytes, chunk, store.holds_on_disk(&address)))
+    })
+    .await??;
+    if !held {
         let view = state.peers.all();
-        match state
-            .admission
-            .check_cheap(&proof, address, chunk.len(), &view)
-        {
-            Ok(_) => {}
+        let check = |view: &[NodeInfo]| {
+            state
+                .admission
+                .check_cheap(&proof, address, chunk.len(), view, arrival)
+                .map(drop)
+        };
+        match check(&view) {
+            Ok(()) => {}
             Err(Rejection::UnknownIssuer { issuer }) => {
                 // Never refresh while holding a transfer slot: give it back first.
                 drop(slot);
                 if !state.peers.refresh_on_demand().await {
                     return Err(refusal(Rejection::RefreshPending { issuer }));
                 }
-                let view = state.peers.all();
-                state
-                    .admission
-                    .check_cheap(&proof, address, chunk.len(), &view)
-                    .map_err(refusal)?;
+                check(&state.peers.all()).map_err(refusal)?;
                 slot = transfer_slot(&state).await?;
             }
             Err(rejection) => return Err(refusal(rejection)),
@@ -398,13 +439,20 @@ async fn put_chunk(
         state.admission.check_paid(proof).await.map_err(refusal)?;
     }
     let store = state.store.clone();
-    let outcome = blocking(move || store.put(&address, &chunk)).await??;
+    let outcome = blocking(move || {
+        if held {
+            store.put(&address, &chunk)
+        } else {
+            store.put_with_proof(&address, &chunk, &proof_bytes)
+        }
+    })
+    .await??;
     drop(slot);
     let status = match outcome {
         PutOutcome::Stored => StatusCode::CREATED,
         PutOutcome::AlreadyExists => StatusCode::OK,
     };
-    tracing::debug!(%address, ?outcome, "PUT answered");
+    tracing::debug!(%address, ?outcome, ?arrival, "PUT answered");
     let receipt = StorageReceipt::sign(address, &state.signer);
     Ok((status, Json(PutResponse { outcome, receipt })).into_response())
 }

@@ -96,6 +96,16 @@ id32!(
     /// The hash a quote is signed over and paid under on-chain.
     QuoteHash
 );
+id32!(
+    /// A storage challenge's fresh random key: a node proves it holds a chunk by hashing the
+    /// chunk's bytes keyed with it.
+    Nonce
+);
+id32!(
+    /// BLAKE3 of a chunk's bytes keyed with a challenge's [`Nonce`]: what only a holder of the
+    /// bytes can compute.
+    HoldingHash
+);
 
 impl ChunkAddress {
     /// The address of these encrypted bytes.
