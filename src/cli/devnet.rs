@@ -436,11 +436,23 @@ mod tests {
             nodes,
             detach,
             until_stdin_closes,
+            repair_interval,
         } = parse(&["up"]).unwrap()
         else {
             panic!("not up");
         };
-        assert_eq!((nodes, detach, until_stdin_closes), (None, false, false));
+        assert_eq!(
+            (nodes, detach, until_stdin_closes, repair_interval),
+            (None, false, false, None)
+        );
+        assert!(matches!(
+            parse(&["up", "--repair-interval", "60"]).unwrap(),
+            DevnetCommand::Up {
+                repair_interval: Some(60),
+                ..
+            }
+        ));
+        assert!(parse(&["up", "--repair-interval", "0"]).is_err());
     }
 
     #[test]
