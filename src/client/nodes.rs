@@ -19,7 +19,10 @@ use futures::stream::FuturesUnordered;
 
 use crate::client::chunking::MAX_CHUNK_BYTES;
 use crate::client::race::Grace;
-use crate::wire::http::{ErrorBody, PutResponse, QuoteRequest, QuoteResponse};
+use crate::wire::http::{
+    ChallengeAnswer, ChallengeRequest, ErrorBody, MAX_PROOF_BYTES, PutResponse, QuoteRequest,
+    QuoteResponse,
+};
 use crate::wire::network::NodeInfo;
 use crate::wire::signed::node_id;
 use crate::wire::types::ChunkAddress;
@@ -263,6 +266,68 @@ impl NodeClient {
             .body(body);
         self.exchange_json(&node.url, request, deadline, MAX_JSON_BYTES)
             .await
+    }
+
+    /// PUTs a replica of a chunk already paid for (`PUT /replica/{chunk}`); `body` carries the
+    /// proof the chunk was first admitted with, in [`crate::wire::http::encode_put`]'s framing.
+    pub async fn put_replica(
+        &self,
+        node: &NodeInfo,
+        chunk: ChunkAddress,
+        body: Bytes,
+    ) -> Result<PutResponse, RequestError> {
+        let deadline = self.timeouts.for_chunk(body.len());
+        let request = self
+            .http
+            .put(format!("{}/replica/{chunk}", node.url))
+            .body(body);
+        self.exchange_json(&node.url, request, deadline, MAX_JSON_BYTES)
+            .await
+    }
+
+    /// Asks a node to prove it holds a chunk; `None` when it says it does not. The answer is
+    /// the node's word: the caller checks it against the chunk's bytes.
+    pub async fn challenge(
+        &self,
+        node: &NodeInfo,
+        request: &ChallengeRequest,
+    ) -> Result<Option<ChallengeAnswer>, RequestError> {
+        let url = &node.url;
+        let http = self.http.post(format!("{url}/challenge")).json(request);
+        // The node reads and hashes the whole chunk before it answers.
+        let deadline = self.timeouts.small + self.timeouts.chunk;
+        let (status, body) = self.exchange(url, http, deadline, MAX_JSON_BYTES).await?;
+        match status {
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            status if status.is_success() => {
+                serde_json::from_slice(&body)
+                    .map(Some)
+                    .map_err(|source| RequestError::BadAnswer {
+                        url: url.clone(),
+                        source,
+                    })
+            }
+            status => Err(refused(url, status, &body)),
+        }
+    }
+
+    /// The bytes of the payment proof a node keeps for a chunk (at most
+    /// [`MAX_PROOF_BYTES`]); `None` when it keeps none.
+    pub async fn proof(
+        &self,
+        node: &NodeInfo,
+        chunk: ChunkAddress,
+    ) -> Result<Option<Bytes>, RequestError> {
+        let url = &node.url;
+        let request = self.http.get(format!("{url}/chunk/{chunk}/proof"));
+        let (status, body) = self
+            .exchange(url, request, self.timeouts.small, MAX_PROOF_BYTES)
+            .await?;
+        match status {
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            status if status.is_success() => Ok(Some(body)),
+            status => Err(refused(url, status, &body)),
+        }
     }
 
     /// Fetches a chunk's bytes (at most [`MAX_CHUNK_BYTES`]); `None` when the node does not

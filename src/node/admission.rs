@@ -509,7 +509,11 @@ mod tests {
             admission.check_cheap(&proof, chunk, 10, &view, Arrival::First),
             Err(Rejection::Stale(_))
         ));
-        assert!(admission.check_cheap(&proof, chunk, 10, &view, Arrival::Replica).is_ok());
+        assert!(
+            admission
+                .check_cheap(&proof, chunk, 10, &view, Arrival::Replica)
+                .is_ok()
+        );
         assert!(matches!(
             admission.check_cheap(&proof, chunk, 11, &view, Arrival::Replica),
             Err(Rejection::SizeMismatch { .. })

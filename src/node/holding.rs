@@ -14,9 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::node::server::{
-    ApiError, Shared, blocking, count, parse_address, transfer_slot,
-};
+use crate::node::server::{ApiError, Shared, blocking, count, parse_address, transfer_slot};
 use crate::wire::http::{
     ChallengeAnswer, ChallengeRequest, HeldRequest, HeldResponse, MAX_HELD_QUERY,
 };
@@ -45,10 +43,9 @@ pub(super) async fn challenge(
     let _slot = transfer_slot(&state).await?;
     let shared = state.clone();
     let answer = blocking(move || {
-        shared
-            .store
-            .get(&request.chunk)
-            .map(|bytes| bytes.map(|bytes| ChallengeAnswer::answer(&request, &bytes, &shared.signer)))
+        shared.store.get(&request.chunk).map(|bytes| {
+            bytes.map(|bytes| ChallengeAnswer::answer(&request, &bytes, &shared.signer))
+        })
     })
     .await??;
     answer.map(Json).ok_or_else(|| not_held(request.chunk))

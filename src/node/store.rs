@@ -428,7 +428,10 @@ mod tests {
         assert_eq!(store.proof(&address).unwrap(), None);
         store.put_with_proof(&address, &bytes, b"proof").unwrap();
         store.put_with_proof(&address, &bytes, b"later").unwrap();
-        assert_eq!(store.proof(&address).unwrap().as_deref(), Some(&b"proof"[..]));
+        assert_eq!(
+            store.proof(&address).unwrap().as_deref(),
+            Some(&b"proof"[..])
+        );
         assert!(proof_path(dir.path(), &address).is_file());
         assert_eq!(store.addresses(), vec![address]);
         assert!(store.holds_on_disk(&address));

@@ -73,7 +73,10 @@ async fn pass(state: Arc<NodeState>, http: reqwest::Client, chunks: Vec<ChunkAdd
         for node in close_group(chunk, &view, REPLICAS) {
             if node.id != me {
                 let entry = wanted.entry(node.url.clone());
-                entry.or_insert_with(|| (node.clone(), Vec::new())).1.push(*chunk);
+                entry
+                    .or_insert_with(|| (node.clone(), Vec::new()))
+                    .1
+                    .push(*chunk);
             }
         }
     }
@@ -82,7 +85,10 @@ async fn pass(state: Arc<NodeState>, http: reqwest::Client, chunks: Vec<ChunkAdd
             let http = http.clone();
             async move {
                 let lacking = lacking(&http, &peer, chunks).await;
-                lacking.into_iter().map(|chunk| (peer.clone(), chunk)).collect()
+                lacking
+                    .into_iter()
+                    .map(|chunk| (peer.clone(), chunk))
+                    .collect()
             }
         })
         .buffer_unordered(PEERS_AT_ONCE)
@@ -204,7 +210,13 @@ async fn forward(
         }
         Ok(answer) => {
             let status = answer.status();
-            let text: String = answer.text().await.unwrap_or_default().chars().take(300).collect();
+            let text: String = answer
+                .text()
+                .await
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect();
             tracing::warn!(%chunk, peer = %peer.url, %status, %text, "upkeep: peer refused the replica");
             false
         }

@@ -88,11 +88,7 @@ impl ChallengeAnswer {
         chunk_bytes: &[u8],
         signer: &PrivateKeySigner,
     ) -> Self {
-        Self::sign(
-            request,
-            holding_hash(&request.nonce, chunk_bytes),
-            signer,
-        )
+        Self::sign(request, holding_hash(&request.nonce, chunk_bytes), signer)
     }
 
     /// An answer carrying `hash`, signed with `signer`'s key (tests use it to lie).
@@ -144,7 +140,11 @@ mod tests {
         let honest = ChallengeAnswer::answer(&request, &bytes, &signer);
         assert_eq!(honest.check(&request, signer.address(), &expected), Ok(()));
 
-        let guessed = ChallengeAnswer::sign(&request, HoldingHash(*blake3::hash(&bytes).as_bytes()), &signer);
+        let guessed = ChallengeAnswer::sign(
+            &request,
+            HoldingHash(*blake3::hash(&bytes).as_bytes()),
+            &signer,
+        );
         assert_eq!(
             guessed.check(&request, signer.address(), &expected),
             Err(ChallengeFailure::WrongHash)
