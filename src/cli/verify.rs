@@ -3,7 +3,8 @@
 //!
 //! The exit code says how the file is held at the end: 0 every chunk has its 4 proven
 //! replicas, 7 degraded (some chunk has fewer, none has none), 8 lost (some chunk is proven
-//! by no node). With `--json` the last line is always `verified`.
+//! by no node). With `--json` the last line is `verified`, or `error` when the file's chunks
+//! cannot even be listed (a bad reference; a data map chunk no node serves is lost, exit 8).
 
 use std::time::Instant;
 
