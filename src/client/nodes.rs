@@ -296,19 +296,18 @@ impl NodeClient {
         let http = self.http.post(format!("{url}/challenge")).json(request);
         // The node reads and hashes the whole chunk before it answers.
         let deadline = self.timeouts.small + self.timeouts.chunk;
-        let (status, body) = self.exchange(url, http, deadline, MAX_JSON_BYTES).await?;
-        match status {
-            reqwest::StatusCode::NOT_FOUND => Ok(None),
-            status if status.is_success() => {
-                serde_json::from_slice(&body)
-                    .map(Some)
-                    .map_err(|source| RequestError::BadAnswer {
-                        url: url.clone(),
-                        source,
-                    })
-            }
-            status => Err(refused(url, status, &body)),
-        }
+        let Some(body) = self
+            .exchange_optional(url, http, deadline, MAX_JSON_BYTES)
+            .await?
+        else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|source| RequestError::BadAnswer {
+                url: url.clone(),
+                source,
+            })
     }
 
     /// The bytes of the payment proof a node keeps for a chunk (at most
@@ -318,16 +317,9 @@ impl NodeClient {
         node: &NodeInfo,
         chunk: ChunkAddress,
     ) -> Result<Option<Bytes>, RequestError> {
-        let url = &node.url;
-        let request = self.http.get(format!("{url}/chunk/{chunk}/proof"));
-        let (status, body) = self
-            .exchange(url, request, self.timeouts.small, MAX_PROOF_BYTES)
-            .await?;
-        match status {
-            reqwest::StatusCode::NOT_FOUND => Ok(None),
-            status if status.is_success() => Ok(Some(body)),
-            status => Err(refused(url, status, &body)),
-        }
+        let request = self.http.get(format!("{}/chunk/{chunk}/proof", node.url));
+        self.exchange_optional(&node.url, request, self.timeouts.small, MAX_PROOF_BYTES)
+            .await
     }
 
     /// Fetches a chunk's bytes (at most [`MAX_CHUNK_BYTES`]); `None` when the node does not
@@ -337,12 +329,21 @@ impl NodeClient {
         node: &NodeInfo,
         chunk: ChunkAddress,
     ) -> Result<Option<Bytes>, RequestError> {
-        let url = &node.url;
-        let request = self.http.get(format!("{url}/chunk/{chunk}"));
+        let request = self.http.get(format!("{}/chunk/{chunk}", node.url));
         let deadline = self.timeouts.for_chunk(MAX_CHUNK_BYTES);
-        let (status, body) = self
-            .exchange(url, request, deadline, MAX_CHUNK_BYTES)
-            .await?;
+        self.exchange_optional(&node.url, request, deadline, MAX_CHUNK_BYTES)
+            .await
+    }
+
+    /// Like [`Self::exchange`], with 404 meaning `None` and any other error status an error.
+    async fn exchange_optional(
+        &self,
+        url: &str,
+        request: reqwest::RequestBuilder,
+        deadline: Duration,
+        limit: usize,
+    ) -> Result<Option<Bytes>, RequestError> {
+        let (status, body) = self.exchange(url, request, deadline, limit).await?;
         match status {
             reqwest::StatusCode::NOT_FOUND => Ok(None),
             status if status.is_success() => Ok(Some(body)),
