@@ -257,3 +257,31 @@ fn a_node_answering_challenges_without_the_chunk_is_reported_as_not_holding_it()
     let proven = chunk["proven"].as_u64().unwrap();
     assert_eq!(code, Some(if proven >= 4 { 0 } else { 7 }), "{events:?}");
 }
+
+#[test]
+fn a_node_whose_chunk_file_rotted_is_named_and_never_proves_it() {
+    let devnet = quiet_devnet();
+    let (dir, file, reference, key) = uploaded(devnet, 5);
+    let chunk = planned_chunks(&file)[0];
+    let rotten = devnet.holders_on_disk(chunk)[0];
+    let path = ferry::node::chunk_path(&devnet.node_root(rotten), &chunk);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[0] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    let (code, events) = run(devnet, dir.path(), &key, "verify", &reference, None);
+    let verified = verified_chunk(&events, chunk);
+    let url = &devnet.network.bootstrap[rotten];
+    assert!(
+        !verified["holders"]
+            .as_array()
+            .unwrap()
+            .contains(&url.as_str().into()),
+        "{verified}"
+    );
+    assert!(
+        urls(&verified["failed"], "node").contains(url),
+        "{verified}"
+    );
+    assert_eq!(code, Some(7), "{events:?}");
+    assert!(!path.exists(), "the rotten file is moved aside");
+}
