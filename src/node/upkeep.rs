@@ -11,7 +11,10 @@
 //! - only chunks held since the previous pass are checked, so a chunk an upload is still
 //!   placing is not copied over the client's own PUTs;
 //! - a chunk without a kept proof is never forwarded (a peer would refuse it anyway), and a
-//!   peer that does not answer is skipped until the next pass; nothing here ever pays.
+//!   peer that does not answer is skipped until the next pass; nothing here ever pays;
+//! - a peer's word on what it holds is taken as it is (a stat of its files, not a proof): a
+//!   peer that lies only keeps its own copy from being restored; `ferry verify`'s challenges
+//!   are what prove who holds a chunk.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
