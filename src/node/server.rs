@@ -4,6 +4,9 @@
 //! [`ErrorBody`] saying exactly what is wrong; a bad request never stops the node. Chunk
 //! transfers (PUT and GET) are bounded by a semaphore of [`MAX_CHUNK_TRANSFERS`], so at most that
 //! many chunk bodies are in memory at once. File work and hashing run on blocking threads.
+//! A replica (`PUT /replica/{address}`, from a peer's upkeep or `ferry repair`) passes the
+//! same checks as a first PUT save the quote's age ([`Arrival`]); either way the proof's
+//! bytes are kept beside the chunk.
 //!
 //! Against hostile clients: every request ends within [`REQUEST_TIMEOUT`]; a PUT body that
 //! sends nothing for [`BODY_IDLE_TIMEOUT`] is dropped, freeing its transfer slot; a PUT's proof
