@@ -32,6 +32,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand upload 'Upload a file: encrypt, pay in waves, store; rerun to resume'
             cand download 'Download a file by its reference'
             cand quote 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+            cand verify 'Check that a file is still fully stored: every node of each chunk''s close group is challenged to prove it holds the chunk. Pays nothing'
+            cand repair 'Verify, then store the missing replicas of every chunk below 4 on its close group. Pays nothing'
             cand status 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
             cand cache 'Clean the receipt cache'
             cand wallet 'Show the paying wallet'
@@ -84,6 +86,38 @@ set edit:completion:arg-completer[ferry] = {|@words|
         }
         &'ferry;quote'= {
             cand --wave-size 'Chunks per payment transaction the estimate assumes, 1 to 64 [default: 64]'
+            cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
+            cand --rpc-url 'Override the network file''s RPC URL'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;verify'= {
+            cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
+            cand --rpc-url 'Override the network file''s RPC URL'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --devnet 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;repair'= {
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
             cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
@@ -244,6 +278,7 @@ set edit:completion:arg-completer[ferry] = {|@words|
         }
         &'ferry;devnet;up'= {
             cand --nodes 'How many storage nodes to start [default: 10]'
+            cand --repair-interval 'Seconds between the nodes'' checks that each chunk''s 4 closest nodes hold it [default: 5]'
             cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
             cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --detach 'Leave the devnet running in the background and return; stop it with `ferry devnet down`'
@@ -406,6 +441,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand upload 'Upload a file: encrypt, pay in waves, store; rerun to resume'
             cand download 'Download a file by its reference'
             cand quote 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+            cand verify 'Check that a file is still fully stored: every node of each chunk''s close group is challenged to prove it holds the chunk. Pays nothing'
+            cand repair 'Verify, then store the missing replicas of every chunk below 4 on its close group. Pays nothing'
             cand status 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
             cand cache 'Clean the receipt cache'
             cand wallet 'Show the paying wallet'
@@ -421,6 +458,10 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;help;download'= {
         }
         &'ferry;help;quote'= {
+        }
+        &'ferry;help;verify'= {
+        }
+        &'ferry;help;repair'= {
         }
         &'ferry;help;status'= {
         }

@@ -34,6 +34,8 @@ complete -c ferry -n "__fish_ferry_needs_command" -s V -l version -d 'Print vers
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "download" -d 'Download a file by its reference'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "verify" -d 'Check that a file is still fully stored: every node of each chunk\'s close group is challenged to prove it holds the chunk. Pays nothing'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "repair" -d 'Verify, then store the missing replicas of every chunk below 4 on its close group. Pays nothing'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "cache" -d 'Clean the receipt cache'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "wallet" -d 'Show the paying wallet'
@@ -81,6 +83,26 @@ complete -c ferry -n "__fish_ferry_using_subcommand quote" -s q -l quiet -d 'Sho
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -s h -l help -d 'Print help'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l rpc-url -d 'Override the network file\'s RPC URL' -r
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l rpc-url -d 'Override the network file\'s RPC URL' -r
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l json -d 'Print one JSON object per line on stdout instead of human output'
@@ -161,6 +183,7 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "status" -d 'Show whether the devnet\'s chain and nodes answer'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l nodes -d 'How many storage nodes to start [default: 10]' -r
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l repair-interval -d 'Seconds between the nodes\' checks that each chunk\'s 4 closest nodes hold it [default: 5]' -r
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l detach -d 'Leave the devnet running in the background and return; stop it with `ferry devnet down`'
@@ -243,18 +266,20 @@ complete -c ferry -n "__fish_ferry_using_subcommand man" -s q -l quiet -d 'Show 
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s h -l help -d 'Print help'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "download" -d 'Download a file by its reference'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "cache" -d 'Clean the receipt cache'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "wallet" -d 'Show the paying wallet'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "vault" -d 'Deploy the payment vault contract'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "network" -d 'Write a network file for a chain, its vault and some nodes'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "man" -d 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "download" -d 'Download a file by its reference'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "verify" -d 'Check that a file is still fully stored: every node of each chunk\'s close group is challenged to prove it holds the chunk. Pays nothing'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "repair" -d 'Verify, then store the missing replicas of every chunk below 4 on its close group. Pays nothing'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "cache" -d 'Clean the receipt cache'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "wallet" -d 'Show the paying wallet'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "vault" -d 'Deploy the payment vault contract'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "network" -d 'Write a network file for a chain, its vault and some nodes'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "man" -d 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "gc" -d 'Remove receipts whose proofs have all expired (a day after their newest payment)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clear" -d 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'

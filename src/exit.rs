@@ -16,6 +16,11 @@ pub enum ErrorKind {
     /// A local file operation under the data dir or the output failed (disk full, permissions,
     /// an I/O error); what was paid is kept; free space or fix permissions and rerun: exit 6.
     Io,
+    /// `verify`/`repair`: some chunk has fewer proven replicas than it needs, but every chunk
+    /// has at least one; `ferry repair` can restore it: exit 7.
+    Degraded,
+    /// `verify`/`repair`: some chunk of the file is proven by no node: exit 8.
+    Lost,
     /// Interrupted by Ctrl-C: exit 130.
     Interrupted,
 }
@@ -30,6 +35,8 @@ impl ErrorKind {
             ErrorKind::Payment => 4,
             ErrorKind::Partial => 5,
             ErrorKind::Io => 6,
+            ErrorKind::Degraded => 7,
+            ErrorKind::Lost => 8,
             ErrorKind::Interrupted => 130,
         }
     }
@@ -43,6 +50,8 @@ impl ErrorKind {
             ErrorKind::Payment => "payment",
             ErrorKind::Partial => "partial",
             ErrorKind::Io => "io",
+            ErrorKind::Degraded => "degraded",
+            ErrorKind::Lost => "lost",
             ErrorKind::Interrupted => "interrupted",
         }
     }

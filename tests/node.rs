@@ -269,3 +269,61 @@ fn node_rejects_a_body_whose_hash_is_not_its_address() {
     tampered[10] ^= 0xff;
     fixture.assert_refused(address, encode_put(&proof, &tampered), 422, "bytes hash to");
 }
+
+/// PUTs `body` as a replica to the node closest to `address`.
+fn put_replica(
+    fixture: &Fixture,
+    address: ChunkAddress,
+    body: Vec<u8>,
+) -> Result<PutOutcome, (u16, String)> {
+    let node = by_distance(&address, &fixture.swarm.nodes)[0];
+    match runtime().block_on(fixture.client.put_replica(node, address, Bytes::from(body))) {
+        Ok(answer) => Ok(answer.outcome),
+        Err(RequestError::Refused {
+            status, message, ..
+        }) => Err((status, message)),
+        Err(other) => panic!("the node should answer, not fail: {other}"),
+    }
+}
+
+#[test]
+fn a_replica_is_admitted_with_an_expired_paid_proof_that_a_first_put_is_refused() {
+    let fixture = Fixture::new();
+    let (address, bytes) = fixture.chunk();
+    let keys = keys_by_id(fixture.devnet, None);
+    let signers = close_group_keys(&keys, &fixture.swarm.nodes, address, CLOSE_GROUP_SIZE);
+    let payer = fixture.vault.payer().unwrap();
+    let quotes = signed_quotes(
+        &signers,
+        address,
+        bytes.len(),
+        payer,
+        unix_now() - 25 * 3600,
+    );
+    let (payment, mut proof) = median_proof(quotes);
+    fixture.pay(&[payment], &mut proof);
+    fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "is expired");
+    assert_eq!(
+        put_replica(&fixture, address, encode_put(&proof, &bytes)),
+        Ok(PutOutcome::Stored)
+    );
+    let node = by_distance(&address, &fixture.swarm.nodes)[0];
+    let kept = runtime()
+        .block_on(fixture.client.proof(node, address))
+        .unwrap()
+        .expect("the node keeps the proof it admitted the replica with");
+    assert_eq!(ferry::wire::http::decode_proof(&kept).unwrap(), proof);
+}
+
+#[test]
+fn a_replica_whose_proof_was_never_paid_is_refused() {
+    let fixture = Fixture::new();
+    let (address, bytes) = fixture.chunk();
+    let (leaf, mut proof) = fixture.quoted(address, &bytes);
+    // Placed in a wave of its own, with a path to a root nobody paid.
+    Fixture::place(&[leaf], &mut proof);
+    let (status, message) = put_replica(&fixture, address, encode_put(&proof, &bytes))
+        .expect_err("an unpaid replica is refused");
+    assert_eq!(status, 402, "{message}");
+    assert!(message.contains("is not paid on-chain"), "{message}");
+}

@@ -103,7 +103,7 @@ fn a_node_withdraws_what_its_admitted_leaves_hold_and_the_balances_move_on_chain
     )
     .unwrap();
     let balance = |who| runtime().block_on(chain.balance_of(who)).unwrap().0;
-    let (vault_before, node_before) = (balance(chain.address()), balance(node.key.address()));
+    let node_before = balance(node.key.address());
     let withdrawn = rewards(&node, &fixture, &[]);
     assert_eq!(
         number_after(&withdrawn, "withdrew "),
@@ -111,10 +111,36 @@ fn a_node_withdraws_what_its_admitted_leaves_hold_and_the_balances_move_on_chain
         "{withdrawn}"
     );
     let gas = number_after(&withdrawn, "(gas ");
+    // Other tests pay into the shared devnet's vault meanwhile, so compare the vault's balance
+    // just before and just after the claim's own block (anvil mines one transaction a block).
+    let tx = withdrawn
+        .lines()
+        .find(|line| line.starts_with("withdrew "))
+        .and_then(|line| line.split(" in ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the claim's transaction hash");
+    let receipt = fixture
+        .devnet
+        .rpc("eth_getTransactionReceipt", serde_json::json!([tx]));
+    let block = u64::from_str_radix(
+        receipt["blockNumber"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
+    let vault_at = |block: u64| {
+        let answer = fixture.devnet.rpc(
+            "eth_getBalance",
+            serde_json::json!([chain.address(), format!("0x{block:x}")]),
+        );
+        U256::from_str_radix(answer.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
     assert_eq!(
-        balance(chain.address()),
-        vault_before - leaf.amount.0,
-        "the vault paid out"
+        vault_at(block),
+        vault_at(block - 1) - leaf.amount.0,
+        "the vault paid out in the claim's block"
     );
     assert_eq!(
         balance(node.key.address()),

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ferry::node::rewards::{RewardsConfig, RewardsReport};
-use ferry::node::{DEFAULT_CAPACITY, Node, NodeConfig, NodeError};
+use ferry::node::{DEFAULT_CAPACITY, DEFAULT_REPAIR_INTERVAL, Node, NodeConfig, NodeError};
 use ferry::wire::network::CLOSE_GROUP_SIZE;
 use ferry::wire::types::Amount;
 use tokio_util::sync::CancellationToken;
@@ -68,6 +68,10 @@ struct Args {
     /// network file's bootstrap list.
     #[arg(long)]
     no_announce: bool,
+    /// Seconds between checks that the 4 nodes closest to each held chunk hold it too; the
+    /// chunk is forwarded, with its payment proof, to those that do not.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_REPAIR_INTERVAL.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    repair_interval: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -179,6 +183,7 @@ async fn run(args: Args) -> Result<(), NodeError> {
         confirmations: args.confirmations,
         public_url: args.public_url,
         announce: !args.no_announce,
+        repair_interval: std::time::Duration::from_secs(args.repair_interval),
         ..NodeConfig::new(listen, root, network, key_file)
     };
     let node = Node::bind(config).await?;

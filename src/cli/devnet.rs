@@ -34,6 +34,10 @@ pub enum DevnetCommand {
         /// Also stop when stdin reaches EOF (for test harnesses).
         #[arg(long, hide = true, conflicts_with = "detach")]
         until_stdin_closes: bool,
+        /// Seconds between the nodes' checks that each chunk's 4 closest nodes hold it
+        /// [default: 5].
+        #[arg(long, env = "FERRY_DEVNET_REPAIR_INTERVAL", value_parser = clap::value_parser!(u64).range(1..), value_name = "SECONDS")]
+        repair_interval: Option<u64>,
     },
     /// Stop the devnet that `up` started in this data dir.
     Down,
@@ -56,14 +60,20 @@ pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> Result<
             nodes,
             detach,
             until_stdin_closes,
+            repair_interval,
         } => {
             let lifetime = match (detach, until_stdin_closes) {
                 (true, _) => Lifetime::Detached,
                 (false, true) => Lifetime::UntilSignalOrStdinEof,
                 (false, false) => Lifetime::UntilSignal,
             };
-            let nodes = nodes.unwrap_or(devnet::DEFAULT_NODES);
-            up(data_dir, nodes, lifetime, json).await
+            let options = DevnetOptions {
+                nodes: nodes.unwrap_or(devnet::DEFAULT_NODES),
+                repair_interval: repair_interval
+                    .map_or(devnet::DEFAULT_REPAIR_INTERVAL, Duration::from_secs),
+                ..DevnetOptions::new(data_dir)
+            };
+            up(data_dir, options, lifetime, json).await
         }
         DevnetCommand::Down => down(data_dir, json).await,
         DevnetCommand::Status => status(data_dir, json).await,
@@ -85,17 +95,19 @@ enum Lifetime {
     Detached,
 }
 
-async fn up(data_dir: &Path, nodes: usize, lifetime: Lifetime, json: bool) -> Result<(), CliError> {
+async fn up(
+    data_dir: &Path,
+    options: DevnetOptions,
+    lifetime: Lifetime,
+    json: bool,
+) -> Result<(), CliError> {
     if !json {
         eprintln!(
-            "starting a devnet with {nodes} nodes in {} (or finding the one running there)…",
+            "starting a devnet with {} nodes in {} (or finding the one running there)…",
+            options.nodes,
             data_dir.display()
         );
     }
-    let options = DevnetOptions {
-        nodes,
-        ..DevnetOptions::new(data_dir)
-    };
     // Listening from here on, a Ctrl-C while starting drops the half-started devnet, which
     // kills what it had started, instead of killing ferry and orphaning it.
     let mut signals = StopSignals::new().map_err(|e| CliError::new(ErrorKind::Internal, e))?;
@@ -424,11 +436,23 @@ mod tests {
             nodes,
             detach,
             until_stdin_closes,
+            repair_interval,
         } = parse(&["up"]).unwrap()
         else {
             panic!("not up");
         };
-        assert_eq!((nodes, detach, until_stdin_closes), (None, false, false));
+        assert_eq!(
+            (nodes, detach, until_stdin_closes, repair_interval),
+            (None, false, false, None)
+        );
+        assert!(matches!(
+            parse(&["up", "--repair-interval", "60"]).unwrap(),
+            DevnetCommand::Up {
+                repair_interval: Some(60),
+                ..
+            }
+        ));
+        assert!(parse(&["up", "--repair-interval", "0"]).is_err());
     }
 
     #[test]

@@ -13,8 +13,11 @@ use super::Cli;
 use crate::exit::ErrorKind;
 
 /// The exit codes, as SPEC.md and the README give them.
-const EXIT_STATUS: [(Option<ErrorKind>, &str); 8] = [
-    (None, "uploaded (or downloaded) completely"),
+const EXIT_STATUS: [(Option<ErrorKind>, &str); 10] = [
+    (
+        None,
+        "uploaded (or downloaded) completely; verify or repair: every chunk has 4 proven replicas",
+    ),
     (Some(ErrorKind::Internal), "internal error (a bug)"),
     (
         Some(ErrorKind::BadInput),
@@ -35,6 +38,14 @@ const EXIT_STATUS: [(Option<ErrorKind>, &str); 8] = [
     (
         Some(ErrorKind::Io),
         "local I/O failure under the data dir or the output (disk full, permissions); what was paid is kept: free space and rerun, nothing is paid twice",
+    ),
+    (
+        Some(ErrorKind::Degraded),
+        "verify or repair: the file is degraded, some chunk has fewer than 4 proven replicas (but at least one); ferry repair restores it",
+    ),
+    (
+        Some(ErrorKind::Lost),
+        "verify or repair: some chunk of the file is proven by no node; it cannot be downloaded or repaired",
     ),
     (
         Some(ErrorKind::Interrupted),
@@ -124,7 +135,7 @@ mod tests {
             .iter()
             .map(|(kind, _)| kind.map_or(0, ErrorKind::exit_code))
             .collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 130]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 130]);
     }
 
     #[test]

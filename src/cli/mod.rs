@@ -16,6 +16,7 @@ mod output;
 mod prompt;
 mod receipts;
 mod transfer;
+mod verify;
 mod wallet;
 
 use std::path::PathBuf;
@@ -63,6 +64,12 @@ pub enum Command {
     Download(DownloadArgs),
     /// Estimate what uploading a file costs; pays nothing and needs no wallet.
     Quote(QuoteArgs),
+    /// Check that a file is still fully stored: every node of each chunk's close group is
+    /// challenged to prove it holds the chunk. Pays nothing.
+    Verify(VerifyArgs),
+    /// Verify, then store the missing replicas of every chunk below 4 on its close group.
+    /// Pays nothing.
+    Repair(VerifyArgs),
     /// List interrupted uploads: chunks paid, stored and total, and when proofs expire.
     Status {
         /// Only this file's upload.
@@ -154,6 +161,16 @@ pub struct DownloadArgs {
     pub network: NetworkArgs,
 }
 
+/// `ferry verify` and `ferry repair`.
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The reference `ferry upload` printed (`ferry:` followed by hex).
+    pub reference: String,
+    /// The network.
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
 /// `ferry quote`.
 #[derive(Debug, Clone, Args)]
 pub struct QuoteArgs {
@@ -176,6 +193,8 @@ pub struct CliError {
     pub error: anyhow::Error,
     /// What to do next, when there is a command for it.
     pub hint: Option<String>,
+    /// With `--json`, the command's last line already says how it ended (no `error` line).
+    pub reported_in_json: bool,
 }
 
 impl CliError {
@@ -185,6 +204,15 @@ impl CliError {
             kind,
             error: error.into(),
             hint: None,
+            reported_in_json: false,
+        }
+    }
+
+    /// A command's outcome that is not a success, already told by its last JSON line.
+    pub fn outcome(kind: ErrorKind, message: String) -> Self {
+        Self {
+            reported_in_json: true,
+            ..Self::new(kind, anyhow::anyhow!(message))
         }
     }
 
@@ -284,6 +312,8 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Upload(args) => transfer::upload(&context, args).await,
         Command::Download(args) => transfer::download(&context, args).await,
         Command::Quote(args) => transfer::quote(&context, args).await,
+        Command::Verify(args) => verify::verify(&context, args).await,
+        Command::Repair(args) => verify::repair(&context, args).await,
         Command::Status { file } => {
             let (data_dir, json) = (context.data_dir.clone(), context.json);
             off_runtime(move || receipts::status(&data_dir, json, file.as_deref())).await
@@ -334,6 +364,9 @@ fn report_failure(json: bool, failure: &CliError) {
     let mut message = format!("{:#}", failure.error);
     if let Some(hint) = &failure.hint {
         message = format!("{message}; {hint}");
+    }
+    if json && failure.reported_in_json {
+        return;
     }
     if json {
         output::print_json_line(&output::JsonEvent::error(failure.kind, &message));

@@ -132,6 +132,36 @@ pub enum JsonEvent<'a> {
         /// Estimated gas (units) of one full wave.
         gas_per_wave: u64,
     },
+    /// `ferry verify` (and, last, `ferry repair`): how well the file is held.
+    Verified {
+        /// `healthy`, `degraded` or `lost`.
+        status: &'static str,
+        /// Distinct chunks, data map chunks included.
+        chunks: usize,
+        /// Proven replicas each chunk needs.
+        replicas: usize,
+        /// The fewest proven replicas of any chunk.
+        lowest: usize,
+        /// The median count of proven replicas.
+        median: usize,
+        /// The chunks below `replicas`, with their counts.
+        below: Vec<ChunkCount>,
+        /// Chunks proven by no node.
+        lost: usize,
+        /// Nodes that failed some chunk, with how many.
+        failed_nodes: Vec<NodeCount>,
+        /// Wall time.
+        seconds: f64,
+    },
+    /// `ferry repair`: what was stored (before the final `verified`).
+    Repaired {
+        /// Chunks that were below their replica count (and held by some node).
+        chunks: usize,
+        /// Replicas stored.
+        replicas_stored: usize,
+        /// Wall time of the repair, its verifies included.
+        seconds: f64,
+    },
     /// `ferry status`: one interrupted upload.
     UploadStatus(&'a StatusLine),
     /// `ferry cache gc|clear`: what the sweep did with each receipt.
@@ -214,6 +244,24 @@ impl<'a> JsonEvent<'a> {
             retryable: kind.is_retryable(),
         }
     }
+}
+
+/// A chunk and its count of proven replicas.
+#[derive(Clone, Serialize)]
+pub struct ChunkCount {
+    /// The chunk.
+    pub chunk: String,
+    /// Nodes that proved they hold it.
+    pub proven: usize,
+}
+
+/// A node and how many chunks it failed.
+#[derive(Clone, Serialize)]
+pub struct NodeCount {
+    /// The node's URL.
+    pub node: String,
+    /// Chunks it failed.
+    pub chunks: usize,
 }
 
 /// `--json`: every event as a line on stdout.
@@ -338,7 +386,9 @@ impl Bars {
             return bar.clone();
         }
         let template = match phase {
-            Phase::Pay => "{prefix:>8} [{bar:30}] {pos}/{len} chunks {msg}",
+            Phase::Pay | Phase::Verify | Phase::Repair => {
+                "{prefix:>8} [{bar:30}] {pos}/{len} chunks {msg}"
+            }
             _ => {
                 "{prefix:>8} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}"
             }
@@ -424,7 +474,9 @@ impl Reporter for HumanReporter {
                 plain.last = Instant::now();
                 let percent = (done * 100).checked_div(total).unwrap_or(100);
                 let line = match phase {
-                    Phase::Pay => format!("{done}/{total} chunks"),
+                    Phase::Pay | Phase::Verify | Phase::Repair => {
+                        format!("{done}/{total} chunks")
+                    }
                     _ => format!("{}/{}", HumanBytes(done), HumanBytes(total)),
                 };
                 eprintln!("{}: {line} ({percent}%)", phase_name(phase));
@@ -471,6 +523,8 @@ fn phase_name(phase: Phase) -> &'static str {
         Phase::Pay => "pay",
         Phase::Store => "store",
         Phase::Fetch => "fetch",
+        Phase::Verify => "verify",
+        Phase::Repair => "repair",
     }
 }
 

@@ -20,7 +20,10 @@ use crate::wire::network::{CLOSE_GROUP_SIZE, NetworkConfig};
 /// The private key variable; its value is never printed or logged.
 pub const PRIVATE_KEY_ENV: &str = "FERRY_PRIVATE_KEY";
 
-async fn discover(client: &NodeClient, network: &NetworkConfig) -> Result<Arc<Swarm>, CliError> {
+pub(super) async fn discover(
+    client: &NodeClient,
+    network: &NetworkConfig,
+) -> Result<Arc<Swarm>, CliError> {
     client
         .discover(&network.bootstrap)
         .await
@@ -73,7 +76,7 @@ async fn connect_vault(
     Ok(vault)
 }
 
-fn reporter(context: &Context) -> (Arc<dyn Reporter>, Option<Arc<HumanReporter>>) {
+pub(super) fn reporter(context: &Context) -> (Arc<dyn Reporter>, Option<Arc<HumanReporter>>) {
     if context.json {
         (Arc::new(JsonReporter), None)
     } else {

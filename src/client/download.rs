@@ -197,14 +197,15 @@ async fn fetch_from(
     }
 }
 
-/// Resolves a reference to the file's level-0 data map. Every map is validated before
-/// anything proportional to it is fetched, and levels must descend one at a time.
-async fn file_map(
+/// Resolves a reference to the file's level-0 data map, and the addresses of the chunks that
+/// hold the maps (the root first). Every map is validated before anything proportional to it
+/// is fetched, and levels must descend one at a time.
+pub(crate) async fn file_map(
     client: &NodeClient,
     nodes: &[NodeInfo],
     reference: Reference,
     reporter: &dyn Reporter,
-) -> Result<DataMap, DownloadError> {
+) -> Result<(DataMap, Vec<ChunkAddress>), DownloadError> {
     let root = ChunkRef {
         address: reference.address,
         key: reference.key,
@@ -213,7 +214,9 @@ async fn file_map(
     let plain = fetch(client, nodes, &root, true, reporter).await?;
     let mut map = DataMap::from_bytes(&plain, reference.address)?;
     map.validate(reference.address)?;
+    let mut map_chunks = vec![reference.address];
     while map.level > 0 {
+        map_chunks.extend(map.chunks.iter().map(|chunk| chunk.address));
         let mut bytes = Vec::new();
         for chunk in &map.chunks {
             bytes.extend(fetch(client, nodes, chunk, false, reporter).await?);
@@ -229,7 +232,7 @@ async fn file_map(
         }
         map = lower;
     }
-    Ok(map)
+    Ok((map, map_chunks))
 }
 
 /// Downloads the file behind `reference` to `output`, `in_flight` chunks at a time.
@@ -242,7 +245,7 @@ pub async fn download(
     reporter: &dyn Reporter,
 ) -> Result<DownloadSummary, DownloadError> {
     let started = Instant::now();
-    let map = file_map(client, nodes, reference, reporter).await?;
+    let (map, _) = file_map(client, nodes, reference, reporter).await?;
     let output_error = |source| DownloadError::Output {
         path: output.to_owned(),
         source,

@@ -7,6 +7,8 @@
 //! - [`upload`]: the upload pipeline (resume, encrypt, quote, pay, send);
 //! - [`download`]: fetching, verifying and decrypting a file back;
 //! - [`receipt`]: the per-file cached receipt that makes an upload resumable;
+//! - [`verify`]: challenging nodes to prove they still hold a file's chunks;
+//! - [`repair`]: storing the missing replicas of a degraded file, paying nothing;
 //! - [`reporter`]: the events and progress the library reports (it never prints).
 
 pub mod chunking;
@@ -15,6 +17,8 @@ pub mod nodes;
 pub mod quoting;
 mod race;
 pub mod receipt;
+pub mod repair;
 pub mod replication;
 pub mod reporter;
 pub mod upload;
+pub mod verify;

@@ -20,7 +20,8 @@ use futures::stream::FuturesUnordered;
 use crate::client::chunking::MAX_CHUNK_BYTES;
 use crate::client::race::Grace;
 use crate::wire::http::{
-    ErrorBody, FORWARD_BUDGET, FORWARDED_HEADER, PutResponse, QuoteRequest, QuoteResponse,
+    ChallengeAnswer, ChallengeRequest, ErrorBody, FORWARD_BUDGET, FORWARDED_HEADER,
+    MAX_PROOF_BYTES, PutResponse, QuoteRequest, QuoteResponse,
 };
 use crate::wire::network::NodeInfo;
 use crate::wire::signed::node_id;
@@ -282,6 +283,60 @@ impl NodeClient {
             .await
     }
 
+    /// PUTs a replica of a chunk already paid for (`PUT /replica/{chunk}`); `body` carries the
+    /// proof the chunk was first admitted with, in [`crate::wire::http::encode_put`]'s framing.
+    pub async fn put_replica(
+        &self,
+        node: &NodeInfo,
+        chunk: ChunkAddress,
+        body: Bytes,
+    ) -> Result<PutResponse, RequestError> {
+        let deadline = self.timeouts.for_chunk(body.len());
+        let request = self
+            .http
+            .put(format!("{}/replica/{chunk}", node.url))
+            .body(body);
+        self.exchange_json(&node.url, request, deadline, MAX_JSON_BYTES)
+            .await
+    }
+
+    /// Asks a node to prove it holds a chunk; `None` when it says it does not. The answer is
+    /// the node's word: the caller checks it against the chunk's bytes.
+    pub async fn challenge(
+        &self,
+        node: &NodeInfo,
+        request: &ChallengeRequest,
+    ) -> Result<Option<ChallengeAnswer>, RequestError> {
+        let url = &node.url;
+        let http = self.http.post(format!("{url}/challenge")).json(request);
+        // The node reads and hashes the whole chunk before it answers.
+        let deadline = self.timeouts.small + self.timeouts.chunk;
+        let Some(body) = self
+            .exchange_optional(url, http, deadline, MAX_JSON_BYTES)
+            .await?
+        else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|source| RequestError::BadAnswer {
+                url: url.clone(),
+                source,
+            })
+    }
+
+    /// The bytes of the payment proof a node keeps for a chunk (at most
+    /// [`MAX_PROOF_BYTES`]); `None` when it keeps none.
+    pub async fn proof(
+        &self,
+        node: &NodeInfo,
+        chunk: ChunkAddress,
+    ) -> Result<Option<Bytes>, RequestError> {
+        let request = self.http.get(format!("{}/chunk/{chunk}/proof", node.url));
+        self.exchange_optional(&node.url, request, self.timeouts.small, MAX_PROOF_BYTES)
+            .await
+    }
+
     /// Fetches a chunk's bytes (at most [`MAX_CHUNK_BYTES`]); `None` when the node does not
     /// have it. The bytes are the node's word: the caller checks them against the address.
     pub async fn get(
@@ -289,12 +344,21 @@ impl NodeClient {
         node: &NodeInfo,
         chunk: ChunkAddress,
     ) -> Result<Option<Bytes>, RequestError> {
-        let url = &node.url;
-        let request = self.http.get(format!("{url}/chunk/{chunk}"));
+        let request = self.http.get(format!("{}/chunk/{chunk}", node.url));
         let deadline = self.timeouts.for_chunk(MAX_CHUNK_BYTES);
-        let (status, body) = self
-            .exchange(url, request, deadline, MAX_CHUNK_BYTES)
-            .await?;
+        self.exchange_optional(&node.url, request, deadline, MAX_CHUNK_BYTES)
+            .await
+    }
+
+    /// Like [`Self::exchange`], with 404 meaning `None` and any other error status an error.
+    async fn exchange_optional(
+        &self,
+        url: &str,
+        request: reqwest::RequestBuilder,
+        deadline: Duration,
+        limit: usize,
+    ) -> Result<Option<Bytes>, RequestError> {
+        let (status, body) = self.exchange(url, request, deadline, limit).await?;
         match status {
             reqwest::StatusCode::NOT_FOUND => Ok(None),
             status if status.is_success() => Ok(Some(body)),

@@ -24,6 +24,10 @@ pub enum Phase {
     Store,
     /// Fetching chunks back.
     Fetch,
+    /// Challenging nodes to prove they hold chunks.
+    Verify,
+    /// Storing missing replicas.
+    Repair,
 }
 
 /// Something that happened, in the form `--json` prints it.
@@ -96,6 +100,27 @@ pub enum Event {
         /// What was wrong with it.
         reason: String,
     },
+    /// Every node of a chunk's close group was challenged to prove it holds the chunk.
+    ChunkVerified {
+        /// The chunk.
+        chunk: ChunkAddress,
+        /// How many nodes proved they hold it.
+        proven: usize,
+        /// Those nodes' URLs.
+        holders: Vec<String>,
+        /// Nodes that should hold it (among its closest) and did not prove it, or that
+        /// answered falsely, with why.
+        failed: Vec<NodeFailure>,
+    },
+    /// Missing replicas of a chunk were stored (by `ferry repair`).
+    ChunkRepaired {
+        /// The chunk.
+        chunk: ChunkAddress,
+        /// Nodes that stored a replica now.
+        stored_on: Vec<String>,
+        /// Nodes that refused or failed, with why.
+        failed: Vec<NodeFailure>,
+    },
     /// A request failed and will be tried again or elsewhere.
     Retry {
         /// The chunk concerned.
@@ -107,6 +132,15 @@ pub enum Event {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// A node that failed a chunk, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeFailure {
+    /// The node's URL.
+    pub node: String,
+    /// What went wrong.
+    pub reason: String,
 }
 
 /// Receives events and progress from long operations.

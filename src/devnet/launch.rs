@@ -24,8 +24,7 @@ impl RunningDevnet {
             .await
             .map_err(|source| DevnetError::Deploy { source })?;
         self.save_network().await?;
-        self.start_nodes(&options.node_binary, options.nodes)
-            .await?;
+        self.start_nodes(options).await?;
         self.save_network().await
     }
 
@@ -55,10 +54,11 @@ impl RunningDevnet {
         Ok(())
     }
 
-    async fn start_nodes(&mut self, node_binary: &Path, count: usize) -> Result<(), DevnetError> {
+    async fn start_nodes(&mut self, options: &DevnetOptions) -> Result<(), DevnetError> {
         let network_file = self.network_file().to_string_lossy().into_owned();
         let first = self.children.len();
-        for index in 0..count {
+        let repair_interval = options.repair_interval.as_secs().max(1).to_string();
+        for index in 0..options.nodes {
             let root = self.devnet_dir.join("nodes").join(index.to_string());
             let args = [
                 "--listen".to_owned(),
@@ -69,6 +69,8 @@ impl RunningDevnet {
                 network_file.clone(),
                 "--key-file".to_owned(),
                 root.join("key").to_string_lossy().into_owned(),
+                "--repair-interval".to_owned(),
+                repair_interval.clone(),
             ];
             let log = self
                 .devnet_dir
@@ -77,7 +79,7 @@ impl RunningDevnet {
             let launched = process::spawn(
                 format!("node {index}"),
                 Program::Node,
-                node_binary,
+                &options.node_binary,
                 &args,
                 log,
             )

@@ -62,6 +62,8 @@ pub struct DevnetOptions {
     pub nodes: usize,
     /// The `ferry-node` executable.
     pub node_binary: PathBuf,
+    /// The nodes' `--repair-interval`: short, so a devnet heals within seconds.
+    pub repair_interval: std::time::Duration,
 }
 
 impl DevnetOptions {
@@ -71,9 +73,13 @@ impl DevnetOptions {
             data_dir: data_dir.into(),
             nodes: DEFAULT_NODES,
             node_binary: default_node_binary(),
+            repair_interval: DEFAULT_REPAIR_INTERVAL,
         }
     }
 }
+
+/// How often a devnet's nodes check their chunks' replicas unless told otherwise.
+pub const DEFAULT_REPAIR_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The `ferry-node` next to the running executable (or, for a test binary in `target/*/deps`,
 /// one directory up); plain `ferry-node`, looked up on PATH, when there is none.

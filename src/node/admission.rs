@@ -4,10 +4,11 @@
 //! 1. cheap checks, no signature recovery ([`Admission::check_cheap`]): the proof holds quotes
 //!    from at least a majority of the chunk's close group (of min(K, known nodes)) and at most
 //!    K, from distinct issuers, all for the chunk and one payer, the paid one the median and
-//!    for exactly the chunk's size, fresh by [`Freshness::NODE`], and every issuer among the
-//!    chunk's K closest nodes in this node's view; and the proof's wave leaf is for the chunk,
-//!    pays the paid quote's rewards address at least three times its price, and its path
-//!    leads to the proof's wave root ([`PaymentProof::check_leaf`]);
+//!    for exactly the chunk's size, fresh by [`Freshness::NODE`] (for a first admission only,
+//!    see [`Arrival`]), and every issuer among the chunk's K closest nodes in this node's view;
+//!    and the proof's wave leaf is for the chunk, pays the paid quote's rewards address at
+//!    least three times its price, and its path leads to the proof's wave root
+//!    ([`PaymentProof::check_leaf`]);
 //! 2. every quote's signature recovers to its issuer, on a blocking thread;
 //! 3. the vault records that wave root as paid by the paid quote's payer, with the proof's
 //!    leaf count, in a block at least `confirmations` deep: one call per wave.
@@ -141,6 +142,16 @@ impl Rejection {
     }
 }
 
+/// How a chunk arrives: the one thing that changes which rules its proof must pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// A client's PUT of a chunk it paid for: every rule, the quote's freshness included.
+    First,
+    /// A copy of a chunk already admitted elsewhere, with its original proof (a peer's upkeep
+    /// or `ferry repair`): every rule but freshness, since the chain shows it was paid once.
+    Replica,
+}
+
 /// Checks PUT payments against the peers and the vault, caching successful on-chain checks.
 #[derive(Debug)]
 pub struct Admission {
@@ -176,13 +187,15 @@ impl Admission {
 
     /// The checks that need neither signatures nor the chain, against the node's `view` of the
     /// network. Returns the paid quote. A [`Rejection::UnknownIssuer`] may pass after a peer
-    /// refresh; the caller decides whether one may run.
+    /// refresh; the caller decides whether one may run. Freshness is checked only for an
+    /// [`Arrival::First`].
     pub fn check_cheap<'p>(
         &self,
         proof: &'p PaymentProof,
         chunk: ChunkAddress,
         chunk_len: usize,
         view: &[NodeInfo],
+        arrival: Arrival,
     ) -> Result<&'p SignedQuote, Rejection> {
         let k = self.close_group;
         let majority = k.min(view.len()) / 2 + 1;
@@ -195,9 +208,11 @@ impl Admission {
                 actual: chunk_len,
             });
         }
-        Freshness::NODE
-            .check(paid.body.issued_at, unix_now())
-            .map_err(Rejection::Stale)?;
+        if arrival == Arrival::First {
+            Freshness::NODE
+                .check(paid.body.issued_at, unix_now())
+                .map_err(Rejection::Stale)?;
+        }
         if paid.body.price.checked_mul(PAYMENT_MULTIPLIER).is_none() {
             return Err(Rejection::PriceOverflow(paid.body.price));
         }
@@ -450,6 +465,74 @@ mod tests {
                 wave(1).root
             )
         );
+    }
+
+    #[test]
+    fn a_replica_skips_only_the_freshness_rule() {
+        use crate::wire::signed::{QuoteBody, median_index};
+        let vault = Vault::connect("http://127.0.0.1:9", Address::ZERO, None).unwrap();
+        let admission = Admission::new(vault, 7, 0);
+        let chunk = ChunkAddress::of(b"old chunk");
+        let signers: Vec<_> = (0..4)
+            .map(|_| alloy::signers::local::PrivateKeySigner::random())
+            .collect();
+        let view: Vec<NodeInfo> = signers
+            .iter()
+            .map(|s| NodeInfo {
+                id: node_id(&s.address()),
+                url: String::new(),
+                rewards: s.address(),
+            })
+            .collect();
+        let day_and_more = unix_now() - 25 * 3600;
+        let quotes: Vec<_> = signers
+            .iter()
+            .enumerate()
+            .map(|(i, signer)| {
+                let body = QuoteBody {
+                    chunk,
+                    size: 10,
+                    price: Amount::wei(i as u128 + 1),
+                    rewards: signer.address(),
+                    issued_at: day_and_more,
+                    payer: Address::repeat_byte(9),
+                };
+                SignedQuote::sign(body, signer)
+            })
+            .collect();
+        let paid = median_index(&quotes).unwrap() as u32;
+        let median = &quotes[paid as usize].body;
+        let leaf = crate::wire::wave::WaveLeaf {
+            chunk,
+            rewards: median.rewards,
+            amount: median.price.checked_mul(3).unwrap(),
+        };
+        let wave = crate::wire::wave::WaveTree::new(vec![leaf])
+            .unwrap()
+            .membership(0);
+        let proof = PaymentProof {
+            quotes,
+            paid,
+            tx_hash: Default::default(),
+            wave,
+        };
+        assert!(matches!(
+            admission.check_cheap(&proof, chunk, 10, &view, Arrival::First),
+            Err(Rejection::Stale(_))
+        ));
+        assert!(
+            admission
+                .check_cheap(&proof, chunk, 10, &view, Arrival::Replica)
+                .is_ok()
+        );
+        assert!(matches!(
+            admission.check_cheap(&proof, chunk, 11, &view, Arrival::Replica),
+            Err(Rejection::SizeMismatch { .. })
+        ));
+        assert!(matches!(
+            admission.check_cheap(&proof, chunk, 10, &view[..1], Arrival::Replica),
+            Err(Rejection::UnknownIssuer { .. })
+        ));
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! Forwarding a client's PUT: the node that received it sends the same body (same framing,
-//! same proof) to the chunk's next closest nodes in its view, in parallel, until enough hold
-//! it, and collects their storage receipts for the client.
+//! Sending chunks to peers: a client's PUT forwarded (the node that received it sends the
+//! same body, same framing and proof, to the chunk's next closest nodes in its view, in
+//! parallel, until enough hold it, and collects their storage receipts for the client), and
+//! the replicas the upkeep pass sends (`PUT /replica/{address}`). Both go through one
+//! bounded, deadline-sized peer PUT.
 //!
 //! Invariants:
 //! - forwarded PUTs carry [`FORWARDED_HEADER`], so the nodes that receive them store and
@@ -40,12 +42,12 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// Why one peer did not give a receipt.
 #[derive(Debug, thiserror::Error)]
-enum PeerError {
+pub(crate) enum PeerError {
     #[error("no answer")]
     Unreachable(#[source] reqwest::Error),
     #[error("answered {0}")]
     Status(reqwest::StatusCode),
-    #[error("answered more than {MAX_ANSWER_BYTES} bytes")]
+    #[error("answered more than it may")]
     TooLarge,
     #[error("answered something that is not a PUT answer")]
     BadAnswer(#[source] serde_json::Error),
@@ -53,12 +55,21 @@ enum PeerError {
     BadReceipt,
 }
 
-/// Sends client PUTs on to peers.
+/// Which route a peer PUT takes.
+#[derive(Debug, Clone, Copy)]
+enum PeerPut {
+    /// `PUT /chunk/{address}` marked [`FORWARDED_HEADER`]: a copy of a client's PUT.
+    Forwarded,
+    /// `PUT /replica/{address}`: a chunk kept up with its original proof.
+    Replica,
+}
+
+/// Sends client PUTs on to peers, and replicas to peers that lack them.
 #[derive(Debug)]
 pub(crate) struct Forwarder {
     http: reqwest::Client,
     slots: Semaphore,
-    /// PUTs sent to peers, and their body bytes (for `/stats`).
+    /// PUTs sent to peers (forwarded and replicas), and their body bytes (for `/stats`).
     pub(crate) puts: AtomicU64,
     pub(crate) bytes: AtomicU64,
 }
@@ -101,7 +112,7 @@ impl Forwarder {
         let mut next = 0;
         loop {
             while receipts.len() + running.len() < wanted && next < targets.len() {
-                running.push(self.put_to(&targets[next], chunk, body.clone()));
+                running.push(self.put_to(&targets[next], chunk, body.clone(), PeerPut::Forwarded));
                 next += 1;
             }
             if running.is_empty() {
@@ -117,7 +128,7 @@ impl Forwarder {
                     None => break,
                 },
                 () = tokio::time::sleep(PEER_HEDGE), if may_hedge => {
-                    running.push(self.put_to(&targets[next], chunk, body.clone()));
+                    running.push(self.put_to(&targets[next], chunk, body.clone(), PeerPut::Forwarded));
                     next += 1;
                 }
                 () = tokio::time::sleep_until(deadline) => {
@@ -132,22 +143,38 @@ impl Forwarder {
         receipts
     }
 
-    /// One forwarded PUT to `peer`, with a deadline for its size.
+    /// Sends `body` (a chunk and its kept proof, PUT framing) to `peer` as a replica; returns
+    /// the peer's storage receipt for it.
+    pub(crate) async fn replica(
+        &self,
+        peer: &NodeInfo,
+        chunk: ChunkAddress,
+        body: Bytes,
+    ) -> Result<StorageReceipt, PeerError> {
+        self.put_to(peer, chunk, body, PeerPut::Replica).await.1
+    }
+
+    /// One PUT to `peer`, with a deadline for its size.
     async fn put_to<'a>(
         &self,
         peer: &'a NodeInfo,
         chunk: ChunkAddress,
         body: Bytes,
+        route: PeerPut,
     ) -> (&'a NodeInfo, Result<StorageReceipt, PeerError>) {
         self.puts.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
         let deadline = Duration::from_secs(3)
             + Duration::from_millis(body.len() as u64 * 1000 / PEER_BYTES_PER_SECOND);
         let answer = async {
-            let mut response = self
-                .http
-                .put(format!("{}/chunk/{chunk}", peer.url))
-                .header(FORWARDED_HEADER, "1")
+            let request = match route {
+                PeerPut::Forwarded => self
+                    .http
+                    .put(format!("{}/chunk/{chunk}", peer.url))
+                    .header(FORWARDED_HEADER, "1"),
+                PeerPut::Replica => self.http.put(format!("{}/replica/{chunk}", peer.url)),
+            };
+            let response = request
                 .body(body)
                 .timeout(deadline)
                 .send()
@@ -156,13 +183,7 @@ impl Forwarder {
             if !response.status().is_success() {
                 return Err(PeerError::Status(response.status()));
             }
-            let mut text = Vec::new();
-            while let Some(piece) = response.chunk().await.map_err(PeerError::Unreachable)? {
-                if text.len() + piece.len() > MAX_ANSWER_BYTES {
-                    return Err(PeerError::TooLarge);
-                }
-                text.extend_from_slice(&piece);
-            }
+            let text = read_bounded(response, MAX_ANSWER_BYTES).await?;
             let answer: PutResponse =
                 serde_json::from_slice(&text).map_err(PeerError::BadAnswer)?;
             let receipt = answer.receipt;
@@ -174,4 +195,19 @@ impl Forwarder {
         };
         (peer, answer.await)
     }
+}
+
+/// A peer's answer body, read to its end unless it passes `max` bytes.
+pub(crate) async fn read_bounded(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, PeerError> {
+    let mut body = Vec::new();
+    while let Some(piece) = response.chunk().await.map_err(PeerError::Unreachable)? {
+        if body.len() + piece.len() > max {
+            return Err(PeerError::TooLarge);
+        }
+        body.extend_from_slice(&piece);
+    }
+    Ok(body)
 }

@@ -13,7 +13,9 @@
 //! - `forward`: sending a client's PUT on to the chunk's next closest nodes;
 //! - [`earnings`]: the leaves paying this node, learned from the proofs it admitted;
 //! - [`rewards`]: showing and claiming what the vault holds for the node;
-//! - `server`: the HTTP routes and the order of a PUT's checks.
+//! - `server`: the HTTP routes and the order of a PUT's checks;
+//! - `holding`: the routes that show what the node holds (challenges, held queries, proofs);
+//! - `upkeep`: the periodic pass that keeps each held chunk on its closest nodes.
 //!
 //! Invariants: the node never answers a PUT with success before the chunk is durable on disk;
 //! it never serves bytes that do not hash to their address; on shutdown it stops accepting
@@ -24,11 +26,13 @@ mod admission;
 pub mod earnings;
 mod forward;
 mod gossip;
+mod holding;
 pub mod peers;
 pub mod pricing;
 pub mod rewards;
 mod server;
 pub mod store;
+mod upkeep;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -49,7 +53,8 @@ use crate::wire::signed::node_id;
 use crate::wire::types::Amount;
 
 pub use server::{MAX_CHUNK_TRANSFERS, MAX_PUT_BODY};
-pub use store::{ChunkStore, StoreError, chunk_path};
+pub use store::{ChunkStore, StoreError, chunk_path, proof_path};
+pub use upkeep::DEFAULT_REPAIR_INTERVAL;
 
 /// Default store capacity: 10 GiB.
 pub const DEFAULT_CAPACITY: u64 = 10 * 1024 * 1024 * 1024;
@@ -85,6 +90,8 @@ pub struct NodeConfig {
     /// Whether the node announces itself to the bootstrap nodes (joins the network); without,
     /// it learns the network but others list it only once it is in their bootstrap list.
     pub announce: bool,
+    /// How often the node checks that its chunks' closest nodes hold them; see [`upkeep`].
+    pub repair_interval: Duration,
 }
 
 impl NodeConfig {
@@ -107,6 +114,7 @@ impl NodeConfig {
             rpc_url: None,
             confirmations: 0,
             announce: true,
+            repair_interval: DEFAULT_REPAIR_INTERVAL,
         }
     }
 }
@@ -236,6 +244,7 @@ pub fn load_or_create_key(path: &Path) -> Result<PrivateKeySigner, NodeError> {
 pub struct Node {
     listener: TcpListener,
     state: Arc<server::NodeState>,
+    repair_interval: Duration,
 }
 
 impl Node {
@@ -243,6 +252,11 @@ impl Node {
     pub async fn bind(config: NodeConfig) -> Result<Self, NodeError> {
         if config.close_group == 0 {
             return Err(NodeError::InvalidConfig("--close-group must be at least 1"));
+        }
+        if config.repair_interval.is_zero() {
+            return Err(NodeError::InvalidConfig(
+                "--repair-interval must be at least one second",
+            ));
         }
         if config.base_price == Amount::ZERO {
             return Err(NodeError::InvalidConfig(
@@ -318,6 +332,7 @@ impl Node {
         Ok(Self {
             listener,
             state: Arc::new(state),
+            repair_interval: config.repair_interval,
         })
     }
 
@@ -331,14 +346,20 @@ impl Node {
         self.state.peers.me()
     }
 
-    /// Serves until `shutdown` is cancelled, refreshing peers in the background; then stops
-    /// accepting connections and waits up to [`DRAIN_TIMEOUT`] for requests under way.
+    /// Serves until `shutdown` is cancelled, refreshing peers and keeping replicas up in the
+    /// background; then stops accepting connections and waits up to [`DRAIN_TIMEOUT`] for
+    /// requests under way.
     pub async fn serve(self, shutdown: CancellationToken) -> Result<(), NodeError> {
         let refresher = tokio::spawn({
             let state = self.state.clone();
             let shutdown = shutdown.clone();
             async move { state.peers.refresh_until(shutdown).await }
         });
+        let upkeep = tokio::spawn(upkeep::run_until(
+            self.state.clone(),
+            self.repair_interval,
+            shutdown.clone(),
+        ));
         let app = server::router(self.state.clone());
         let server = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned())
@@ -356,6 +377,7 @@ impl Node {
         };
         shutdown.cancel();
         let _ = refresher.await;
+        let _ = upkeep.await;
         tracing::info!("node stopped");
         result
     }

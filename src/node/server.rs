@@ -7,7 +7,10 @@
 //! client's PUT (one without [`FORWARDED_HEADER`]) is stored and, at the same time, forwarded
 //! to the chunk's next closest nodes ([`crate::node::forward`]); its transfer slot is held only
 //! while it is read, checked and stored, never while peers are waited on, so nodes forwarding
-//! to each other cannot wait on each other's slots.
+//! to each other cannot wait on each other's slots. A replica (`PUT /replica/{address}`, from
+//! a peer's upkeep or `ferry repair`) passes the same checks as a first PUT save the quote's
+//! age ([`Arrival`]) and is never forwarded; either way the proof's bytes are kept beside the
+//! chunk.
 //!
 //! Against hostile clients: every request ends within [`REQUEST_TIMEOUT`]; a PUT body that
 //! sends nothing for [`BODY_IDLE_TIMEOUT`] is dropped, freeing its transfer slot; a PUT's proof
@@ -25,11 +28,12 @@ use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::node::admission::{Admission, Rejection};
+use crate::node::admission::{Admission, Arrival, Rejection};
 use crate::node::forward::Forwarder;
+use crate::node::holding;
 use crate::node::peers::{AdmitError, Peers};
 use crate::node::pricing;
 use crate::node::store::{ChunkStore, StoreError};
@@ -79,26 +83,30 @@ pub(crate) struct RequestCounts {
     put_bytes: std::sync::atomic::AtomicU64,
     gets: std::sync::atomic::AtomicU64,
     announcements: std::sync::atomic::AtomicU64,
+    /// Replica PUTs (from peers' upkeep or `ferry repair`), not counted in `puts`.
+    pub(super) replica_puts: std::sync::atomic::AtomicU64,
+    pub(super) challenges: std::sync::atomic::AtomicU64,
+    pub(super) held_queries: std::sync::atomic::AtomicU64,
 }
 
-fn count(counter: &std::sync::atomic::AtomicU64, by: u64) {
+pub(super) fn count(counter: &std::sync::atomic::AtomicU64, by: u64) {
     counter.fetch_add(by, std::sync::atomic::Ordering::Relaxed);
 }
 
-type Shared = Arc<NodeState>;
+pub(super) type Shared = Arc<NodeState>;
 
 mod body;
 use body::{declared_length, discard_body, read_put_body, unpack_put};
 
 /// A refusal: an HTTP status and what was wrong.
 #[derive(Debug)]
-struct ApiError {
+pub(super) struct ApiError {
     status: StatusCode,
     message: String,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -141,7 +149,7 @@ impl From<StoreError> for ApiError {
 }
 
 /// Runs blocking work off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -159,6 +167,10 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/quote", post(quote))
         .route("/stats", get(stats))
         .route("/chunk/{address}", get(get_chunk).put(put_chunk))
+        .route("/chunk/{address}/proof", get(holding::proof))
+        .route("/replica/{address}", put(put_replica))
+        .route("/challenge", post(holding::challenge))
+        .route("/held", post(holding::held))
         .layer(middleware::from_fn(time_limit))
         .with_state(state)
 }
@@ -179,7 +191,7 @@ async fn time_limit(request: Request, next: Next) -> Response {
 }
 
 /// A chunk transfer slot.
-async fn transfer_slot(state: &NodeState) -> Result<SemaphorePermit<'_>, ApiError> {
+pub(super) async fn transfer_slot(state: &NodeState) -> Result<SemaphorePermit<'_>, ApiError> {
     state
         .transfers
         .acquire()
@@ -255,7 +267,7 @@ async fn announce(
     Ok(Json(announced))
 }
 
-fn parse_address(text: &str) -> Result<ChunkAddress, ApiError> {
+pub(super) fn parse_address(text: &str) -> Result<ChunkAddress, ApiError> {
     text.parse().map_err(|error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -328,8 +340,28 @@ async fn put_chunk(
     request: Request,
 ) -> Result<Response, ApiError> {
     count(&state.requests.puts, 1);
+    accept_put(state, address, request, Arrival::First).await
+}
+
+async fn put_replica(
+    State(state): State<Shared>,
+    Path(address): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    count(&state.requests.replica_puts, 1);
+    accept_put(state, address, request, Arrival::Replica).await
+}
+
+/// A chunk PUT, first or replica: read, checked, stored with its proof's bytes, and (a
+/// client's first PUT only) forwarded to the chunk's next closest nodes meanwhile.
+async fn accept_put(
+    state: Shared,
+    address: String,
+    request: Request,
+    arrival: Arrival,
+) -> Result<Response, ApiError> {
     let address = parse_address(&address)?;
-    let forwarded = request.headers().contains_key(FORWARDED_HEADER);
+    let forwards = arrival == Arrival::First && !request.headers().contains_key(FORWARDED_HEADER);
     if let Some(length) = declared_length(&request).filter(|&n| n > MAX_PUT_BODY as u64) {
         // Read and discard a body that is not much too large (no slot, no memory kept), so the
         // sender sees the 413 instead of a connection reset mid-send; a larger one is cut.
@@ -346,18 +378,31 @@ async fn put_chunk(
     let slot = transfer_slot(&state).await?;
     let body = read_put_body(request.into_body()).await?;
     count(&state.requests.put_bytes, body.len() as u64);
-    let unpacked = body.clone();
-    let (proof, chunk) = blocking(move || unpack_put(unpacked, address)).await??;
-    let slot = admit_put(&state, slot, proof, address, chunk.len()).await?;
+    let (unpacked, store) = (body.clone(), state.store.clone());
+    let (proof, proof_bytes, chunk, held) = blocking(move || {
+        unpack_put(unpacked, address)
+            .map(|(proof, bytes, chunk)| (proof, bytes, chunk, store.holds_on_disk(&address)))
+    })
+    .await??;
+    let slot = if held {
+        slot
+    } else {
+        admit_put(&state, slot, proof, address, chunk.len(), arrival).await?
+    };
     let store = state.store.clone();
     let stored = async move {
-        let outcome = blocking(move || store.put(&address, &chunk)).await;
+        let outcome = blocking(move || {
+            if held {
+                store.put(&address, &chunk)
+            } else {
+                store.put_with_proof(&address, &chunk, &proof_bytes)
+            }
+        })
+        .await;
         drop(slot);
         outcome
     };
-    let (outcome, peer_receipts) = if forwarded {
-        (stored.await??, Vec::new())
-    } else {
+    let (outcome, peer_receipts) = if forwards {
         let targets: Vec<NodeInfo> = close_group(&address, &state.peers.all(), state.close_group)
             .into_iter()
             .filter(|node| node.id != state.peers.me().id)
@@ -368,12 +413,14 @@ async fn put_chunk(
             .forward(address, body, &targets, REPLICAS - 1);
         let (outcome, peer_receipts) = tokio::join!(stored, forwarding);
         (outcome??, peer_receipts)
+    } else {
+        (stored.await??, Vec::new())
     };
     let status = match outcome {
         PutOutcome::Stored => StatusCode::CREATED,
         PutOutcome::AlreadyExists => StatusCode::OK,
     };
-    tracing::debug!(%address, ?outcome, forwarded, peers = peer_receipts.len(), "PUT answered");
+    tracing::debug!(%address, ?outcome, ?arrival, forwards, peers = peer_receipts.len(), "PUT answered");
     let receipt = StorageReceipt::sign(address, &state.signer);
     let answer = PutResponse {
         outcome,
@@ -383,26 +430,27 @@ async fn put_chunk(
     Ok((status, Json(answer)).into_response())
 }
 
-/// A PUT's proof checks (none for a chunk already held): the cheap ones, a peer refresh for
-/// an unknown issuer (with the transfer slot given back meanwhile), then the chain. Returns
-/// the transfer slot, held again.
+/// A PUT's proof checks (for a chunk not held yet): the cheap ones, a peer refresh for an
+/// unknown issuer (with the transfer slot given back meanwhile), then the chain. Returns the
+/// transfer slot, held again.
 async fn admit_put<'s>(
     state: &'s NodeState,
     mut slot: SemaphorePermit<'s>,
     proof: PaymentProof,
     address: ChunkAddress,
     size: usize,
+    arrival: Arrival,
 ) -> Result<SemaphorePermit<'s>, ApiError> {
-    if state.store.holds(&address) {
-        return Ok(slot);
-    }
     let issuers: Vec<NodeId> = proof
         .quotes
         .iter()
         .map(|quote| node_id(&quote.body.rewards))
         .collect();
     let view = state.peers.view_for(&issuers);
-    match state.admission.check_cheap(&proof, address, size, &view) {
+    match state
+        .admission
+        .check_cheap(&proof, address, size, &view, arrival)
+    {
         Ok(_) => {}
         Err(Rejection::UnknownIssuer { issuer }) => {
             // Never refresh while holding a transfer slot: give it back first.
@@ -413,7 +461,7 @@ async fn admit_put<'s>(
             let view = state.peers.view_for(&issuers);
             state
                 .admission
-                .check_cheap(&proof, address, size, &view)
+                .check_cheap(&proof, address, size, &view, arrival)
                 .map_err(refusal)?;
             slot = transfer_slot(state).await?;
         }

@@ -1,6 +1,10 @@
-//! The node's content-addressed chunk store on disk: `ROOT/chunks/ab/<64 hex>`.
+//! The node's content-addressed chunk store on disk: `ROOT/chunks/ab/<64 hex>`, and beside
+//! each chunk the payment proof it was admitted with, `ROOT/proofs/ab/<64 hex>` (the proof's
+//! bytes as the PUT carried them, never decoded here).
 //!
 //! Invariants:
+//! - a chunk's proof is written durably before the chunk, so a chunk stored with a proof never
+//!   lacks it; a proof without its chunk is harmless (it is overwritten by the next one);
 //! - a chunk file only ever appears whole: it is written through [`fsutil::write_atomic`], an
 //!   [`fsutil::AtomicFile`] (temp, flush, fsync, rename, fsync of the directory), before the
 //!   PUT is answered;
@@ -73,6 +77,12 @@ pub fn chunk_path(root: &Path, address: &ChunkAddress) -> PathBuf {
     root.join("chunks").join(&hex[..2]).join(hex)
 }
 
+/// The path of a chunk's payment proof under a node's root: `ROOT/proofs/ab/<hex>`.
+pub fn proof_path(root: &Path, address: &ChunkAddress) -> PathBuf {
+    let hex = address.to_hex();
+    root.join("proofs").join(&hex[..2]).join(hex)
+}
+
 #[derive(Debug, Default)]
 struct Index {
     held: HashMap<ChunkAddress, u64>,
@@ -133,6 +143,55 @@ impl ChunkStore {
     /// True when the index says the chunk is held (no disk access).
     pub fn holds(&self, address: &ChunkAddress) -> bool {
         self.index().held.contains_key(address)
+    }
+
+    /// Every chunk the index holds.
+    pub fn addresses(&self) -> Vec<ChunkAddress> {
+        self.index().held.keys().copied().collect()
+    }
+
+    /// True when the chunk's file is on disk (a stat, no read); a chunk the index holds whose
+    /// file is gone is forgotten.
+    pub fn holds_on_disk(&self, address: &ChunkAddress) -> bool {
+        if !self.holds(address) {
+            return false;
+        }
+        if chunk_path(&self.root, address).is_file() {
+            return true;
+        }
+        let _writer = self.stripe(address);
+        if chunk_path(&self.root, address).is_file() {
+            return true;
+        }
+        tracing::warn!(%address, "held chunk's file is gone; forgetting it");
+        self.forget(address);
+        false
+    }
+
+    /// Stores a chunk durably as [`ChunkStore::put`] does, with the bytes of the payment proof
+    /// it was admitted with written durably first (unless a proof is already kept for it).
+    pub fn put_with_proof(
+        &self,
+        address: &ChunkAddress,
+        bytes: &[u8],
+        proof: &[u8],
+    ) -> Result<PutOutcome, StoreError> {
+        let path = proof_path(&self.root, address);
+        if !path.is_file() {
+            fsutil::write_atomic(&path, proof, CHUNK_FILE_MODE)
+                .map_err(|source| StoreError::Io { path, source })?;
+        }
+        self.put(address, bytes)
+    }
+
+    /// The bytes of the payment proof a chunk was admitted with; `None` when none is kept.
+    pub fn proof(&self, address: &ChunkAddress) -> Result<Option<Vec<u8>>, StoreError> {
+        let path = proof_path(&self.root, address);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
     }
 
     /// True when `size` more bytes fit in the capacity.
@@ -359,6 +418,27 @@ mod tests {
         assert_eq!(store.put(&address, &bytes).unwrap(), PutOutcome::Stored);
         assert_eq!(store.get(&address).unwrap(), Some(bytes.clone()));
         assert_eq!(store.used(), bytes.len() as u64);
+    }
+
+    #[test]
+    fn a_chunk_keeps_the_proof_it_was_admitted_with_and_a_vanished_file_is_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ChunkStore::open(dir.path(), 1 << 20).unwrap();
+        let (address, bytes) = chunk("with a proof");
+        assert_eq!(store.proof(&address).unwrap(), None);
+        store.put_with_proof(&address, &bytes, b"proof").unwrap();
+        store.put_with_proof(&address, &bytes, b"later").unwrap();
+        assert_eq!(
+            store.proof(&address).unwrap().as_deref(),
+            Some(&b"proof"[..])
+        );
+        assert!(proof_path(dir.path(), &address).is_file());
+        assert_eq!(store.addresses(), vec![address]);
+        assert!(store.holds_on_disk(&address));
+        fs::remove_file(chunk_path(dir.path(), &address)).unwrap();
+        assert!(store.holds(&address), "the index does not know yet");
+        assert!(!store.holds_on_disk(&address));
+        assert!(!store.holds(&address) && store.used() == 0);
     }
 
     #[test]

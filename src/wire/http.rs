@@ -9,6 +9,10 @@
 //! | `/quote` | POST | [`QuoteRequest`] | [`QuoteResponse`] |
 //! | `/chunk/{address}` | PUT | [`encode_put`] framing; [`FORWARDED_HEADER`] to store only | [`PutResponse`] (with the receipts of the peers it forwarded to), or 4xx with [`ErrorBody`] |
 //! | `/chunk/{address}` | GET | | the chunk's bytes, verified on read |
+//! | `/chunk/{address}/proof` | GET | | the payment proof the chunk was admitted with (bincode 2), 404 when none |
+//! | `/replica/{address}` | PUT | [`encode_put`] framing | as `/chunk/{address}`; a copy of a chunk already paid, so its quote's age is not checked |
+//! | `/challenge` | POST | [`ChallengeRequest`] | [`ChallengeAnswer`], 404 when the chunk is not held |
+//! | `/held` | POST | [`HeldRequest`] | [`HeldResponse`]: which of the chunks are on the node's disk |
 //!
 //! A PUT body is the proof's length (4 bytes, big-endian), the proof (bincode 2), then the chunk.
 //!
@@ -17,6 +21,7 @@
 //! hold it (itself included), spending at most [`FORWARD_BUDGET`] on them, and answers with
 //! its own storage receipt and theirs ([`PutResponse::peer_receipts`]). A PUT with the header
 //! is only checked (exactly as any other: the header earns nothing), stored and answered.
+//! Nodes keep the proof's bytes as they came, so a chunk's replica travels with them unchanged.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +29,8 @@ use serde::{Deserialize, Serialize};
 use crate::wire::announce::Announcement;
 use crate::wire::signed::{PaymentProof, SignedQuote, StorageReceipt};
 use crate::wire::types::ChunkAddress;
+
+pub use crate::wire::challenge::{ChallengeAnswer, ChallengeRequest};
 
 pub use crate::wire::network::NodeInfo;
 #[cfg(doc)]
@@ -37,6 +44,23 @@ pub const FORWARDED_HEADER: &str = "x-ferry-forwarded";
 /// The longest a node spends forwarding a client's PUT before it answers with the storage
 /// receipts it has; a client gives a PUT this much more time than the transfer itself.
 pub const FORWARD_BUDGET: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// The most chunks one [`HeldRequest`] may name.
+pub const MAX_HELD_QUERY: usize = 1024;
+
+/// Asks a node which of these chunks it holds (one request for many chunks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldRequest {
+    /// At most [`MAX_HELD_QUERY`] chunks.
+    pub chunks: Vec<ChunkAddress>,
+}
+
+/// The chunks of a [`HeldRequest`] the node has on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldResponse {
+    /// The chunks held, a subset of those asked.
+    pub held: Vec<ChunkAddress>,
+}
 
 /// Asks a node for a quote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,14 +137,25 @@ pub fn encode_put(proof: &PaymentProof, chunk: &[u8]) -> Vec<u8> {
 pub fn encode_put_header(proof: &PaymentProof, chunk_len: usize) -> Vec<u8> {
     let proof = bincode::serde::encode_to_vec(proof, bincode::config::standard())
         .expect("a proof always serialises");
-    let mut body = Vec::with_capacity(4 + proof.len() + chunk_len);
-    body.extend_from_slice(&(proof.len() as u32).to_be_bytes());
-    body.extend_from_slice(&proof);
+    frame_put(&proof, chunk_len)
+}
+
+/// A PUT body from a proof's bytes as a node keeps them, followed by `chunk`.
+pub fn encode_put_raw(proof: &[u8], chunk: &[u8]) -> Vec<u8> {
+    let mut body = frame_put(proof, chunk.len());
+    body.extend_from_slice(chunk);
     body
 }
 
-/// Splits a PUT body into its proof and chunk bytes.
-pub fn decode_put(body: &[u8]) -> Result<(PaymentProof, &[u8]), FramingError> {
+fn frame_put(proof: &[u8], chunk_len: usize) -> Vec<u8> {
+    let mut body = Vec::with_capacity(4 + proof.len() + chunk_len);
+    body.extend_from_slice(&(proof.len() as u32).to_be_bytes());
+    body.extend_from_slice(proof);
+    body
+}
+
+/// Splits a PUT body into its proof's bytes (still encoded) and the chunk's bytes.
+pub fn split_put(body: &[u8]) -> Result<(&[u8], &[u8]), FramingError> {
     let header: [u8; 4] = body
         .get(..4)
         .and_then(|b| b.try_into().ok())
@@ -129,16 +164,27 @@ pub fn decode_put(body: &[u8]) -> Result<(PaymentProof, &[u8]), FramingError> {
     if proof_len > MAX_PROOF_BYTES {
         return Err(FramingError("proof larger than 64 KiB"));
     }
-    let proof_bytes = body
+    let proof = body
         .get(4..4 + proof_len)
         .ok_or(FramingError("proof length runs past the body"))?;
+    Ok((proof, &body[4 + proof_len..]))
+}
+
+/// Decodes a proof's bytes (bincode 2, nothing after it).
+pub fn decode_proof(bytes: &[u8]) -> Result<PaymentProof, FramingError> {
     let (proof, used): (PaymentProof, usize) =
-        bincode::serde::decode_from_slice(proof_bytes, bincode::config::standard())
+        bincode::serde::decode_from_slice(bytes, bincode::config::standard())
             .map_err(|_| FramingError("proof does not decode"))?;
-    if used != proof_len {
+    if used != bytes.len() {
         return Err(FramingError("trailing bytes after the proof"));
     }
-    Ok((proof, &body[4 + proof_len..]))
+    Ok(proof)
+}
+
+/// Splits a PUT body into its proof and chunk bytes.
+pub fn decode_put(body: &[u8]) -> Result<(PaymentProof, &[u8]), FramingError> {
+    let (proof, chunk) = split_put(body)?;
+    Ok((decode_proof(proof)?, chunk))
 }
 
 #[cfg(test)]
@@ -160,5 +206,7 @@ mod tests {
         assert_eq!(chunk, b"chunk bytes");
         assert!(decode_put(&body[..3]).is_err());
         assert!(decode_put(&body[..6]).is_err());
+        let (raw, _) = split_put(&body).unwrap();
+        assert_eq!(encode_put_raw(raw, b"chunk bytes"), body);
     }
 }

@@ -7,9 +7,11 @@
 //!   proofs), with the one freshness rule;
 //! - [`announce`]: a node's signed statement of its id, rewards address and URL;
 //! - [`wave`]: payment waves: leaves, their Merkle tree, a chunk's membership;
+//! - [`challenge`]: storage challenges and the signed answers that prove a node holds a chunk;
 //! - [`http`]: the routes, request and answer bodies, and the PUT framing.
 
 pub mod announce;
+pub mod challenge;
 pub mod http;
 pub mod network;
 pub mod signed;

@@ -13,7 +13,8 @@ use crate::wire::types::{ChunkAddress, NodeId};
 
 /// Nodes in a close group by default.
 pub const CLOSE_GROUP_SIZE: usize = 7;
-/// Distinct nodes of its close group that must hold each chunk.
+/// Nodes that hold each chunk: an upload stores it on this many of its close group, `verify`
+/// expects this many proven replicas, and nodes keep the chunk on its this-many closest.
 pub const REPLICAS: usize = 4;
 
 /// A network file could not be read, parsed or written.

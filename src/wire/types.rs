@@ -100,6 +100,16 @@ id32!(
     /// The Merkle root of a payment wave's leaves: what the vault records a wave under.
     WaveRoot
 );
+id32!(
+    /// A storage challenge's fresh random key: a node proves it holds a chunk by hashing the
+    /// chunk's bytes keyed with it.
+    Nonce
+);
+id32!(
+    /// BLAKE3 of a chunk's bytes keyed with a challenge's [`Nonce`]: what only a holder of the
+    /// bytes can compute.
+    HoldingHash
+);
 
 impl ChunkAddress {
     /// The address of these encrypted bytes.

@@ -16,10 +16,13 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use ferry::client::nodes::{NodeClient, Timeouts};
-use ferry::wire::http::{FORWARDED_HEADER, PutOutcome, PutResponse, QuoteRequest, QuoteResponse};
+use ferry::wire::http::{
+    ChallengeAnswer, ChallengeRequest, FORWARDED_HEADER, PutOutcome, PutResponse, QuoteRequest,
+    QuoteResponse,
+};
 use ferry::wire::network::{NetworkConfig, NodeInfo, by_distance};
 use ferry::wire::signed::StorageReceipt;
-use ferry::wire::types::{ChunkAddress, NodeId};
+use ferry::wire::types::{ChunkAddress, HoldingHash, NodeId};
 use futures::StreamExt;
 
 use super::{Devnet, runtime};
@@ -48,6 +51,9 @@ pub enum Mode {
     /// nodes' addresses under signatures that are not theirs, a stranger's valid receipt, and
     /// the node's own receipt again.
     ForgesPeerReceipts,
+    /// Answers every storage challenge itself, never asking its node (as a node that lost
+    /// the chunk would): a hash it cannot know, signed with the node's real key.
+    ForgedChallenges,
 }
 
 /// A running lying proxy in front of one devnet node.
@@ -204,6 +210,12 @@ async fn handle(
             let request: QuoteRequest = serde_json::from_slice(&body).unwrap();
             let receipt = shared.forged_receipt(request.chunk);
             return lie(axum::Json(QuoteResponse::AlreadyHeld { receipt }).into_response());
+        }
+        Mode::ForgedChallenges if path == "/challenge" => {
+            let request: ChallengeRequest = serde_json::from_slice(&body).unwrap();
+            let key = shared.key.as_ref().expect("the node's key is known");
+            let answer = ChallengeAnswer::sign(&request, HoldingHash(rand::random()), key);
+            return lie(axum::Json(answer).into_response());
         }
         Mode::ClaimsAll if is_chunk && method == Method::PUT => {
             let chunk: ChunkAddress = path["/chunk/".len()..].parse().unwrap();

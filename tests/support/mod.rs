@@ -45,11 +45,22 @@ impl Devnet {
         Devnet::start_in(nodes, tempfile::tempdir().unwrap())
     }
 
+    /// Starts a devnet of `nodes` nodes with extra `devnet up` flags, in a data dir removed
+    /// once this test process is gone (for devnets kept in statics).
+    pub fn start_with(nodes: usize, flags: &[&str]) -> Devnet {
+        Devnet::start_in_with(nodes, shared_data_dir(), flags)
+    }
+
     /// Starts a devnet of `nodes` nodes in `data_dir`.
     fn start_in(nodes: usize, data_dir: tempfile::TempDir) -> Devnet {
+        Devnet::start_in_with(nodes, data_dir, &[])
+    }
+
+    fn start_in_with(nodes: usize, data_dir: tempfile::TempDir, flags: &[&str]) -> Devnet {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
             .args(["--json", "devnet", "up", "--until-stdin-closes", "--nodes"])
             .arg(nodes.to_string())
+            .args(flags)
             .env("FERRY_DATA_DIR", data_dir.path())
             .env("PATH", path_with_anvil())
             .stdin(Stdio::piped())
@@ -184,6 +195,35 @@ impl Devnet {
             .filter(|p| p["name"].as_str().is_some_and(|n| n.starts_with("node")))
             .map(|p| p["pid"].as_u64().unwrap() as u32)
             .collect()
+    }
+
+    /// The root dir of node `index` (its chunk store and kept proofs).
+    pub fn node_root(&self, index: usize) -> PathBuf {
+        self.data_dir.path().join(format!("devnet/nodes/{index}"))
+    }
+
+    /// The indexes of the nodes that have `chunk`'s file on disk.
+    pub fn holders_on_disk(&self, chunk: ChunkAddress) -> Vec<usize> {
+        (0..self.network.bootstrap.len())
+            .filter(|&index| ferry::node::chunk_path(&self.node_root(index), &chunk).is_file())
+            .collect()
+    }
+
+    /// Deletes `chunk`'s file and its kept proof from node `index`'s disk, as a failed disk
+    /// would (the running node is not told).
+    pub fn wipe_chunk(&self, index: usize, chunk: ChunkAddress) {
+        let root = self.node_root(index);
+        for path in [
+            ferry::node::chunk_path(&root, &chunk),
+            ferry::node::proof_path(&root, &chunk),
+        ] {
+            match std::fs::remove_file(&path) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    panic!("cannot delete {}: {error}", path.display())
+                }
+                _ => {}
+            }
+        }
     }
 
     /// The key file of node `index`.

@@ -8,17 +8,20 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 
 use super::{ApiError, BODY_IDLE_TIMEOUT, MAX_PUT_BODY};
-use crate::wire::http::decode_put;
+use crate::wire::http::{FramingError, decode_proof, split_put};
 use crate::wire::signed::PaymentProof;
 use crate::wire::types::{ChunkAddress, MAX_CHUNK_BYTES};
 
-/// A PUT body split and checked: framing, size and address.
+/// A PUT body split and checked: framing, size and address. Returns the proof, its bytes as
+/// they came (what the store keeps) and the chunk.
 pub(super) fn unpack_put(
     body: Bytes,
     address: ChunkAddress,
-) -> Result<(PaymentProof, Bytes), ApiError> {
-    let (proof, chunk) = decode_put(&body)
-        .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, error.to_string()))?;
+) -> Result<(PaymentProof, Bytes, Bytes), ApiError> {
+    let malformed = |error: FramingError| ApiError::new(StatusCode::BAD_REQUEST, error.to_string());
+    let (proof_bytes, chunk) = split_put(&body).map_err(malformed)?;
+    let proof = decode_proof(proof_bytes).map_err(malformed)?;
+    let proof_bytes = body.slice(4..4 + proof_bytes.len());
     let chunk = body.slice(body.len() - chunk.len()..);
     if chunk.len() > MAX_CHUNK_BYTES {
         return Err(ApiError::new(
@@ -36,7 +39,7 @@ pub(super) fn unpack_put(
             format!("the chunk's bytes hash to {actual}, not to its address {address}"),
         ));
     }
-    Ok((proof, chunk))
+    Ok((proof, proof_bytes, chunk))
 }
 
 /// Reads a PUT body of at most [`MAX_PUT_BODY`] bytes, dropping a sender that stalls for

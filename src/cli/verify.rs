@@ -1,0 +1,195 @@
+//! `ferry verify REF` and `ferry repair REF`: is the file still fully stored, and bringing it
+//! back to full strength. Both pay nothing and need no wallet.
+//!
+//! The exit code says how the file is held at the end: 0 every chunk has its 4 proven
+//! replicas, 7 degraded (some chunk has fewer, none has none), 8 lost (some chunk is proven
+//! by no node). With `--json` the last line is `verified`, or `error` when the file's chunks
+//! cannot even be listed (a bad reference; a data map chunk no node serves is lost, exit 8).
+
+use std::time::Instant;
+
+use super::output::{ChunkCount, JsonEvent, NodeCount, print_json_line, stdout_line};
+use super::transfer::{discover, reporter};
+use super::{CliError, Context, Verbosity, VerifyArgs};
+use crate::client::chunking::Reference;
+use crate::client::nodes::{NodeClient, Timeouts};
+use crate::client::repair::RepairReport;
+use crate::client::verify::{Health, VerifyOptions, VerifyReport};
+use crate::exit::ErrorKind;
+use crate::wire::network::REPLICAS;
+
+/// Everything both commands need: the reference, a client, the nodes, the options.
+struct Setup {
+    reference: Reference,
+    client: NodeClient,
+    nodes: Vec<crate::wire::network::NodeInfo>,
+    options: VerifyOptions,
+}
+
+async fn setup(context: &Context, args: &VerifyArgs) -> Result<Setup, CliError> {
+    let reference: Reference = args
+        .reference
+        .parse()
+        .map_err(|e| CliError::new(ErrorKind::BadInput, e))?;
+    let network = context.network(&args.network).await?;
+    let client = NodeClient::new(Timeouts::default());
+    let swarm = discover(&client, &network).await?;
+    let options = VerifyOptions {
+        replicas: swarm.replicas(REPLICAS),
+        ..VerifyOptions::default()
+    };
+    Ok(Setup {
+        reference,
+        client,
+        nodes: swarm.nodes.clone(),
+        options,
+    })
+}
+
+/// `ferry verify REF`.
+pub async fn verify(context: &Context, args: VerifyArgs) -> Result<(), CliError> {
+    let setup = setup(context, &args).await?;
+    let (reporter, human) = reporter(context);
+    let result = crate::client::verify::verify(
+        &setup.client,
+        &setup.nodes,
+        setup.reference,
+        setup.options,
+        reporter.as_ref(),
+    )
+    .await;
+    if let Some(human) = &human {
+        human.finish();
+    }
+    let report = result.map_err(|e| CliError::new(e.kind(), e))?;
+    report_health(context, &report)
+}
+
+/// `ferry repair REF`.
+pub async fn repair(context: &Context, args: VerifyArgs) -> Result<(), CliError> {
+    let started = Instant::now();
+    let setup = setup(context, &args).await?;
+    let (reporter, human) = reporter(context);
+    let result = crate::client::repair::repair(
+        &setup.client,
+        &setup.nodes,
+        setup.reference,
+        setup.options,
+        reporter.as_ref(),
+    )
+    .await;
+    if let Some(human) = &human {
+        human.finish();
+    }
+    let report = result.map_err(|e| CliError::new(e.kind(), e))?;
+    report_repair(context, &report, started.elapsed().as_secs_f64());
+    report_health(context, &report.after)
+}
+
+fn report_repair(context: &Context, report: &RepairReport, seconds: f64) {
+    if context.json {
+        print_json_line(&JsonEvent::Repaired {
+            chunks: report.repairs.len(),
+            replicas_stored: report.replicas_stored(),
+            seconds,
+        });
+    } else if context.verbosity == Verbosity::Normal {
+        eprintln!(
+            "repair: {} chunks were below {} proven replicas; stored {} replicas in {seconds:.1} s (nothing paid)",
+            report.repairs.len(),
+            report.before.replicas,
+            report.replicas_stored()
+        );
+        for repair in &report.repairs {
+            for failure in &repair.failed {
+                eprintln!(
+                    "  chunk {}: {} {}",
+                    repair.chunk, failure.node, failure.reason
+                );
+            }
+        }
+    }
+}
+
+/// Prints the verdict and turns it into the exit code.
+fn report_health(context: &Context, report: &VerifyReport) -> Result<(), CliError> {
+    let health = report.health();
+    let below: Vec<ChunkCount> = report
+        .below()
+        .map(|chunk| ChunkCount {
+            chunk: chunk.chunk.to_hex(),
+            proven: chunk.proven(),
+        })
+        .collect();
+    let lost = below.iter().filter(|chunk| chunk.proven == 0).count();
+    let failed_nodes: Vec<NodeCount> = report
+        .failed_nodes()
+        .into_iter()
+        .map(|(node, chunks)| NodeCount { node, chunks })
+        .collect();
+    let status = match health {
+        Health::Healthy => "healthy",
+        Health::Degraded => "degraded",
+        Health::Lost => "lost",
+    };
+    if context.json {
+        print_json_line(&JsonEvent::Verified {
+            status,
+            chunks: report.chunks.len(),
+            replicas: report.replicas,
+            lowest: report.lowest(),
+            median: report.median(),
+            below: below.clone(),
+            lost,
+            failed_nodes: failed_nodes.clone(),
+            seconds: report.seconds,
+        });
+    } else if context.verbosity == Verbosity::Normal {
+        print_summary(report, status, &below, &failed_nodes);
+    }
+    let replicas = report.replicas;
+    match health {
+        Health::Healthy => Ok(()),
+        Health::Degraded => Err(CliError::outcome(
+            ErrorKind::Degraded,
+            format!(
+                "the file is degraded: {} of {} chunks have fewer than {replicas} proven replicas; run `ferry repair` with the same reference",
+                below.len(),
+                report.chunks.len()
+            ),
+        )),
+        Health::Lost => Err(CliError::outcome(
+            ErrorKind::Lost,
+            format!(
+                "the file is lost: {lost} of {} chunks are proven by no node; it cannot be downloaded or repaired unless a node holding them comes back",
+                report.chunks.len()
+            ),
+        )),
+    }
+}
+
+fn print_summary(report: &VerifyReport, status: &str, below: &[ChunkCount], failed: &[NodeCount]) {
+    stdout_line(&format!("chunks:           {}", report.chunks.len()));
+    stdout_line(&format!(
+        "replicas proven:  lowest {}, median {} (each chunk needs {})",
+        report.lowest(),
+        report.median(),
+        report.replicas
+    ));
+    stdout_line(&format!(
+        "below {}:          {} chunks",
+        report.replicas,
+        below.len()
+    ));
+    for chunk in below {
+        stdout_line(&format!("  {}  {} proven", chunk.chunk, chunk.proven));
+    }
+    stdout_line(&format!("failed nodes:     {}", failed.len()));
+    for node in failed {
+        stdout_line(&format!("  {}  {} chunks", node.node, node.chunks));
+    }
+    stdout_line(&format!(
+        "status:           {status} ({:.1} s)",
+        report.seconds
+    ));
+}
