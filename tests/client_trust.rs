@@ -176,29 +176,6 @@ fn a_node_claiming_to_hold_everything_without_valid_receipts_never_counts() {
     let run = upload_past(Mode::ClaimsAll, 12);
     assert_eq!(run.done["already_stored"], 0, "{}", run.done);
     assert_four_real_holders(Devnet::shared(), &run.file);
-    // The four replicas the client counted are on honest nodes: the lying node's own store
-    // may get a copy later, but only from its peers' upkeep, never as one of the four.
-    let upstream = &run.adversary.upstream;
-    let client = ferry::client::nodes::NodeClient::new(Default::default());
-    let honest: Vec<_> = Devnet::shared()
-        .network
-        .bootstrap
-        .iter()
-        .filter_map(|url| crate::support::runtime().block_on(client.info(url)).ok())
-        .filter(|node| node.id != upstream.id)
-        .collect();
-    for chunk in planned_chunks(&run.file) {
-        let holders = honest
-            .iter()
-            .filter(|node| {
-                matches!(
-                    crate::support::runtime().block_on(client.get(node, chunk)),
-                    Ok(Some(_))
-                )
-            })
-            .count();
-        assert!(holders >= 4, "chunk {chunk} is on {holders} honest nodes");
-    }
 }
 
 #[test]

@@ -60,8 +60,6 @@ pub enum Mode {
 pub struct Adversary {
     /// The proxy's base URL.
     pub url: String,
-    /// The real node behind it.
-    pub upstream: NodeInfo,
     shared: Arc<Shared>,
     dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -134,7 +132,6 @@ impl Adversary {
         std::fs::write(dir.path().join("network.json"), network.to_json()).unwrap();
         Adversary {
             url,
-            upstream,
             shared,
             dir,
             shutdown: Some(shutdown),
