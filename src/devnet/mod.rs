@@ -27,6 +27,7 @@
 mod anvil;
 mod error;
 mod health;
+mod isolated;
 mod launch;
 mod process;
 mod state;
@@ -41,6 +42,7 @@ use crate::wire::network::NetworkConfig;
 pub use anvil::{ANVIL_NPM_PACKAGE, CHAIN_ID, FUNDED_KEY, install_command};
 pub use error::DevnetError;
 pub use health::{ChainHealth, DevnetHealth, DevnetStatus, NodeHealth};
+pub use isolated::{IsolatedNetwork, MAX_NODES as MAX_ISOLATED_NODES, NetResource};
 pub use process::{StopHow, StoppedProcess};
 use state::{DevnetLock, DevnetState, Program};
 
@@ -62,6 +64,30 @@ pub struct DevnetOptions {
     pub nodes: usize,
     /// The `ferry-node` executable.
     pub node_binary: PathBuf,
+    /// Where its processes run.
+    pub topology: Topology,
+}
+
+/// Where a devnet's processes run and how the client reaches them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Topology {
+    /// All on 127.0.0.1.
+    #[default]
+    Loopback,
+    /// Each in its own network namespace on a bridge (Linux, root): see [`IsolatedNetwork`].
+    Isolated {
+        /// Shapes host→network traffic to this many Mbit/s.
+        uplink_mbit: Option<u32>,
+    },
+}
+
+impl Topology {
+    fn name(self) -> &'static str {
+        match self {
+            Topology::Loopback => "loopback",
+            Topology::Isolated { .. } => "isolated",
+        }
+    }
 }
 
 impl DevnetOptions {
@@ -71,6 +97,7 @@ impl DevnetOptions {
             data_dir: data_dir.into(),
             nodes: DEFAULT_NODES,
             node_binary: default_node_binary(),
+            topology: Topology::Loopback,
         }
     }
 }
@@ -101,7 +128,7 @@ pub fn default_node_binary() -> PathBuf {
 #[derive(Debug)]
 pub enum StartOutcome {
     /// It started a new devnet, owned by the caller.
-    Started(RunningDevnet),
+    Started(Box<RunningDevnet>),
     /// A healthy devnet was already running in this data dir; this is its network.
     AlreadyRunning(NetworkConfig),
 }
@@ -152,16 +179,36 @@ pub struct ChildExit {
 /// Starts a devnet in `options.data_dir`, or finds the usable one already running there.
 /// A recorded devnet that is not usable is stopped first.
 pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> {
+    let topology = options.topology;
+    start_reusing(options, Some(topology)).await
+}
+
+/// [`start`], reusing a running devnet of `reuse` topology (`None`: of any).
+async fn start_reusing(
+    options: DevnetOptions,
+    reuse: Option<Topology>,
+) -> Result<StartOutcome, DevnetError> {
     if options.nodes == 0 {
         return Err(DevnetError::NoNodes);
     }
+    let mut isolated = match options.topology {
+        Topology::Loopback => None,
+        Topology::Isolated { uplink_mbit } => {
+            Some(blocking(move || IsolatedNetwork::plan(options.nodes, uplink_mbit)).await?)
+        }
+    };
     let devnet_dir = devnet_dir(&options.data_dir);
     let _lock = lock(&devnet_dir).await?;
-    if let Some(network) = reuse_or_clear(&devnet_dir).await? {
+    if let Some(network) = reuse_or_clear(&devnet_dir, reuse).await? {
         return Ok(StartOutcome::AlreadyRunning(network));
     }
     let anvil = anvil::find_or_install(&options.data_dir).await?;
     launch::prepare_dirs(&devnet_dir, options.nodes).await?;
+    let mut state = DevnetState::new(devnet_network_file(&options.data_dir));
+    if let Some(isolated) = &mut isolated {
+        isolated.name_after(state.instance);
+    }
+    state.isolated = isolated;
     let mut devnet = RunningDevnet {
         network: NetworkConfig {
             chain_id: CHAIN_ID,
@@ -170,13 +217,13 @@ pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> 
             bootstrap: Vec::new(),
             funded_key: Some(FUNDED_KEY.to_owned()),
         },
-        state: DevnetState::new(devnet_network_file(&options.data_dir)),
+        state,
         devnet_dir,
         forgotten: Arc::default(),
         children: Vec::new(),
     };
     match devnet.bring_up(&anvil, &options).await {
-        Ok(()) => Ok(StartOutcome::Started(devnet)),
+        Ok(()) => Ok(StartOutcome::Started(Box::new(devnet))),
         Err(error) => {
             devnet.abort().await;
             Err(error)
@@ -184,14 +231,15 @@ pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> 
     }
 }
 
-/// The network of the devnet in `data_dir`, starting one with `nodes` nodes, detached, when none
-/// is running (a stale one is cleaned up first). For `--devnet`.
+/// The network of the devnet in `data_dir` (loopback or isolated), starting a loopback one with
+/// `nodes` nodes, detached, when none is running (a stale one is cleaned up first). For
+/// `--devnet`.
 pub async fn ensure_running(data_dir: &Path, nodes: usize) -> Result<NetworkConfig, DevnetError> {
     let options = DevnetOptions {
         nodes,
         ..DevnetOptions::new(data_dir)
     };
-    match start(options).await? {
+    match start_reusing(options, None).await? {
         StartOutcome::AlreadyRunning(network) => Ok(network),
         StartOutcome::Started(devnet) => {
             let network = devnet.network().clone();
@@ -212,11 +260,16 @@ pub async fn stop(data_dir: &Path) -> Result<Option<StopReport>, DevnetError> {
     let _lock = lock(&devnet_dir).await?;
     let recorded = load_state(&devnet_dir).await?;
     let was_recorded = recorded.is_some();
+    let isolated = recorded
+        .as_ref()
+        .and_then(|recorded| recorded.isolated.clone());
     let leftovers = with_strays(&devnet_dir, recorded).await;
     if !was_recorded && leftovers.is_empty() {
         return Ok(None);
     }
     let processes = process::terminate(&leftovers, GRACE).await;
+    // The state file stays while some of the network does, so a rerun removes the rest.
+    tear_down(isolated).await?;
     blocking(move || state::remove(&devnet_dir)).await?;
     Ok(Some(StopReport { processes }))
 }
@@ -238,6 +291,11 @@ impl RunningDevnet {
     /// The devnet's network file.
     pub fn network_file(&self) -> PathBuf {
         self.state.network_file.clone()
+    }
+
+    /// The namespaces and links of an isolated devnet; `None` on loopback.
+    pub fn isolated(&self) -> Option<&IsolatedNetwork> {
+        self.state.isolated.as_ref()
     }
 
     /// Waits until one of the devnet's processes exits on its own (it crashed, or `ferry devnet
@@ -287,6 +345,7 @@ impl RunningDevnet {
         let processes = self.stop_children().await;
         let forgotten = async {
             let _lock = lock(&self.devnet_dir).await?;
+            tear_down(self.state.isolated.clone()).await?;
             self.forget_state().await
         };
         if let Err(error) = forgotten.await {
@@ -298,7 +357,11 @@ impl RunningDevnet {
     /// Undoes a failed start, for [`start`], which holds the lock.
     async fn abort(mut self) {
         self.stop_children().await;
-        if let Err(error) = self.forget_state().await {
+        let forgotten = async {
+            tear_down(self.state.isolated.clone()).await?;
+            self.forget_state().await
+        };
+        if let Err(error) = forgotten.await {
             tracing::warn!("the failed devnet stopped, but its state file stays: {error}");
         }
     }
@@ -340,7 +403,15 @@ impl Drop for RunningDevnet {
             .map(|launched| launched.record.clone())
             .collect();
         process::kill_now(&records);
-        let _ = forget(&self.forgotten, &self.devnet_dir, self.state.instance);
+        let failures = self
+            .state
+            .isolated
+            .as_ref()
+            .map(IsolatedNetwork::tear_down)
+            .unwrap_or_default();
+        if failures.is_empty() {
+            let _ = forget(&self.forgotten, &self.devnet_dir, self.state.instance);
+        }
     }
 }
 
@@ -353,12 +424,29 @@ fn forget(forgotten: &Mutex<bool>, devnet_dir: &Path, instance: u64) -> Result<b
 
 /// The running devnet's network if the recorded one is usable (its chain and at least one node
 /// answer: replacing it would wipe the chain's payments); otherwise stops what is left
-/// of a recorded one and returns `None`. Call with the lock held.
-async fn reuse_or_clear(devnet_dir: &Path) -> Result<Option<NetworkConfig>, DevnetError> {
+/// of a recorded one and returns `None`. A usable one of another topology than `reuse` (when
+/// given) is an error. Call with the lock held.
+async fn reuse_or_clear(
+    devnet_dir: &Path,
+    reuse: Option<Topology>,
+) -> Result<Option<NetworkConfig>, DevnetError> {
     let recorded = load_state(devnet_dir).await?;
+    let isolated = recorded
+        .as_ref()
+        .and_then(|recorded| recorded.isolated.clone());
     if let Some(recorded) = &recorded {
         let health = health::check(recorded).await;
         if health.is_usable() {
+            let running = match recorded.isolated {
+                Some(_) => "isolated",
+                None => "loopback",
+            };
+            if let Some(wanted) = reuse.filter(|wanted| wanted.name() != running) {
+                return Err(DevnetError::OtherKindRunning {
+                    running,
+                    wanted: wanted.name(),
+                });
+            }
             let dead = health.nodes.iter().filter(|node| !node.healthy).count();
             if dead > 0 {
                 tracing::warn!(
@@ -377,9 +465,25 @@ async fn reuse_or_clear(devnet_dir: &Path) -> Result<Option<NetworkConfig>, Devn
     }
     let leftovers = with_strays(devnet_dir, recorded).await;
     process::terminate(&leftovers, GRACE).await;
+    tear_down(isolated).await?;
     let devnet_dir = devnet_dir.to_owned();
     blocking(move || state::remove(&devnet_dir)).await?;
     Ok(None)
+}
+
+/// Removes what exists of an isolated devnet's network (nothing for a loopback one).
+async fn tear_down(isolated: Option<IsolatedNetwork>) -> Result<(), DevnetError> {
+    let Some(isolated) = isolated else {
+        return Ok(());
+    };
+    let failures = blocking(move || isolated.tear_down()).await;
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let failures: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    Err(DevnetError::TearDown {
+        failures: failures.join("; "),
+    })
 }
 
 /// The recorded processes plus any strays of this devnet dir ([`process::strays`]).
