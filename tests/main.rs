@@ -10,6 +10,7 @@ mod devnet;
 mod failures;
 mod files;
 mod generated;
+mod isolated;
 mod local_io;
 mod node;
 mod node_trust;

@@ -44,11 +44,23 @@ impl Devnet {
         Devnet::start_in(nodes, tempfile::tempdir().unwrap())
     }
 
+    /// Starts an isolated devnet (`devnet up --isolated EXTRA…`) of `nodes` nodes.
+    pub fn start_isolated(nodes: usize, extra: &[&str]) -> Devnet {
+        let args = [&["--isolated"][..], extra].concat();
+        Devnet::start_with(nodes, tempfile::tempdir().unwrap(), &args)
+    }
+
     /// Starts a devnet of `nodes` nodes in `data_dir`.
     fn start_in(nodes: usize, data_dir: tempfile::TempDir) -> Devnet {
+        Devnet::start_with(nodes, data_dir, &[])
+    }
+
+    /// Starts a devnet of `nodes` nodes in `data_dir`, with `extra` arguments to `devnet up`.
+    fn start_with(nodes: usize, data_dir: tempfile::TempDir, extra: &[&str]) -> Devnet {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
             .args(["--json", "devnet", "up", "--until-stdin-closes", "--nodes"])
             .arg(nodes.to_string())
+            .args(extra)
             .env("FERRY_DATA_DIR", data_dir.path())
             .env("PATH", path_with_anvil())
             .stdin(Stdio::piped())
@@ -171,12 +183,16 @@ impl Devnet {
             .count()
     }
 
-    /// The pids of the devnet's storage nodes, from its state file.
-    pub fn node_pids(&self) -> Vec<u32> {
+    /// The devnet's state file, parsed.
+    pub fn state(&self) -> serde_json::Value {
         let state =
             std::fs::read_to_string(self.data_dir.path().join("devnet/state.json")).unwrap();
-        let state: serde_json::Value = serde_json::from_str(&state).unwrap();
-        state["processes"]
+        serde_json::from_str(&state).unwrap()
+    }
+
+    /// The pids of the devnet's storage nodes, from its state file.
+    pub fn node_pids(&self) -> Vec<u32> {
+        self.state()["processes"]
             .as_array()
             .unwrap()
             .iter()
