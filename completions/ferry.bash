@@ -34,6 +34,9 @@ _ferry() {
             ferry,man)
                 cmd="ferry__subcmd__man"
                 ;;
+            ferry,network)
+                cmd="ferry__subcmd__network"
+                ;;
             ferry,quote)
                 cmd="ferry__subcmd__quote"
                 ;;
@@ -109,6 +112,9 @@ _ferry() {
             ferry__subcmd__help,man)
                 cmd="ferry__subcmd__help__subcmd__man"
                 ;;
+            ferry__subcmd__help,network)
+                cmd="ferry__subcmd__help__subcmd__network"
+                ;;
             ferry__subcmd__help,quote)
                 cmd="ferry__subcmd__help__subcmd__quote"
                 ;;
@@ -139,6 +145,9 @@ _ferry() {
             ferry__subcmd__help__subcmd__devnet,up)
                 cmd="ferry__subcmd__help__subcmd__devnet__subcmd__up"
                 ;;
+            ferry__subcmd__help__subcmd__network,init)
+                cmd="ferry__subcmd__help__subcmd__network__subcmd__init"
+                ;;
             ferry__subcmd__help__subcmd__vault,deploy)
                 cmd="ferry__subcmd__help__subcmd__vault__subcmd__deploy"
                 ;;
@@ -147,6 +156,18 @@ _ferry() {
                 ;;
             ferry__subcmd__help__subcmd__wallet,balance)
                 cmd="ferry__subcmd__help__subcmd__wallet__subcmd__balance"
+                ;;
+            ferry__subcmd__network,help)
+                cmd="ferry__subcmd__network__subcmd__help"
+                ;;
+            ferry__subcmd__network,init)
+                cmd="ferry__subcmd__network__subcmd__init"
+                ;;
+            ferry__subcmd__network__subcmd__help,help)
+                cmd="ferry__subcmd__network__subcmd__help__subcmd__help"
+                ;;
+            ferry__subcmd__network__subcmd__help,init)
+                cmd="ferry__subcmd__network__subcmd__help__subcmd__init"
                 ;;
             ferry__subcmd__vault,deploy)
                 cmd="ferry__subcmd__vault__subcmd__deploy"
@@ -185,7 +206,7 @@ _ferry() {
 
     case "${cmd}" in
         ferry)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version upload download quote status cache wallet devnet vault completions man help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version upload download quote status cache wallet devnet vault network completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,7 +576,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__help)
-            opts="upload download quote status cache wallet devnet vault completions man help"
+            opts="upload download quote status cache wallet devnet vault network completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -722,6 +743,34 @@ _ferry() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ferry__subcmd__help__subcmd__network)
+            opts="init"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__help__subcmd__network__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ferry__subcmd__help__subcmd__quote)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -841,6 +890,112 @@ _ferry() {
                 return 0
             fi
             case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__network)
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version init help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__network__subcmd__help)
+            opts="init help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__network__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__network__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__network__subcmd__init)
+            opts="-o -q -v -h -V --rpc-url --vault --bootstrap --output --json --quiet --verbose --data-dir --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bootstrap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand wallet 'Show the paying wallet'
             cand devnet 'Run a local network: anvil, the payment vault and storage nodes'
             cand vault 'Deploy the payment vault contract'
+            cand network 'Write a network file for a chain, its vault and some nodes'
             cand completions 'Print shell completions (bash, zsh, fish, elvish, powershell)'
             cand man 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -335,6 +336,47 @@ set edit:completion:arg-completer[ferry] = {|@words|
         }
         &'ferry;vault;help;help'= {
         }
+        &'ferry;network'= {
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Write a network file: the chain id is read from the RPC endpoint and the vault checked'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;network;init'= {
+            cand --rpc-url 'The chain''s JSON-RPC URL (else `rpc_url` from the config file)'
+            cand --vault 'The payment vault''s address (what `ferry vault deploy` printed)'
+            cand --bootstrap 'A node''s public URL to bootstrap from; repeat it or separate URLs with commas'
+            cand -o 'Write the network file here (atomically) instead of to stdout'
+            cand --output 'Write the network file here (atomically) instead of to stdout'
+            cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
+            cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
+            cand --json 'Print one JSON object per line on stdout instead of human output'
+            cand -q 'Show only errors'
+            cand --quiet 'Show only errors'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ferry;network;help'= {
+            cand init 'Write a network file: the chain id is read from the RPC endpoint and the vault checked'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ferry;network;help;init'= {
+        }
+        &'ferry;network;help;help'= {
+        }
         &'ferry;completions'= {
             cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
             cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
@@ -370,6 +412,7 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand wallet 'Show the paying wallet'
             cand devnet 'Run a local network: anvil, the payment vault and storage nodes'
             cand vault 'Deploy the payment vault contract'
+            cand network 'Write a network file for a chain, its vault and some nodes'
             cand completions 'Print shell completions (bash, zsh, fish, elvish, powershell)'
             cand man 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -413,6 +456,11 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand deploy 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
         }
         &'ferry;help;vault;deploy'= {
+        }
+        &'ferry;help;network'= {
+            cand init 'Write a network file: the chain id is read from the RPC endpoint and the vault checked'
+        }
+        &'ferry;help;network;init'= {
         }
         &'ferry;help;completions'= {
         }

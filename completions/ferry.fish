@@ -39,6 +39,7 @@ complete -c ferry -n "__fish_ferry_needs_command" -f -a "cache" -d 'Clean the re
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "wallet" -d 'Show the paying wallet'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "vault" -d 'Deploy the payment vault contract'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "network" -d 'Write a network file for a chain, its vault and some nodes'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "man" -d 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -207,6 +208,28 @@ complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subco
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "deploy" -d 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -f -a "init" -d 'Write a network file: the chain id is read from the RPC endpoint and the vault checked'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l rpc-url -d 'The chain\'s JSON-RPC URL (else `rpc_url` from the config file)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l vault -d 'The payment vault\'s address (what `ferry vault deploy` printed)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l bootstrap -d 'A node\'s public URL to bootstrap from; repeat it or separate URLs with commas' -r
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s o -l output -d 'Write the network file here (atomically) instead of to stdout' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a network file: the chain id is read from the RPC endpoint and the vault checked'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l json -d 'Print one JSON object per line on stdout instead of human output'
@@ -221,17 +244,18 @@ complete -c ferry -n "__fish_ferry_using_subcommand man" -s q -l quiet -d 'Show 
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s h -l help -d 'Print help'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "download" -d 'Download a file by its reference'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "cache" -d 'Clean the receipt cache'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "wallet" -d 'Show the paying wallet'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "vault" -d 'Deploy the payment vault contract'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "man" -d 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "download" -d 'Download a file by its reference'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "cache" -d 'Clean the receipt cache'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "wallet" -d 'Show the paying wallet'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "vault" -d 'Deploy the payment vault contract'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "network" -d 'Write a network file for a chain, its vault and some nodes'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "man" -d 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault network completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "gc" -d 'Remove receipts whose proofs have all expired (a day after their newest payment)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clear" -d 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
@@ -240,3 +264,4 @@ complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcom
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from devnet" -f -a "down" -d 'Stop the devnet that `up` started in this data dir'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from devnet" -f -a "status" -d 'Show whether the devnet\'s chain and nodes answer'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "deploy" -d 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from network" -f -a "init" -d 'Write a network file: the chain id is read from the RPC endpoint and the vault checked'

@@ -348,6 +348,15 @@ impl Vault {
             .map_err(|e| self.classify(e))
     }
 
+    /// The size in bytes of the code deployed at the vault's address (0: no contract there).
+    pub async fn code_size(&self) -> Result<usize, PaymentError> {
+        self.provider
+            .get_code_at(self.address)
+            .await
+            .map(|code| code.len())
+            .map_err(|e| self.classify(e))
+    }
+
     /// The payer's next nonce: what its next transaction is sent with (transactions still
     /// pending counted).
     pub async fn next_nonce(&self) -> Result<u64, PaymentError> {

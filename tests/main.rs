@@ -12,6 +12,7 @@ mod files;
 mod generated;
 mod isolated;
 mod local_io;
+mod network;
 mod node;
 mod node_trust;
 mod ordinary;

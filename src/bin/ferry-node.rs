@@ -1,7 +1,8 @@
 //! `ferry-node`: a storage node. Parses arguments, runs [`ferry::node::Node`] until SIGTERM or
 //! SIGINT, and turns the result into an exit code (0 stopped cleanly, 2 bad input, 1 otherwise).
 //!
-//! Stdout carries exactly one line, `listening http://IP:PORT`, once the port is bound; logs go
+//! Stdout carries exactly one line, `listening URL` (the URL the node advertises: --public-url,
+//! else `http://IP:PORT` of the port bound), once the port is bound; logs go
 //! to stderr (filter with `RUST_LOG`).
 
 use std::io::{IsTerminal, Write};
@@ -19,9 +20,14 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Parser)]
 #[command(name = "ferry-node", version)]
 struct Args {
-    /// Address to listen on; port 0 picks a free one.
-    #[arg(long, value_name = "ADDR")]
+    /// Address to listen on (IP:PORT); port 0 picks a free one. An unspecified IP (0.0.0.0,
+    /// [::]) needs --public-url.
+    #[arg(long, value_name = "ADDR:PORT")]
     listen: SocketAddr,
+    /// The URL peers and clients reach this node at (http(s)://HOST[:PORT]), advertised in
+    /// its /info and announcements [default: http://ADDR:PORT of --listen].
+    #[arg(long, value_name = "URL", env = "FERRY_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Directory for the chunk store.
     #[arg(long, value_name = "DIR")]
     root: PathBuf,
@@ -89,6 +95,7 @@ async fn run(args: Args) -> Result<(), NodeError> {
         close_group: args.close_group,
         rpc_url: args.rpc_url,
         confirmations: args.confirmations,
+        public_url: args.public_url,
         ..NodeConfig::new(args.listen, args.root, args.network, args.key_file)
     };
     let node = Node::bind(config).await?;

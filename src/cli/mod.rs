@@ -11,6 +11,7 @@
 pub mod config;
 pub mod devnet;
 pub mod man;
+mod network;
 mod output;
 mod prompt;
 mod receipts;
@@ -79,6 +80,9 @@ pub enum Command {
     /// Deploy the payment vault contract.
     #[command(subcommand)]
     Vault(wallet::VaultCommand),
+    /// Write a network file for a chain, its vault and some nodes.
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -287,6 +291,7 @@ pub async fn run(cli: Cli) -> u8 {
         }
         Command::Wallet(command) => wallet::wallet(&context, command).await,
         Command::Vault(command) => wallet::vault(&context, command).await,
+        Command::Network(command) => network::run(&context, command).await,
         Command::Devnet(mut command) => {
             if let devnet::DevnetCommand::Up { nodes, .. } = &mut command {
                 *nodes = nodes.or(context.config.devnet_nodes);

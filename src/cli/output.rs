@@ -190,6 +190,13 @@ pub enum JsonEvent<'a> {
         /// The deployed contract's address.
         vault: String,
     },
+    /// `ferry network init -o FILE` wrote a network file.
+    NetworkFile {
+        /// The file written.
+        path: &'a Path,
+        /// The chain id read from the RPC endpoint.
+        chain_id: u64,
+    },
     /// A library progress event, as it serialises itself.
     #[serde(untagged)]
     Progress(&'a Event),

@@ -6,7 +6,9 @@
 //! its shutdown token is cancelled. The parts:
 //! - [`store`]: the content-addressed store on disk (durable writes, verified reads, quarantine);
 //! - [`pricing`]: the price curve over how full the store is;
-//! - [`peers`]: the node's view of the network, refreshed from the network file's bootstrap URLs;
+//! - [`peers`]: the node's view of the network, refreshed from the network file's bootstrap URLs
+//!   and their peers, grown by signed announcements, aged by silence;
+//! - `gossip`: the node's requests to peers about the network (`/info`, `/peers`, `/announce`);
 //! - `admission`: the payment rules a PUT's proof must pass;
 //! - `server`: the HTTP routes and the order of a PUT's checks.
 //!
@@ -16,12 +18,13 @@
 //! writes already started always run to completion.
 
 mod admission;
+mod gossip;
 pub mod peers;
 pub mod pricing;
 mod server;
 pub mod store;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +36,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::fsutil;
 use crate::vault::{self, PaymentError, Vault};
-use crate::wire::network::{CLOSE_GROUP_SIZE, NetworkConfig, NetworkFileError, NodeInfo};
+use crate::wire::network::{
+    BadNodeUrl, CLOSE_GROUP_SIZE, NetworkConfig, NetworkFileError, NodeInfo, node_url,
+};
 use crate::wire::signed::node_id;
 use crate::wire::types::Amount;
 
@@ -52,6 +57,9 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct NodeConfig {
     /// Address to listen on (`127.0.0.1:0` picks a free port).
     pub listen: SocketAddr,
+    /// The URL peers and clients reach this node at; `None` means the listen address, which
+    /// must then be a concrete IP.
+    pub public_url: Option<String>,
     /// Directory holding the chunk store.
     pub root: PathBuf,
     /// The network file (re-read on every peer refresh for its `bootstrap` list).
@@ -80,6 +88,7 @@ impl NodeConfig {
     ) -> Self {
         Self {
             listen,
+            public_url: None,
             root,
             network_file,
             key_file,
@@ -98,6 +107,18 @@ pub enum NodeError {
     /// A setting is out of range.
     #[error("invalid setting: {0}")]
     InvalidConfig(&'static str),
+    /// The node listens on an unspecified address and was not told where it is reached.
+    #[error(
+        "--listen {listen} is not an address peers and clients can reach; pass --public-url URL (e.g. http://203.0.113.7:{port}) or listen on a concrete IP",
+        port = listen.port()
+    )]
+    NoPublicUrl {
+        /// The listen address.
+        listen: SocketAddr,
+    },
+    /// The public URL is not a plain node URL.
+    #[error("bad --public-url")]
+    BadPublicUrl(#[source] BadNodeUrl),
     /// The key file could not be read or created.
     #[error("cannot use the key file {path}")]
     KeyFile {
@@ -160,6 +181,8 @@ impl NodeError {
         matches!(
             self,
             NodeError::InvalidConfig(_)
+                | NodeError::NoPublicUrl { .. }
+                | NodeError::BadPublicUrl(_)
                 | NodeError::BadKey { .. }
                 | NodeError::Network(_)
                 | NodeError::WrongChain { .. }
@@ -213,6 +236,17 @@ impl Node {
                 "--base-price-wei must be above 0 (the vault refuses zero payments)",
             ));
         }
+        let public_url = config
+            .public_url
+            .as_deref()
+            .map(node_url)
+            .transpose()
+            .map_err(NodeError::BadPublicUrl)?;
+        if public_url.is_none() && config.listen.ip().is_unspecified() {
+            return Err(NodeError::NoPublicUrl {
+                listen: config.listen,
+            });
+        }
         let (signer, network, store) = tokio::task::spawn_blocking({
             let config = config.clone();
             move || -> Result<_, NodeError> {
@@ -248,12 +282,12 @@ impl Node {
         })?;
         let me = NodeInfo {
             id: node_id(&signer.address()),
-            url: advertised_url(local),
+            url: public_url.unwrap_or_else(|| listen_url(local)),
             rewards: signer.address(),
         };
         tracing::info!(url = %me.url, id = %me.id, rewards = %me.rewards, rpc_url, vault = %network.vault, confirmations = config.confirmations, "node bound");
         let state = server::NodeState {
-            peers: peers::Peers::new(me, config.network_file.clone()),
+            peers: peers::Peers::new(me, signer.clone(), config.network_file.clone()),
             admission: admission::Admission::new(vault, config.close_group, config.confirmations),
             store: Arc::new(store),
             signer,
@@ -307,15 +341,9 @@ impl Node {
     }
 }
 
-/// The URL peers and clients reach a listener at: an unspecified address (`0.0.0.0`, `::`)
-/// is advertised as loopback.
-fn advertised_url(local: SocketAddr) -> String {
-    let ip = match local.ip() {
-        ip if ip.is_unspecified() && ip.is_ipv4() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        ip if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    format!("http://{}", SocketAddr::new(ip, local.port()))
+/// The URL of a listener bound to a concrete IP (`http://IP:PORT`, the port actually bound).
+fn listen_url(local: SocketAddr) -> String {
+    format!("http://{local}")
 }
 
 #[cfg(test)]
@@ -340,18 +368,11 @@ mod tests {
     }
 
     #[test]
-    fn unspecified_listen_addresses_are_advertised_as_loopback() {
+    fn a_concrete_listen_address_is_its_own_url() {
         assert_eq!(
-            advertised_url("0.0.0.0:80".parse().unwrap()),
-            "http://127.0.0.1:80"
-        );
-        assert_eq!(
-            advertised_url("[::]:81".parse().unwrap()),
-            "http://[::1]:81"
-        );
-        assert_eq!(
-            advertised_url("127.0.0.1:82".parse().unwrap()),
+            listen_url("127.0.0.1:82".parse().unwrap()),
             "http://127.0.0.1:82"
         );
+        assert_eq!(listen_url("[::1]:81".parse().unwrap()), "http://[::1]:81");
     }
 }

@@ -1,81 +1,88 @@
-//! The node's view of the network: itself plus the peers it learned from the bootstrap URLs.
+//! The node's view of the network: itself plus the peers it learned and when each last
+//! answered.
 //!
 //! A refresh re-reads the network file (the devnet may rewrite its `bootstrap` list after the
-//! node started) and asks each bootstrap URL for `GET /info`. Refreshes run every
-//! [`REFRESH_INTERVAL`] in the background and on demand (a `/peers` asked while only the node
-//! itself is known, a PUT quoted by an unknown issuer), never more than once per
-//! [`MIN_REFRESH_GAP`]: callers that arrive together share one refresh. A PUT's refresh is
-//! rate-limited further ([`Peers::refresh_on_demand`]): at most one per [`ON_DEMAND_GAP`],
-//! and other callers are refused at once rather than made to wait.
+//! node started), asks every bootstrap URL and every remembered peer for `GET /info`, then asks
+//! the bootstrap nodes for their `/peers` and confirms each new entry with its own `/info`, so
+//! a node that joined anywhere spreads to every node within a refresh or two. Refreshes run
+//! every [`REFRESH_INTERVAL`] in the background, each followed by a signed announcement of this
+//! node to the bootstrap nodes, and on demand (a `/peers` asked while only the node itself is
+//! known, a PUT quoted by an unknown issuer), never more than once per [`MIN_REFRESH_GAP`]:
+//! callers that arrive together share one refresh. A PUT's refresh is rate-limited further
+//! ([`Peers::refresh_on_demand`]): at most one per [`ON_DEMAND_GAP`], and other callers are
+//! refused at once rather than made to wait.
 //!
 //! Invariants:
 //! - the node always knows itself;
-//! - a peer is learned only from its own `/info`, and only if its id is the one derived from
-//!   its rewards address, so no node can claim a place on the ring it does not own;
+//! - a peer is learned only from its own `/info` (an announcement or another node's `/peers`
+//!   only says where to ask), and only if its id is the one derived from its rewards address,
+//!   so no node can claim a place on the ring it does not own;
 //! - peers are keyed by the URL they were asked at: a node restarted with a new key replaces
-//!   its old entry; a peer that stops answering is kept (its place in close groups stays).
+//!   its old entry;
+//! - a peer that has not answered for [`PEER_EXPIRY`] ages out of the view ([`Peers::all`]:
+//!   `/peers`, forwarding), but is remembered for [`PEER_MEMORY`], the life of its quotes, so a
+//!   proof carrying its quote still finds it in the close group ([`Peers::remembered`]), and
+//!   it comes back as soon as it answers again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use alloy::signers::local::PrivateKeySigner;
 use futures::StreamExt;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::wire::network::{NetworkConfig, NodeInfo, by_distance};
-use crate::wire::signed::node_id;
+use crate::node::gossip::{self, CONNECT_TIMEOUT, ProbeError};
+use crate::wire::announce::Announcement;
+use crate::wire::network::{NetworkConfig, NodeInfo, by_distance, node_url};
+use crate::wire::signed::{Freshness, node_id, unix_now};
 use crate::wire::types::{ChunkAddress, NodeId};
 
-/// How often peers are refreshed in the background.
+/// How often peers are refreshed (and this node announced) in the background.
 pub const REFRESH_INTERVAL: Duration = Duration::from_secs(10);
 /// The shortest time between two refreshes.
 pub const MIN_REFRESH_GAP: Duration = Duration::from_secs(1);
 /// The shortest time between two refreshes asked for by PUTs (unknown quote issuers).
 pub const ON_DEMAND_GAP: Duration = Duration::from_secs(5);
+/// A peer that has not answered for this long leaves the view.
+pub const PEER_EXPIRY: Duration = Duration::from_secs(30);
+/// How long a peer that left the view is remembered for close-group membership: as long as
+/// its quotes are valid.
+pub const PEER_MEMORY: Duration = Freshness::NODE.max_age;
 const PARALLEL_QUERIES: usize = 16;
-/// How long a peer has to accept a connection, and to answer `/info`.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-const INFO_TIMEOUT: Duration = Duration::from_secs(3);
-/// The largest `/info` answer read from a peer.
-const MAX_INFO_BYTES: usize = 16 * 1024;
+/// The most new peers one refresh confirms from the bootstrap nodes' `/peers`.
+const MAX_NEW_PER_REFRESH: usize = 64;
+/// The most peers remembered; the longest silent are forgotten first.
+const MAX_PEERS: usize = 4096;
+/// Announcements checked at once (each asks the announced URL for its `/info`).
+const PARALLEL_ADMISSIONS: usize = 4;
 
-/// Why a peer's `/info` was not learned.
+/// Why an announced node was not added to the view.
 #[derive(Debug, thiserror::Error)]
-enum ProbeError {
-    /// No connection or no answer in time.
-    #[error("no answer")]
-    Unreachable(#[source] reqwest::Error),
-    /// An error status.
-    #[error("answered {0}")]
-    Status(reqwest::StatusCode),
-    /// Longer than [`MAX_INFO_BYTES`].
-    #[error("answered more than {MAX_INFO_BYTES} bytes")]
-    TooLarge,
-    /// Not a node's info.
-    #[error("answered something that is not a node's info")]
-    BadAnswer(#[source] serde_json::Error),
-}
-
-/// Asks `url` for its `/info`, within [`INFO_TIMEOUT`] and [`MAX_INFO_BYTES`].
-async fn probe(http: &reqwest::Client, url: &str) -> Result<NodeInfo, ProbeError> {
-    let mut response = http
-        .get(format!("{}/info", url.trim_end_matches('/')))
-        .timeout(INFO_TIMEOUT)
-        .send()
-        .await
-        .map_err(ProbeError::Unreachable)?;
-    if !response.status().is_success() {
-        return Err(ProbeError::Status(response.status()));
-    }
-    let mut body = Vec::new();
-    while let Some(piece) = response.chunk().await.map_err(ProbeError::Unreachable)? {
-        if body.len() + piece.len() > MAX_INFO_BYTES {
-            return Err(ProbeError::TooLarge);
-        }
-        body.extend_from_slice(&piece);
-    }
-    serde_json::from_slice(&body).map_err(ProbeError::BadAnswer)
+pub enum AdmitError {
+    /// Too many announcements are being checked already.
+    #[error("too many announcements are being checked; announce again in a few seconds")]
+    Busy,
+    /// The announced URL did not answer `/info`.
+    #[error("the announced URL {url} did not answer /info: {reason}")]
+    Unreachable {
+        /// The URL.
+        url: String,
+        /// What went wrong (reported only).
+        reason: String,
+    },
+    /// The node at the URL is not the one announced.
+    #[error("the node at {url} says it is {answered}, not the announced {announced}")]
+    Mismatch {
+        /// The URL.
+        url: String,
+        /// The id it answered with.
+        answered: NodeId,
+        /// The id announced.
+        announced: NodeId,
+    },
 }
 
 /// Where a node stands relative to a chunk in this node's view.
@@ -98,22 +105,39 @@ pub fn membership(nodes: &[NodeInfo], chunk: &ChunkAddress, node: &NodeId, k: us
     }
 }
 
+/// A peer and when it last answered.
+#[derive(Debug, Clone)]
+struct Known {
+    info: NodeInfo,
+    last_seen: Instant,
+}
+
 /// The peers a node knows, itself included.
 #[derive(Debug)]
 pub struct Peers {
     me: NodeInfo,
+    signer: PrivateKeySigner,
     network_file: PathBuf,
     http: reqwest::Client,
-    known: RwLock<HashMap<String, NodeInfo>>,
+    known: RwLock<HashMap<String, Known>>,
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
     last_on_demand: std::sync::Mutex<Option<Instant>>,
+    admissions: Semaphore,
+}
+
+/// The normal form of a URL from the network file or a peer (unchanged when it is not a
+/// plain node URL, so it is still asked, and fails on its own).
+fn normal(url: &str) -> String {
+    node_url(url).unwrap_or_else(|_| url.trim_end_matches('/').to_owned())
 }
 
 impl Peers {
-    /// A view holding only `me`, refreshed from the bootstrap list in `network_file`.
-    pub fn new(me: NodeInfo, network_file: PathBuf) -> Self {
+    /// A view holding only `me` (whose key is `signer`), refreshed from the bootstrap list in
+    /// `network_file`.
+    pub fn new(me: NodeInfo, signer: PrivateKeySigner, network_file: PathBuf) -> Self {
         Self {
             me,
+            signer,
             network_file,
             http: reqwest::Client::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
@@ -122,6 +146,7 @@ impl Peers {
             known: RwLock::new(HashMap::new()),
             last_refresh: tokio::sync::Mutex::new(None),
             last_on_demand: std::sync::Mutex::new(None),
+            admissions: Semaphore::new(PARALLEL_ADMISSIONS),
         }
     }
 
@@ -130,13 +155,24 @@ impl Peers {
         &self.me
     }
 
-    /// Every known node, this one first, then the others ordered by id; one entry per id.
+    /// The nodes in the view (answered within [`PEER_EXPIRY`]), this one first, then the
+    /// others ordered by id; one entry per id.
     pub fn all(&self) -> Vec<NodeInfo> {
+        self.seen_within(PEER_EXPIRY)
+    }
+
+    /// Every node remembered (answered within [`PEER_MEMORY`]): the view close-group
+    /// membership of a proof's quotes is judged in.
+    pub fn remembered(&self) -> Vec<NodeInfo> {
+        self.seen_within(PEER_MEMORY)
+    }
+
+    fn seen_within(&self, window: Duration) -> Vec<NodeInfo> {
         let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
         let mut others: Vec<NodeInfo> = known
             .values()
-            .filter(|peer| peer.id != self.me.id)
-            .cloned()
+            .filter(|peer| peer.info.id != self.me.id && peer.last_seen.elapsed() <= window)
+            .map(|peer| peer.info.clone())
             .collect();
         others.sort_by(|a, b| (a.id, &a.url).cmp(&(b.id, &b.url)));
         others.dedup_by_key(|peer| peer.id);
@@ -146,18 +182,19 @@ impl Peers {
         all
     }
 
-    /// True while no other node is known.
+    /// True while no other node is in the view.
     pub fn knows_only_itself(&self) -> bool {
         self.all().len() == 1
     }
 
-    /// Where `node` stands among the `k` known nodes closest to `chunk`.
+    /// Where `node` stands among the `k` remembered nodes closest to `chunk`.
     pub fn membership(&self, chunk: &ChunkAddress, node: &NodeId, k: usize) -> Membership {
-        membership(&self.all(), chunk, node, k)
+        membership(&self.remembered(), chunk, node, k)
     }
 
-    /// Re-reads the bootstrap list and asks each URL for its `/info`. Failures are logged and
-    /// leave the view as it was.
+    /// Re-reads the bootstrap list, asks each bootstrap URL and each remembered peer for its
+    /// `/info`, then confirms the new peers the bootstrap nodes know. Failures are logged and
+    /// leave the view as it was (a peer silent for [`PEER_EXPIRY`] leaves it).
     ///
     /// When this returns, the view includes a refresh that began after the call did: either
     /// this call ran one (and returns `true`), or it waited for a concurrent caller's. A refresh
@@ -176,21 +213,15 @@ impl Peers {
             }
         }
         let started = Instant::now();
-        let urls: Vec<String> = self
-            .bootstrap()
-            .await
-            .into_iter()
-            .filter(|url| url.trim_end_matches('/') != self.me.url)
-            .collect();
-        let answers: Vec<_> = futures::stream::iter(urls)
-            .map(|url| async move {
-                let answer = probe(&self.http, &url).await;
-                (url, answer)
-            })
-            .buffer_unordered(PARALLEL_QUERIES)
-            .collect()
-            .await;
+        let bootstrap = self.bootstrap().await;
+        let mut urls: HashSet<String> = bootstrap.iter().cloned().collect();
+        urls.extend(self.remembered_urls());
+        let answers = self.probe_all(urls).await;
         self.learn(answers);
+        let heard = self.hear_from(&bootstrap).await;
+        let answers = self.probe_all(heard).await;
+        self.learn(answers);
+        self.forget_the_long_silent();
         *last = Some(started);
         true
     }
@@ -212,7 +243,8 @@ impl Peers {
         true
     }
 
-    /// Refreshes every [`REFRESH_INTERVAL`] (the first at once) until `shutdown` is cancelled.
+    /// Refreshes and announces this node to the bootstrap nodes every [`REFRESH_INTERVAL`]
+    /// (the first at once) until `shutdown` is cancelled.
     pub async fn refresh_until(&self, shutdown: CancellationToken) {
         let mut ticks = tokio::time::interval(REFRESH_INTERVAL);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -221,14 +253,80 @@ impl Peers {
                 _ = shutdown.cancelled() => return,
                 _ = ticks.tick() => {
                     self.refresh().await;
+                    self.announce().await;
                 }
             }
         }
     }
 
+    /// Sends a fresh signed announcement of this node to every bootstrap node.
+    async fn announce(&self) {
+        let announcement = Announcement::sign(&self.me.url, &self.signer, unix_now());
+        let bootstrap = self.bootstrap().await;
+        let answers: Vec<_> = futures::stream::iter(bootstrap)
+            .map(|url| {
+                let announcement = announcement.clone();
+                async move {
+                    let answer = gossip::announce(&self.http, &url, &announcement).await;
+                    (url, answer)
+                }
+            })
+            .buffer_unordered(PARALLEL_QUERIES)
+            .collect()
+            .await;
+        for (url, answer) in answers {
+            if let Err(error) = answer {
+                tracing::debug!(%url, %error, "announcement not taken");
+            }
+        }
+    }
+
+    /// Adds an announced node (its announcement already verified) once its URL answers
+    /// `/info` as that node. A node already in the view at that URL is left as it is.
+    pub async fn admit(&self, announced: NodeInfo) -> Result<(), AdmitError> {
+        if announced.id == self.me.id || self.in_view_at(&announced) {
+            return Ok(());
+        }
+        let _slot = self
+            .admissions
+            .try_acquire()
+            .map_err(|_| AdmitError::Busy)?;
+        let url = announced.url.clone();
+        let answered =
+            gossip::info(&self.http, &url)
+                .await
+                .map_err(|error| AdmitError::Unreachable {
+                    url: url.clone(),
+                    reason: crate::exit::with_causes(&error),
+                })?;
+        if answered != announced {
+            return Err(AdmitError::Mismatch {
+                url,
+                answered: answered.id,
+                announced: announced.id,
+            });
+        }
+        tracing::info!(%url, id = %announced.id, "admitted an announced peer");
+        self.learn(vec![(url, Ok(answered))]);
+        Ok(())
+    }
+
+    fn in_view_at(&self, node: &NodeInfo) -> bool {
+        let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
+        known
+            .get(&node.url)
+            .is_some_and(|peer| peer.info == *node && peer.last_seen.elapsed() <= PEER_EXPIRY)
+    }
+
+    fn remembered_urls(&self) -> Vec<String> {
+        let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
+        known.keys().cloned().collect()
+    }
+
+    /// The bootstrap list, in normal form, without this node.
     async fn bootstrap(&self) -> Vec<String> {
         let path = self.network_file.clone();
-        match tokio::task::spawn_blocking(move || NetworkConfig::load(&path)).await {
+        let listed = match tokio::task::spawn_blocking(move || NetworkConfig::load(&path)).await {
             Ok(Ok(network)) => network.bootstrap,
             Ok(Err(error)) => {
                 tracing::warn!(%error, "cannot re-read the network file; keeping the known peers");
@@ -238,7 +336,56 @@ impl Peers {
                 tracing::error!(%error, "reading the network file panicked");
                 Vec::new()
             }
+        };
+        listed
+            .iter()
+            .map(|url| normal(url))
+            .filter(|url| *url != self.me.url)
+            .collect()
+    }
+
+    async fn probe_all(
+        &self,
+        urls: impl IntoIterator<Item = String>,
+    ) -> Vec<(String, Result<NodeInfo, ProbeError>)> {
+        futures::stream::iter(urls)
+            .map(|url| async move {
+                let answer = gossip::info(&self.http, &url).await;
+                (url, answer)
+            })
+            .buffer_unordered(PARALLEL_QUERIES)
+            .collect()
+            .await
+    }
+
+    /// The URLs the bootstrap nodes list that are not in this view yet (at most
+    /// [`MAX_NEW_PER_REFRESH`]); each still has to answer `/info` itself.
+    async fn hear_from(&self, bootstrap: &[String]) -> Vec<String> {
+        let lists: Vec<_> = futures::stream::iter(bootstrap.to_vec())
+            .map(|url| async move {
+                let list = gossip::peers(&self.http, &url).await;
+                (url, list)
+            })
+            .buffer_unordered(PARALLEL_QUERIES)
+            .collect()
+            .await;
+        let in_view: HashSet<String> = self.all().into_iter().map(|peer| peer.url).collect();
+        let mut heard = HashSet::new();
+        for (url, list) in lists {
+            match list {
+                Ok(entries) => heard.extend(
+                    entries
+                        .into_iter()
+                        .filter(|entry| entry.id == node_id(&entry.rewards))
+                        .filter_map(|entry| node_url(&entry.url).ok())
+                        .filter(|entry| *entry != self.me.url && !in_view.contains(entry)),
+                ),
+                Err(error) => {
+                    tracing::debug!(%url, %error, "bootstrap node did not list its peers")
+                }
+            }
         }
+        heard.into_iter().take(MAX_NEW_PER_REFRESH).collect()
     }
 
     fn learn(&self, answers: Vec<(String, Result<NodeInfo, ProbeError>)>) {
@@ -249,13 +396,30 @@ impl Peers {
                     tracing::warn!(%url, id = %info.id, "ignoring a peer whose id is not its rewards address's");
                 }
                 Ok(info) => {
-                    let key = url.trim_end_matches('/').to_owned();
-                    if known.get(&key) != Some(&info) {
+                    let key = normal(&url);
+                    if known.get(&key).map(|peer| &peer.info) != Some(&info) {
                         tracing::info!(%url, id = %info.id, "learned peer");
-                        known.insert(key, info);
                     }
+                    let last_seen = Instant::now();
+                    known.insert(key, Known { info, last_seen });
                 }
-                Err(error) => tracing::debug!(%url, %error, "bootstrap node did not answer"),
+                Err(error) => tracing::debug!(%url, %error, "peer did not answer"),
+            }
+        }
+    }
+
+    /// Forgets peers silent for [`PEER_MEMORY`], and the longest silent beyond [`MAX_PEERS`].
+    fn forget_the_long_silent(&self) {
+        let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
+        known.retain(|_, peer| peer.last_seen.elapsed() <= PEER_MEMORY);
+        if known.len() > MAX_PEERS {
+            let mut by_age: Vec<(Instant, String)> = known
+                .iter()
+                .map(|(url, peer)| (peer.last_seen, url.clone()))
+                .collect();
+            by_age.sort();
+            for (_, url) in by_age.into_iter().take(known.len() - MAX_PEERS) {
+                known.remove(&url);
             }
         }
     }
@@ -307,7 +471,11 @@ mod tests {
 
     #[test]
     fn peers_learned_from_their_own_info_join_the_view_and_forgers_do_not() {
-        let peers = Peers::new(node(1), PathBuf::from("/nonexistent"));
+        let peers = Peers::new(
+            node(1),
+            PrivateKeySigner::random(),
+            PathBuf::from("/nonexistent"),
+        );
         assert!(peers.knows_only_itself());
         let mut forger = node(3);
         forger.id = NodeId([0; 32]);
@@ -326,9 +494,40 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_silent_peer_leaves_the_view_but_is_remembered_for_its_quotes() {
+        let peers = Peers::new(
+            node(1),
+            PrivateKeySigner::random(),
+            PathBuf::from("/nonexistent"),
+        );
+        peers.learn(vec![(node(2).url, Ok(node(2))), (node(3).url, Ok(node(3)))]);
+        let long_ago = Instant::now()
+            .checked_sub(PEER_EXPIRY + Duration::from_secs(1))
+            .expect("the clock is past the expiry");
+        peers
+            .known
+            .write()
+            .unwrap()
+            .get_mut(&node(3).url)
+            .unwrap()
+            .last_seen = long_ago;
+        let in_view: Vec<NodeId> = peers.all().iter().map(|n| n.id).collect();
+        assert_eq!(in_view, vec![node(1).id, node(2).id]);
+        assert_eq!(peers.remembered().len(), 3);
+        let chunk = ChunkAddress::of(b"y");
+        assert_eq!(peers.membership(&chunk, &node(3).id, 7), Membership::Close);
+        peers.learn(vec![(node(3).url, Ok(node(3)))]);
+        assert_eq!(peers.all().len(), 3, "it is back once it answers");
+    }
+
     #[tokio::test]
     async fn refreshes_are_spaced_coalesced_and_survive_a_missing_network_file() {
-        let peers = Peers::new(node(1), PathBuf::from("/nonexistent/network.json"));
+        let peers = Peers::new(
+            node(1),
+            PrivateKeySigner::random(),
+            PathBuf::from("/nonexistent/network.json"),
+        );
         assert!(peers.refresh().await);
         let first = peers.last_refresh.lock().await.expect("refreshed");
         let concurrent = futures::future::join_all((0..5).map(|_| peers.refresh())).await;
@@ -344,7 +543,11 @@ mod tests {
 
     #[tokio::test]
     async fn on_demand_refreshes_are_rate_limited_and_refused_at_once() {
-        let peers = Peers::new(node(1), PathBuf::from("/nonexistent/network.json"));
+        let peers = Peers::new(
+            node(1),
+            PrivateKeySigner::random(),
+            PathBuf::from("/nonexistent/network.json"),
+        );
         assert!(peers.refresh_on_demand().await);
         let started = Instant::now();
         assert!(!peers.refresh_on_demand().await);

@@ -28,9 +28,10 @@ use futures::StreamExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::node::admission::{Admission, Rejection};
-use crate::node::peers::Peers;
+use crate::node::peers::{AdmitError, Peers};
 use crate::node::pricing;
 use crate::node::store::{ChunkStore, StoreError};
+use crate::wire::announce::Announcement;
 use crate::wire::http::{
     ErrorBody, MAX_PROOF_BYTES, NodeInfo, PutOutcome, PutResponse, QuoteRequest, QuoteResponse,
     decode_put,
@@ -68,6 +69,7 @@ pub(crate) struct RequestCounts {
     puts: std::sync::atomic::AtomicU64,
     put_bytes: std::sync::atomic::AtomicU64,
     gets: std::sync::atomic::AtomicU64,
+    announcements: std::sync::atomic::AtomicU64,
 }
 
 fn count(counter: &std::sync::atomic::AtomicU64, by: u64) {
@@ -141,6 +143,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/info", get(info))
         .route("/peers", get(peers))
+        .route("/announce", post(announce))
         .route("/quote", post(quote))
         .route("/stats", get(stats))
         .route("/chunk/{address}", get(get_chunk).put(put_chunk))
@@ -192,6 +195,44 @@ async fn peers(State(state): State<Shared>) -> Json<Vec<NodeInfo>> {
         state.peers.refresh().await;
     }
     Json(state.peers.all())
+}
+
+/// `POST /announce`: a signed announcement is verified (403 for a forgery, 422 for a bad URL
+/// or a stale one), then the announced URL must answer `/info` as that node (422 otherwise)
+/// before it joins the view.
+async fn announce(
+    State(state): State<Shared>,
+    request: Result<Json<Announcement>, JsonRejection>,
+) -> Result<Json<NodeInfo>, ApiError> {
+    count(&state.requests.announcements, 1);
+    let Json(announcement) = request.map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            format!("bad announcement: {}", rejection.body_text()),
+        )
+    })?;
+    let announced = announcement.verify(unix_now()).map_err(|error| {
+        let status = if error.is_forgery() {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        ApiError::new(status, crate::exit::with_causes(&error))
+    })?;
+    state
+        .peers
+        .admit(announced.clone())
+        .await
+        .map_err(|error| {
+            let status = match error {
+                AdmitError::Busy => StatusCode::TOO_MANY_REQUESTS,
+                AdmitError::Unreachable { .. } | AdmitError::Mismatch { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+            };
+            ApiError::new(status, error.to_string())
+        })?;
+    Ok(Json(announced))
 }
 
 fn parse_address(text: &str) -> Result<ChunkAddress, ApiError> {
@@ -374,7 +415,7 @@ async fn put_chunk(
     count(&state.requests.put_bytes, body.len() as u64);
     let (proof, chunk) = blocking(move || unpack_put(body, address)).await??;
     if !state.store.holds(&address) {
-        let view = state.peers.all();
+        let view = state.peers.remembered();
         match state
             .admission
             .check_cheap(&proof, address, chunk.len(), &view)
@@ -386,7 +427,7 @@ async fn put_chunk(
                 if !state.peers.refresh_on_demand().await {
                     return Err(refusal(Rejection::RefreshPending { issuer }));
                 }
-                let view = state.peers.all();
+                let view = state.peers.remembered();
                 state
                     .admission
                     .check_cheap(&proof, address, chunk.len(), &view)

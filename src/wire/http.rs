@@ -5,6 +5,7 @@
 //! | `/health` | GET | | `ok` |
 //! | `/info` | GET | | [`NodeInfo`] |
 //! | `/peers` | GET | | `[NodeInfo]`, the node's known peers and itself |
+//! | `/announce` | POST | [`Announcement`] | the [`NodeInfo`] admitted; 403 for a forged one, 422 for a bad URL, a stale one or a URL that does not answer as that node |
 //! | `/quote` | POST | [`QuoteRequest`] | [`QuoteResponse`] |
 //! | `/chunk/{address}` | PUT | [`encode_put`] framing | [`PutResponse`], or 4xx with [`ErrorBody`] |
 //! | `/chunk/{address}` | GET | | the chunk's bytes, verified on read |
@@ -13,6 +14,8 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(doc)]
+use crate::wire::announce::Announcement;
 use crate::wire::signed::{PaymentProof, SignedQuote, StorageReceipt};
 use crate::wire::types::ChunkAddress;
 

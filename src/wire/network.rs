@@ -81,6 +81,36 @@ pub struct NodeInfo {
     pub rewards: Address,
 }
 
+/// A node URL that is not a plain `http(s)://host[:port]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{url:?} is not a node URL: it must be http:// or https:// with a host and optional port, and no path, query or credentials"
+)]
+pub struct BadNodeUrl {
+    /// The URL given.
+    pub url: String,
+}
+
+/// Checks that `url` is a plain `http(s)://host[:port]` (a trailing `/` is allowed) and
+/// returns it in its one normal form (lower-case host, no trailing `/`, no default port).
+pub fn node_url(url: &str) -> Result<String, BadNodeUrl> {
+    let bad = || BadNodeUrl {
+        url: url.to_owned(),
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|_| bad())?;
+    let plain = matches!(parsed.scheme(), "http" | "https")
+        && parsed.host_str().is_some_and(|host| !host.is_empty())
+        && parsed.username().is_empty()
+        && parsed.password().is_none()
+        && parsed.path() == "/"
+        && parsed.query().is_none()
+        && parsed.fragment().is_none();
+    if !plain {
+        return Err(bad());
+    }
+    Ok(parsed.origin().ascii_serialization())
+}
+
 /// All `nodes` ordered by XOR distance of their id to `address`, closest first.
 pub fn by_distance<'a>(address: &ChunkAddress, nodes: &'a [NodeInfo]) -> Vec<&'a NodeInfo> {
     let mut sorted: Vec<&NodeInfo> = nodes.iter().collect();
@@ -125,6 +155,30 @@ mod tests {
             .collect();
         assert_eq!(group, vec![0xf0, 0xff, 0x10]);
         assert_eq!(close_group(&target, &nodes, 9).len(), 5);
+    }
+
+    #[test]
+    fn node_urls_are_plain_http_origins() {
+        assert_eq!(
+            node_url("http://10.0.0.2:7000/").unwrap(),
+            "http://10.0.0.2:7000"
+        );
+        assert_eq!(
+            node_url("https://Node.Example.org").unwrap(),
+            "https://node.example.org"
+        );
+        assert_eq!(node_url("http://[::1]:81").unwrap(), "http://[::1]:81");
+        for bad in [
+            "ftp://host:1",
+            "http://host:1/path",
+            "http://user:pw@host:1",
+            "http://host:1?x=1",
+            "host:1",
+            "file:///etc/passwd",
+            "",
+        ] {
+            assert!(node_url(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -225,7 +225,7 @@ impl SignedQuote {
     }
 }
 
-fn sign_prehash(signer: &PrivateKeySigner, hash: [u8; 32]) -> Vec<u8> {
+pub(crate) fn sign_prehash(signer: &PrivateKeySigner, hash: [u8; 32]) -> Vec<u8> {
     signer
         .sign_hash_sync(&B256::from(hash))
         .expect("signing a 32-byte hash with a local key cannot fail")
@@ -233,7 +233,7 @@ fn sign_prehash(signer: &PrivateKeySigner, hash: [u8; 32]) -> Vec<u8> {
         .to_vec()
 }
 
-fn recover(signature: &[u8], hash: [u8; 32]) -> Option<Address> {
+pub(crate) fn recover(signature: &[u8], hash: [u8; 32]) -> Option<Address> {
     Signature::try_from(signature)
         .ok()?
         .recover_address_from_prehash(&B256::from(hash))

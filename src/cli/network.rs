@@ -1,0 +1,131 @@
+//! `ferry network init`: a network file for any EVM chain, from its RPC endpoint, a deployed
+//! vault and the URLs of some nodes.
+//!
+//! The chain id is read from the endpoint (never typed by hand), and the vault must be a
+//! contract there that answers as a ferry payment vault, so a file that names the wrong chain
+//! or address is refused before anyone pays through it.
+
+use std::path::PathBuf;
+
+use alloy::primitives::Address;
+use anyhow::anyhow;
+use clap::{Args, Subcommand};
+
+use super::output::{JsonEvent, print_json_line, stdout_line, write_stdout};
+use super::{CliError, Context};
+use crate::exit::ErrorKind;
+use crate::vault::{PaymentError, Vault};
+use crate::wire::network::{NetworkConfig, node_url};
+use crate::wire::types::QuoteHash;
+
+/// `ferry network …`.
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Write a network file: the chain id is read from the RPC endpoint and the vault checked.
+    Init(InitArgs),
+}
+
+/// `ferry network init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The chain's JSON-RPC URL (else `rpc_url` from the config file).
+    #[arg(long, env = "FERRY_RPC_URL", value_name = "URL")]
+    pub rpc_url: Option<String>,
+    /// The payment vault's address (what `ferry vault deploy` printed).
+    #[arg(long, env = "FERRY_VAULT", value_name = "ADDR")]
+    pub vault: Address,
+    /// A node's public URL to bootstrap from; repeat it or separate URLs with commas.
+    #[arg(long, env = "FERRY_BOOTSTRAP", value_name = "URL", required = true, num_args = 1.., value_delimiter = ',')]
+    pub bootstrap: Vec<String>,
+    /// Write the network file here (atomically) instead of to stdout.
+    #[arg(short, long, env = "FERRY_NETWORK_OUTPUT", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs a network command.
+pub async fn run(context: &Context, command: NetworkCommand) -> Result<(), CliError> {
+    let NetworkCommand::Init(args) = command;
+    let bad_input = |error: anyhow::Error| CliError::new(ErrorKind::BadInput, error);
+    let rpc_url = args
+        .rpc_url
+        .or_else(|| context.config.rpc_url.clone())
+        .ok_or_else(|| {
+            bad_input(anyhow!(
+                "no chain given: pass --rpc-url URL (or set FERRY_RPC_URL, or `rpc_url` in the config file)"
+            ))
+        })?;
+    let mut bootstrap = Vec::with_capacity(args.bootstrap.len());
+    for url in &args.bootstrap {
+        let url = node_url(url)
+            .map_err(|error| bad_input(anyhow::Error::new(error).context("bad --bootstrap")))?;
+        if !bootstrap.contains(&url) {
+            bootstrap.push(url);
+        }
+    }
+    let network = NetworkConfig {
+        chain_id: checked_chain(&rpc_url, args.vault).await?,
+        rpc_url,
+        vault: args.vault,
+        bootstrap,
+        funded_key: None,
+    };
+    let json = network.to_json();
+    let Some(path) = args.output else {
+        write_stdout(json.as_bytes());
+        return Ok(());
+    };
+    let (target, text) = (path.clone(), json.clone());
+    tokio::task::spawn_blocking(move || {
+        crate::fsutil::write_atomic(&target, text.as_bytes(), 0o644)
+    })
+    .await
+    .map_err(|e| CliError::new(ErrorKind::Internal, e))?
+    .map_err(|e| {
+        CliError::new(
+            ErrorKind::Io,
+            anyhow::Error::new(e).context(format!("cannot write {}", path.display())),
+        )
+    })?;
+    if context.json {
+        print_json_line(&JsonEvent::NetworkFile {
+            path: &path,
+            chain_id: network.chain_id,
+        });
+    } else {
+        stdout_line(&path.display().to_string());
+    }
+    Ok(())
+}
+
+/// The endpoint's chain id, once the vault is found to be a ferry payment vault there.
+async fn checked_chain(rpc_url: &str, vault_address: Address) -> Result<u64, CliError> {
+    let classify = |error: PaymentError| {
+        let kind = error.kind();
+        CliError::new(kind, error)
+    };
+    let vault = Vault::connect(rpc_url, vault_address, None).map_err(classify)?;
+    let chain_id = vault.chain_id().await.map_err(classify)?;
+    if vault.code_size().await.map_err(classify)? == 0 {
+        return Err(CliError::new(
+            ErrorKind::BadInput,
+            anyhow!(
+                "there is no contract at {vault_address} on chain {chain_id} ({rpc_url}); deploy the vault with `ferry vault deploy --rpc-url {rpc_url}` and pass the address it prints"
+            ),
+        ));
+    }
+    if let Err(error) = vault.paid_for(Address::ZERO, QuoteHash([0; 32])).await {
+        let unreachable = matches!(error, PaymentError::Unreachable { .. });
+        let error = anyhow::Error::new(error);
+        return Err(if unreachable {
+            CliError::new(ErrorKind::Network, error)
+        } else {
+            CliError::new(
+                ErrorKind::BadInput,
+                error.context(format!(
+                    "the contract at {vault_address} on chain {chain_id} does not answer as a ferry payment vault; check the address"
+                )),
+            )
+        });
+    }
+    Ok(chain_id)
+}

@@ -1,0 +1,73 @@
+//! A `ferry-node` started by a test (outside any devnet), stopped when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// A running `ferry-node` child process.
+pub struct NodeProcess {
+    /// The URL it printed (`listening URL`).
+    pub url: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl NodeProcess {
+    /// Starts `ferry-node --network NETWORK EXTRA…` with its own store and key; waits for its
+    /// `listening` line.
+    pub fn start(network: &Path, extra: &[&str]) -> NodeProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ferry-node"))
+            .arg("--root")
+            .arg(dir.path().join("store"))
+            .arg("--key-file")
+            .arg(dir.path().join("key"))
+            .arg("--network")
+            .arg(network)
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.path().join("node.log")).unwrap())
+            .spawn()
+            .expect("ferry-node starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let log = std::fs::read_to_string(dir.path().join("node.log")).unwrap_or_default();
+        let url = line
+            .trim()
+            .strip_prefix("listening ")
+            .unwrap_or_else(|| panic!("ferry-node printed {line:?}; its log:\n{log}"))
+            .to_owned();
+        NodeProcess {
+            url,
+            child,
+            _dir: dir,
+        }
+    }
+}
+
+impl NodeProcess {
+    /// Stops it (SIGTERM) and waits for it to exit.
+    pub fn stop(&mut self) {
+        super::signal(self.child.id(), "TERM");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
