@@ -1,15 +1,23 @@
 //! `ferry devnet up --isolated`: anvil and each node in a network namespace of its own, the
 //! client on the host; uploads cross namespaces, and `down` removes every namespace, link and
-//! qdisc the devnet made, also after `up` was killed midway. (CI runs these as root.)
+//! qdisc the devnet made, also after `up` was killed midway; a node joining from a namespace of
+//! its own is used, forged announcements are refused. (CI runs these as root.)
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use alloy::signers::local::PrivateKeySigner;
+use ferry::client::nodes::{NodeClient, Timeouts};
+use ferry::wire::announce::Announcement;
+use ferry::wire::network::NodeInfo;
+use ferry::wire::signed::unix_now;
+use ferry::wire::types::NodeId;
 use predicates::prelude::*;
 
-use crate::support::{Devnet, path_with_anvil, random_file, runs, signal};
+use crate::support::node_process::NodeProcess;
+use crate::support::{Devnet, path_with_anvil, planned_chunks, random_file, runs, runtime, signal};
 
 /// What `ip` or `tc` prints, as text.
 fn shown(program: &str, args: &[&str]) -> String {
@@ -249,4 +257,157 @@ fn status_json(data_dir: &Path) -> serde_json::Value {
         .unwrap()
         .unwrap();
     serde_json::from_str(&line).unwrap()
+}
+
+/// A namespace a test makes on an isolated devnet's bridge, as another machine joining that
+/// network would be; removed when dropped.
+struct JoiningHost {
+    namespace: String,
+    link: String,
+    address: String,
+}
+
+impl JoiningHost {
+    /// A namespace with address `.200` of the devnet's subnet, linked to its bridge.
+    fn on(devnet: &Devnet) -> JoiningHost {
+        let isolated = &devnet.state()["isolated"];
+        let subnet = isolated["subnet"].as_str().unwrap();
+        let bridge = isolated["bridge"].as_str().unwrap();
+        let name = format!("fyt{:06x}", rand::random::<u32>() & 0xff_ffff);
+        let host = JoiningHost {
+            link: format!("{name}v"),
+            namespace: name,
+            address: format!("{}200", &subnet[..subnet.rfind('.').unwrap() + 1]),
+        };
+        let (namespace, link) = (host.namespace.as_str(), host.link.as_str());
+        ip(&["netns", "add", namespace]);
+        ip(&[
+            "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", namespace,
+        ]);
+        ip(&["link", "set", link, "master", bridge, "up"]);
+        ip(&[
+            "-n",
+            namespace,
+            "addr",
+            "add",
+            &format!("{}/24", host.address),
+            "dev",
+            "eth0",
+        ]);
+        ip(&["-n", namespace, "link", "set", "eth0", "up"]);
+        ip(&["-n", namespace, "link", "set", "lo", "up"]);
+        host
+    }
+
+    /// Starts a node in this namespace on `devnet`'s network file; it announces itself.
+    fn start_node(&self, devnet: &Devnet) -> (NodeProcess, NodeInfo) {
+        let listen = format!("{}:0", self.address);
+        let node = NodeProcess::start_in(
+            Some(&self.namespace),
+            &devnet.network_file,
+            &["--listen", &listen],
+        );
+        assert!(node.url.starts_with(&format!("http://{}:", self.address)));
+        let info = runtime()
+            .block_on(NodeClient::new(Timeouts::default()).info(&node.url))
+            .unwrap();
+        (node, info)
+    }
+}
+
+impl Drop for JoiningHost {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.namespace])
+            .status();
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.link])
+            .status();
+    }
+}
+
+/// The ids node `url` lists as peers.
+fn peer_ids(url: &str) -> Vec<NodeId> {
+    let client = NodeClient::new(Timeouts::default());
+    let peers = runtime().block_on(client.peers(url)).unwrap_or_default();
+    peers.into_iter().map(|peer| peer.id).collect()
+}
+
+#[test]
+fn a_node_joining_from_a_new_namespace_while_the_network_runs_is_used_by_uploads() {
+    let devnet = Devnet::start_isolated(3, &[]);
+    let joining = JoiningHost::on(&devnet);
+    let (node, info) = joining.start_node(&devnet);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !devnet
+        .network
+        .bootstrap
+        .iter()
+        .all(|url| peer_ids(url).contains(&info.id))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the devnet never learned {}",
+            node.url
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let key = devnet.funded_account();
+    let (dir, file, bytes) = random_file("joined.bin", 5 << 20);
+    let (code, events) = devnet.upload_json(dir.path(), &key, &file, &[]);
+    assert_eq!(code, Some(0), "{events:?}");
+    // Four nodes, four replicas: the one that joined from its own namespace holds every chunk.
+    let client = NodeClient::new(Timeouts::default());
+    for chunk in planned_chunks(&file) {
+        let held = runtime().block_on(client.get(&info, chunk)).unwrap();
+        assert!(held.is_some(), "the joined node does not hold {chunk}");
+    }
+    let reference = runs::event(&events, "done")["reference"].as_str().unwrap();
+    crate::support::assert_paid_once_and_downloads(
+        &devnet,
+        dir.path(),
+        &key,
+        &file,
+        reference,
+        &bytes,
+    );
+}
+
+#[test]
+fn forged_announcements_of_a_node_in_another_namespace_are_refused() {
+    let devnet = Devnet::start_isolated(2, &[]);
+    let joining = JoiningHost::on(&devnet);
+    let (node, info) = joining.start_node(&devnet);
+    let target = &devnet.network.bootstrap[0];
+    let forger = PrivateKeySigner::random();
+    // Someone else's key claims the real node's URL: its /info names another node.
+    let impostor = Announcement::sign(&node.url, &forger, unix_now());
+    // The real node's id with a signature that is not its key's.
+    let mut forged = Announcement::sign(&node.url, &forger, unix_now());
+    (forged.id, forged.rewards) = (info.id, info.rewards);
+    for (announcement, says) in [
+        (&impostor, "not the announced"),
+        (&forged, "is not signed by its rewards address"),
+    ] {
+        let answer = runtime().block_on(async {
+            reqwest::Client::new()
+                .post(format!("{target}/announce"))
+                .json(announcement)
+                .send()
+                .await
+                .unwrap()
+        });
+        let status = answer.status();
+        let body = runtime().block_on(answer.text()).unwrap();
+        assert!(status.is_client_error(), "{status}: {body}");
+        assert!(body.contains(says), "{body:?} does not say {says:?}");
+    }
+    let impostor_id = ferry::wire::signed::node_id(&forger.address());
+    std::thread::sleep(Duration::from_secs(2));
+    for url in &devnet.network.bootstrap {
+        assert!(
+            !peer_ids(url).contains(&impostor_id),
+            "{url} took the impostor"
+        );
+    }
 }
