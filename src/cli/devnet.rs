@@ -40,7 +40,7 @@ pub enum DevnetCommand {
         isolated: bool,
         /// Shape this host's link into the isolated network to M Mbit/s (token bucket); traffic
         /// between nodes is not shaped.
-        #[arg(long, requires = "isolated", value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "M")]
+        #[arg(long, env = "FERRY_DEVNET_UPLINK_MBIT", requires = "isolated", value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "M")]
         uplink_mbit: Option<u32>,
     },
     /// Stop the devnet that `up` started in this data dir.

@@ -29,6 +29,28 @@ pub const MAX_NODES: usize = 250;
 /// The inside end of every namespace's link.
 const INSIDE_LINK: &str = "eth0";
 
+/// Where a devnet's processes run and how the client reaches them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Topology {
+    /// All on 127.0.0.1.
+    #[default]
+    Loopback,
+    /// Each in its own network namespace on a bridge (Linux, root): see [`IsolatedNetwork`].
+    Isolated {
+        /// Shapes host→network traffic to this many Mbit/s.
+        uplink_mbit: Option<u32>,
+    },
+}
+
+impl Topology {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Topology::Loopback => "loopback",
+            Topology::Isolated { .. } => "isolated",
+        }
+    }
+}
+
 /// What an isolated devnet owns on this machine, as its state file records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IsolatedNetwork {

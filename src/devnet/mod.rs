@@ -1,5 +1,7 @@
 //! The local devnet: an anvil chain with the payment vault deployed and N `ferry-node`s, all on
-//! 127.0.0.1, for trying ferry out and for the tests (`ferry devnet up|down|status`, `--devnet`).
+//! 127.0.0.1 or each in a network namespace of its own ([`Topology::Isolated`], see
+//! [`isolated`]), for trying ferry out and for the tests (`ferry devnet up|down|status`,
+//! `--devnet`).
 //!
 //! It owns `<data dir>/devnet/`: `network.json` (what clients and nodes read; its `funded_key`
 //! is anvil's well-known account #0), `state.json` (exactly what `up` started), `logs/` (one log
@@ -22,7 +24,10 @@
 //! - children run in their own process groups with stdin closed and output in log files: a
 //!   Ctrl-C in the terminal or the end of the ferry process does not reach them. Only
 //!   [`RunningDevnet::shutdown`], dropping a [`RunningDevnet`] (SIGKILL) or [`stop`] ends them;
-//!   [`RunningDevnet::detach`] leaves them running.
+//!   [`RunningDevnet::detach`] leaves them running;
+//! - an isolated devnet's namespaces, links and qdisc are recorded in `state.json` before they
+//!   are created and removed after its processes are stopped; the state file goes only once
+//!   they are gone, so a failed removal is retried by the next `down`.
 
 mod anvil;
 mod error;
@@ -42,7 +47,7 @@ use crate::wire::network::NetworkConfig;
 pub use anvil::{ANVIL_NPM_PACKAGE, CHAIN_ID, FUNDED_KEY, install_command};
 pub use error::DevnetError;
 pub use health::{ChainHealth, DevnetHealth, DevnetStatus, NodeHealth};
-pub use isolated::{IsolatedNetwork, MAX_NODES as MAX_ISOLATED_NODES, NetResource};
+pub use isolated::{IsolatedNetwork, MAX_NODES as MAX_ISOLATED_NODES, NetResource, Topology};
 pub use process::{StopHow, StoppedProcess};
 use state::{DevnetLock, DevnetState, Program};
 
@@ -66,28 +71,6 @@ pub struct DevnetOptions {
     pub node_binary: PathBuf,
     /// Where its processes run.
     pub topology: Topology,
-}
-
-/// Where a devnet's processes run and how the client reaches them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Topology {
-    /// All on 127.0.0.1.
-    #[default]
-    Loopback,
-    /// Each in its own network namespace on a bridge (Linux, root): see [`IsolatedNetwork`].
-    Isolated {
-        /// Shapes host→network traffic to this many Mbit/s.
-        uplink_mbit: Option<u32>,
-    },
-}
-
-impl Topology {
-    fn name(self) -> &'static str {
-        match self {
-            Topology::Loopback => "loopback",
-            Topology::Isolated { .. } => "isolated",
-        }
-    }
 }
 
 impl DevnetOptions {
