@@ -9,6 +9,7 @@ mod cost;
 mod devnet;
 mod failures;
 mod files;
+mod forwarding;
 mod generated;
 mod isolated;
 mod local_io;

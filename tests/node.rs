@@ -6,7 +6,7 @@ use std::sync::Arc;
 use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
 use ferry::client::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encrypt_in_place};
-use ferry::client::nodes::{NodeClient, RequestError, Swarm, Timeouts};
+use ferry::client::nodes::{NodeClient, PutMode, RequestError, Swarm, Timeouts};
 use ferry::client::quoting::{QuoteOutcome, quote_chunk};
 use ferry::vault::{Vault, WavePayment};
 use ferry::wire::http::{PutOutcome, encode_put};
@@ -90,7 +90,12 @@ impl Fixture {
         body: Vec<u8>,
     ) -> Result<PutOutcome, (u16, String)> {
         let node = by_distance(&address, &self.swarm.nodes)[0];
-        match runtime().block_on(self.client.put(node, address, Bytes::from(body))) {
+        match runtime().block_on(self.client.put(
+            node,
+            address,
+            Bytes::from(body),
+            PutMode::StoreOnly,
+        )) {
             Ok(answer) => Ok(answer.outcome),
             Err(RequestError::Refused {
                 status, message, ..

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
-use ferry::client::nodes::{NodeClient, RequestError, Timeouts};
+use ferry::client::nodes::{NodeClient, PutMode, RequestError, Timeouts};
 use ferry::vault::{Vault, WavePayment};
 use ferry::wire::http::{PutOutcome, encode_put};
 use ferry::wire::network::{CLOSE_GROUP_SIZE, NodeInfo, by_distance};
@@ -41,7 +41,7 @@ fn put_to(
     body: Vec<u8>,
 ) -> Result<PutOutcome, (u16, String)> {
     let client = NodeClient::new(Timeouts::default());
-    match runtime().block_on(client.put(node, address, Bytes::from(body))) {
+    match runtime().block_on(client.put(node, address, Bytes::from(body), PutMode::StoreOnly)) {
         Ok(answer) => Ok(answer.outcome),
         Err(RequestError::Refused {
             status, message, ..
@@ -236,7 +236,7 @@ fn a_flood_of_unpaid_puts_asks_the_chain_about_once_per_quote() {
     let client = NodeClient::new(Timeouts::default());
     let body = Bytes::from(encode_put(&proof, &bytes));
     let answers = runtime().block_on(futures::future::join_all(
-        (0..40).map(|_| client.put(&info, address, body.clone())),
+        (0..40).map(|_| client.put(&info, address, body.clone(), PutMode::StoreOnly)),
     ));
     for answer in answers {
         match answer {

@@ -20,11 +20,11 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Parser)]
 #[command(name = "ferry-node", version)]
 struct Args {
-    /// Address to listen on (IP:PORT); port 0 picks a free one. An unspecified IP (0.0.0.0,
-    /// [::]) needs --public-url.
+    /// Address to listen on (IP:PORT); port 0 picks a free one. An unspecified IP (0.0.0.0 or
+    /// ::) needs --public-url.
     #[arg(long, value_name = "ADDR:PORT")]
     listen: SocketAddr,
-    /// The URL peers and clients reach this node at (http(s)://HOST[:PORT]), advertised in
+    /// The URL peers and clients reach this node at (http or https, a host and an optional port), advertised in
     /// its /info and announcements [default: http://ADDR:PORT of --listen].
     #[arg(long, value_name = "URL", env = "FERRY_PUBLIC_URL")]
     public_url: Option<String>,

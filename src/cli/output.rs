@@ -86,6 +86,8 @@ pub enum JsonEvent<'a> {
         already_stored: usize,
         /// Chunks stored in this run.
         stored_chunks: usize,
+        /// Bytes of chunk PUT bodies this run sent to nodes.
+        bytes_sent: u64,
         /// Storage paid in this run (wei).
         storage_cost_wei: Amount,
         /// Gas paid in this run (wei).

@@ -211,6 +211,7 @@ fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
             found_paid: summary.found_paid,
             already_stored: summary.already_stored,
             stored_chunks: summary.stored_chunks,
+            bytes_sent: summary.bytes_sent,
             storage_cost_wei: summary.storage_cost,
             gas_cost_wei: summary.gas_cost,
             seconds: summary.seconds,
@@ -225,13 +226,14 @@ fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
             String::new()
         };
         eprintln!(
-            "uploaded {file}: {} chunks ({} paid now{earlier}, {} already stored) for {} wei storage + {} wei gas in {:.1} s",
+            "uploaded {file}: {} chunks ({} paid now{earlier}, {} already stored) for {} wei storage + {} wei gas in {:.1} s; sent {} to nodes",
             summary.chunks,
             summary.paid_chunks,
             summary.already_stored,
             summary.storage_cost,
             summary.gas_cost,
-            summary.seconds
+            summary.seconds,
+            indicatif::HumanBytes(summary.bytes_sent)
         );
     }
     stdout_line(&reference.to_string());

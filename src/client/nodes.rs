@@ -19,7 +19,9 @@ use futures::stream::FuturesUnordered;
 
 use crate::client::chunking::MAX_CHUNK_BYTES;
 use crate::client::race::Grace;
-use crate::wire::http::{ErrorBody, PutResponse, QuoteRequest, QuoteResponse};
+use crate::wire::http::{
+    ErrorBody, FORWARD_BUDGET, FORWARDED_HEADER, PutResponse, QuoteRequest, QuoteResponse,
+};
 use crate::wire::network::NodeInfo;
 use crate::wire::signed::node_id;
 use crate::wire::types::ChunkAddress;
@@ -148,6 +150,15 @@ impl Timeouts {
     }
 }
 
+/// What a node is asked to do with a PUT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutMode {
+    /// Store it and forward it to the chunk's next closest nodes (one send for all replicas).
+    Forward,
+    /// Store it only (the client is sending it to the other nodes itself).
+    StoreOnly,
+}
+
 /// An HTTP client for nodes (cheap to clone; connections are pooled).
 #[derive(Debug, Clone)]
 pub struct NodeClient {
@@ -250,17 +261,23 @@ impl NodeClient {
     }
 
     /// PUTs a chunk with its proof; `body` is [`crate::wire::http::encode_put`]'s framing.
+    /// With [`PutMode::Forward`] the node also sends it on to the chunk's next closest nodes
+    /// and answers with their storage receipts too, so the request gets
+    /// [`FORWARD_BUDGET`] more time.
     pub async fn put(
         &self,
         node: &NodeInfo,
         chunk: ChunkAddress,
         body: Bytes,
+        mode: PutMode,
     ) -> Result<PutResponse, RequestError> {
-        let deadline = self.timeouts.for_chunk(body.len());
-        let request = self
-            .http
-            .put(format!("{}/chunk/{chunk}", node.url))
-            .body(body);
+        let mut deadline = self.timeouts.for_chunk(body.len());
+        let mut request = self.http.put(format!("{}/chunk/{chunk}", node.url));
+        match mode {
+            PutMode::Forward => deadline += FORWARD_BUDGET,
+            PutMode::StoreOnly => request = request.header(FORWARDED_HEADER, "1"),
+        }
+        let request = request.body(body);
         self.exchange_json(&node.url, request, deadline, MAX_JSON_BYTES)
             .await
     }

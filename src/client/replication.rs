@@ -1,18 +1,28 @@
-//! The PUT transport: storing one chunk on enough of its close group, closest first, routing
-//! around failures and slow nodes.
+//! The PUT transport: storing one chunk on enough of its close group, sending it once when
+//! the nodes forward it, and routing around failures and slow nodes.
+//!
+//! The client sends the chunk to the closest node of its close group asking it to forward
+//! ([`PutMode::Forward`]): that node stores it, sends it on to the next closest nodes it knows
+//! and answers with their storage receipts and its own. Whatever is still missing then
+//! (a node that failed, lied, forwarded to too few, or is slow) the client sends to the
+//! missing close-group nodes itself ([`PutMode::StoreOnly`]), as before forwarding existed.
 //!
 //! Invariants:
 //! - only nodes this client itself places among the chunk's `close_group` closest (one per id)
-//!   are asked, so a node's word never widens where a chunk counts as stored;
-//! - a chunk counts as stored only once `replicas` distinct nodes have answered with a storage
-//!   receipt signed by that node (its rewards address) for this chunk (every node, on a
-//!   network smaller than that); anything else is that node's failure;
+//!   are asked, and only their storage receipts count, however they arrive (directly or
+//!   through a forwarding node), so a node's word never widens where a chunk counts as stored;
+//! - a chunk counts as stored only once `replicas` distinct nodes of that close group have
+//!   each signed a storage receipt for this chunk with their rewards address (every node, on
+//!   a network smaller than that); any other answer is that node's failure, and a receipt that
+//!   does not check is ignored, so a node forging receipts for others gains nothing;
 //! - a node's status or error text is never interpreted beyond "this node failed this chunk"
 //!   (or "try this node again" for 5xx and 429): it never leads to a payment or a dropped proof;
-//! - candidates are tried closest first, `replicas` at a time; when none of the PUTs in flight
-//!   has answered within [`HEDGE_DELAY`], the next closest candidate is started too, and the
-//!   first `replicas` valid receipts win; every request has a deadline, so a chunk ends stored
-//!   or failed, never hung.
+//! - the forwarding node counts for all `replicas` until it answers or [`FORWARD_HEDGE_DELAY`]
+//!   passes; after that, candidates are tried closest first, as many at a time as receipts are
+//!   missing; when none of the PUTs in flight has answered within [`HEDGE_DELAY`], the next
+//!   closest candidate is started too; every request has a deadline, so a chunk ends stored
+//!   or failed, never hung;
+//! - every byte of every PUT body sent is counted ([`Replicated::bytes_sent`]).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -21,15 +31,19 @@ use alloy::primitives::Address;
 use bytes::Bytes;
 use futures::stream::FuturesUnordered;
 
-use crate::client::nodes::{NodeClient, RequestError, Swarm};
+use crate::client::nodes::{NodeClient, PutMode, RequestError, Swarm};
 use crate::client::race::{Next, next_or_hedge};
 use crate::client::reporter::{Event, Reporter};
+use crate::wire::http::{FORWARD_BUDGET, PutResponse};
 use crate::wire::network::{NodeInfo, close_group};
 use crate::wire::signed::StorageReceipt;
 use crate::wire::types::ChunkAddress;
 
 /// How long the PUTs in flight may go without any answer before the next candidate is asked.
 pub const HEDGE_DELAY: Duration = Duration::from_secs(3);
+/// How long the forwarding node may take before the client sends to the others itself: the
+/// time it may spend forwarding, plus [`HEDGE_DELAY`].
+pub const FORWARD_HEDGE_DELAY: Duration = Duration::from_secs(FORWARD_BUDGET.as_secs() + 3);
 
 /// How hard to try storing one chunk.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +79,8 @@ pub struct Replicated {
     pub chunk: ChunkAddress,
     /// One signed receipt per node that holds it.
     pub receipts: Vec<StorageReceipt>,
+    /// Bytes of PUT bodies the client sent for it (every attempt counted).
+    pub bytes_sent: u64,
 }
 
 /// A chunk that could not reach enough nodes.
@@ -79,10 +95,92 @@ pub struct ReplicationFailure {
     pub needed: usize,
     /// The last error seen.
     pub last: String,
+    /// Bytes of PUT bodies the client sent for it (every attempt counted).
+    pub bytes_sent: u64,
 }
 
-/// Sends one chunk (already framed with its proof) to the closest nodes of its close group
-/// until `placement.replicas` distinct nodes hold it (every node, on a smaller network).
+/// One PUT's end: the node, how it was asked, and its answer.
+struct Answer<'a> {
+    node: &'a NodeInfo,
+    mode: PutMode,
+    result: Result<PutResponse, RequestError>,
+    bytes_sent: u64,
+}
+
+/// The receipts collected for one chunk, by the client's own rules.
+struct Tally<'a> {
+    chunk: ChunkAddress,
+    /// The rewards addresses of the chunk's close group in the client's view.
+    group: HashSet<Address>,
+    receipts: Vec<StorageReceipt>,
+    holders: HashSet<Address>,
+    bytes_sent: u64,
+    failures: u32,
+    last: String,
+    reporter: &'a dyn Reporter,
+}
+
+impl Tally<'_> {
+    /// Counts `receipt` when it is a valid storage receipt for this chunk by a close-group
+    /// node not counted yet.
+    fn add(&mut self, receipt: StorageReceipt) -> bool {
+        let counts = receipt.chunk == self.chunk
+            && self.group.contains(&receipt.node)
+            && !self.holders.contains(&receipt.node)
+            && receipt.is_valid();
+        if counts {
+            self.holders.insert(receipt.node);
+            self.receipts.push(receipt);
+        }
+        counts
+    }
+
+    fn fail(&mut self, node: &NodeInfo, error: RequestError) {
+        self.failures += 1;
+        self.last = error.to_string();
+        self.reporter.event(&Event::Retry {
+            chunk: self.chunk,
+            node: node.url.clone(),
+            attempt: self.failures,
+            reason: format!("passing over this node: {error}"),
+        });
+    }
+
+    fn count(&mut self, answer: Answer<'_>) {
+        self.bytes_sent += answer.bytes_sent;
+        let put = match answer.result {
+            Ok(put) => put,
+            Err(error) => return self.fail(answer.node, error),
+        };
+        if put.receipt.node != answer.node.rewards || !self.add(put.receipt) {
+            // A receipt already counted (through a forwarding node) is no failure.
+            if !self.holders.contains(&answer.node.rewards) {
+                self.fail(
+                    answer.node,
+                    RequestError::Refused {
+                        url: answer.node.url.clone(),
+                        status: 200,
+                        message: "the storage receipt is not signed by this node for this chunk"
+                            .into(),
+                    },
+                );
+            }
+        }
+        let offered = put.peer_receipts.len();
+        let counted = put
+            .peer_receipts
+            .into_iter()
+            .filter(|receipt| self.add(receipt.clone()))
+            .count();
+        if counted < offered {
+            tracing::debug!(chunk = %self.chunk, node = %answer.node.url, offered, counted, "peer receipts that do not count were ignored");
+        }
+    }
+}
+
+/// Sends one chunk (already framed with its proof) to its close group until
+/// `placement.replicas` distinct nodes hold it (every node, on a smaller network): once to the
+/// closest node, which forwards it, then to the nodes still missing.
 pub async fn replicate<'a>(
     client: &NodeClient,
     swarm: &'a Swarm,
@@ -94,60 +192,90 @@ pub async fn replicate<'a>(
 ) -> Result<Replicated, ReplicationFailure> {
     let candidates = close_group(&chunk, &swarm.nodes, placement.close_group);
     let needed = swarm.replicas(placement.replicas);
-    let mut next = 0;
-    let mut receipts = Vec::with_capacity(needed);
-    let mut holders: HashSet<Address> = HashSet::new();
+    let mut tally = Tally {
+        chunk,
+        group: candidates.iter().map(|node| node.rewards).collect(),
+        receipts: Vec::with_capacity(needed),
+        holders: HashSet::new(),
+        bytes_sent: 0,
+        failures: 0,
+        last: String::from("no node to try"),
+        reporter,
+    };
     let mut running = FuturesUnordered::new();
-    let mut last = String::from("no node to try");
-    let mut failures = 0u32;
-    let start =
-        |node: &'a NodeInfo| put_with_retries(client, node, chunk, body.clone(), policy, reporter);
+    let start = |node: &'a NodeInfo, mode| {
+        put_with_retries(client, node, chunk, body.clone(), mode, policy, reporter)
+    };
+    // The forwarding node counts for every replica until it answers or is too slow.
+    let mut forwarding = needed > 1 && !candidates.is_empty();
+    let mut next = 0;
+    if forwarding {
+        running.push(start(candidates[0], PutMode::Forward));
+        next = 1;
+    }
     loop {
-        while receipts.len() + running.len() < needed && next < candidates.len() {
-            running.push(start(candidates[next]));
-            next += 1;
+        let awaited = |running: usize, forwarding: bool| {
+            if forwarding {
+                running.saturating_sub(1) + needed
+            } else {
+                running
+            }
+        };
+        while tally.holders.len() + awaited(running.len(), forwarding) < needed {
+            let Some(node) = next_missing(&candidates, &mut next, &tally.holders) else {
+                break;
+            };
+            running.push(start(node, PutMode::StoreOnly));
         }
-        let may_hedge = next < candidates.len() && !running.is_empty();
-        let answer = match next_or_hedge(&mut running, may_hedge.then_some(HEDGE_DELAY)).await {
+        let delay = if forwarding {
+            FORWARD_HEDGE_DELAY
+        } else {
+            HEDGE_DELAY
+        };
+        let may_hedge = (forwarding || next < candidates.len()) && !running.is_empty();
+        match next_or_hedge(&mut running, may_hedge.then_some(delay)).await {
+            Next::Hedge if forwarding => forwarding = false,
             Next::Hedge => {
-                running.push(start(candidates[next]));
-                next += 1;
-                continue;
+                if let Some(node) = next_missing(&candidates, &mut next, &tally.holders) {
+                    running.push(start(node, PutMode::StoreOnly));
+                }
             }
-            Next::Answer(answer) => answer,
-        };
-        let Some((node, result)) = answer else {
-            break;
-        };
-        match result {
-            Ok(receipt) if holders.insert(receipt.node) => receipts.push(receipt),
-            Ok(_) => {}
-            Err(error) => {
-                failures += 1;
-                last = error.to_string();
-                reporter.event(&Event::Retry {
-                    chunk,
-                    node: node.url.clone(),
-                    attempt: failures,
-                    reason: format!("passing over this node: {error}"),
-                });
+            Next::Answer(None) => break,
+            Next::Answer(Some(answer)) => {
+                forwarding &= answer.mode != PutMode::Forward;
+                tally.count(answer);
             }
         }
-        if receipts.len() >= needed {
-            return Ok(Replicated { chunk, receipts });
+        if tally.holders.len() >= needed {
+            return Ok(Replicated {
+                chunk,
+                receipts: tally.receipts,
+                bytes_sent: tally.bytes_sent,
+            });
         }
     }
     Err(ReplicationFailure {
         chunk,
-        held: receipts.len(),
+        held: tally.holders.len(),
         needed,
-        last,
+        last: tally.last,
+        bytes_sent: tally.bytes_sent,
     })
 }
 
-/// Whether `receipt` is `node`'s signed statement that it holds `chunk`.
-fn is_receipt_of(receipt: &StorageReceipt, node: &NodeInfo, chunk: ChunkAddress) -> bool {
-    receipt.chunk == chunk && receipt.node == node.rewards && receipt.is_valid()
+/// The next candidate from `next` on that does not hold the chunk yet.
+fn next_missing<'a>(
+    candidates: &[&'a NodeInfo],
+    next: &mut usize,
+    holders: &HashSet<Address>,
+) -> Option<&'a NodeInfo> {
+    while let Some(node) = candidates.get(*next) {
+        *next += 1;
+        if !holders.contains(&node.rewards) {
+            return Some(node);
+        }
+    }
+    None
 }
 
 async fn put_with_retries<'a>(
@@ -155,27 +283,16 @@ async fn put_with_retries<'a>(
     node: &'a NodeInfo,
     chunk: ChunkAddress,
     body: Bytes,
+    mode: PutMode,
     policy: RetryPolicy,
     reporter: &dyn Reporter,
-) -> (&'a NodeInfo, Result<StorageReceipt, RequestError>) {
+) -> Answer<'a> {
     let mut backoff = policy.first_backoff;
     let mut attempt = 1;
+    let mut bytes_sent = 0;
     loop {
-        let result = client
-            .put(node, chunk, body.clone())
-            .await
-            .and_then(|answer| {
-                if is_receipt_of(&answer.receipt, node, chunk) {
-                    Ok(answer.receipt)
-                } else {
-                    Err(RequestError::Refused {
-                        url: node.url.clone(),
-                        status: 200,
-                        message: "the storage receipt is not signed by this node for this chunk"
-                            .into(),
-                    })
-                }
-            });
+        bytes_sent += body.len() as u64;
+        let result = client.put(node, chunk, body.clone(), mode).await;
         match result {
             Err(error) if error.is_retryable() && attempt < policy.attempts_per_node => {
                 reporter.event(&Event::Retry {
@@ -188,7 +305,14 @@ async fn put_with_retries<'a>(
                 backoff *= 2;
                 attempt += 1;
             }
-            other => return (node, other),
+            result => {
+                return Answer {
+                    node,
+                    mode,
+                    result,
+                    bytes_sent,
+                };
+            }
         }
     }
 }

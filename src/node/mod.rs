@@ -10,6 +10,7 @@
 //!   and their peers, grown by signed announcements, aged by silence;
 //! - `gossip`: the node's requests to peers about the network (`/info`, `/peers`, `/announce`);
 //! - `admission`: the payment rules a PUT's proof must pass;
+//! - `forward`: sending a client's PUT on to the chunk's next closest nodes;
 //! - `server`: the HTTP routes and the order of a PUT's checks.
 //!
 //! Invariants: the node never answers a PUT with success before the chunk is durable on disk;
@@ -18,6 +19,7 @@
 //! writes already started always run to completion.
 
 mod admission;
+mod forward;
 mod gossip;
 pub mod peers;
 pub mod pricing;
@@ -294,6 +296,8 @@ impl Node {
             base_price: config.base_price,
             transfers: Semaphore::new(MAX_CHUNK_TRANSFERS),
             requests: server::RequestCounts::default(),
+            forwarder: forward::Forwarder::new(),
+            close_group: config.close_group,
         };
         Ok(Self {
             listener,

@@ -3,7 +3,11 @@
 //! Every refusal is a 4xx (or 503 when the chain cannot be asked) with a JSON
 //! [`ErrorBody`] saying exactly what is wrong; a bad request never stops the node. Chunk
 //! transfers (PUT and GET) are bounded by a semaphore of [`MAX_CHUNK_TRANSFERS`], so at most that
-//! many chunk bodies are in memory at once. File work and hashing run on blocking threads.
+//! many chunk bodies are in memory at once. File work and hashing run on blocking threads. A
+//! client's PUT (one without [`FORWARDED_HEADER`]) is stored and, at the same time, forwarded
+//! to the chunk's next closest nodes ([`crate::node::forward`]); its transfer slot is held only
+//! while it is read, checked and stored, never while peers are waited on, so nodes forwarding
+//! to each other cannot wait on each other's slots.
 //!
 //! Against hostile clients: every request ends within [`REQUEST_TIMEOUT`]; a PUT body that
 //! sends nothing for [`BODY_IDLE_TIMEOUT`] is dropped, freeing its transfer slot; a PUT's proof
@@ -28,14 +32,16 @@ use futures::StreamExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::node::admission::{Admission, Rejection};
+use crate::node::forward::Forwarder;
 use crate::node::peers::{AdmitError, Peers};
 use crate::node::pricing;
 use crate::node::store::{ChunkStore, StoreError};
 use crate::wire::announce::Announcement;
 use crate::wire::http::{
-    ErrorBody, MAX_PROOF_BYTES, NodeInfo, PutOutcome, PutResponse, QuoteRequest, QuoteResponse,
-    decode_put,
+    ErrorBody, FORWARDED_HEADER, MAX_PROOF_BYTES, NodeInfo, PutOutcome, PutResponse, QuoteRequest,
+    QuoteResponse, decode_put,
 };
+use crate::wire::network::{REPLICAS, close_group};
 use crate::wire::signed::{PaymentProof, QuoteBody, SignedQuote, StorageReceipt, unix_now};
 use crate::wire::types::MAX_CHUNK_BYTES;
 use crate::wire::types::{Amount, ChunkAddress};
@@ -59,6 +65,8 @@ pub(crate) struct NodeState {
     pub(crate) base_price: Amount,
     pub(crate) transfers: Semaphore,
     pub(crate) requests: RequestCounts,
+    pub(crate) forwarder: Forwarder,
+    pub(crate) close_group: usize,
 }
 
 /// Requests served since the node started, by kind: what `GET /stats` reports (benchmarks use
@@ -181,6 +189,14 @@ async fn stats(State(state): State<Shared>) -> Json<serde_json::Value> {
         object.insert(
             "chain_queries".into(),
             state.admission.chain_queries().into(),
+        );
+        let forwarded = |counter: &std::sync::atomic::AtomicU64| {
+            counter.load(std::sync::atomic::Ordering::Relaxed)
+        };
+        object.insert("forwards".into(), forwarded(&state.forwarder.puts).into());
+        object.insert(
+            "forward_bytes".into(),
+            forwarded(&state.forwarder.bytes).into(),
         );
     }
     Json(stats)
@@ -397,6 +413,7 @@ async fn put_chunk(
 ) -> Result<Response, ApiError> {
     count(&state.requests.puts, 1);
     let address = parse_address(&address)?;
+    let forwarded = request.headers().contains_key(FORWARDED_HEADER);
     if let Some(length) = declared_length(&request).filter(|&n| n > MAX_PUT_BODY as u64) {
         // Read and discard a body that is not much too large (no slot, no memory kept), so the
         // sender sees the 413 instead of a connection reset mid-send; a larger one is cut.
@@ -410,44 +427,79 @@ async fn put_chunk(
             ),
         ));
     }
-    let mut slot = transfer_slot(&state).await?;
+    let slot = transfer_slot(&state).await?;
     let body = read_put_body(request.into_body()).await?;
     count(&state.requests.put_bytes, body.len() as u64);
-    let (proof, chunk) = blocking(move || unpack_put(body, address)).await??;
-    if !state.store.holds(&address) {
-        let view = state.peers.remembered();
-        match state
-            .admission
-            .check_cheap(&proof, address, chunk.len(), &view)
-        {
-            Ok(_) => {}
-            Err(Rejection::UnknownIssuer { issuer }) => {
-                // Never refresh while holding a transfer slot: give it back first.
-                drop(slot);
-                if !state.peers.refresh_on_demand().await {
-                    return Err(refusal(Rejection::RefreshPending { issuer }));
-                }
-                let view = state.peers.remembered();
-                state
-                    .admission
-                    .check_cheap(&proof, address, chunk.len(), &view)
-                    .map_err(refusal)?;
-                slot = transfer_slot(&state).await?;
-            }
-            Err(rejection) => return Err(refusal(rejection)),
-        }
-        state.admission.check_paid(proof).await.map_err(refusal)?;
-    }
+    let unpacked = body.clone();
+    let (proof, chunk) = blocking(move || unpack_put(unpacked, address)).await??;
+    let slot = admit_put(&state, slot, proof, address, chunk.len()).await?;
     let store = state.store.clone();
-    let outcome = blocking(move || store.put(&address, &chunk)).await??;
-    drop(slot);
+    let stored = async move {
+        let outcome = blocking(move || store.put(&address, &chunk)).await;
+        drop(slot);
+        outcome
+    };
+    let (outcome, peer_receipts) = if forwarded {
+        (stored.await??, Vec::new())
+    } else {
+        let targets: Vec<NodeInfo> = close_group(&address, &state.peers.all(), state.close_group)
+            .into_iter()
+            .filter(|node| node.id != state.peers.me().id)
+            .cloned()
+            .collect();
+        let forwarding = state
+            .forwarder
+            .forward(address, body, &targets, REPLICAS - 1);
+        let (outcome, peer_receipts) = tokio::join!(stored, forwarding);
+        (outcome??, peer_receipts)
+    };
     let status = match outcome {
         PutOutcome::Stored => StatusCode::CREATED,
         PutOutcome::AlreadyExists => StatusCode::OK,
     };
-    tracing::debug!(%address, ?outcome, "PUT answered");
+    tracing::debug!(%address, ?outcome, forwarded, peers = peer_receipts.len(), "PUT answered");
     let receipt = StorageReceipt::sign(address, &state.signer);
-    Ok((status, Json(PutResponse { outcome, receipt })).into_response())
+    let answer = PutResponse {
+        outcome,
+        receipt,
+        peer_receipts,
+    };
+    Ok((status, Json(answer)).into_response())
+}
+
+/// A PUT's proof checks (none for a chunk already held): the cheap ones, a peer refresh for
+/// an unknown issuer (with the transfer slot given back meanwhile), then the chain. Returns
+/// the transfer slot, held again.
+async fn admit_put<'s>(
+    state: &'s NodeState,
+    mut slot: SemaphorePermit<'s>,
+    proof: PaymentProof,
+    address: ChunkAddress,
+    size: usize,
+) -> Result<SemaphorePermit<'s>, ApiError> {
+    if state.store.holds(&address) {
+        return Ok(slot);
+    }
+    let view = state.peers.remembered();
+    match state.admission.check_cheap(&proof, address, size, &view) {
+        Ok(_) => {}
+        Err(Rejection::UnknownIssuer { issuer }) => {
+            // Never refresh while holding a transfer slot: give it back first.
+            drop(slot);
+            if !state.peers.refresh_on_demand().await {
+                return Err(refusal(Rejection::RefreshPending { issuer }));
+            }
+            let view = state.peers.remembered();
+            state
+                .admission
+                .check_cheap(&proof, address, size, &view)
+                .map_err(refusal)?;
+            slot = transfer_slot(state).await?;
+        }
+        Err(rejection) => return Err(refusal(rejection)),
+    }
+    state.admission.check_paid(proof).await.map_err(refusal)?;
+    Ok(slot)
 }
 
 async fn get_chunk(

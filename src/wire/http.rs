@@ -7,10 +7,16 @@
 //! | `/peers` | GET | | `[NodeInfo]`, the node's known peers and itself |
 //! | `/announce` | POST | [`Announcement`] | the [`NodeInfo`] admitted; 403 for a forged one, 422 for a bad URL, a stale one or a URL that does not answer as that node |
 //! | `/quote` | POST | [`QuoteRequest`] | [`QuoteResponse`] |
-//! | `/chunk/{address}` | PUT | [`encode_put`] framing | [`PutResponse`], or 4xx with [`ErrorBody`] |
+//! | `/chunk/{address}` | PUT | [`encode_put`] framing; [`FORWARDED_HEADER`] to store only | [`PutResponse`] (with the receipts of the peers it forwarded to), or 4xx with [`ErrorBody`] |
 //! | `/chunk/{address}` | GET | | the chunk's bytes, verified on read |
 //!
 //! A PUT body is the proof's length (4 bytes, big-endian), the proof (bincode 2), then the chunk.
+//!
+//! A PUT without the [`FORWARDED_HEADER`] is a client's: the node checks it, stores the chunk
+//! and forwards the same body to the chunk's next closest nodes it knows until [`REPLICAS`]
+//! hold it (itself included), spending at most [`FORWARD_BUDGET`] on them, and answers with
+//! its own storage receipt and theirs ([`PutResponse::peer_receipts`]). A PUT with the header
+//! is only checked (exactly as any other: the header earns nothing), stored and answered.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,9 +26,17 @@ use crate::wire::signed::{PaymentProof, SignedQuote, StorageReceipt};
 use crate::wire::types::ChunkAddress;
 
 pub use crate::wire::network::NodeInfo;
+#[cfg(doc)]
+use crate::wire::network::REPLICAS;
 
 /// The largest proof a node accepts, in bytes.
 pub const MAX_PROOF_BYTES: usize = 64 * 1024;
+/// The header that marks a PUT as a copy to store only, never to forward: what nodes send
+/// each other, and what a client sends when it stores a chunk on a node itself.
+pub const FORWARDED_HEADER: &str = "x-ferry-forwarded";
+/// The longest a node spends forwarding a client's PUT before it answers with the storage
+/// receipts it has; a client gives a PUT this much more time than the transfer itself.
+pub const FORWARD_BUDGET: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// Asks a node for a quote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,6 +72,11 @@ pub struct PutResponse {
     pub outcome: PutOutcome,
     /// The node's signed storage receipt.
     pub receipt: StorageReceipt,
+    /// The storage receipts of the peers the node forwarded the chunk to (none for a
+    /// forwarded PUT). Each is the peer's own signature: the client checks them as if the
+    /// peers had answered it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peer_receipts: Vec<StorageReceipt>,
 }
 
 /// Whether a PUT wrote the chunk or found it already there.

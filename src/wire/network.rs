@@ -13,6 +13,8 @@ use crate::wire::types::{ChunkAddress, NodeId};
 
 /// Nodes in a close group by default.
 pub const CLOSE_GROUP_SIZE: usize = 7;
+/// Distinct nodes of its close group that must hold each chunk.
+pub const REPLICAS: usize = 4;
 
 /// A network file could not be read, parsed or written.
 #[derive(Debug, thiserror::Error)]

@@ -16,7 +16,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use ferry::client::nodes::{NodeClient, Timeouts};
-use ferry::wire::http::{PutOutcome, PutResponse, QuoteRequest, QuoteResponse};
+use ferry::wire::http::{FORWARDED_HEADER, PutOutcome, PutResponse, QuoteRequest, QuoteResponse};
 use ferry::wire::network::{NetworkConfig, NodeInfo, by_distance};
 use ferry::wire::signed::StorageReceipt;
 use ferry::wire::types::{ChunkAddress, NodeId};
@@ -43,6 +43,11 @@ pub enum Mode {
     Frozen,
     /// Answers every quote, PUT and chunk GET with a body that never ends.
     Endless,
+    /// Stores every PUT it gets on its node only (marked forwarded, so the node never
+    /// forwards it) and answers with the node's real receipt plus forged peer receipts: other
+    /// nodes' addresses under signatures that are not theirs, a stranger's valid receipt, and
+    /// the node's own receipt again.
+    ForgesPeerReceipts,
 }
 
 /// A running lying proxy in front of one devnet node.
@@ -62,6 +67,8 @@ struct Shared {
     upstream: NodeInfo,
     /// The upstream node's key (for receipts over other chunks), when known.
     key: Option<PrivateKeySigner>,
+    /// The other nodes the upstream node knows.
+    others: Vec<NodeInfo>,
     http: reqwest::Client,
     intercepted: AtomicUsize,
 }
@@ -76,6 +83,12 @@ impl Adversary {
         let key = (0..devnet.network.bootstrap.len())
             .map(|i| devnet.node_key(i))
             .find(|key| key.address() == upstream.rewards);
+        let others = runtime()
+            .block_on(client.peers(&upstream.url))
+            .expect("the upstream node answers /peers")
+            .into_iter()
+            .filter(|peer| peer.id != upstream.id)
+            .collect();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -84,6 +97,7 @@ impl Adversary {
             url: url.clone(),
             upstream: upstream.clone(),
             key,
+            others,
             http: reqwest::Client::new(),
             intercepted: AtomicUsize::new(0),
         });
@@ -196,7 +210,18 @@ async fn handle(
             let answer = PutResponse {
                 outcome: PutOutcome::Stored,
                 receipt: shared.forged_receipt(chunk),
+                peer_receipts: vec![],
             };
+            return lie(axum::Json(answer).into_response());
+        }
+        Mode::ForgesPeerReceipts if is_chunk && method == Method::PUT => {
+            let chunk: ChunkAddress = path["/chunk/".len()..].parse().unwrap();
+            let (status, bytes) = shared.send(&method, &uri, body, true).await;
+            if !status.is_success() {
+                return (status, bytes).into_response();
+            }
+            let mut answer: PutResponse = serde_json::from_slice(&bytes).unwrap();
+            answer.peer_receipts = shared.forged_peer_receipts(chunk, &answer.receipt);
             return lie(axum::Json(answer).into_response());
         }
         _ => {}
@@ -222,15 +247,27 @@ async fn handle(
 
 impl Shared {
     async fn forward(&self, method: &Method, uri: &Uri, body: Bytes) -> (StatusCode, Bytes) {
+        self.send(method, uri, body, false).await
+    }
+
+    /// Sends the request on to the upstream node, marked forwarded (store only) when asked.
+    async fn send(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        body: Bytes,
+        store_only: bool,
+    ) -> (StatusCode, Bytes) {
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
         let method = reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap();
-        let answer = self
+        let mut request = self
             .http
             .request(method, format!("{}{path}", self.upstream.url))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await;
+            .header("content-type", "application/json");
+        if store_only {
+            request = request.header(FORWARDED_HEADER, "1");
+        }
+        let answer = request.body(body).send().await;
         match answer {
             Ok(answer) => {
                 let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
@@ -266,6 +303,26 @@ impl Shared {
             }
         }
         peers
+    }
+
+    /// Peer receipts that must not count: the other nodes' addresses under forged signatures,
+    /// a stranger's genuine receipt, and `own` again.
+    fn forged_peer_receipts(
+        &self,
+        chunk: ChunkAddress,
+        own: &StorageReceipt,
+    ) -> Vec<StorageReceipt> {
+        let mut forged: Vec<StorageReceipt> = self
+            .others
+            .iter()
+            .map(|peer| StorageReceipt {
+                node: peer.rewards,
+                ..StorageReceipt::sign(chunk, &PrivateKeySigner::random())
+            })
+            .collect();
+        forged.push(StorageReceipt::sign(chunk, &PrivateKeySigner::random()));
+        forged.push(own.clone());
+        forged
     }
 
     /// A storage receipt that must not count: alternately the node's real signature over

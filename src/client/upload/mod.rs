@@ -189,6 +189,7 @@ struct PayTotals {
 #[derive(Default)]
 struct SendTotals {
     stored_chunks: usize,
+    bytes_sent: u64,
     failures: Vec<ChunkFailure>,
     /// The first receipt write that failed, if any.
     receipt_error: Option<crate::client::receipt::cache::CacheError>,
@@ -229,6 +230,7 @@ pub async fn upload(
         found_paid: pay.paid_earlier,
         already_stored: stored_before + pay.already_stored,
         stored_chunks: send.stored_chunks,
+        bytes_sent: send.bytes_sent,
         storage_cost: pay.storage_cost,
         gas_cost: pay.gas_cost,
         seconds: started.elapsed().as_secs_f64(),

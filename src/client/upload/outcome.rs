@@ -29,6 +29,8 @@ pub struct UploadSummary {
     pub already_stored: usize,
     /// Chunks stored in this run.
     pub stored_chunks: usize,
+    /// Bytes of PUT bodies this run sent to nodes (every attempt counted).
+    pub bytes_sent: u64,
     /// Paid to nodes, wei.
     pub storage_cost: Amount,
     /// Spent on gas, wei.

@@ -43,7 +43,8 @@ impl Stages<'_> {
         let mut results = jobs
             .map(|paid| self.send_one(file.clone(), paid))
             .buffer_unordered(self.options.chunks_in_flight.max(1));
-        while let Some(result) = results.next().await {
+        while let Some((bytes_sent, result)) = results.next().await {
+            totals.bytes_sent += bytes_sent;
             match result {
                 Ok((chunk, size, nodes)) => {
                     totals.stored_chunks += 1;
@@ -65,10 +66,23 @@ impl Stages<'_> {
         }
     }
 
+    /// Sends one chunk and records it stored; returns the PUT body bytes sent for it, and
+    /// the chunk, its size and how many nodes hold it.
     async fn send_one(
         &self,
         file: Arc<File>,
+        paid: PaidChunk,
+    ) -> (u64, Result<(ChunkAddress, u32, usize), SendFailure>) {
+        let mut bytes_sent = 0;
+        let result = self.send_counted(file, paid, &mut bytes_sent).await;
+        (bytes_sent, result)
+    }
+
+    async fn send_counted(
+        &self,
+        file: Arc<File>,
         PaidChunk { chunk, proof }: PaidChunk,
+        bytes_sent: &mut u64,
     ) -> Result<(ChunkAddress, u32, usize), SendFailure> {
         let (context, options) = (self.context, self.options);
         let path = options.file.clone();
@@ -94,8 +108,10 @@ impl Stages<'_> {
         )
         .await
         .map_err(|failure: ReplicationFailure| {
+            *bytes_sent = failure.bytes_sent;
             SendFailure::Chunk(ChunkFailure::new(chunk.address, failure))
         })?;
+        *bytes_sent = stored.bytes_sent;
         let nodes = stored.receipts.len();
         self.session
             .commit(|receipt| {
