@@ -326,9 +326,11 @@ impl RunningDevnet {
     /// if it still describes this devnet.
     pub async fn shutdown(mut self) -> StopReport {
         let processes = self.stop_children().await;
+        // Taken, so dropping `self` afterwards does not remove the network a second time.
+        let isolated = self.state.isolated.take();
         let forgotten = async {
             let _lock = lock(&self.devnet_dir).await?;
-            tear_down(self.state.isolated.clone()).await?;
+            tear_down(isolated).await?;
             self.forget_state().await
         };
         if let Err(error) = forgotten.await {
@@ -340,8 +342,9 @@ impl RunningDevnet {
     /// Undoes a failed start, for [`start`], which holds the lock.
     async fn abort(mut self) {
         self.stop_children().await;
+        let isolated = self.state.isolated.take();
         let forgotten = async {
-            tear_down(self.state.isolated.clone()).await?;
+            tear_down(isolated).await?;
             self.forget_state().await
         };
         if let Err(error) = forgotten.await {
@@ -372,12 +375,15 @@ impl RunningDevnet {
     /// Leaves the devnet running after this process exits; `ferry devnet down` stops it.
     pub fn detach(mut self) {
         self.children.clear();
+        self.state.isolated = None;
     }
 }
 
 impl Drop for RunningDevnet {
+    /// Kills what was started and removes an isolated network, also one whose start was
+    /// cancelled before any process ran.
     fn drop(&mut self) {
-        if self.children.is_empty() {
+        if self.children.is_empty() && self.state.isolated.is_none() {
             return;
         }
         let records: Vec<_> = self
