@@ -63,9 +63,10 @@ sent = {k: requests_after[k] - requests_before.get(k, 0) for k in requests_after
 new_logs = logs_after - logs_before
 print(f"rerun: {seconds:.2f} s wall; reused {done['reused_proofs']} proofs, "
       f"{done['already_stored']} chunks already stored, stored {done['stored_chunks']} chunks")
-print(f"rerun requests to nodes: {sent['quotes']} quotes, {sent['puts']} PUTs "
-      f"({sent['put_bytes'] / 2**20:.1f} MiB), {sent['gets']} GETs "
-      f"(re-quoting every chunk would be {chunks * 7} quotes)")
+print(f"rerun requests to nodes: {sent['quotes']} quotes, {sent['puts']} PUTs received "
+      f"({sent['put_bytes'] / 2**20:.1f} MiB, {sent.get('forwards', 0)} of them forwarded "
+      f"between nodes), {sent['gets']} GETs (re-quoting every chunk would be {chunks * 7} quotes)")
+print(f"rerun client PUT bodies: {done['bytes_sent'] / 2**20:.1f} MiB")
 print(f"rerun new payments: {done['paid_chunks']} chunks paid, {new_logs} new vault logs (ChunkPaid)")
 if done["paid_chunks"] != 0 or new_logs != 0:
     sys.exit("FAIL: the rerun paid again")

@@ -107,3 +107,56 @@ fn an_upload_sends_each_chunk_once_and_every_chunk_ends_on_four_nodes() {
     let reference = done["reference"].as_str().unwrap();
     assert_paid_once_and_downloads(devnet, dir.path(), &key, &file, reference, &bytes);
 }
+
+/// Resumes a stopped process even when the test fails.
+struct Resume(u32);
+
+impl Drop for Resume {
+    fn drop(&mut self) {
+        crate::support::signal(self.0, "CONT");
+    }
+}
+
+#[test]
+fn a_frozen_peer_costs_the_forwarding_node_seconds_and_the_next_closest_takes_its_place() {
+    let devnet: &'static Devnet = Box::leak(Box::new(Devnet::start(6)));
+    let fixture = Fixture::on(devnet);
+    let (address, bytes) = fixture.chunk();
+    let (payment, mut proof) = fixture.quoted(address, &bytes);
+    fixture.pay(&[payment], &mut proof);
+    let order = by_distance(&address, &fixture.swarm.nodes);
+    let (closest, frozen) = (order[0], order[1]);
+    let client = ferry::client::nodes::NodeClient::new(Default::default());
+    let index = devnet
+        .network
+        .bootstrap
+        .iter()
+        .position(|url| runtime().block_on(client.info(url)).unwrap().id == frozen.id)
+        .unwrap();
+    // SIGSTOP: its socket still accepts connections; it never answers.
+    let _resume = Resume(devnet.node_pids()[index]);
+    crate::support::signal(_resume.0, "STOP");
+    let started = std::time::Instant::now();
+    let body = Bytes::from(encode_put(&proof, &bytes));
+    let answer = runtime()
+        .block_on(fixture.client.put(closest, address, body, PutMode::Forward))
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took < ferry::wire::http::FORWARD_BUDGET + std::time::Duration::from_secs(4),
+        "forwarding past a frozen peer took {took:?}"
+    );
+    assert_eq!(answer.peer_receipts.len(), REPLICAS - 1, "{answer:?}");
+    assert!(
+        answer
+            .peer_receipts
+            .iter()
+            .all(|r| r.node != frozen.rewards)
+    );
+    let mut all = answer.peer_receipts.clone();
+    all.push(answer.receipt.clone());
+    assert!(
+        distinct_close_group_receipts(&fixture, address, &all),
+        "{all:?}"
+    );
+}

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use crate::support::{Devnet, random_bytes};
+use crate::support::{Devnet, planned_chunks, random_bytes, runtime};
 
 #[test]
 fn json_stream_has_every_event_when_a_node_dies_during_the_upload() {
@@ -13,8 +13,10 @@ fn json_stream_has_every_event_when_a_node_dies_during_the_upload() {
     let account = devnet.funded_account();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("events.bin");
-    // Six chunks; each has the dead node among its 4 closest with odds 4 in 5.
+    // Six chunks; the node that dies is the closest to the first one, the node the client
+    // sends it to (to store and forward), so the client itself meets the dead node.
     std::fs::write(&file, random_bytes(20 * 1024 * 1024)).unwrap();
+    let dead = closest_node_pid(&devnet, planned_chunks(&file)[0]);
     let mut child = devnet
         .ferry_process(dir.path(), &account)
         .args(["upload", "--json", "--wave-size", "3"])
@@ -28,7 +30,6 @@ fn json_stream_has_every_event_when_a_node_dies_during_the_upload() {
         let event: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
         if event["event"] == "started" {
             // The upload knows every node by now; PUTs to this one fail and go elsewhere.
-            let dead = devnet.node_pids()[0];
             crate::support::signal(dead, "KILL");
         }
         events.push(event);
@@ -51,6 +52,20 @@ fn json_stream_has_every_event_when_a_node_dies_during_the_upload() {
     for field in ["chunk", "node", "attempt", "reason"] {
         assert!(!retry[field].is_null(), "retry lacks {field}: {retry}");
     }
+}
+
+/// The pid of the devnet node closest to `chunk`.
+fn closest_node_pid(devnet: &Devnet, chunk: ferry::wire::types::ChunkAddress) -> u32 {
+    let client = ferry::client::nodes::NodeClient::new(Default::default());
+    let nodes: Vec<_> = devnet
+        .network
+        .bootstrap
+        .iter()
+        .map(|url| runtime().block_on(client.info(url)).unwrap())
+        .collect();
+    let closest = ferry::wire::network::by_distance(&chunk, &nodes)[0].id;
+    let index = nodes.iter().position(|n| n.id == closest).unwrap();
+    devnet.node_pids()[index]
 }
 
 #[test]

@@ -54,6 +54,11 @@ struct Args {
     /// batches can still be reorganised.
     #[arg(long, value_name = "N", default_value_t = 0)]
     confirmations: u64,
+    /// Do not announce this node to the bootstrap nodes: it learns the network and serves
+    /// whoever reaches it, but other nodes and clients list it only once it is in their
+    /// network file's bootstrap list.
+    #[arg(long)]
+    no_announce: bool,
 }
 
 fn main() -> ExitCode {
@@ -96,6 +101,7 @@ async fn run(args: Args) -> Result<(), NodeError> {
         rpc_url: args.rpc_url,
         confirmations: args.confirmations,
         public_url: args.public_url,
+        announce: !args.no_announce,
         ..NodeConfig::new(args.listen, args.root, args.network, args.key_file)
     };
     let node = Node::bind(config).await?;

@@ -78,6 +78,9 @@ pub struct NodeConfig {
     pub rpc_url: Option<String>,
     /// How deep a payment's block must be before it counts (0 or 1: once mined).
     pub confirmations: u64,
+    /// Whether the node announces itself to the bootstrap nodes (joins the network); without,
+    /// it learns the network but others list it only once it is in their bootstrap list.
+    pub announce: bool,
 }
 
 impl NodeConfig {
@@ -99,6 +102,7 @@ impl NodeConfig {
             close_group: CLOSE_GROUP_SIZE,
             rpc_url: None,
             confirmations: 0,
+            announce: true,
         }
     }
 }
@@ -289,7 +293,11 @@ impl Node {
         };
         tracing::info!(url = %me.url, id = %me.id, rewards = %me.rewards, rpc_url, vault = %network.vault, confirmations = config.confirmations, "node bound");
         let state = server::NodeState {
-            peers: peers::Peers::new(me, signer.clone(), config.network_file.clone()),
+            peers: peers::Peers::new(
+                me,
+                config.announce.then(|| signer.clone()),
+                config.network_file.clone(),
+            ),
             admission: admission::Admission::new(vault, config.close_group, config.confirmations),
             store: Arc::new(store),
             signer,

@@ -21,7 +21,7 @@
 //!   its old entry;
 //! - a peer that has not answered for [`PEER_EXPIRY`] ages out of the view ([`Peers::all`]:
 //!   `/peers`, forwarding), but is remembered for [`PEER_MEMORY`], the life of its quotes, so a
-//!   proof carrying its quote still finds it in the close group ([`Peers::remembered`]), and
+//!   proof carrying its quote still finds it in the close group ([`Peers::view_for`]), and
 //!   it comes back as soon as it answers again.
 
 use std::collections::{HashMap, HashSet};
@@ -116,7 +116,8 @@ struct Known {
 #[derive(Debug)]
 pub struct Peers {
     me: NodeInfo,
-    signer: PrivateKeySigner,
+    /// The node's key, to sign announcements with; `None` for a node that does not announce.
+    signer: Option<PrivateKeySigner>,
     network_file: PathBuf,
     http: reqwest::Client,
     known: RwLock<HashMap<String, Known>>,
@@ -132,9 +133,9 @@ fn normal(url: &str) -> String {
 }
 
 impl Peers {
-    /// A view holding only `me` (whose key is `signer`), refreshed from the bootstrap list in
-    /// `network_file`.
-    pub fn new(me: NodeInfo, signer: PrivateKeySigner, network_file: PathBuf) -> Self {
+    /// A view holding only `me`, refreshed from the bootstrap list in `network_file`; with
+    /// `signer` (`me`'s key), `me` is announced to the bootstrap nodes after each refresh.
+    pub fn new(me: NodeInfo, signer: Option<PrivateKeySigner>, network_file: PathBuf) -> Self {
         Self {
             me,
             signer,
@@ -161,10 +162,19 @@ impl Peers {
         self.seen_within(PEER_EXPIRY)
     }
 
-    /// Every node remembered (answered within [`PEER_MEMORY`]): the view close-group
-    /// membership of a proof's quotes is judged in.
-    pub fn remembered(&self) -> Vec<NodeInfo> {
-        self.seen_within(PEER_MEMORY)
+    /// The view a proof quoted by `issuers` is judged in: the nodes in the view, plus those
+    /// of the issuers that left it within [`PEER_MEMORY`] (a node that quoted and then went
+    /// silent keeps its place; other silent nodes push no one out of a close group).
+    pub fn view_for(&self, issuers: &[NodeId]) -> Vec<NodeInfo> {
+        let mut view = self.all();
+        let remembered = self.seen_within(PEER_MEMORY);
+        view.extend(
+            remembered
+                .into_iter()
+                .filter(|node| issuers.contains(&node.id) && !view.iter().any(|v| v.id == node.id))
+                .collect::<Vec<_>>(),
+        );
+        view
     }
 
     fn seen_within(&self, window: Duration) -> Vec<NodeInfo> {
@@ -187,9 +197,10 @@ impl Peers {
         self.all().len() == 1
     }
 
-    /// Where `node` stands among the `k` remembered nodes closest to `chunk`.
+    /// Where `node` stands among the `k` nodes closest to `chunk`, in the view a quote by
+    /// `node` is judged in ([`Peers::view_for`]).
     pub fn membership(&self, chunk: &ChunkAddress, node: &NodeId, k: usize) -> Membership {
-        membership(&self.remembered(), chunk, node, k)
+        membership(&self.view_for(&[*node]), chunk, node, k)
     }
 
     /// Re-reads the bootstrap list, asks each bootstrap URL and each remembered peer for its
@@ -259,9 +270,13 @@ impl Peers {
         }
     }
 
-    /// Sends a fresh signed announcement of this node to every bootstrap node.
+    /// Sends a fresh signed announcement of this node to every bootstrap node (unless the
+    /// node does not announce).
     async fn announce(&self) {
-        let announcement = Announcement::sign(&self.me.url, &self.signer, unix_now());
+        let Some(signer) = &self.signer else {
+            return;
+        };
+        let announcement = Announcement::sign(&self.me.url, signer, unix_now());
         let bootstrap = self.bootstrap().await;
         let answers: Vec<_> = futures::stream::iter(bootstrap)
             .map(|url| {
@@ -471,11 +486,7 @@ mod tests {
 
     #[test]
     fn peers_learned_from_their_own_info_join_the_view_and_forgers_do_not() {
-        let peers = Peers::new(
-            node(1),
-            PrivateKeySigner::random(),
-            PathBuf::from("/nonexistent"),
-        );
+        let peers = Peers::new(node(1), None, PathBuf::from("/nonexistent"));
         assert!(peers.knows_only_itself());
         let mut forger = node(3);
         forger.id = NodeId([0; 32]);
@@ -496,11 +507,7 @@ mod tests {
 
     #[test]
     fn a_silent_peer_leaves_the_view_but_is_remembered_for_its_quotes() {
-        let peers = Peers::new(
-            node(1),
-            PrivateKeySigner::random(),
-            PathBuf::from("/nonexistent"),
-        );
+        let peers = Peers::new(node(1), None, PathBuf::from("/nonexistent"));
         peers.learn(vec![(node(2).url, Ok(node(2))), (node(3).url, Ok(node(3)))]);
         let long_ago = Instant::now()
             .checked_sub(PEER_EXPIRY + Duration::from_secs(1))
@@ -514,20 +521,22 @@ mod tests {
             .last_seen = long_ago;
         let in_view: Vec<NodeId> = peers.all().iter().map(|n| n.id).collect();
         assert_eq!(in_view, vec![node(1).id, node(2).id]);
-        assert_eq!(peers.remembered().len(), 3);
+        assert_eq!(peers.view_for(&[node(3).id]).len(), 3);
+        assert_eq!(peers.view_for(&[node(4).id]).len(), 2);
         let chunk = ChunkAddress::of(b"y");
         assert_eq!(peers.membership(&chunk, &node(3).id, 7), Membership::Close);
+        assert_eq!(
+            membership(&peers.view_for(&[node(2).id]), &chunk, &node(3).id, 7),
+            Membership::Unknown,
+            "a silent node that did not quote takes no place"
+        );
         peers.learn(vec![(node(3).url, Ok(node(3)))]);
         assert_eq!(peers.all().len(), 3, "it is back once it answers");
     }
 
     #[tokio::test]
     async fn refreshes_are_spaced_coalesced_and_survive_a_missing_network_file() {
-        let peers = Peers::new(
-            node(1),
-            PrivateKeySigner::random(),
-            PathBuf::from("/nonexistent/network.json"),
-        );
+        let peers = Peers::new(node(1), None, PathBuf::from("/nonexistent/network.json"));
         assert!(peers.refresh().await);
         let first = peers.last_refresh.lock().await.expect("refreshed");
         let concurrent = futures::future::join_all((0..5).map(|_| peers.refresh())).await;
@@ -543,11 +552,7 @@ mod tests {
 
     #[tokio::test]
     async fn on_demand_refreshes_are_rate_limited_and_refused_at_once() {
-        let peers = Peers::new(
-            node(1),
-            PrivateKeySigner::random(),
-            PathBuf::from("/nonexistent/network.json"),
-        );
+        let peers = Peers::new(node(1), None, PathBuf::from("/nonexistent/network.json"));
         assert!(peers.refresh_on_demand().await);
         let started = Instant::now();
         assert!(!peers.refresh_on_demand().await);

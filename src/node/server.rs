@@ -20,15 +20,12 @@ use std::time::Duration;
 use alloy::signers::local::PrivateKeySigner;
 use axum::Json;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use bytes::{Bytes, BytesMut};
-use futures::StreamExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::node::admission::{Admission, Rejection};
@@ -39,12 +36,14 @@ use crate::node::store::{ChunkStore, StoreError};
 use crate::wire::announce::Announcement;
 use crate::wire::http::{
     ErrorBody, FORWARDED_HEADER, MAX_PROOF_BYTES, NodeInfo, PutOutcome, PutResponse, QuoteRequest,
-    QuoteResponse, decode_put,
+    QuoteResponse,
 };
 use crate::wire::network::{REPLICAS, close_group};
-use crate::wire::signed::{PaymentProof, QuoteBody, SignedQuote, StorageReceipt, unix_now};
+use crate::wire::signed::{
+    PaymentProof, QuoteBody, SignedQuote, StorageReceipt, node_id, unix_now,
+};
 use crate::wire::types::MAX_CHUNK_BYTES;
-use crate::wire::types::{Amount, ChunkAddress};
+use crate::wire::types::{Amount, ChunkAddress, NodeId};
 
 /// The largest PUT body accepted: a full chunk, the 4-byte header and the largest proof.
 pub const MAX_PUT_BODY: usize = MAX_CHUNK_BYTES + 4 + MAX_PROOF_BYTES;
@@ -85,6 +84,9 @@ fn count(counter: &std::sync::atomic::AtomicU64, by: u64) {
 }
 
 type Shared = Arc<NodeState>;
+
+mod body;
+use body::{declared_length, discard_body, read_put_body, unpack_put};
 
 /// A refusal: an HTTP status and what was wrong.
 #[derive(Debug)]
@@ -307,94 +309,6 @@ async fn quote(
     Ok(Json(QuoteResponse::Quote { quote }))
 }
 
-/// A PUT body split and checked: framing, size and address.
-fn unpack_put(body: Bytes, address: ChunkAddress) -> Result<(PaymentProof, Bytes), ApiError> {
-    let (proof, chunk) = decode_put(&body)
-        .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, error.to_string()))?;
-    let chunk = body.slice(body.len() - chunk.len()..);
-    if chunk.len() > MAX_CHUNK_BYTES {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the chunk is {} bytes, more than the {MAX_CHUNK_BYTES}-byte maximum",
-                chunk.len()
-            ),
-        ));
-    }
-    let actual = ChunkAddress::of(&chunk);
-    if actual != address {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("the chunk's bytes hash to {actual}, not to its address {address}"),
-        ));
-    }
-    Ok((proof, chunk))
-}
-
-/// Reads a PUT body of at most [`MAX_PUT_BODY`] bytes, dropping a sender that stalls for
-/// [`BODY_IDLE_TIMEOUT`].
-async fn read_put_body(body: Body) -> Result<Bytes, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the PUT body is larger than the {MAX_PUT_BODY}-byte limit (a 4 MiB chunk, a 4-byte header and a 64 KiB proof)"
-            ),
-        )
-    };
-    let mut stream = body.into_data_stream();
-    let mut bytes = BytesMut::new();
-    loop {
-        match tokio::time::timeout(BODY_IDLE_TIMEOUT, stream.next()).await {
-            Err(_) => {
-                return Err(ApiError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    format!(
-                        "the PUT body stalled: no bytes for {} s",
-                        BODY_IDLE_TIMEOUT.as_secs()
-                    ),
-                ));
-            }
-            Ok(None) => return Ok(bytes.freeze()),
-            Ok(Some(Err(error))) => {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("cannot read the PUT body: {error}"),
-                ));
-            }
-            Ok(Some(Ok(frame))) => {
-                if bytes.len() + frame.len() > MAX_PUT_BODY {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&frame);
-            }
-        }
-    }
-}
-
-/// Reads a body to its end and drops it, giving up when the sender stalls for
-/// [`BODY_IDLE_TIMEOUT`] or sends more than twice [`MAX_PUT_BODY`].
-async fn discard_body(body: Body) {
-    let mut stream = body.into_data_stream();
-    let mut seen = 0usize;
-    while let Ok(Some(Ok(frame))) = tokio::time::timeout(BODY_IDLE_TIMEOUT, stream.next()).await {
-        seen += frame.len();
-        if seen > 2 * MAX_PUT_BODY {
-            return;
-        }
-    }
-}
-
-fn declared_length(request: &Request) -> Option<u64> {
-    request
-        .headers()
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
-}
-
 fn refusal(rejection: Rejection) -> ApiError {
     let status = if rejection.is_unavailable() {
         StatusCode::SERVICE_UNAVAILABLE
@@ -480,7 +394,12 @@ async fn admit_put<'s>(
     if state.store.holds(&address) {
         return Ok(slot);
     }
-    let view = state.peers.remembered();
+    let issuers: Vec<NodeId> = proof
+        .quotes
+        .iter()
+        .map(|quote| node_id(&quote.body.rewards))
+        .collect();
+    let view = state.peers.view_for(&issuers);
     match state.admission.check_cheap(&proof, address, size, &view) {
         Ok(_) => {}
         Err(Rejection::UnknownIssuer { issuer }) => {
@@ -489,7 +408,7 @@ async fn admit_put<'s>(
             if !state.peers.refresh_on_demand().await {
                 return Err(refusal(Rejection::RefreshPending { issuer }));
             }
-            let view = state.peers.remembered();
+            let view = state.peers.view_for(&issuers);
             state
                 .admission
                 .check_cheap(&proof, address, size, &view)

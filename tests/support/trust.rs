@@ -114,8 +114,8 @@ pub fn anvil(
 }
 
 /// A `ferry-node` the test starts itself on a devnet's network file, with its own flags. The
-/// devnet's nodes and clients never learn of it (it is not in the bootstrap list); it learns
-/// of them. Killed when dropped.
+/// devnet's nodes and clients never learn of it (it is not in the bootstrap list and does not
+/// announce itself); it learns of them. Killed when dropped.
 pub struct ExtraNode {
     child: Child,
     /// Its base URL.
@@ -133,7 +133,7 @@ impl ExtraNode {
         let key_file = dir.path().join("key");
         std::fs::write(&key_file, hex::encode(key.to_bytes())).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferry-node"))
-            .args(["--listen", "127.0.0.1:0", "--root"])
+            .args(["--listen", "127.0.0.1:0", "--no-announce", "--root"])
             .arg(dir.path().join("store"))
             .arg("--network")
             .arg(&devnet.network_file)
