@@ -273,6 +273,22 @@ impl NetResource {
     }
 }
 
+/// Removes what exists of an isolated devnet's network (nothing for a loopback one), on a
+/// blocking thread; the failures, if any, in one error.
+pub(super) async fn tear_down(isolated: Option<IsolatedNetwork>) -> Result<(), DevnetError> {
+    let Some(isolated) = isolated else {
+        return Ok(());
+    };
+    let failures = super::blocking(move || isolated.tear_down()).await;
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let failures: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    Err(DevnetError::TearDown {
+        failures: failures.join("; "),
+    })
+}
+
 /// The token bucket's depth: 4 ms at the rate, at least 64 KiB (one GSO segment).
 fn burst_bytes(mbit: u32) -> u64 {
     (u64::from(mbit) * 1_000_000 / 8 / 250).max(64 * 1024)

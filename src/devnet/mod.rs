@@ -252,7 +252,7 @@ pub async fn stop(data_dir: &Path) -> Result<Option<StopReport>, DevnetError> {
     }
     let processes = process::terminate(&leftovers, GRACE).await;
     // The state file stays while some of the network does, so a rerun removes the rest.
-    tear_down(isolated).await?;
+    isolated::tear_down(isolated).await?;
     blocking(move || state::remove(&devnet_dir)).await?;
     Ok(Some(StopReport { processes }))
 }
@@ -330,7 +330,7 @@ impl RunningDevnet {
         let isolated = self.state.isolated.take();
         let forgotten = async {
             let _lock = lock(&self.devnet_dir).await?;
-            tear_down(isolated).await?;
+            isolated::tear_down(isolated).await?;
             self.forget_state().await
         };
         if let Err(error) = forgotten.await {
@@ -344,7 +344,7 @@ impl RunningDevnet {
         self.stop_children().await;
         let isolated = self.state.isolated.take();
         let forgotten = async {
-            tear_down(isolated).await?;
+            isolated::tear_down(isolated).await?;
             self.forget_state().await
         };
         if let Err(error) = forgotten.await {
@@ -454,25 +454,10 @@ async fn reuse_or_clear(
     }
     let leftovers = with_strays(devnet_dir, recorded).await;
     process::terminate(&leftovers, GRACE).await;
-    tear_down(isolated).await?;
+    isolated::tear_down(isolated).await?;
     let devnet_dir = devnet_dir.to_owned();
     blocking(move || state::remove(&devnet_dir)).await?;
     Ok(None)
-}
-
-/// Removes what exists of an isolated devnet's network (nothing for a loopback one).
-async fn tear_down(isolated: Option<IsolatedNetwork>) -> Result<(), DevnetError> {
-    let Some(isolated) = isolated else {
-        return Ok(());
-    };
-    let failures = blocking(move || isolated.tear_down()).await;
-    if failures.is_empty() {
-        return Ok(());
-    }
-    let failures: Vec<String> = failures.iter().map(ToString::to_string).collect();
-    Err(DevnetError::TearDown {
-        failures: failures.join("; "),
-    })
 }
 
 /// The recorded processes plus any strays of this devnet dir ([`process::strays`]).
