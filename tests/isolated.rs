@@ -245,6 +245,56 @@ fn isolation_without_ip_exits_2_naming_what_is_missing() {
     assert!(!data_dir.path().join("devnet/state.json").exists());
 }
 
+#[test]
+fn isolation_without_root_exits_2_naming_what_is_missing() {
+    // As user nobody (setpriv, util-linux), with no config file or data dir it could read.
+    let mut command = assert_cmd::Command::new("setpriv");
+    command
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_ferry"))
+        .args(["devnet", "up", "--isolated", "--nodes", "1"])
+        .env_clear()
+        .env("PATH", path_with_anvil())
+        .env("XDG_CONFIG_HOME", "/nonexistent/config")
+        .env("FERRY_DATA_DIR", "/nonexistent/data");
+    command.assert().code(2).stderr(predicate::str::contains(
+        "an isolated devnet needs root (run it with sudo)",
+    ));
+}
+
+#[test]
+fn ctrl_c_while_an_isolated_devnet_starts_removes_what_it_had_made() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut up = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["devnet", "up", "--isolated", "--nodes", "8"])
+        .env("PATH", path_with_anvil())
+        .env("FERRY_DATA_DIR", data_dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let state_file = data_dir.path().join("devnet/state.json");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let prefix = loop {
+        assert!(Instant::now() < deadline, "up never recorded its network");
+        let state: Option<serde_json::Value> = std::fs::read_to_string(&state_file)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        if let Some(state) = state.filter(|s| s["isolated"]["resources"].as_array().is_some()) {
+            signal(up.id(), "INT");
+            break state["isolated"]["prefix"].as_str().unwrap().to_owned();
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let output = up.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("nothing was left running"), "{stderr}");
+    assert!(!state_file.exists(), "the state file stayed");
+    assert_eq!(leftovers(&prefix), Vec::<String>::new());
+}
+
 /// `ferry devnet status --json` of `data_dir`.
 fn status_json(data_dir: &Path) -> serde_json::Value {
     let output = ferry(data_dir)
