@@ -120,7 +120,21 @@ struct Tally<'a> {
     reporter: &'a dyn Reporter,
 }
 
-impl Tally<'_> {
+impl<'a> Tally<'a> {
+    /// An empty tally for `chunk`, whose close group is `candidates`.
+    fn new(chunk: ChunkAddress, candidates: &[&NodeInfo], reporter: &'a dyn Reporter) -> Self {
+        Self {
+            chunk,
+            group: candidates.iter().map(|node| node.rewards).collect(),
+            receipts: Vec::new(),
+            holders: HashSet::new(),
+            bytes_sent: 0,
+            failures: 0,
+            last: String::from("no node to try"),
+            reporter,
+        }
+    }
+
     /// Counts `receipt` when it is a valid storage receipt for this chunk by a close-group
     /// node not counted yet.
     fn add(&mut self, receipt: StorageReceipt) -> bool {
@@ -192,16 +206,7 @@ pub async fn replicate<'a>(
 ) -> Result<Replicated, ReplicationFailure> {
     let candidates = close_group(&chunk, &swarm.nodes, placement.close_group);
     let needed = swarm.replicas(placement.replicas);
-    let mut tally = Tally {
-        chunk,
-        group: candidates.iter().map(|node| node.rewards).collect(),
-        receipts: Vec::with_capacity(needed),
-        holders: HashSet::new(),
-        bytes_sent: 0,
-        failures: 0,
-        last: String::from("no node to try"),
-        reporter,
-    };
+    let mut tally = Tally::new(chunk, &candidates, reporter);
     let mut running = FuturesUnordered::new();
     let start = |node: &'a NodeInfo, mode| {
         put_with_retries(client, node, chunk, body.clone(), mode, policy, reporter)
@@ -314,5 +319,79 @@ async fn put_with_retries<'a>(
                 };
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::reporter::Silent;
+    use crate::wire::http::PutOutcome;
+    use crate::wire::signed::node_id;
+    use alloy::signers::local::PrivateKeySigner;
+
+    fn node(signer: &PrivateKeySigner, port: u16) -> NodeInfo {
+        NodeInfo {
+            id: node_id(&signer.address()),
+            url: format!("http://127.0.0.1:{port}"),
+            rewards: signer.address(),
+        }
+    }
+
+    #[test]
+    fn only_valid_distinct_close_group_receipts_count_however_they_arrive() {
+        let chunk = ChunkAddress::of(b"chunk");
+        let keys: Vec<PrivateKeySigner> = (0..4).map(|_| PrivateKeySigner::random()).collect();
+        let group: Vec<NodeInfo> = keys.iter().zip(1..).map(|(k, p)| node(k, p)).collect();
+        let candidates: Vec<&NodeInfo> = group.iter().collect();
+        let mut tally = Tally::new(chunk, &candidates, &Silent);
+        let stranger = PrivateKeySigner::random();
+        let forged = StorageReceipt {
+            node: keys[2].address(),
+            ..StorageReceipt::sign(chunk, &stranger)
+        };
+        let answer = Answer {
+            node: &group[0],
+            mode: PutMode::Forward,
+            result: Ok(PutResponse {
+                outcome: PutOutcome::Stored,
+                receipt: StorageReceipt::sign(chunk, &keys[0]),
+                peer_receipts: vec![
+                    StorageReceipt::sign(chunk, &keys[1]),
+                    StorageReceipt::sign(chunk, &keys[1]),
+                    forged,
+                    StorageReceipt::sign(chunk, &stranger),
+                    StorageReceipt::sign(ChunkAddress::of(b"other"), &keys[3]),
+                ],
+            }),
+            bytes_sent: 100,
+        };
+        tally.count(answer);
+        let holders: HashSet<Address> = tally.receipts.iter().map(|r| r.node).collect();
+        assert_eq!(
+            holders,
+            HashSet::from([keys[0].address(), keys[1].address()]),
+            "the node's own and one genuine peer receipt; no duplicate, forgery, stranger or other chunk"
+        );
+        assert_eq!(tally.receipts.len(), 2);
+        assert_eq!(tally.bytes_sent, 100);
+        assert_eq!(tally.failures, 0);
+        let lying = Answer {
+            node: &group[3],
+            mode: PutMode::StoreOnly,
+            result: Ok(PutResponse {
+                outcome: PutOutcome::Stored,
+                receipt: StorageReceipt::sign(chunk, &stranger),
+                peer_receipts: vec![],
+            }),
+            bytes_sent: 100,
+        };
+        tally.count(lying);
+        assert_eq!(tally.receipts.len(), 2);
+        assert_eq!(
+            tally.failures, 1,
+            "a node answering with another's receipt failed"
+        );
+        assert_eq!(tally.bytes_sent, 200);
     }
 }
