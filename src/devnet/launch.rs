@@ -49,7 +49,15 @@ impl RunningDevnet {
             let isolated = self.state.isolated.as_mut().expect("checked above");
             isolated.resources.push(resource.clone());
             self.save_state().await?;
-            blocking(move || resource.create()).await?;
+            let closed = Arc::clone(&self.network_closed);
+            blocking(move || {
+                let closed = closed.lock().unwrap_or_else(PoisonError::into_inner);
+                if *closed {
+                    return Ok(());
+                }
+                resource.create()
+            })
+            .await?;
         }
         Ok(())
     }

@@ -143,6 +143,10 @@ pub struct RunningDevnet {
     /// True once `state.json` is given up (shutdown, abort, drop); held while it is written,
     /// so a write still in flight when a start is cancelled cannot bring it back.
     forgotten: Arc<Mutex<bool>>,
+    /// True once an isolated network is being removed on drop; held while a resource is
+    /// created, so a creation still in flight when a start is cancelled finishes before the
+    /// removal, or does not happen.
+    network_closed: Arc<Mutex<bool>>,
     children: Vec<process::Launched>,
 }
 
@@ -203,6 +207,7 @@ async fn start_reusing(
         state,
         devnet_dir,
         forgotten: Arc::default(),
+        network_closed: Arc::default(),
         children: Vec::new(),
     };
     match devnet.bring_up(&anvil, &options).await {
@@ -392,12 +397,18 @@ impl Drop for RunningDevnet {
             .map(|launched| launched.record.clone())
             .collect();
         process::kill_now(&records);
+        let mut closed = self
+            .network_closed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *closed = true;
         let failures = self
             .state
             .isolated
             .as_ref()
             .map(IsolatedNetwork::tear_down)
             .unwrap_or_default();
+        drop(closed);
         if failures.is_empty() {
             let _ = forget(&self.forgotten, &self.devnet_dir, self.state.instance);
         }
