@@ -304,10 +304,12 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
         'ferry;devnet;up' {
             [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'How many storage nodes to start [default: 10]')
             [CompletionResult]::new('--repair-interval', '--repair-interval', [CompletionResultType]::ParameterName, 'Seconds between the nodes'' checks that each chunk''s 4 closest nodes hold it [default: 5]')
+            [CompletionResult]::new('--uplink-mbit', '--uplink-mbit', [CompletionResultType]::ParameterName, 'Shape this host''s link into the isolated network to M Mbit/s (token bucket); traffic between nodes is not shaped')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Leave the devnet running in the background and return; stop it with `ferry devnet down`')
             [CompletionResult]::new('--until-stdin-closes', '--until-stdin-closes', [CompletionResultType]::ParameterName, 'Also stop when stdin reaches EOF (for test harnesses)')
+            [CompletionResult]::new('--isolated', '--isolated', [CompletionResultType]::ParameterName, 'Run anvil and each node in its own network namespace on a bridge, reached from here by their own IPs, as if on other machines (Linux, root, iproute2)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')

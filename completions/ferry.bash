@@ -520,7 +520,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__up)
-            opts="-q -v -h -V --nodes --detach --until-stdin-closes --repair-interval --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --nodes --detach --until-stdin-closes --repair-interval --isolated --uplink-mbit --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,6 +531,10 @@ _ferry() {
                     return 0
                     ;;
                 --repair-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uplink-mbit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -279,10 +279,12 @@ set edit:completion:arg-completer[ferry] = {|@words|
         &'ferry;devnet;up'= {
             cand --nodes 'How many storage nodes to start [default: 10]'
             cand --repair-interval 'Seconds between the nodes'' checks that each chunk''s 4 closest nodes hold it [default: 5]'
+            cand --uplink-mbit 'Shape this host''s link into the isolated network to M Mbit/s (token bucket); traffic between nodes is not shaped'
             cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
             cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --detach 'Leave the devnet running in the background and return; stop it with `ferry devnet down`'
             cand --until-stdin-closes 'Also stop when stdin reaches EOF (for test harnesses)'
+            cand --isolated 'Run anvil and each node in its own network namespace on a bridge, reached from here by their own IPs, as if on other machines (Linux, root, iproute2)'
             cand --json 'Print one JSON object per line on stdout instead of human output'
             cand -q 'Show only errors'
             cand --quiet 'Show only errors'

@@ -184,10 +184,12 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l nodes -d 'How many storage nodes to start [default: 10]' -r
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l repair-interval -d 'Seconds between the nodes\' checks that each chunk\'s 4 closest nodes hold it [default: 5]' -r
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l uplink-mbit -d 'Shape this host\'s link into the isolated network to M Mbit/s (token bucket); traffic between nodes is not shaped' -r
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l detach -d 'Leave the devnet running in the background and return; stop it with `ferry devnet down`'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l until-stdin-closes -d 'Also stop when stdin reaches EOF (for test harnesses)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l isolated -d 'Run anvil and each node in its own network namespace on a bridge, reached from here by their own IPs, as if on other machines (Linux, root, iproute2)'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More log output on stderr (repeat for more)'

@@ -11,6 +11,7 @@ mod failures;
 mod files;
 mod forwarding;
 mod generated;
+mod isolated;
 mod keeping;
 mod local_io;
 mod network;

@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::CliError;
 use super::output::{JsonEvent, print_json_line};
 use crate::devnet::{
-    self, ChildExit, DevnetError, DevnetHealth, DevnetOptions, DevnetStatus, RunningDevnet,
-    StartOutcome, StopHow, StopReport,
+    self, ChildExit, DevnetError, DevnetHealth, DevnetOptions, DevnetStatus, IsolatedNetwork,
+    RunningDevnet, StartOutcome, StopHow, StopReport, Topology,
 };
 use crate::exit::ErrorKind;
 use crate::wire::network::NetworkConfig;
@@ -38,6 +38,14 @@ pub enum DevnetCommand {
         /// [default: 5].
         #[arg(long, env = "FERRY_DEVNET_REPAIR_INTERVAL", value_parser = clap::value_parser!(u64).range(1..), value_name = "SECONDS")]
         repair_interval: Option<u64>,
+        /// Run anvil and each node in its own network namespace on a bridge, reached from here
+        /// by their own IPs, as if on other machines (Linux, root, iproute2).
+        #[arg(long)]
+        isolated: bool,
+        /// Shape this host's link into the isolated network to M Mbit/s (token bucket); traffic
+        /// between nodes is not shaped.
+        #[arg(long, env = "FERRY_DEVNET_UPLINK_MBIT", requires = "isolated", value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "M")]
+        uplink_mbit: Option<u32>,
     },
     /// Stop the devnet that `up` started in this data dir.
     Down,
@@ -61,6 +69,8 @@ pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> Result<
             detach,
             until_stdin_closes,
             repair_interval,
+            isolated,
+            uplink_mbit,
         } => {
             let lifetime = match (detach, until_stdin_closes) {
                 (true, _) => Lifetime::Detached,
@@ -71,9 +81,13 @@ pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> Result<
                 nodes: nodes.unwrap_or(devnet::DEFAULT_NODES),
                 repair_interval: repair_interval
                     .map_or(devnet::DEFAULT_REPAIR_INTERVAL, Duration::from_secs),
+                topology: match isolated {
+                    true => Topology::Isolated { uplink_mbit },
+                    false => Topology::Loopback,
+                },
                 ..DevnetOptions::new(data_dir)
             };
-            up(data_dir, options, lifetime, json).await
+            up(options, lifetime, json).await
         }
         DevnetCommand::Down => down(data_dir, json).await,
         DevnetCommand::Status => status(data_dir, json).await,
@@ -95,15 +109,15 @@ enum Lifetime {
     Detached,
 }
 
-async fn up(
-    data_dir: &Path,
-    options: DevnetOptions,
-    lifetime: Lifetime,
-    json: bool,
-) -> Result<(), CliError> {
+async fn up(options: DevnetOptions, lifetime: Lifetime, json: bool) -> Result<(), CliError> {
+    let data_dir = &options.data_dir.clone();
     if !json {
+        let isolated = match options.topology {
+            Topology::Isolated { .. } => "an isolated ",
+            Topology::Loopback => "a ",
+        };
         eprintln!(
-            "starting a devnet with {} nodes in {} (or finding the one running there)…",
+            "starting {isolated}devnet with {} nodes in {} (or finding the one running there)…",
             options.nodes,
             data_dir.display()
         );
@@ -120,17 +134,29 @@ async fn up(
     };
     let devnet = match outcome {
         StartOutcome::AlreadyRunning(network) => {
-            print_network(data_dir, &network, UpState::AlreadyRunning, json);
+            print_network(data_dir, &network, None, UpState::AlreadyRunning, json);
             return Ok(());
         }
-        StartOutcome::Started(devnet) => devnet,
+        StartOutcome::Started(devnet) => *devnet,
     };
     if lifetime == Lifetime::Detached {
-        print_network(data_dir, devnet.network(), UpState::Detached, json);
+        print_network(
+            data_dir,
+            devnet.network(),
+            devnet.isolated(),
+            UpState::Detached,
+            json,
+        );
         devnet.detach();
         return Ok(());
     }
-    print_network(data_dir, devnet.network(), UpState::Foreground, json);
+    print_network(
+        data_dir,
+        devnet.network(),
+        devnet.isolated(),
+        UpState::Foreground,
+        json,
+    );
     run_foreground(devnet, signals, data_dir, lifetime, json).await
 }
 
@@ -272,7 +298,13 @@ enum UpState {
     AlreadyRunning,
 }
 
-fn print_network(data_dir: &Path, network: &NetworkConfig, state: UpState, json: bool) {
+fn print_network(
+    data_dir: &Path,
+    network: &NetworkConfig,
+    isolated: Option<&IsolatedNetwork>,
+    state: UpState,
+    json: bool,
+) {
     let network_file = crate::paths::devnet_network_file(data_dir);
     if json {
         print_json_line(&JsonEvent::DevnetUp {
@@ -286,10 +318,27 @@ fn print_network(data_dir: &Path, network: &NetworkConfig, state: UpState, json:
             rpc_url: &network.rpc_url,
             vault: network.vault,
             nodes: &network.bootstrap,
+            isolated,
         });
     } else {
-        print_text(&network_text(data_dir, &network_file, network, state));
+        let mut text = network_text(data_dir, &network_file, network, state);
+        if let Some(isolated) = isolated {
+            text.push_str(&isolated_text(isolated));
+        }
+        print_text(&text);
     }
+}
+
+/// The isolated network's lines of `up` and `status`.
+fn isolated_text(isolated: &IsolatedNetwork) -> String {
+    let shaping = isolated.uplink_mbit.map_or_else(
+        || "not shaped".to_owned(),
+        |mbit| format!("shaped to {mbit} Mbit/s"),
+    );
+    format!(
+        "isolated      {}/24, namespaces {}*, uplink {} ({shaping})\n",
+        isolated.subnet, isolated.prefix, isolated.bridge
+    )
 }
 
 fn network_text(
@@ -384,6 +433,9 @@ fn health_text(health: &DevnetHealth) -> String {
         "chain         {chain_url} {} (pid {chain_pid})",
         answer(chain.reachable)
     );
+    if let Some(isolated) = &health.isolated {
+        text.push_str(&isolated_text(isolated));
+    }
     for node in &health.nodes {
         let url = node.url.as_deref().unwrap_or(no_url);
         let _ = writeln!(
@@ -437,6 +489,8 @@ mod tests {
             detach,
             until_stdin_closes,
             repair_interval,
+            isolated,
+            uplink_mbit,
         } = parse(&["up"]).unwrap()
         else {
             panic!("not up");
@@ -445,6 +499,7 @@ mod tests {
             (nodes, detach, until_stdin_closes, repair_interval),
             (None, false, false, None)
         );
+        assert_eq!((isolated, uplink_mbit), (false, None));
         assert!(matches!(
             parse(&["up", "--repair-interval", "60"]).unwrap(),
             DevnetCommand::Up {
@@ -474,6 +529,19 @@ mod tests {
         ));
         assert!(parse(&["up", "--nodes", "0"]).is_err());
         assert!(parse(&["up", "--detach", "--until-stdin-closes"]).is_err());
+        assert!(matches!(
+            parse(&["up", "--isolated", "--uplink-mbit", "200"]).unwrap(),
+            DevnetCommand::Up {
+                isolated: true,
+                uplink_mbit: Some(200),
+                ..
+            }
+        ));
+        assert!(
+            parse(&["up", "--uplink-mbit", "200"]).is_err(),
+            "shaping needs --isolated"
+        );
+        assert!(parse(&["up", "--isolated", "--uplink-mbit", "0"]).is_err());
         assert!(matches!(parse(&["down"]).unwrap(), DevnetCommand::Down));
         assert!(matches!(parse(&["status"]).unwrap(), DevnetCommand::Status));
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::receipts::StatusLine;
 use crate::client::reporter::{EVENT_SCHEMA, Event, Phase, Reporter};
-use crate::devnet::{DevnetStatus, StoppedProcess};
+use crate::devnet::{DevnetStatus, IsolatedNetwork, StoppedProcess};
 use crate::exit::ErrorKind;
 use alloy::primitives::Address;
 
@@ -191,6 +191,9 @@ pub enum JsonEvent<'a> {
         vault: Address,
         /// The nodes' URLs.
         nodes: &'a [String],
+        /// An isolated devnet's network: subnet, bridge (the shaped uplink), namespaces.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        isolated: Option<&'a IsolatedNetwork>,
     },
     /// `ferry devnet status`.
     DevnetStatus {

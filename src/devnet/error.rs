@@ -104,6 +104,71 @@ pub enum DevnetError {
     /// `--nodes 0`.
     #[error("a devnet needs at least one node; pass --nodes 1 or more")]
     NoNodes,
+    /// `--isolated` needs what this machine lacks.
+    #[error(
+        "an isolated devnet needs {missing}; provide it or run `ferry devnet up` without --isolated"
+    )]
+    IsolationUnavailable {
+        /// What is missing, `, `-separated.
+        missing: String,
+    },
+    /// More nodes than one /24 holds.
+    #[error("an isolated devnet holds at most {max} nodes, not {nodes}; pass a smaller --nodes")]
+    TooManyIsolatedNodes {
+        /// The nodes asked for.
+        nodes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Every candidate 10.x.y.0/24 overlaps a route or address of this machine.
+    #[error(
+        "no free 10.x.y.0/24 subnet for an isolated devnet; remove unused routes under 10.64.0.0/10 and rerun"
+    )]
+    NoFreeSubnet,
+    /// A namespace or link name of this devnet is taken by something it did not create.
+    #[error(
+        "{name} already exists and this devnet did not create it; run `ferry devnet up --isolated` again (it picks new names)"
+    )]
+    NameTaken {
+        /// The namespace or link.
+        name: String,
+    },
+    /// `ip` or `tc` could not be run.
+    #[error("cannot run `{command}`; install iproute2")]
+    NetCommandStart {
+        /// The command line.
+        command: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// `ip` or `tc` failed.
+    #[error("`{command}` failed ({status}): {stderr}")]
+    NetCommand {
+        /// The command line.
+        command: String,
+        /// Its exit status.
+        status: String,
+        /// What it printed on stderr.
+        stderr: String,
+    },
+    /// `down` stopped the processes but could not remove some of the isolated network.
+    #[error(
+        "the devnet's processes stopped, but removing its network failed: {failures}; rerun `ferry devnet down`"
+    )]
+    TearDown {
+        /// Each failure, `; `-separated.
+        failures: String,
+    },
+    /// `up --isolated` asked while a plain devnet runs here, or the other way round.
+    #[error(
+        "a {running} devnet already runs in this data dir; stop it with `ferry devnet down` before starting a {wanted} one"
+    )]
+    OtherKindRunning {
+        /// `loopback` or `isolated`.
+        running: &'static str,
+        /// The kind asked for.
+        wanted: &'static str,
+    },
 }
 
 impl DevnetError {
@@ -116,7 +181,14 @@ impl DevnetError {
             | DevnetError::CorruptState { .. }
             | DevnetError::NewerState { .. }
             | DevnetError::NetworkFile(_)
-            | DevnetError::NoNodes => ErrorKind::BadInput,
+            | DevnetError::NoNodes
+            | DevnetError::IsolationUnavailable { .. }
+            | DevnetError::TooManyIsolatedNodes { .. }
+            | DevnetError::NoFreeSubnet
+            | DevnetError::NameTaken { .. }
+            | DevnetError::NetCommandStart { .. }
+            | DevnetError::OtherKindRunning { .. } => ErrorKind::BadInput,
+            DevnetError::NetCommand { .. } | DevnetError::TearDown { .. } => ErrorKind::Network,
             DevnetError::AnvilInstall { .. }
             | DevnetError::ExitedEarly { .. }
             | DevnetError::NotReady { .. } => ErrorKind::Network,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::anvil::{self, CHAIN_ID};
+use super::isolated::IsolatedNetwork;
 use super::state::DevnetState;
 
 /// How long one health request may take.
@@ -33,6 +34,9 @@ pub struct DevnetHealth {
     pub chain: ChainHealth,
     /// Its nodes, in order.
     pub nodes: Vec<NodeHealth>,
+    /// Its namespaces and links, when isolated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isolated: Option<IsolatedNetwork>,
 }
 
 impl DevnetHealth {
@@ -117,6 +121,7 @@ pub async fn check(state: &DevnetState) -> DevnetHealth {
             chain_id: CHAIN_ID,
         },
         nodes,
+        isolated: state.isolated.clone(),
     }
 }
 

@@ -1,11 +1,13 @@
-//! Bringing a devnet up: anvil first, then the vault, then the nodes, recording each process
-//! in `state.json` the moment it is spawned and writing `network.json` twice (without nodes,
-//! for the nodes to read at start, then with all of them as `bootstrap`).
+//! Bringing a devnet up: an isolated devnet's network first, then anvil, the vault and the
+//! nodes, recording each namespace and link in `state.json` before it is created and each
+//! process the moment it is spawned, and writing `network.json` twice (without nodes, for the
+//! nodes to read at start, then with all of them as `bootstrap`).
 
 use std::path::Path;
 use std::sync::{Arc, PoisonError};
 
 use super::anvil::{self, FUNDED_KEY};
+use super::isolated::{NetResource, Placement};
 use super::state::{self, Program};
 use super::{DevnetError, DevnetOptions, READY_TIMEOUT, RunningDevnet, blocking, process};
 use crate::vault::{deploy_vault, parse_private_key};
@@ -18,6 +20,7 @@ impl RunningDevnet {
         anvil: &Path,
         options: &DevnetOptions,
     ) -> Result<(), DevnetError> {
+        self.build_network(options.nodes).await?;
         self.start_anvil(anvil).await?;
         let deployer = parse_private_key(FUNDED_KEY).expect("anvil's default key parses");
         self.network.vault = deploy_vault(&self.network.rpc_url, &deployer)
@@ -28,24 +31,77 @@ impl RunningDevnet {
         self.save_network().await
     }
 
+    /// Creates an isolated devnet's bridge, shaping, namespaces and links, each recorded first.
+    async fn build_network(&mut self, nodes: usize) -> Result<(), DevnetError> {
+        let Some(isolated) = &self.state.isolated else {
+            return Ok(());
+        };
+        for resource in isolated.resources_for(nodes) {
+            let check = resource.clone();
+            if blocking(move || check.exists()).await {
+                let (NetResource::Bridge { name, .. }
+                | NetResource::Namespace { name }
+                | NetResource::Link { name, .. }
+                | NetResource::Shaping { device: name, .. }) = resource;
+                return Err(DevnetError::NameTaken { name });
+            }
+            let isolated = self.state.isolated.as_mut().expect("checked above");
+            isolated.resources.push(resource.clone());
+            self.save_state().await?;
+            let closed = Arc::clone(&self.network_closed);
+            blocking(move || {
+                let closed = closed.lock().unwrap_or_else(PoisonError::into_inner);
+                if *closed {
+                    return Ok(());
+                }
+                resource.create()
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Where anvil (`None`) or node `index` runs: its namespace, if isolated, and address.
+    fn placement(&self, node: Option<usize>) -> (Option<Placement>, String) {
+        let placement = self.state.isolated.as_ref().map(|isolated| match node {
+            None => isolated.anvil(),
+            Some(index) => isolated.node(index),
+        });
+        let host = placement.as_ref().map_or_else(
+            || "127.0.0.1".to_owned(),
+            |placement| placement.address.to_string(),
+        );
+        (placement, host)
+    }
+
     async fn start_anvil(&mut self, anvil: &Path) -> Result<(), DevnetError> {
         let config = self
             .devnet_dir
             .join("anvil.json")
             .to_string_lossy()
             .into_owned();
-        let mut args = ["--host", "127.0.0.1", "--port", "0", "--chain-id", "31337"]
+        let (placement, host) = self.placement(None);
+        let mut args = ["--host", &host, "--port", "0", "--chain-id", "31337"]
             .map(String::from)
             .to_vec();
         // Also names this devnet on anvil's command line, so a stray anvil can be found.
         args.extend([process::dir_flag(Program::Anvil).to_owned(), config]);
         let log = self.devnet_dir.join("logs").join("anvil.log");
-        let launched = process::spawn("anvil".into(), Program::Anvil, anvil, &args, log).await?;
+        let namespace = placement.map(|placement| placement.namespace);
+        let launched = process::spawn(
+            "anvil".into(),
+            Program::Anvil,
+            anvil,
+            &args,
+            log,
+            namespace.as_deref(),
+        )
+        .await?;
         self.children.push(launched);
         self.save_state().await?;
         let launched = self.children.last_mut().expect("anvil was just added");
         let port = process::wait_for_line(launched, READY_TIMEOUT, anvil::parse_listening).await?;
-        let rpc_url = format!("http://127.0.0.1:{port}");
+        let rpc_url = format!("http://{host}:{port}");
         launched.record.url = Some(rpc_url.clone());
         let log = launched.record.log.clone();
         self.save_state().await?;
@@ -60,9 +116,11 @@ impl RunningDevnet {
         let repair_interval = options.repair_interval.as_secs().max(1).to_string();
         for index in 0..options.nodes {
             let root = self.devnet_dir.join("nodes").join(index.to_string());
+            let (placement, host) = self.placement(Some(index));
+            let namespace = placement.map(|placement| placement.namespace);
             let args = [
                 "--listen".to_owned(),
-                "127.0.0.1:0".to_owned(),
+                format!("{host}:0"),
                 "--root".to_owned(),
                 root.to_string_lossy().into_owned(),
                 "--network".to_owned(),
@@ -82,6 +140,7 @@ impl RunningDevnet {
                 &options.node_binary,
                 &args,
                 log,
+                namespace.as_deref(),
             )
             .await;
             self.children.push(launched?);

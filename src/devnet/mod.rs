@@ -1,5 +1,7 @@
 //! The local devnet: an anvil chain with the payment vault deployed and N `ferry-node`s, all on
-//! 127.0.0.1, for trying ferry out and for the tests (`ferry devnet up|down|status`, `--devnet`).
+//! 127.0.0.1 or each in a network namespace of its own ([`Topology::Isolated`], see
+//! [`isolated`]), for trying ferry out and for the tests (`ferry devnet up|down|status`,
+//! `--devnet`).
 //!
 //! It owns `<data dir>/devnet/`: `network.json` (what clients and nodes read; its `funded_key`
 //! is anvil's well-known account #0), `state.json` (exactly what `up` started), `logs/` (one log
@@ -22,11 +24,15 @@
 //! - children run in their own process groups with stdin closed and output in log files: a
 //!   Ctrl-C in the terminal or the end of the ferry process does not reach them. Only
 //!   [`RunningDevnet::shutdown`], dropping a [`RunningDevnet`] (SIGKILL) or [`stop`] ends them;
-//!   [`RunningDevnet::detach`] leaves them running.
+//!   [`RunningDevnet::detach`] leaves them running;
+//! - an isolated devnet's namespaces, links and qdisc are recorded in `state.json` before they
+//!   are created and removed after its processes are stopped; the state file goes only once
+//!   they are gone, so a failed removal is retried by the next `down`.
 
 mod anvil;
 mod error;
 mod health;
+mod isolated;
 mod launch;
 mod process;
 mod state;
@@ -41,6 +47,7 @@ use crate::wire::network::NetworkConfig;
 pub use anvil::{ANVIL_NPM_PACKAGE, CHAIN_ID, FUNDED_KEY, install_command};
 pub use error::DevnetError;
 pub use health::{ChainHealth, DevnetHealth, DevnetStatus, NodeHealth};
+pub use isolated::{IsolatedNetwork, MAX_NODES as MAX_ISOLATED_NODES, NetResource, Topology};
 pub use process::{StopHow, StoppedProcess};
 use state::{DevnetLock, DevnetState, Program};
 
@@ -64,6 +71,8 @@ pub struct DevnetOptions {
     pub node_binary: PathBuf,
     /// The nodes' `--repair-interval`: short, so a devnet heals within seconds.
     pub repair_interval: std::time::Duration,
+    /// Where its processes run.
+    pub topology: Topology,
 }
 
 impl DevnetOptions {
@@ -74,6 +83,7 @@ impl DevnetOptions {
             nodes: DEFAULT_NODES,
             node_binary: default_node_binary(),
             repair_interval: DEFAULT_REPAIR_INTERVAL,
+            topology: Topology::Loopback,
         }
     }
 }
@@ -107,7 +117,7 @@ pub fn default_node_binary() -> PathBuf {
 #[derive(Debug)]
 pub enum StartOutcome {
     /// It started a new devnet, owned by the caller.
-    Started(RunningDevnet),
+    Started(Box<RunningDevnet>),
     /// A healthy devnet was already running in this data dir; this is its network.
     AlreadyRunning(NetworkConfig),
 }
@@ -139,6 +149,10 @@ pub struct RunningDevnet {
     /// True once `state.json` is given up (shutdown, abort, drop); held while it is written,
     /// so a write still in flight when a start is cancelled cannot bring it back.
     forgotten: Arc<Mutex<bool>>,
+    /// True once an isolated network is being removed on drop; held while a resource is
+    /// created, so a creation still in flight when a start is cancelled finishes before the
+    /// removal, or does not happen.
+    network_closed: Arc<Mutex<bool>>,
     children: Vec<process::Launched>,
 }
 
@@ -158,16 +172,36 @@ pub struct ChildExit {
 /// Starts a devnet in `options.data_dir`, or finds the usable one already running there.
 /// A recorded devnet that is not usable is stopped first.
 pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> {
+    let topology = options.topology;
+    start_reusing(options, Some(topology)).await
+}
+
+/// [`start`], reusing a running devnet of `reuse` topology (`None`: of any).
+async fn start_reusing(
+    options: DevnetOptions,
+    reuse: Option<Topology>,
+) -> Result<StartOutcome, DevnetError> {
     if options.nodes == 0 {
         return Err(DevnetError::NoNodes);
     }
+    let mut isolated = match options.topology {
+        Topology::Loopback => None,
+        Topology::Isolated { uplink_mbit } => {
+            Some(blocking(move || IsolatedNetwork::plan(options.nodes, uplink_mbit)).await?)
+        }
+    };
     let devnet_dir = devnet_dir(&options.data_dir);
     let _lock = lock(&devnet_dir).await?;
-    if let Some(network) = reuse_or_clear(&devnet_dir).await? {
+    if let Some(network) = reuse_or_clear(&devnet_dir, reuse).await? {
         return Ok(StartOutcome::AlreadyRunning(network));
     }
     let anvil = anvil::find_or_install(&options.data_dir).await?;
     launch::prepare_dirs(&devnet_dir, options.nodes).await?;
+    let mut state = DevnetState::new(devnet_network_file(&options.data_dir));
+    if let Some(isolated) = &mut isolated {
+        isolated.name_after(state.instance);
+    }
+    state.isolated = isolated;
     let mut devnet = RunningDevnet {
         network: NetworkConfig {
             chain_id: CHAIN_ID,
@@ -176,13 +210,14 @@ pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> 
             bootstrap: Vec::new(),
             funded_key: Some(FUNDED_KEY.to_owned()),
         },
-        state: DevnetState::new(devnet_network_file(&options.data_dir)),
+        state,
         devnet_dir,
         forgotten: Arc::default(),
+        network_closed: Arc::default(),
         children: Vec::new(),
     };
     match devnet.bring_up(&anvil, &options).await {
-        Ok(()) => Ok(StartOutcome::Started(devnet)),
+        Ok(()) => Ok(StartOutcome::Started(Box::new(devnet))),
         Err(error) => {
             devnet.abort().await;
             Err(error)
@@ -190,14 +225,15 @@ pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> 
     }
 }
 
-/// The network of the devnet in `data_dir`, starting one with `nodes` nodes, detached, when none
-/// is running (a stale one is cleaned up first). For `--devnet`.
+/// The network of the devnet in `data_dir` (loopback or isolated), starting a loopback one with
+/// `nodes` nodes, detached, when none is running (a stale one is cleaned up first). For
+/// `--devnet`.
 pub async fn ensure_running(data_dir: &Path, nodes: usize) -> Result<NetworkConfig, DevnetError> {
     let options = DevnetOptions {
         nodes,
         ..DevnetOptions::new(data_dir)
     };
-    match start(options).await? {
+    match start_reusing(options, None).await? {
         StartOutcome::AlreadyRunning(network) => Ok(network),
         StartOutcome::Started(devnet) => {
             let network = devnet.network().clone();
@@ -218,11 +254,16 @@ pub async fn stop(data_dir: &Path) -> Result<Option<StopReport>, DevnetError> {
     let _lock = lock(&devnet_dir).await?;
     let recorded = load_state(&devnet_dir).await?;
     let was_recorded = recorded.is_some();
+    let isolated = recorded
+        .as_ref()
+        .and_then(|recorded| recorded.isolated.clone());
     let leftovers = with_strays(&devnet_dir, recorded).await;
     if !was_recorded && leftovers.is_empty() {
         return Ok(None);
     }
     let processes = process::terminate(&leftovers, GRACE).await;
+    // The state file stays while some of the network does, so a rerun removes the rest.
+    isolated::tear_down(isolated).await?;
     blocking(move || state::remove(&devnet_dir)).await?;
     Ok(Some(StopReport { processes }))
 }
@@ -244,6 +285,11 @@ impl RunningDevnet {
     /// The devnet's network file.
     pub fn network_file(&self) -> PathBuf {
         self.state.network_file.clone()
+    }
+
+    /// The namespaces and links of an isolated devnet; `None` on loopback.
+    pub fn isolated(&self) -> Option<&IsolatedNetwork> {
+        self.state.isolated.as_ref()
     }
 
     /// Waits until one of the devnet's processes exits on its own (it crashed, or `ferry devnet
@@ -291,8 +337,11 @@ impl RunningDevnet {
     /// if it still describes this devnet.
     pub async fn shutdown(mut self) -> StopReport {
         let processes = self.stop_children().await;
+        // Taken, so dropping `self` afterwards does not remove the network a second time.
+        let isolated = self.state.isolated.take();
         let forgotten = async {
             let _lock = lock(&self.devnet_dir).await?;
+            isolated::tear_down(isolated).await?;
             self.forget_state().await
         };
         if let Err(error) = forgotten.await {
@@ -304,7 +353,12 @@ impl RunningDevnet {
     /// Undoes a failed start, for [`start`], which holds the lock.
     async fn abort(mut self) {
         self.stop_children().await;
-        if let Err(error) = self.forget_state().await {
+        let isolated = self.state.isolated.take();
+        let forgotten = async {
+            isolated::tear_down(isolated).await?;
+            self.forget_state().await
+        };
+        if let Err(error) = forgotten.await {
             tracing::warn!("the failed devnet stopped, but its state file stays: {error}");
         }
     }
@@ -332,12 +386,15 @@ impl RunningDevnet {
     /// Leaves the devnet running after this process exits; `ferry devnet down` stops it.
     pub fn detach(mut self) {
         self.children.clear();
+        self.state.isolated = None;
     }
 }
 
 impl Drop for RunningDevnet {
+    /// Kills what was started and removes an isolated network, also one whose start was
+    /// cancelled before any process ran.
     fn drop(&mut self) {
-        if self.children.is_empty() {
+        if self.children.is_empty() && self.state.isolated.is_none() {
             return;
         }
         let records: Vec<_> = self
@@ -346,7 +403,21 @@ impl Drop for RunningDevnet {
             .map(|launched| launched.record.clone())
             .collect();
         process::kill_now(&records);
-        let _ = forget(&self.forgotten, &self.devnet_dir, self.state.instance);
+        let mut closed = self
+            .network_closed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *closed = true;
+        let failures = self
+            .state
+            .isolated
+            .as_ref()
+            .map(IsolatedNetwork::tear_down)
+            .unwrap_or_default();
+        drop(closed);
+        if failures.is_empty() {
+            let _ = forget(&self.forgotten, &self.devnet_dir, self.state.instance);
+        }
     }
 }
 
@@ -359,12 +430,29 @@ fn forget(forgotten: &Mutex<bool>, devnet_dir: &Path, instance: u64) -> Result<b
 
 /// The running devnet's network if the recorded one is usable (its chain and at least one node
 /// answer: replacing it would wipe the chain's payments); otherwise stops what is left
-/// of a recorded one and returns `None`. Call with the lock held.
-async fn reuse_or_clear(devnet_dir: &Path) -> Result<Option<NetworkConfig>, DevnetError> {
+/// of a recorded one and returns `None`. A usable one of another topology than `reuse` (when
+/// given) is an error. Call with the lock held.
+async fn reuse_or_clear(
+    devnet_dir: &Path,
+    reuse: Option<Topology>,
+) -> Result<Option<NetworkConfig>, DevnetError> {
     let recorded = load_state(devnet_dir).await?;
+    let isolated = recorded
+        .as_ref()
+        .and_then(|recorded| recorded.isolated.clone());
     if let Some(recorded) = &recorded {
         let health = health::check(recorded).await;
         if health.is_usable() {
+            let running = match recorded.isolated {
+                Some(_) => "isolated",
+                None => "loopback",
+            };
+            if let Some(wanted) = reuse.filter(|wanted| wanted.name() != running) {
+                return Err(DevnetError::OtherKindRunning {
+                    running,
+                    wanted: wanted.name(),
+                });
+            }
             let dead = health.nodes.iter().filter(|node| !node.healthy).count();
             if dead > 0 {
                 tracing::warn!(
@@ -383,6 +471,7 @@ async fn reuse_or_clear(devnet_dir: &Path) -> Result<Option<NetworkConfig>, Devn
     }
     let leftovers = with_strays(devnet_dir, recorded).await;
     process::terminate(&leftovers, GRACE).await;
+    isolated::tear_down(isolated).await?;
     let devnet_dir = devnet_dir.to_owned();
     blocking(move || state::remove(&devnet_dir)).await?;
     Ok(None)

@@ -27,13 +27,15 @@ pub struct Launched {
     pub child: Child,
 }
 
-/// Starts `program` with `args` in its own process group, output to `log`.
+/// Starts `program` with `args` in its own process group, output to `log`; inside network
+/// namespace `namespace` (through `ip netns exec`, which execs it in place) when given.
 pub async fn spawn(
     name: String,
     program: Program,
     executable: &Path,
     args: &[String],
     log: PathBuf,
+    namespace: Option<&str>,
 ) -> Result<Launched, DevnetError> {
     let log_for_open = log.clone();
     let output = super::blocking(move || std::fs::File::create(&log_for_open))
@@ -42,7 +44,15 @@ pub async fn spawn(
     let errors = output
         .try_clone()
         .map_err(|source| DevnetError::io("open", &log, source))?;
-    let child = Command::new(executable)
+    let mut command = match namespace {
+        Some(namespace) => {
+            let mut command = Command::new("ip");
+            command.args(["netns", "exec", namespace]).arg(executable);
+            command
+        }
+        None => Command::new(executable),
+    };
+    let child = command
         .args(args)
         .stdin(Stdio::null())
         .stdout(output)
@@ -266,7 +276,8 @@ pub fn is_running(record: &ProcessRecord) -> bool {
 ///
 /// A matching start tick with a still-empty command line counts as ours: the kernel lets
 /// `spawn` return before it has laid out the new program's arguments, so a child checked (or
-/// killed) right after spawning can briefly show an empty command line.
+/// killed) right after spawning can briefly show an empty command line. So does one that still
+/// shows `ip netns exec NAME`, which is about to exec the program in its namespace.
 fn identifies(record: &ProcessRecord, stat: Stat, cmdline: &[u8]) -> bool {
     if stat.state == 'Z' {
         return false;
@@ -276,7 +287,8 @@ fn identifies(record: &ProcessRecord, stat: Stat, cmdline: &[u8]) -> bool {
         Some(_) => true,
         None => false,
     };
-    (same_start && cmdline.is_empty()) || cmdline_runs(cmdline, record.program.executable_name())
+    (same_start && (cmdline.is_empty() || is_netns_exec(cmdline)))
+        || cmdline_runs(cmdline, record.program.executable_name())
 }
 
 /// The fields of `/proc/<pid>/stat` that identify a process.
@@ -300,6 +312,15 @@ fn parse_stat(text: &str) -> Option<Stat> {
     let state = fields.next()?.chars().next()?;
     let start_ticks = fields.nth(18)?.parse().ok()?;
     Some(Stat { state, start_ticks })
+}
+
+/// True if a NUL-separated command line is `ip netns exec …`.
+fn is_netns_exec(cmdline: &[u8]) -> bool {
+    let args: Vec<&[u8]> = cmdline.split(|&byte| byte == 0).take(3).collect();
+    match args[..] {
+        [program, b"netns", b"exec"] => program == b"ip" || program.ends_with(b"/ip"),
+        _ => false,
+    }
 }
 
 /// True if a NUL-separated `/proc/<pid>/cmdline` runs `executable`: its first argument, or the
@@ -401,6 +422,11 @@ mod tests {
         assert!(identifies(&record(Some(7)), live(7), b""));
         assert!(!identifies(&record(None), live(7), b""));
         assert!(!identifies(&record(Some(7)), live(8), b""));
+        // Still `ip netns exec`, about to exec the node in its namespace: the same rule.
+        let entering = b"ip\0netns\0exec\0fy00abcdn0\0/bin/ferry-node\0";
+        assert!(identifies(&record(Some(7)), live(7), entering));
+        assert!(!identifies(&record(Some(7)), live(8), entering));
+        assert!(!identifies(&record(Some(7)), live(7), b"/sbin/ip\0link\0"));
         let zombie = Stat {
             state: 'Z',
             start_ticks: 7,
@@ -430,7 +456,7 @@ mod tests {
         std::os::unix::fs::symlink(target, &link).unwrap();
         let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
         let log = dir.join("node.log");
-        let launched = spawn("node 0".into(), Program::Node, &link, &args, log)
+        let launched = spawn("node 0".into(), Program::Node, &link, &args, log, None)
             .await
             .unwrap();
         // Until the kernel has laid out its arguments, its command line reads empty.

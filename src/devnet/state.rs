@@ -14,6 +14,7 @@ use fs2::FileExt;
 use serde::{Deserialize, Serialize};
 
 use super::DevnetError;
+use super::isolated::IsolatedNetwork;
 use crate::fsutil::write_atomic;
 
 /// The state file's schema version; a newer one is never overwritten or acted on.
@@ -69,6 +70,10 @@ pub struct DevnetState {
     pub network_file: PathBuf,
     /// Its processes: anvil first, then the nodes in order.
     pub processes: Vec<ProcessRecord>,
+    /// The namespaces, links and qdisc of an isolated devnet (`up --isolated`), each recorded
+    /// before it is created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolated: Option<IsolatedNetwork>,
 }
 
 impl DevnetState {
@@ -83,6 +88,7 @@ impl DevnetState {
             started_at,
             network_file,
             processes: Vec::new(),
+            isolated: None,
         }
     }
 

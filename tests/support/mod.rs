@@ -51,6 +51,12 @@ impl Devnet {
         Devnet::start_in_with(nodes, shared_data_dir(), flags)
     }
 
+    /// Starts an isolated devnet (`devnet up --isolated EXTRA…`) of `nodes` nodes.
+    pub fn start_isolated(nodes: usize, extra: &[&str]) -> Devnet {
+        let args = [&["--isolated"][..], extra].concat();
+        Devnet::start_in_with(nodes, tempfile::tempdir().unwrap(), &args)
+    }
+
     /// Starts a devnet of `nodes` nodes in `data_dir`.
     fn start_in(nodes: usize, data_dir: tempfile::TempDir) -> Devnet {
         Devnet::start_in_with(nodes, data_dir, &[])
@@ -183,12 +189,16 @@ impl Devnet {
             .count()
     }
 
-    /// The pids of the devnet's storage nodes, from its state file.
-    pub fn node_pids(&self) -> Vec<u32> {
+    /// The devnet's state file, parsed.
+    pub fn state(&self) -> serde_json::Value {
         let state =
             std::fs::read_to_string(self.data_dir.path().join("devnet/state.json")).unwrap();
-        let state: serde_json::Value = serde_json::from_str(&state).unwrap();
-        state["processes"]
+        serde_json::from_str(&state).unwrap()
+    }
+
+    /// The pids of the devnet's storage nodes, from its state file.
+    pub fn node_pids(&self) -> Vec<u32> {
+        self.state()["processes"]
             .as_array()
             .unwrap()
             .iter()

@@ -16,8 +16,23 @@ impl NodeProcess {
     /// Starts `ferry-node --network NETWORK EXTRA…` with its own store and key; waits for its
     /// `listening` line.
     pub fn start(network: &Path, extra: &[&str]) -> NodeProcess {
+        NodeProcess::start_in(None, network, extra)
+    }
+
+    /// [`NodeProcess::start`], inside network namespace `namespace` when given
+    /// (`ip netns exec`).
+    pub fn start_in(namespace: Option<&str>, network: &Path, extra: &[&str]) -> NodeProcess {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferry-node"))
+        let node = env!("CARGO_BIN_EXE_ferry-node");
+        let mut command = match namespace {
+            Some(namespace) => {
+                let mut command = Command::new("ip");
+                command.args(["netns", "exec", namespace, node]);
+                command
+            }
+            None => Command::new(node),
+        };
+        let mut child = command
             .arg("--root")
             .arg(dir.path().join("store"))
             .arg("--key-file")
