@@ -12,13 +12,16 @@
 //!   (payer, root) once, and that record ([`Vault::wave_status`]) is what says a wave is paid;
 //! - log lookups (`events`) ask at most [`LOG_WINDOW`] blocks at a time; they only name
 //!   transactions for display and audits;
-//! - node operators claim what their leaves hold with `claims`.
+//! - node operators claim what their leaves hold with `claims`, and learn leaves they missed
+//!   from the `WavePaid` logs and `payWave` calldata (`waves`), trusting neither by itself.
 
 mod claims;
 mod events;
+mod waves;
 
 pub use claims::ClaimedRewards;
 pub use events::ChunkPaidEvent;
+pub use waves::{WavePaidLog, log_windows};
 
 use std::time::Duration;
 

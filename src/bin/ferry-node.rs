@@ -134,19 +134,43 @@ async fn rewards(config: RewardsConfig) -> Result<(), NodeError> {
     let report = ferry::node::rewards::rewards(config).await?;
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{}", describe(&report));
-    Ok(())
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(NodeError::ClaimsFailed {
+            failed: report.failed.len(),
+            batches: report.failed.len() + report.claims.len(),
+        })
+    }
 }
 
 /// What `ferry-node rewards` prints.
 fn describe(report: &RewardsReport) -> String {
+    let scan = &report.scan;
     let mut text = format!(
-        "the vault holds {} wei for {} ({} leaves in {} waves)",
-        report.unclaimed, report.rewards, report.leaves, report.waves
+        "read the chain up to block {}: {} new leaves paying this node",
+        scan.to_block, scan.learned
     );
+    if scan.skipped > 0 {
+        text.push_str(&format!(
+            " ({} waves skipped: their calldata does not build their logged root)",
+            scan.skipped
+        ));
+    }
+    text.push_str(&format!(
+        "\nthe vault holds {} wei for {} ({} leaves in {} waves)",
+        report.unclaimed, report.rewards, report.leaves, report.waves
+    ));
     for claim in &report.claims {
         text.push_str(&format!(
             "\nwithdrew {} wei in {} (gas {} wei)",
             claim.amount, claim.tx_hash, claim.gas_cost
+        ));
+    }
+    for failed in &report.failed {
+        text.push_str(&format!(
+            "\nclaim of {} leaves ({} wei) failed: {}",
+            failed.leaves, failed.amount, failed.reason
         ));
     }
     text

@@ -2,7 +2,8 @@
 //! it admitted, kept so that `ferry-node rewards` can show and claim them.
 //!
 //! Layout: `ROOT/earnings/<payer>-<root>.json`, one file per wave, holding the wave's payer,
-//! root and this node's leaves in it (each with its path).
+//! root and this node's leaves in it (each with its path); `ROOT/earnings/scan.json`, how far
+//! `ferry-node rewards` has read the chain for leaves the node missed, and on which vault.
 //!
 //! Invariants: every file is written through [`fsutil::write_atomic`], so a crash leaves the
 //! old file or the new one; writers are serialised by one lock, so two leaves of one wave
@@ -22,6 +23,7 @@ use crate::wire::types::WaveRoot;
 use crate::wire::wave::WaveMembership;
 
 const EARNINGS_FILE_MODE: u32 = 0o600;
+const SCAN_FILE: &str = "scan.json";
 
 /// The earnings record could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +59,15 @@ pub struct EarnedWave {
     pub leaves: Vec<WaveMembership>,
 }
 
+/// How far the chain was read for this node's leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanPosition {
+    /// The vault whose logs were read (another vault starts the scan over).
+    pub vault: Address,
+    /// The first block not read yet.
+    pub next_block: u64,
+}
+
 /// The node's durable record of what it earned.
 #[derive(Debug)]
 pub struct Earnings {
@@ -89,18 +100,63 @@ impl Earnings {
 
     /// Records `leaf` of `payer`'s wave, durably; nothing changes when it is recorded already.
     pub fn record(&self, payer: Address, leaf: &WaveMembership) -> Result<(), EarningsError> {
+        self.record_all(payer, std::slice::from_ref(leaf)).map(drop)
+    }
+
+    /// Records `leaves` of `payer`'s wave (all of one wave) in one durable write, each once
+    /// however often it comes; returns how many were new.
+    pub fn record_all(
+        &self,
+        payer: Address,
+        leaves: &[WaveMembership],
+    ) -> Result<usize, EarningsError> {
+        let Some(root) = leaves.first().map(|leaf| leaf.root) else {
+            return Ok(0);
+        };
+        debug_assert!(leaves.iter().all(|leaf| leaf.root == root), "one wave");
         let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
-        let path = self.path_of(payer, leaf.root);
+        let path = self.path_of(payer, root);
         let mut wave = Self::read(&path)?.unwrap_or(EarnedWave {
             payer,
-            root: leaf.root,
+            root,
             leaves: Vec::new(),
         });
-        if wave.leaves.iter().any(|known| known.index == leaf.index) {
-            return Ok(());
+        let known = wave.leaves.len();
+        for leaf in leaves {
+            if !wave.leaves.iter().any(|known| known.index == leaf.index) {
+                wave.leaves.push(leaf.clone());
+            }
         }
-        wave.leaves.push(leaf.clone());
+        let added = wave.leaves.len() - known;
+        if added == 0 {
+            return Ok(0);
+        }
         let bytes = serde_json::to_vec_pretty(&wave).expect("an earned wave always encodes");
+        fsutil::write_atomic(&path, &bytes, EARNINGS_FILE_MODE)
+            .map_err(io_error("write", &path))?;
+        Ok(added)
+    }
+
+    /// How far the chain was read for `vault`; `None` before the first scan of that vault.
+    pub fn scan_position(&self, vault: Address) -> Result<Option<u64>, EarningsError> {
+        let path = self.dir.join(SCAN_FILE);
+        let position: Option<ScanPosition> = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| io_error("read", &path)(io::Error::other(e)))?,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(error) => return Err(io_error("read", &path)(error)),
+        };
+        Ok(position
+            .filter(|position| position.vault == vault)
+            .map(|position| position.next_block))
+    }
+
+    /// Records, durably, that `vault`'s logs were read up to (not including) `next_block`.
+    pub fn set_scan_position(&self, vault: Address, next_block: u64) -> Result<(), EarningsError> {
+        let path = self.dir.join(SCAN_FILE);
+        let position = ScanPosition { vault, next_block };
+        let bytes = serde_json::to_vec_pretty(&position).expect("a position always encodes");
         fsutil::write_atomic(&path, &bytes, EARNINGS_FILE_MODE).map_err(io_error("write", &path))
     }
 
@@ -114,7 +170,9 @@ impl Earnings {
         let mut paths = Vec::new();
         for entry in entries {
             let path = entry.map_err(io_error("list", &self.dir))?.path();
-            if path.extension().is_some_and(|ext| ext == "json") {
+            let wave_file = path.extension().is_some_and(|ext| ext == "json")
+                && path.file_name().is_some_and(|name| name != SCAN_FILE);
+            if wave_file {
                 paths.push(path);
             }
         }
@@ -164,5 +222,36 @@ mod tests {
         assert_eq!(waves[0].leaves, [tree.membership(0), tree.membership(2)]);
         earnings.forget(payer, tree.root()).unwrap();
         assert!(earnings.waves().unwrap().is_empty());
+    }
+
+    #[test]
+    fn many_leaves_are_recorded_at_once_and_counted_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let payer = Address::repeat_byte(2);
+        let leaf = |n: u8| WaveLeaf {
+            chunk: ChunkAddress([n; 32]),
+            rewards: Address::repeat_byte(7),
+            amount: Amount::wei(30),
+        };
+        let tree = WaveTree::new((0..4).map(leaf).collect()).unwrap();
+        let earnings = Earnings::open(dir.path());
+        earnings.record(payer, &tree.membership(1)).unwrap();
+        let all: Vec<_> = (0..4).map(|i| tree.membership(i)).collect();
+        assert_eq!(earnings.record_all(payer, &all).unwrap(), 3);
+        assert_eq!(earnings.record_all(payer, &all).unwrap(), 0);
+        assert_eq!(earnings.waves().unwrap()[0].leaves.len(), 4);
+    }
+
+    #[test]
+    fn the_scan_position_is_kept_per_vault_and_is_not_a_wave() {
+        let dir = tempfile::tempdir().unwrap();
+        let (vault, other) = (Address::repeat_byte(1), Address::repeat_byte(9));
+        let earnings = Earnings::open(dir.path());
+        assert_eq!(earnings.scan_position(vault).unwrap(), None);
+        earnings.set_scan_position(vault, 1234).unwrap();
+        let reopened = Earnings::open(dir.path());
+        assert_eq!(reopened.scan_position(vault).unwrap(), Some(1234));
+        assert_eq!(reopened.scan_position(other).unwrap(), None);
+        assert!(reopened.waves().unwrap().is_empty());
     }
 }

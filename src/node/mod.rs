@@ -10,6 +10,7 @@
 //! - `admission`: the payment rules a PUT's proof must pass;
 //! - [`earnings`]: the leaves paying this node, learned from the proofs it admitted;
 //! - [`rewards`]: showing and claiming what the vault holds for the node;
+//! - [`scan`]: learning from the chain the leaves paying the node that no proof brought;
 //! - `server`: the HTTP routes and the order of a PUT's checks.
 //!
 //! Invariants: the node never answers a PUT with success before the chunk is durable on disk;
@@ -22,6 +23,7 @@ pub mod earnings;
 pub mod peers;
 pub mod pricing;
 pub mod rewards;
+pub mod scan;
 mod server;
 pub mod store;
 
@@ -155,6 +157,16 @@ pub enum NodeError {
     /// The server failed while running.
     #[error("the HTTP server failed")]
     Serve(#[source] std::io::Error),
+    /// Some claim transactions of `ferry-node rewards` failed (each is reported).
+    #[error(
+        "{failed} of {batches} claim transactions failed; their leaves are kept: rerun ferry-node rewards to retry them"
+    )]
+    ClaimsFailed {
+        /// The batches that failed.
+        failed: usize,
+        /// The batches sent.
+        batches: usize,
+    },
     /// Start-up work on a blocking thread panicked.
     #[error("start-up was interrupted")]
     Interrupted(#[source] tokio::task::JoinError),
