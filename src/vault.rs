@@ -21,7 +21,7 @@ mod waves;
 
 pub use claims::ClaimedRewards;
 pub use events::ChunkPaidEvent;
-pub use waves::{WavePaidLog, log_windows};
+pub use waves::{WaveCalldata, WavePaidLog, log_windows};
 
 use std::time::Duration;
 

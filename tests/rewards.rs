@@ -1,6 +1,8 @@
 //! Node operators get their money: a node keeps the leaves paying it from the proofs it
 //! admits, and `ferry-node rewards` shows what the vault holds for it and withdraws it.
 
+use std::path::Path;
+
 use alloy::primitives::U256;
 use ferry::vault::Vault;
 use ferry::wire::http::{PutOutcome, encode_put};
@@ -13,16 +15,26 @@ use crate::support::runtime;
 use crate::support::trust::{ExtraNode, close_group_keys, keys_by_id, proof_paying, signed_quotes};
 
 fn rewards(node: &ExtraNode, fixture: &Fixture, extra: &[&str]) -> String {
+    rewards_of(
+        &node.key_file(),
+        &node.root(),
+        &fixture.devnet.network_file,
+        extra,
+    )
+}
+
+/// Runs `ferry-node rewards` for the node of `key_file` and `root`; fails unless it exits 0.
+pub(crate) fn rewards_of(key_file: &Path, root: &Path, network: &Path, extra: &[&str]) -> String {
     let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ferry-node"))
         .arg("rewards")
         .arg("--key-file")
-        .arg(node.key_file())
+        .arg(key_file)
         .arg("--root")
-        .arg(node.root())
+        .arg(root)
         .arg("--network")
-        .arg(&fixture.devnet.network_file)
+        .arg(network)
         .args(extra)
-        .timeout(std::time::Duration::from_secs(60))
+        .timeout(std::time::Duration::from_secs(120))
         .output()
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -35,8 +47,16 @@ fn rewards(node: &ExtraNode, fixture: &Fixture, extra: &[&str]) -> String {
     stdout
 }
 
+/// The sum of the numbers after each `withdrew ` in `text`.
+pub(crate) fn withdrawn(text: &str) -> U256 {
+    text.split("withdrew ")
+        .skip(1)
+        .map(|rest| rest.split_whitespace().next().unwrap().parse::<U256>().unwrap())
+        .sum()
+}
+
 /// The number after `before` in `text`.
-fn number_after(text: &str, before: &str) -> U256 {
+pub(crate) fn number_after(text: &str, before: &str) -> U256 {
     let rest = &text[text
         .find(before)
         .unwrap_or_else(|| panic!("{before:?} in {text}"))

@@ -151,10 +151,16 @@ fn describe(report: &RewardsReport) -> String {
         "read the chain up to block {}: {} new leaves paying this node",
         scan.to_block, scan.learned
     );
-    if scan.skipped > 0 {
+    if scan.refused > 0 {
         text.push_str(&format!(
-            " ({} waves skipped: their calldata does not build their logged root)",
-            scan.skipped
+            "; {} waves skipped until the next run: the RPC endpoint gave no calldata building their logged root",
+            scan.refused
+        ));
+    }
+    if scan.unreadable > 0 {
+        text.push_str(&format!(
+            "; {} waves not paid by a direct payWave call, unreadable",
+            scan.unreadable
         ));
     }
     text.push_str(&format!(

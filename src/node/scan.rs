@@ -12,10 +12,13 @@
 //!   vault was deployed, and a scan from 0 costs one log query per 10,000 blocks, once);
 //!   later scans start [`REORG_MARGIN`] blocks before the position, so a wave that a
 //!   reorganisation moved into blocks already read is still found;
-//! - a wave is kept only when the tree rebuilt from its calldata has the logged root; any
-//!   other calldata (an endpoint that lies, a wave paid through another contract) is skipped
-//!   with a warning. Of a kept wave, only leaves paying this node's address that the vault's
-//!   claimed bitmap says are unclaimed are recorded.
+//! - a wave is kept only when the tree rebuilt from its calldata has the logged root. Calldata
+//!   that does not (an endpoint that lies), or a transaction the endpoint does not know, is
+//!   skipped with a warning and holds the scan position at its block, so the next run (with an
+//!   honest endpoint) reads it again; a wave paid through another contract, whose leaves are
+//!   not in its transaction's calldata, is skipped for good with a warning. Of a kept wave,
+//!   only the leaves paying this node's address that the vault's claimed bitmap says are
+//!   unclaimed are recorded.
 
 use std::sync::Arc;
 
@@ -23,8 +26,8 @@ use alloy::primitives::Address;
 use futures::StreamExt;
 
 use crate::node::NodeError;
-use crate::node::earnings::Earnings;
-use crate::vault::{PaymentError, Vault, WavePaidLog, log_windows};
+use crate::node::earnings::{Earnings, EarningsError};
+use crate::vault::{PaymentError, Vault, WaveCalldata, WavePaidLog, log_windows};
 use crate::wire::types::WaveRoot;
 use crate::wire::wave::{WaveMembership, WaveTree};
 
@@ -39,10 +42,24 @@ const FETCH_CONCURRENCY: usize = 8;
 pub struct ScanReport {
     /// Leaves recorded that the record did not hold yet.
     pub learned: usize,
-    /// Waves skipped: their calldata did not build their logged root, or was not found.
-    pub skipped: usize,
+    /// Waves not paid by a direct `payWave` call to the vault: their leaves are not in their
+    /// calldata, and they are skipped for good.
+    pub unreadable: usize,
+    /// Waves whose transaction the endpoint did not know, or whose calldata does not build
+    /// their logged root: the scan position stays before the first of them, so the next scan
+    /// reads them again.
+    pub refused: usize,
     /// The last block read.
     pub to_block: u64,
+}
+
+/// What one window of blocks holds for this node.
+#[derive(Debug, Default)]
+struct WindowFindings {
+    /// The unclaimed leaves paying the node, by wave (with its payer).
+    found: Vec<(Address, Vec<WaveMembership>)>,
+    /// The block of the first wave refused, if any.
+    first_refused: Option<u64>,
 }
 
 /// Reads the chain from the node's scan position to the latest block and records every
@@ -60,15 +77,18 @@ pub async fn scan_chain(
         to_block: latest,
         ..ScanReport::default()
     };
+    let mut held = None;
     for (start, end) in log_windows(from, latest) {
         let logs = vault.wave_paid_logs(start, end).await?;
-        let found = leaves_in_waves(vault, rewards, logs, &mut report).await?;
+        let window = leaves_in_waves(vault, rewards, logs, &mut report).await?;
+        held = held.or(window.first_refused);
+        let next_block = held.unwrap_or(end + 1);
         report.learned += blocking(&earnings, move |earnings| {
             let mut learned = 0;
-            for (payer, leaves) in &found {
+            for (payer, leaves) in &window.found {
                 learned += earnings.record_all(*payer, leaves)?;
             }
-            earnings.set_scan_position(vault_address, end + 1)?;
+            earnings.set_scan_position(vault_address, next_block)?;
             Ok(learned)
         })
         .await?;
@@ -79,7 +99,7 @@ pub async fn scan_chain(
 /// Runs `work` on the earnings record on a blocking thread.
 async fn blocking<T: Send + 'static>(
     earnings: &Arc<Earnings>,
-    work: impl FnOnce(&Earnings) -> Result<T, crate::node::earnings::EarningsError> + Send + 'static,
+    work: impl FnOnce(&Earnings) -> Result<T, EarningsError> + Send + 'static,
 ) -> Result<T, NodeError> {
     let earnings = earnings.clone();
     Ok(tokio::task::spawn_blocking(move || work(&earnings))
@@ -87,43 +107,49 @@ async fn blocking<T: Send + 'static>(
         .map_err(NodeError::Interrupted)??)
 }
 
-/// The unclaimed leaves paying `rewards` in the waves of `logs`, by wave (with its payer).
+/// The unclaimed leaves paying `rewards` in the waves of `logs` (one window of blocks).
 async fn leaves_in_waves(
     vault: &Vault,
     rewards: Address,
     logs: Vec<WavePaidLog>,
     report: &mut ScanReport,
-) -> Result<Vec<(Address, Vec<WaveMembership>)>, PaymentError> {
+) -> Result<WindowFindings, PaymentError> {
     let fetched: Vec<_> = futures::stream::iter(logs)
         .map(|log| async move { (log, vault.wave_calldata(log.tx_hash).await) })
         .buffered(FETCH_CONCURRENCY)
         .collect()
         .await;
-    let mut found = Vec::new();
+    let mut findings = WindowFindings::default();
     for (log, calldata) in fetched {
-        let Some(calldata) = calldata? else {
-            tracing::warn!(tx = %log.tx_hash, root = %log.root, "a wave's payWave call to the vault was not found; its leaves are skipped");
-            report.skipped += 1;
-            continue;
+        let (tx, root) = (log.tx_hash, log.root);
+        let mine = match calldata? {
+            WaveCalldata::Leaves(calldata) => leaves_paying(rewards, root, &calldata),
+            WaveCalldata::NotPayWave => {
+                tracing::warn!(%tx, %root, "a wave was not paid by a direct payWave call to the vault; its leaves cannot be read from the chain and are skipped");
+                report.unreadable += 1;
+                continue;
+            }
+            WaveCalldata::Unknown => None,
         };
-        let Some(mine) = leaves_paying(rewards, log.root, &calldata) else {
-            tracing::warn!(tx = %log.tx_hash, root = %log.root, "a wave's calldata does not build its logged root (the RPC endpoint may be lying); skipped");
-            report.skipped += 1;
+        let Some(mine) = mine else {
+            tracing::warn!(%tx, %root, "the RPC endpoint gives no calldata building this wave's logged root; skipped, and read again on the next run");
+            report.refused += 1;
+            findings.first_refused = findings.first_refused.or(Some(log.block));
             continue;
         };
         if mine.is_empty() {
             continue;
         }
-        let status = vault.wave_status(log.payer, log.root).await?;
+        let status = vault.wave_status(log.payer, root).await?;
         let open: Vec<_> = mine
             .into_iter()
             .filter(|leaf| !status.is_claimed(leaf.index))
             .collect();
         if !open.is_empty() {
-            found.push((log.payer, open));
+            findings.found.push((log.payer, open));
         }
     }
-    Ok(found)
+    Ok(findings)
 }
 
 /// The leaves paying `rewards`, with their paths, of the wave whose `payWave` argument is

@@ -28,6 +28,18 @@ pub struct WavePaidLog {
     pub tx_hash: B256,
 }
 
+/// What a wave's transaction says of its leaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaveCalldata {
+    /// The `leaves` argument of its direct `payWave` call to the vault.
+    Leaves(Vec<u8>),
+    /// The transaction is not a direct `payWave` call to the vault (a wave paid through
+    /// another contract): its leaves are not in its calldata.
+    NotPayWave,
+    /// The endpoint does not know the transaction.
+    Unknown,
+}
+
 impl Vault {
     /// Every `WavePaid` log from block `from` to block `to` (inclusive, at most
     /// [`LOG_WINDOW`] blocks: one query), in chain order. Logs without a transaction or block
@@ -63,21 +75,25 @@ impl Vault {
     }
 
     /// The `leaves` argument of the `payWave` call that transaction `tx_hash` makes to this
-    /// vault; `None` when the endpoint does not know the transaction or it is not a direct
-    /// `payWave` call to this vault (a wave paid through another contract).
-    pub async fn wave_calldata(&self, tx_hash: B256) -> Result<Option<Vec<u8>>, PaymentError> {
+    /// vault, as the endpoint reports it.
+    pub async fn wave_calldata(&self, tx_hash: B256) -> Result<WaveCalldata, PaymentError> {
         let transaction = self
             .provider
             .get_transaction_by_hash(tx_hash)
             .await
             .map_err(|e| self.classify(e))?;
-        Ok(transaction
-            .filter(|transaction| transaction.to() == Some(self.address))
-            .and_then(|transaction| {
-                PaymentVault::payWaveCall::abi_decode(transaction.input())
-                    .ok()
-                    .map(|call| call.leaves.to_vec())
-            }))
+        let Some(transaction) = transaction else {
+            return Ok(WaveCalldata::Unknown);
+        };
+        if transaction.to() != Some(self.address) {
+            return Ok(WaveCalldata::NotPayWave);
+        }
+        Ok(
+            match PaymentVault::payWaveCall::abi_decode(transaction.input()) {
+                Ok(call) => WaveCalldata::Leaves(call.leaves.to_vec()),
+                Err(_) => WaveCalldata::NotPayWave,
+            },
+        )
     }
 }
 
