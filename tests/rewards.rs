@@ -51,7 +51,13 @@ pub(crate) fn rewards_of(key_file: &Path, root: &Path, network: &Path, extra: &[
 pub(crate) fn withdrawn(text: &str) -> U256 {
     text.split("withdrew ")
         .skip(1)
-        .map(|rest| rest.split_whitespace().next().unwrap().parse::<U256>().unwrap())
+        .map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .unwrap()
+                .parse::<U256>()
+                .unwrap()
+        })
         .sum()
 }
 

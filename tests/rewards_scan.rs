@@ -139,6 +139,13 @@ fn a_node_that_stored_nothing_claims_its_unclaimed_leaves_once_and_disbelieves_a
         .block_on(fixture.vault.claim(me, &[(payer, first.membership(0))]))
         .unwrap();
 
+    // The waves lie deeper than the margin a scan reads again: once the lying run below has
+    // read past them, only the position it held at the refused wave brings that wave back.
+    devnet.rpc(
+        "anvil_mine",
+        serde_json::json!([format!("{:#x}", 2 * REORG_MARGIN)]),
+    );
+
     // An endpoint that alters the second wave's calldata: that wave is not believed.
     let lying = lying_about(&devnet.network.rpc_url, second_tx);
     let network = &devnet.network_file;
@@ -149,18 +156,16 @@ fn a_node_that_stored_nothing_claims_its_unclaimed_leaves_once_and_disbelieves_a
         &["--show-only", "--rpc-url", lying.url()],
     );
     assert!(shown.contains(": 2 new leaves"), "{shown}");
-    assert!(shown.contains("1 waves skipped until the next run"), "{shown}");
+    assert!(
+        shown.contains("1 waves skipped until the next run"),
+        "{shown}"
+    );
     let unclaimed_first = gwei(7).0 + gwei(13).0;
     assert!(
         shown.contains(&format!("the vault holds {unclaimed_first} wei for {me}")),
         "{shown}"
     );
     drop(lying);
-    // Blocks past the margin a scan reads again: only the held position brings the wave back.
-    devnet.rpc(
-        "anvil_mine",
-        serde_json::json!([format!("{:#x}", 2 * REORG_MARGIN)]),
-    );
 
     // An honest endpoint: the skipped wave is read again, and everything unclaimed is paid.
     devnet.set_balance(me, gas_money());

@@ -198,7 +198,10 @@ mod tests {
         assert_eq!(mine, [tree.membership(1), tree.membership(4)]);
         assert!(mine.iter().all(WaveMembership::leads_to_root));
         let nobody = Address::repeat_byte(3);
-        assert_eq!(leaves_paying(nobody, tree.root(), &tree.calldata()), Some(vec![]));
+        assert_eq!(
+            leaves_paying(nobody, tree.root(), &tree.calldata()),
+            Some(vec![])
+        );
     }
 
     #[test]
