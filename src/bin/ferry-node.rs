@@ -1,6 +1,7 @@
 //! `ferry-node`: a storage node. Parses arguments, runs [`ferry::node::Node`] until SIGTERM or
 //! SIGINT, and turns the result into an exit code (0 stopped cleanly, 2 bad input, 1 otherwise).
-//! `ferry-node rewards` shows what the vault holds for the node and withdraws it.
+//! `ferry-node rewards` learns from the chain the leaves paying the node, shows what the vault
+//! holds for it and withdraws it (exit 1 when a claim transaction failed; the others are sent).
 //!
 //! Serving, stdout carries exactly one line, `listening http://IP:PORT`, once the port is
 //! bound; logs go to stderr (filter with `RUST_LOG`).
@@ -61,8 +62,9 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Shows what the vault holds for this node (the leaves it earned and has not claimed) and
-    /// withdraws it to the node's rewards address; the node's key pays the gas.
+    /// Shows what the vault holds for this node (the leaves it earned and has not claimed,
+    /// those its proofs brought and those it learns from the chain's paid waves) and withdraws
+    /// it to the node's rewards address; the node's key pays the gas.
     Rewards {
         /// The node's key file.
         #[arg(long, value_name = "FILE")]

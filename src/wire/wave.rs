@@ -170,7 +170,7 @@ impl WaveTree {
 
     /// The wave a `payWave` argument (64 bytes per leaf) pays, as the vault reads it.
     pub fn from_calldata(calldata: &[u8]) -> Result<Self, WaveError> {
-        if calldata.len() % 64 != 0 {
+        if !calldata.len().is_multiple_of(64) {
             return Err(WaveError::BadCalldata(calldata.len()));
         }
         let leaves = calldata
