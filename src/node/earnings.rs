@@ -6,14 +6,17 @@
 //! `ferry-node rewards` has read the chain for leaves the node missed, and on which vault.
 //!
 //! Invariants: every file is written through [`fsutil::write_atomic`], so a crash leaves the
-//! old file or the new one; writers are serialised by one lock, so two leaves of one wave
-//! admitted at once are both kept; a leaf is recorded once however often it is admitted; a
+//! old file or the new one; writers are serialised by one lock (a mutex within a process and
+//! an exclusive lock on `ROOT/earnings/.lock` across processes: the serving node and
+//! `ferry-node rewards`), so two leaves of one wave recorded at once are both kept; a leaf is recorded once however often it is admitted; a
 //! wave's file is removed only once the vault records every leaf in it as claimed. Every
 //! method here blocks: call them from `spawn_blocking`.
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use fs2::FileExt;
 
 use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
@@ -24,6 +27,7 @@ use crate::wire::wave::WaveMembership;
 
 const EARNINGS_FILE_MODE: u32 = 0o600;
 const SCAN_FILE: &str = "scan.json";
+const LOCK_FILE: &str = ".lock";
 
 /// The earnings record could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +88,21 @@ impl Earnings {
         }
     }
 
+    /// Takes the writers' lock, in this process and across processes (released on drop).
+    fn lock(&self) -> Result<(MutexGuard<'_, ()>, std::fs::File), EarningsError> {
+        let guard = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        fsutil::create_dir_all_durable(&self.dir).map_err(io_error("create", &self.dir))?;
+        let path = self.dir.join(LOCK_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_error("lock", &path))?;
+        file.lock_exclusive().map_err(io_error("lock", &path))?;
+        Ok((guard, file))
+    }
+
     fn path_of(&self, payer: Address, root: WaveRoot) -> PathBuf {
         self.dir.join(format!("{payer:x}-{root}.json"))
     }
@@ -114,7 +133,7 @@ impl Earnings {
             return Ok(0);
         };
         debug_assert!(leaves.iter().all(|leaf| leaf.root == root), "one wave");
-        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _writing = self.lock()?;
         let path = self.path_of(payer, root);
         let mut wave = Self::read(&path)?.unwrap_or(EarnedWave {
             payer,
@@ -154,6 +173,7 @@ impl Earnings {
 
     /// Records, durably, that `vault`'s logs were read up to (not including) `next_block`.
     pub fn set_scan_position(&self, vault: Address, next_block: u64) -> Result<(), EarningsError> {
+        let _writing = self.lock()?;
         let path = self.dir.join(SCAN_FILE);
         let position = ScanPosition { vault, next_block };
         let bytes = serde_json::to_vec_pretty(&position).expect("a position always encodes");
@@ -186,7 +206,7 @@ impl Earnings {
 
     /// Forgets a wave whose every leaf the vault records as claimed.
     pub fn forget(&self, payer: Address, root: WaveRoot) -> Result<(), EarningsError> {
-        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let _writing = self.lock()?;
         let path = self.path_of(payer, root);
         match std::fs::remove_file(&path) {
             Ok(()) => fsutil::sync_dir(&self.dir).map_err(io_error("remove", &path)),
@@ -240,6 +260,33 @@ mod tests {
         assert_eq!(earnings.record_all(payer, &all).unwrap(), 3);
         assert_eq!(earnings.record_all(payer, &all).unwrap(), 0);
         assert_eq!(earnings.waves().unwrap()[0].leaves.len(), 4);
+    }
+
+    #[test]
+    fn two_writers_that_share_no_mutex_keep_every_leaf_of_a_wave() {
+        // Two records of one directory stand for two processes: the serving node and
+        // `ferry-node rewards`; only the lock file serialises them.
+        let dir = tempfile::tempdir().unwrap();
+        let payer = Address::repeat_byte(2);
+        let leaf = |n: u8| WaveLeaf {
+            chunk: ChunkAddress([n; 32]),
+            rewards: Address::repeat_byte(7),
+            amount: Amount::wei(30),
+        };
+        let tree = WaveTree::new((0..64).map(leaf).collect()).unwrap();
+        std::thread::scope(|scope| {
+            for writer in 0..2 {
+                let (tree, path) = (&tree, dir.path());
+                scope.spawn(move || {
+                    let earnings = Earnings::open(path);
+                    for index in (writer..64).step_by(2) {
+                        earnings.record(payer, &tree.membership(index)).unwrap();
+                    }
+                });
+            }
+        });
+        let waves = Earnings::open(dir.path()).waves().unwrap();
+        assert_eq!(waves[0].leaves.len(), 64);
     }
 
     #[test]
