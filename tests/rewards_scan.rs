@@ -11,7 +11,7 @@ use ferry::wire::types::{Amount, ChunkAddress};
 use ferry::wire::wave::{WaveLeaf, WaveTree};
 
 use crate::node::Fixture;
-use crate::rewards::{number_after, rewards_of, withdrawn};
+use crate::rewards::{number_after, rewards_of, rewards_run, vault_paid_out, withdrawn};
 use crate::support::rpc_proxy::RpcProxy;
 use crate::support::{Devnet, planned_chunks, random_bytes, random_file, runtime};
 
@@ -55,6 +55,11 @@ fn nodes_whose_earnings_record_is_wiped_learn_their_leaves_from_the_chain_and_em
         let before = balance(&chain, key.address());
         let out = rewards_of(&root.join("key"), &root, &devnet.network_file, &[]);
         assert_eq!(withdrawn(&out), expected, "node {index}: {out}");
+        assert_eq!(
+            vault_paid_out(&devnet, &out),
+            expected,
+            "node {index}: {out}"
+        );
         if expected > U256::ZERO {
             let gas = number_after(&out, "(gas ");
             assert_eq!(
@@ -175,6 +180,7 @@ fn a_node_that_stored_nothing_claims_its_unclaimed_leaves_once_and_disbelieves_a
     assert!(out.contains(": 1 new leaves"), "{out}");
     let expected = unclaimed_first + gwei(19).0;
     assert_eq!(withdrawn(&out), expected, "{out}");
+    assert_eq!(vault_paid_out(devnet, &out), expected, "{out}");
     let gas = number_after(&out, "(gas ");
     assert_eq!(balance(&chain, me), before + expected - gas, "{out}");
     let status = |tree: &WaveTree| {
@@ -194,4 +200,63 @@ fn a_node_that_stored_nothing_claims_its_unclaimed_leaves_once_and_disbelieves_a
         again.contains(&format!("the vault holds {} wei", Amount::ZERO)),
         "{again}"
     );
+}
+
+/// A node's key in a fresh directory: the key file, the root, and its address.
+fn fresh_node(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, Address) {
+    let key = PrivateKeySigner::random();
+    let key_file = dir.join("key");
+    std::fs::write(&key_file, hex::encode(key.to_bytes())).unwrap();
+    (key_file, dir.join("root"), key.address())
+}
+
+#[test]
+fn a_claim_batch_that_reverts_is_reported_and_the_other_batch_is_still_paid() {
+    let fixture = Fixture::new();
+    let devnet = fixture.devnet;
+    let dir = tempfile::tempdir().unwrap();
+    let (key_file, root, me) = fresh_node(dir.path());
+    let other = PrivateKeySigner::random().address();
+    // 65 leaves: two claim batches (64 leaves a claim).
+    let many = WaveTree::new((0..64).map(|_| leaf(me, gwei(1))).collect()).unwrap();
+    // The record lists waves by file name (payer, then root): the lone leaf's wave is made to
+    // come first, so the batch that fails is the first and the second must still be sent.
+    let one = loop {
+        let one = WaveTree::new(vec![leaf(other, gwei(5)), leaf(me, gwei(1000))]).unwrap();
+        if one.root().to_string() < many.root().to_string() {
+            break one;
+        }
+    };
+    runtime().block_on(fixture.vault.pay_wave(&many)).unwrap();
+    runtime().block_on(fixture.vault.pay_wave(&one)).unwrap();
+    let network = &devnet.network_file;
+    let shown = rewards_of(&key_file, &root, network, &["--show-only"]);
+    assert!(shown.contains(": 65 new leaves"), "{shown}");
+
+    // The record's path of the lone leaf is damaged: the vault reverts the claim holding it.
+    let payer = fixture.vault.payer().unwrap();
+    let file = root.join(format!("earnings/{payer:x}-{}.json", one.root()));
+    let mut wave: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    wave["leaves"][0]["path"][0] = B256::ZERO.to_string().into();
+    std::fs::write(&file, serde_json::to_vec(&wave).unwrap()).unwrap();
+
+    // The first batch: the lone leaf and 63 of the 64; the second: the last of the 64.
+    let (paid, refused) = (gwei(1), gwei(1000 + 63));
+    devnet.set_balance(me, gas_money());
+    let chain = Vault::connect(&devnet.network.rpc_url, devnet.network.vault, None).unwrap();
+    let before = balance(&chain, me);
+    let (code, out, err) = rewards_run(&key_file, &root, network, &[]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert_eq!(withdrawn(&out), paid.0, "{out}");
+    assert_eq!(vault_paid_out(devnet, &out), paid.0, "{out}");
+    assert!(
+        out.contains(&format!("claim of 64 leaves ({refused} wei) failed: ")),
+        "{out}"
+    );
+    assert!(out.contains("NotInWave"), "the vault's reason: {out}");
+    assert!(err.contains("1 of 2 claim transactions failed"), "{err}");
+    let gas = number_after(&out, "(gas ");
+    assert_eq!(balance(&chain, me), before + paid.0 - gas, "{out}");
+    assert!(file.exists(), "the wave whose claim failed is kept");
 }
