@@ -604,11 +604,20 @@ impl Vault {
     }
 }
 
-/// Deploys the payment vault with `deployer` paying; returns its address.
+/// A deployed vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeployedVault {
+    /// Its address.
+    pub address: Address,
+    /// The block it was deployed in.
+    pub block: u64,
+}
+
+/// Deploys the payment vault with `deployer` paying; returns its address and block.
 pub async fn deploy_vault(
     rpc_url: &str,
     deployer: &PrivateKeySigner,
-) -> Result<Address, PaymentError> {
+) -> Result<DeployedVault, PaymentError> {
     let vault = Vault::connect(rpc_url, Address::ZERO, Some(deployer))?;
     let code = hex::decode(VAULT_BYTECODE_HEX.trim()).expect("the committed bytecode is hex");
     let request = TransactionRequest::default().with_deploy_code(code);
@@ -625,9 +634,13 @@ pub async fn deploy_vault(
             url: rpc_url.to_owned(),
             source: Box::new(e),
         })?;
-    receipt.contract_address.ok_or(PaymentError::Reverted {
+    let address = receipt.contract_address.ok_or(PaymentError::Reverted {
         reason: "the deployment produced no contract".into(),
         tx_hash: Some(receipt.transaction_hash),
+    })?;
+    Ok(DeployedVault {
+        address,
+        block: receipt.block_number.unwrap_or_default(),
     })
 }
 

@@ -161,6 +161,15 @@ fn a_node_that_stored_nothing_claims_its_unclaimed_leaves_once_and_disbelieves_a
         &["--show-only", "--rpc-url", lying.url()],
     );
     assert!(shown.contains(": 2 new leaves"), "{shown}");
+    let first_block = devnet
+        .network
+        .vault_block
+        .expect("the devnet names its vault's block");
+    assert_eq!(
+        lying.calls("eth_getLogs")[0]["params"][0]["fromBlock"],
+        format!("{first_block:#x}"),
+        "the first scan starts at the vault's block"
+    );
     assert!(
         shown.contains("1 waves skipped until the next run"),
         "{shown}"

@@ -114,7 +114,8 @@ pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliEr
     let signer = super::transfer::signer(None)?;
     let address = deploy_vault(&rpc_url, &signer)
         .await
-        .map_err(|e| CliError::new(ErrorKind::Network, e))?;
+        .map_err(|e| CliError::new(ErrorKind::Network, e))?
+        .address;
     if context.json {
         print_json_line(&JsonEvent::VaultDeployed {
             vault: address.to_string(),

@@ -167,6 +167,7 @@ pub async fn start(options: DevnetOptions) -> Result<StartOutcome, DevnetError> 
             chain_id: CHAIN_ID,
             rpc_url: String::new(),
             vault: Default::default(),
+            vault_block: None,
             bootstrap: Vec::new(),
             funded_key: Some(FUNDED_KEY.to_owned()),
         },

@@ -78,7 +78,8 @@ pub async fn rewards(config: RewardsConfig) -> Result<RewardsReport, NodeError> 
     let vault = Vault::connect(rpc_url, network.vault, Some(&signer))?;
     let rewards = signer.address();
     let earnings = Arc::new(Earnings::open(&config.root));
-    let scan = scan_chain(&vault, earnings.clone(), rewards).await?;
+    let first_block = network.vault_block.unwrap_or(0);
+    let scan = scan_chain(&vault, earnings.clone(), rewards, first_block).await?;
     let waves = {
         let earnings = earnings.clone();
         tokio::task::spawn_blocking(move || earnings.waves())

@@ -8,10 +8,10 @@
 //! - the chain is read in windows of at most [`crate::vault::LOG_WINDOW`] blocks, and the scan
 //!   position is written durably after each window, once its leaves are recorded: a stopped
 //!   scan resumes where it stopped and loses nothing;
-//! - the first scan of a vault starts at block 0 (the network file does not say where the
-//!   vault was deployed, and a scan from 0 costs one log query per 10,000 blocks, once);
-//!   later scans start [`REORG_MARGIN`] blocks before the position, so a wave that a
-//!   reorganisation moved into blocks already read is still found;
+//! - the first scan of a vault starts at the block the network file names as the vault's
+//!   (`vault_block`, which `ferry devnet up` writes), or at block 0 when it names none (one
+//!   log query per 10,000 blocks, once); later scans start [`REORG_MARGIN`] blocks before the
+//!   position, so a wave that a reorganisation moved into blocks already read is still found;
 //! - a wave is kept only when the tree rebuilt from its calldata has the logged root. Calldata
 //!   that does not (an endpoint that lies), or a transaction the endpoint does not know, is
 //!   skipped with a warning and holds the scan position at its block, so the next run (with an
@@ -62,16 +62,20 @@ struct WindowFindings {
     first_refused: Option<u64>,
 }
 
-/// Reads the chain from the node's scan position to the latest block and records every
-/// unclaimed leaf paying `rewards` that the earnings record does not hold yet.
+/// Reads the chain from the node's scan position (from `first_block` on the first scan of this
+/// vault) to the latest block and records every unclaimed leaf paying `rewards` that the
+/// earnings record does not hold yet.
 pub async fn scan_chain(
     vault: &Vault,
     earnings: Arc<Earnings>,
     rewards: Address,
+    first_block: u64,
 ) -> Result<ScanReport, NodeError> {
     let vault_address = vault.address();
     let position = blocking(&earnings, move |e| e.scan_position(vault_address)).await?;
-    let from = position.map_or(0, |next| next.saturating_sub(REORG_MARGIN));
+    let from = position.map_or(first_block, |next| {
+        next.saturating_sub(REORG_MARGIN).max(first_block)
+    });
     let latest = vault.block_number().await?;
     let mut report = ScanReport {
         to_block: latest,
