@@ -77,7 +77,7 @@ pub enum PaymentError {
         available: Amount,
     },
     /// The vault refused the transaction.
-    #[error("the vault reverted the payment: {reason}")]
+    #[error("the vault reverted the transaction: {reason}")]
     Reverted {
         /// The decoded reason, or what is known of it.
         reason: String,
