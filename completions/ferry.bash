@@ -1014,7 +1014,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__network__subcmd__init)
-            opts="-o -q -v -h -V --rpc-url --vault --bootstrap --output --json --quiet --verbose --data-dir --config --help --version"
+            opts="-o -q -v -h -V --rpc-url --vault --bootstrap --vault-block --output --json --quiet --verbose --data-dir --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1029,6 +1029,10 @@ _ferry() {
                     return 0
                     ;;
                 --bootstrap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-block)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

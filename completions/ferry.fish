@@ -244,6 +244,7 @@ complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l rpc-url -d 'The chain\'s JSON-RPC URL (else `rpc_url` from the config file)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l vault -d 'The payment vault\'s address (what `ferry vault deploy` printed)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l bootstrap -d 'A node\'s public URL to bootstrap from; repeat it or separate URLs with commas' -r
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l vault-block -d 'The block the vault was deployed in (what `ferry vault deploy` printed): where nodes start reading its logs for their rewards [default: block 0]' -r
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s o -l output -d 'Write the network file here (atomically) instead of to stdout' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F

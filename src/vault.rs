@@ -12,13 +12,16 @@
 //!   (payer, root) once, and that record ([`Vault::wave_status`]) is what says a wave is paid;
 //! - log lookups (`events`) ask at most [`LOG_WINDOW`] blocks at a time; they only name
 //!   transactions for display and audits;
-//! - node operators claim what their leaves hold with `claims`.
+//! - node operators claim what their leaves hold with `claims`, and learn leaves they missed
+//!   from the `WavePaid` logs and `payWave` calldata (`waves`), trusting neither by itself.
 
 mod claims;
 mod events;
+mod waves;
 
 pub use claims::ClaimedRewards;
 pub use events::ChunkPaidEvent;
+pub use waves::{WaveCalldata, WavePaidLog, log_windows};
 
 use std::time::Duration;
 
@@ -74,7 +77,7 @@ pub enum PaymentError {
         available: Amount,
     },
     /// The vault refused the transaction.
-    #[error("the vault reverted the payment: {reason}")]
+    #[error("the vault reverted the transaction: {reason}")]
     Reverted {
         /// The decoded reason, or what is known of it.
         reason: String,
@@ -610,11 +613,20 @@ impl Vault {
     }
 }
 
-/// Deploys the payment vault with `deployer` paying; returns its address.
+/// A deployed vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeployedVault {
+    /// Its address.
+    pub address: Address,
+    /// The block it was deployed in.
+    pub block: u64,
+}
+
+/// Deploys the payment vault with `deployer` paying; returns its address and block.
 pub async fn deploy_vault(
     rpc_url: &str,
     deployer: &PrivateKeySigner,
-) -> Result<Address, PaymentError> {
+) -> Result<DeployedVault, PaymentError> {
     let vault = Vault::connect(rpc_url, Address::ZERO, Some(deployer))?;
     let code = hex::decode(VAULT_BYTECODE_HEX.trim()).expect("the committed bytecode is hex");
     let request = TransactionRequest::default().with_deploy_code(code);
@@ -631,9 +643,13 @@ pub async fn deploy_vault(
             url: rpc_url.to_owned(),
             source: Box::new(e),
         })?;
-    receipt.contract_address.ok_or(PaymentError::Reverted {
+    let address = receipt.contract_address.ok_or(PaymentError::Reverted {
         reason: "the deployment produced no contract".into(),
         tx_hash: Some(receipt.transaction_hash),
+    })?;
+    Ok(DeployedVault {
+        address,
+        block: receipt.block_number.unwrap_or_default(),
     })
 }
 

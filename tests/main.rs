@@ -22,6 +22,7 @@ mod output;
 mod pty;
 mod resume;
 mod rewards;
+mod rewards_scan;
 mod support;
 mod upload;
 mod wallet;

@@ -1,7 +1,10 @@
 //! Node operators get their money: a node keeps the leaves paying it from the proofs it
 //! admits, and `ferry-node rewards` shows what the vault holds for it and withdraws it.
 
-use alloy::primitives::U256;
+use std::path::Path;
+
+use alloy::primitives::{B256, U256};
+use alloy::providers::{Provider, ProviderBuilder};
 use ferry::vault::Vault;
 use ferry::wire::http::{PutOutcome, encode_put};
 use ferry::wire::network::CLOSE_GROUP_SIZE;
@@ -9,34 +12,96 @@ use ferry::wire::signed::unix_now;
 use ferry::wire::types::Amount;
 
 use crate::node::Fixture;
-use crate::support::runtime;
 use crate::support::trust::{ExtraNode, close_group_keys, keys_by_id, proof_paying, signed_quotes};
+use crate::support::{Devnet, runtime};
 
 fn rewards(node: &ExtraNode, fixture: &Fixture, extra: &[&str]) -> String {
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ferry-node"))
-        .arg("rewards")
-        .arg("--key-file")
-        .arg(node.key_file())
-        .arg("--root")
-        .arg(node.root())
-        .arg("--network")
-        .arg(&fixture.devnet.network_file)
-        .args(extra)
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    rewards_of(
+        &node.key_file(),
+        &node.root(),
+        &fixture.devnet.network_file,
+        extra,
+    )
+}
+
+/// Runs `ferry-node rewards` for the node of `key_file` and `root`; fails unless it exits 0.
+pub(crate) fn rewards_of(key_file: &Path, root: &Path, network: &Path, extra: &[&str]) -> String {
+    let (code, stdout, stderr) = rewards_run(key_file, root, network, extra);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
     stdout
 }
 
+/// Runs `ferry-node rewards` for the node of `key_file` and `root`: its exit code, stdout and
+/// stderr.
+pub(crate) fn rewards_run(
+    key_file: &Path,
+    root: &Path,
+    network: &Path,
+    extra: &[&str],
+) -> (Option<i32>, String, String) {
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ferry-node"))
+        .arg("rewards")
+        .arg("--key-file")
+        .arg(key_file)
+        .arg("--root")
+        .arg(root)
+        .arg("--network")
+        .arg(network)
+        .args(extra)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The sum of the numbers after each `withdrew ` in `text`.
+pub(crate) fn withdrawn(text: &str) -> U256 {
+    text.split("withdrew ")
+        .skip(1)
+        .map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .unwrap()
+                .parse::<U256>()
+                .unwrap()
+        })
+        .sum()
+}
+
+/// What the vault's balance fell by in the blocks of the claims `text` names (`withdrew … in
+/// TX`): exact while other tests pay into the same vault, since anvil mines each transaction
+/// in a block of its own.
+pub(crate) fn vault_paid_out(devnet: &Devnet, text: &str) -> U256 {
+    let provider = ProviderBuilder::new().connect_http(devnet.network.rpc_url.parse().unwrap());
+    let vault = devnet.network.vault;
+    text.split("withdrew ")
+        .skip(1)
+        .map(|rest| {
+            let tx: B256 = rest
+                .split(" in ")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            runtime().block_on(async {
+                let receipt = provider.get_transaction_receipt(tx).await.unwrap().unwrap();
+                let block = receipt.block_number.unwrap();
+                let at = |block: u64| provider.get_balance(vault).number(block);
+                at(block - 1).await.unwrap() - at(block).await.unwrap()
+            })
+        })
+        .sum()
+}
+
 /// The number after `before` in `text`.
-fn number_after(text: &str, before: &str) -> U256 {
+pub(crate) fn number_after(text: &str, before: &str) -> U256 {
     let rest = &text[text
         .find(before)
         .unwrap_or_else(|| panic!("{before:?} in {text}"))
@@ -111,36 +176,10 @@ fn a_node_withdraws_what_its_admitted_leaves_hold_and_the_balances_move_on_chain
         "{withdrawn}"
     );
     let gas = number_after(&withdrawn, "(gas ");
-    // Other tests pay into the shared devnet's vault meanwhile, so compare the vault's balance
-    // just before and just after the claim's own block (anvil mines one transaction a block).
-    let tx = withdrawn
-        .lines()
-        .find(|line| line.starts_with("withdrew "))
-        .and_then(|line| line.split(" in ").nth(1))
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the claim's transaction hash");
-    let receipt = fixture
-        .devnet
-        .rpc("eth_getTransactionReceipt", serde_json::json!([tx]));
-    let block = u64::from_str_radix(
-        receipt["blockNumber"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("0x"),
-        16,
-    )
-    .unwrap();
-    let vault_at = |block: u64| {
-        let answer = fixture.devnet.rpc(
-            "eth_getBalance",
-            serde_json::json!([chain.address(), format!("0x{block:x}")]),
-        );
-        U256::from_str_radix(answer.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
-    };
     assert_eq!(
-        vault_at(block),
-        vault_at(block - 1) - leaf.amount.0,
-        "the vault paid out in the claim's block"
+        vault_paid_out(fixture.devnet, &withdrawn),
+        leaf.amount.0,
+        "the vault paid out"
     );
     assert_eq!(
         balance(node.key.address()),

@@ -1,6 +1,7 @@
 //! `ferry-node`: a storage node. Parses arguments, runs [`ferry::node::Node`] until SIGTERM or
 //! SIGINT, and turns the result into an exit code (0 stopped cleanly, 2 bad input, 1 otherwise).
-//! `ferry-node rewards` shows what the vault holds for the node and withdraws it.
+//! `ferry-node rewards` learns from the chain the leaves paying the node, shows what the vault
+//! holds for it and withdraws it (exit 1 when a claim transaction failed; the others are sent).
 //!
 //! Serving, stdout carries exactly one line, `listening URL` (the URL the node advertises:
 //! --public-url, else `http://IP:PORT` of the port bound), once the port is bound; logs go to
@@ -76,8 +77,9 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Shows what the vault holds for this node (the leaves it earned and has not claimed) and
-    /// withdraws it to the node's rewards address; the node's key pays the gas.
+    /// Shows what the vault holds for this node (the leaves it earned and has not claimed,
+    /// those its proofs brought and those it learns from the chain's paid waves) and withdraws
+    /// it to the node's rewards address; the node's key pays the gas.
     Rewards {
         /// The node's key file.
         #[arg(long, value_name = "FILE")]
@@ -149,19 +151,49 @@ async fn rewards(config: RewardsConfig) -> Result<(), NodeError> {
     let report = ferry::node::rewards::rewards(config).await?;
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{}", describe(&report));
-    Ok(())
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(NodeError::ClaimsFailed {
+            failed: report.failed.len(),
+            batches: report.failed.len() + report.claims.len(),
+        })
+    }
 }
 
 /// What `ferry-node rewards` prints.
 fn describe(report: &RewardsReport) -> String {
+    let scan = &report.scan;
     let mut text = format!(
-        "the vault holds {} wei for {} ({} leaves in {} waves)",
-        report.unclaimed, report.rewards, report.leaves, report.waves
+        "read the chain up to block {}: {} new leaves paying this node",
+        scan.to_block, scan.learned
     );
+    if scan.refused > 0 {
+        text.push_str(&format!(
+            "; {} waves skipped until the next run: the RPC endpoint gave no calldata building their logged root",
+            scan.refused
+        ));
+    }
+    if scan.unreadable > 0 {
+        text.push_str(&format!(
+            "; {} waves not paid by a direct payWave call, unreadable",
+            scan.unreadable
+        ));
+    }
+    text.push_str(&format!(
+        "\nthe vault holds {} wei for {} ({} leaves in {} waves)",
+        report.unclaimed, report.rewards, report.leaves, report.waves
+    ));
     for claim in &report.claims {
         text.push_str(&format!(
             "\nwithdrew {} wei in {} (gas {} wei)",
             claim.amount, claim.tx_hash, claim.gas_cost
+        ));
+    }
+    for failed in &report.failed {
+        text.push_str(&format!(
+            "\nclaim of {} leaves ({} wei) failed: {}",
+            failed.leaves, failed.amount, failed.reason
         ));
     }
     text

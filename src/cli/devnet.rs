@@ -552,6 +552,7 @@ mod tests {
             chain_id: 31337,
             rpc_url: "http://127.0.0.1:8545".into(),
             vault: alloy::primitives::Address::repeat_byte(0x11),
+            vault_block: None,
             bootstrap: vec!["http://127.0.0.1:1".into(), "http://127.0.0.1:2".into()],
             funded_key: Some(devnet::FUNDED_KEY.into()),
         };

@@ -37,6 +37,10 @@ pub struct InitArgs {
     /// A node's public URL to bootstrap from; repeat it or separate URLs with commas.
     #[arg(long, env = "FERRY_BOOTSTRAP", value_name = "URL", required = true, num_args = 1.., value_delimiter = ',')]
     pub bootstrap: Vec<String>,
+    /// The block the vault was deployed in (what `ferry vault deploy` printed): where nodes
+    /// start reading its logs for their rewards [default: block 0].
+    #[arg(long, env = "FERRY_VAULT_BLOCK", value_name = "N")]
+    pub vault_block: Option<u64>,
     /// Write the network file here (atomically) instead of to stdout.
     #[arg(short, long, env = "FERRY_NETWORK_OUTPUT", value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -68,6 +72,7 @@ pub async fn run(context: &Context, command: NetworkCommand) -> Result<(), CliEr
         vault: args.vault,
         bootstrap,
         funded_key: None,
+        vault_block: args.vault_block,
     };
     let json = network.to_json();
     let Some(path) = args.output else {

@@ -225,6 +225,8 @@ pub enum JsonEvent<'a> {
     VaultDeployed {
         /// The deployed contract's address.
         vault: String,
+        /// The block it was deployed in (`ferry network init --vault-block`).
+        block: u64,
     },
     /// `ferry network init -o FILE` wrote a network file.
     NetworkFile {

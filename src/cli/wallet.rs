@@ -112,15 +112,20 @@ pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliEr
             )
         })?;
     let signer = super::transfer::signer(None)?;
-    let address = deploy_vault(&rpc_url, &signer)
+    let deployed = deploy_vault(&rpc_url, &signer)
         .await
         .map_err(|e| CliError::new(ErrorKind::Network, e))?;
     if context.json {
         print_json_line(&JsonEvent::VaultDeployed {
-            vault: address.to_string(),
+            vault: deployed.address.to_string(),
+            block: deployed.block,
         });
     } else {
-        stdout_line(&format!("{address}"));
+        stdout_line(&format!("{}", deployed.address));
+        eprintln!(
+            "deployed in block {}: pass --vault-block {} to `ferry network init` so nodes read its logs from there",
+            deployed.block, deployed.block
+        );
     }
     Ok(())
 }

@@ -23,9 +23,11 @@ impl RunningDevnet {
         self.build_network(options.nodes).await?;
         self.start_anvil(anvil).await?;
         let deployer = parse_private_key(FUNDED_KEY).expect("anvil's default key parses");
-        self.network.vault = deploy_vault(&self.network.rpc_url, &deployer)
+        let deployed = deploy_vault(&self.network.rpc_url, &deployer)
             .await
             .map_err(|source| DevnetError::Deploy { source })?;
+        self.network.vault = deployed.address;
+        self.network.vault_block = Some(deployed.block);
         self.save_network().await?;
         self.start_nodes(options).await?;
         self.save_network().await

@@ -207,6 +207,7 @@ async fn start_reusing(
             chain_id: CHAIN_ID,
             rpc_url: String::new(),
             vault: Default::default(),
+            vault_block: None,
             bootstrap: Vec::new(),
             funded_key: Some(FUNDED_KEY.to_owned()),
         },

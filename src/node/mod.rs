@@ -13,6 +13,7 @@
 //! - `forward`: sending a client's PUT on to the chunk's next closest nodes;
 //! - [`earnings`]: the leaves paying this node, learned from the proofs it admitted;
 //! - [`rewards`]: showing and claiming what the vault holds for the node;
+//! - [`scan`]: learning from the chain the leaves paying the node that no proof brought;
 //! - `server`: the HTTP routes and the order of a PUT's checks;
 //! - `holding`: the routes that show what the node holds (challenges, held queries, proofs);
 //! - `upkeep`: the periodic pass that keeps each held chunk on its closest nodes.
@@ -30,6 +31,7 @@ mod holding;
 pub mod peers;
 pub mod pricing;
 pub mod rewards;
+pub mod scan;
 mod server;
 pub mod store;
 mod upkeep;
@@ -190,6 +192,16 @@ pub enum NodeError {
     /// The server failed while running.
     #[error("the HTTP server failed")]
     Serve(#[source] std::io::Error),
+    /// Some claim transactions of `ferry-node rewards` failed (each is reported).
+    #[error(
+        "{failed} of {batches} claim transactions failed; their leaves are kept: rerun ferry-node rewards to retry them"
+    )]
+    ClaimsFailed {
+        /// The batches that failed.
+        failed: usize,
+        /// The batches sent.
+        batches: usize,
+    },
     /// Start-up work on a blocking thread panicked.
     #[error("start-up was interrupted")]
     Interrupted(#[source] tokio::task::JoinError),

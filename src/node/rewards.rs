@@ -1,16 +1,22 @@
 //! `ferry-node rewards`: what the vault holds for this node, and claiming it.
 //!
-//! The node's earnings record ([`Earnings`]) lists its leaves; the vault's record of each wave
-//! says which of them are still unclaimed. Claiming sends them in batches of at most
-//! [`CLAIM_BATCH`] leaves, one transaction (one transfer) each, from the node's own key (which
-//! pays the gas). A wave whose leaves are all claimed is then forgotten.
+//! The node's earnings record ([`Earnings`]) lists its leaves: those its admitted proofs
+//! brought, and those [`scan_chain`] learns from the chain first (the leaves of chunks the
+//! node does not store). The vault's record of each wave says which of them are still
+//! unclaimed. Claiming sends them in batches of at most [`CLAIM_BATCH`] leaves, one
+//! transaction (one transfer) each, from the node's own key (which pays the gas). A batch that
+//! fails is reported and its waves are kept for the next run; the other batches go on. A wave
+//! whose leaves are all claimed is then forgotten.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use alloy::primitives::Address;
+use alloy::signers::local::PrivateKeySigner;
 
 use crate::node::NodeError;
 use crate::node::earnings::{EarnedWave, Earnings};
+use crate::node::scan::{ScanReport, scan_chain};
 use crate::vault::{self, ClaimedRewards, Vault};
 use crate::wire::network::NetworkConfig;
 use crate::wire::types::{Amount, WaveRoot};
@@ -45,50 +51,53 @@ pub struct RewardsReport {
     pub leaves: usize,
     /// Waves they are in.
     pub waves: usize,
+    /// What reading the chain for missed leaves found.
+    pub scan: ScanReport,
     /// The claim transactions sent.
     pub claims: Vec<ClaimedRewards>,
+    /// The batches whose claim failed (their leaves stay recorded).
+    pub failed: Vec<FailedClaim>,
 }
 
-/// Shows (and with `withdraw`, claims) what the vault holds for the node.
+/// A claim batch that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedClaim {
+    /// Its leaves.
+    pub leaves: usize,
+    /// What they hold, wei.
+    pub amount: Amount,
+    /// Why it failed, with its causes.
+    pub reason: String,
+}
+
+/// Shows (and with `withdraw`, claims) what the vault holds for the node, after learning from
+/// the chain the leaves it missed.
 pub async fn rewards(config: RewardsConfig) -> Result<RewardsReport, NodeError> {
-    let (signer, network, earnings) = tokio::task::spawn_blocking({
-        let config = config.clone();
-        move || -> Result<_, NodeError> {
-            let text =
-                std::fs::read_to_string(&config.key_file).map_err(|source| NodeError::KeyFile {
-                    path: config.key_file.clone(),
-                    source,
-                })?;
-            let signer = vault::parse_private_key(&text).map_err(|source| NodeError::BadKey {
-                path: config.key_file.clone(),
-                source,
-            })?;
-            let network = NetworkConfig::load(&config.network_file)?;
-            let earnings = Earnings::open(&config.root);
-            let waves = earnings.waves()?;
-            Ok((signer, network, (earnings, waves)))
-        }
-    })
-    .await
-    .map_err(NodeError::Interrupted)??;
-    let (earnings, waves) = earnings;
+    let (signer, network) = load(config.clone()).await?;
     let rpc_url = config.rpc_url.as_deref().unwrap_or(&network.rpc_url);
     let vault = Vault::connect(rpc_url, network.vault, Some(&signer))?;
     let rewards = signer.address();
-    let (unclaimed, settled) = unclaimed_leaves(&vault, rewards, waves).await?;
+    let earnings = Arc::new(Earnings::open(&config.root));
+    let first_block = network.vault_block.unwrap_or(0);
+    let scan = scan_chain(&vault, earnings.clone(), rewards, first_block).await?;
+    let waves = {
+        let earnings = earnings.clone();
+        tokio::task::spawn_blocking(move || earnings.waves())
+            .await
+            .map_err(NodeError::Interrupted)??
+    };
+    let (unclaimed, mut done) = unclaimed_leaves(&vault, rewards, waves).await?;
     let mut report = RewardsReport {
         rewards,
         unclaimed: Amount::sum(unclaimed.iter().map(|(_, leaf)| leaf.leaf.amount)),
         leaves: unclaimed.len(),
         waves: count_waves(&unclaimed),
+        scan,
         claims: Vec::new(),
+        failed: Vec::new(),
     };
-    let mut done = settled;
     if config.withdraw {
-        for batch in unclaimed.chunks(CLAIM_BATCH) {
-            report.claims.push(vault.claim(rewards, batch).await?);
-        }
-        done.extend(unclaimed.iter().map(|(payer, leaf)| (*payer, leaf.root)));
+        done.extend(claim_all(&vault, rewards, &unclaimed, &mut report).await);
     }
     done.sort();
     done.dedup();
@@ -99,6 +108,57 @@ pub async fn rewards(config: RewardsConfig) -> Result<RewardsReport, NodeError> 
     .await
     .map_err(NodeError::Interrupted)??;
     Ok(report)
+}
+
+/// The node's key and the network file.
+async fn load(config: RewardsConfig) -> Result<(PrivateKeySigner, NetworkConfig), NodeError> {
+    tokio::task::spawn_blocking(move || {
+        let text =
+            std::fs::read_to_string(&config.key_file).map_err(|source| NodeError::KeyFile {
+                path: config.key_file.clone(),
+                source,
+            })?;
+        let signer = vault::parse_private_key(&text).map_err(|source| NodeError::BadKey {
+            path: config.key_file.clone(),
+            source,
+        })?;
+        Ok((signer, NetworkConfig::load(&config.network_file)?))
+    })
+    .await
+    .map_err(NodeError::Interrupted)?
+}
+
+/// Claims `unclaimed` in batches, recording each claim or failure in `report`; returns the
+/// waves every leaf of which was claimed.
+async fn claim_all(
+    vault: &Vault,
+    rewards: Address,
+    unclaimed: &[(Address, WaveMembership)],
+    report: &mut RewardsReport,
+) -> Vec<(Address, WaveRoot)> {
+    let mut claimed = Vec::new();
+    let mut failed = Vec::new();
+    for batch in unclaimed.chunks(CLAIM_BATCH) {
+        let waves = batch.iter().map(|(payer, leaf)| (*payer, leaf.root));
+        match vault.claim(rewards, batch).await {
+            Ok(claim) => {
+                report.claims.push(claim);
+                claimed.extend(waves);
+            }
+            Err(error) => {
+                let reason = crate::exit::with_causes(&error);
+                tracing::warn!(leaves = batch.len(), %reason, "a claim failed; its leaves are kept for the next run");
+                report.failed.push(FailedClaim {
+                    leaves: batch.len(),
+                    amount: Amount::sum(batch.iter().map(|(_, leaf)| leaf.leaf.amount)),
+                    reason,
+                });
+                failed.extend(waves);
+            }
+        }
+    }
+    claimed.retain(|wave| !failed.contains(wave));
+    claimed
 }
 
 /// The leaves of `waves` the vault records as paid and not yet claimed, and the waves with

@@ -1,5 +1,5 @@
 //! The vault's logs: which transaction paid a wave (for display when reconciling a journal),
-//! and every chunk paid (an audit). Lookups ask at most [`LOG_WINDOW`] blocks at a time, since
+//! and every chunk paid (an audit). Lookups ask at most [`super::LOG_WINDOW`] blocks at a time, since
 //! public endpoints refuse wider ranges; the vault's records, not its logs, say what is paid.
 
 use std::collections::HashMap;
@@ -9,7 +9,8 @@ use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
 
-use super::{LOG_WINDOW, PaymentError, PaymentVault, Vault};
+use super::waves::log_windows;
+use super::{PaymentError, PaymentVault, Vault};
 use crate::wire::types::{Amount, ChunkAddress, WaveRoot};
 use crate::wire::wave::WaveLeaf;
 
@@ -101,33 +102,5 @@ impl Vault {
                 })
             })
             .collect())
-    }
-}
-
-/// The block ranges, inclusive and at most [`LOG_WINDOW`] long, that cover `from` to `latest`.
-fn log_windows(from: u64, latest: u64) -> impl Iterator<Item = (u64, u64)> {
-    (from..=latest)
-        .step_by(LOG_WINDOW as usize)
-        .map(move |start| (start, latest.min(start + LOG_WINDOW - 1)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn log_windows_cover_the_range_in_steps_of_at_most_10000_blocks() {
-        let windows: Vec<_> = log_windows(5, 25_004).collect();
-        assert_eq!(
-            windows,
-            [(5, 10_004), (10_005, 20_004), (20_005, 25_004)],
-            "three windows, the last one short"
-        );
-        assert_eq!(log_windows(7, 7).collect::<Vec<_>>(), [(7, 7)]);
-        assert_eq!(
-            log_windows(8, 7).count(),
-            0,
-            "nothing past the latest block"
-        );
     }
 }

@@ -1,7 +1,8 @@
 //! The network file and the XOR geometry: which nodes exist and which are closest to a chunk.
 //!
-//! A network file is JSON with `chain_id`, `rpc_url`, `vault` and `bootstrap` (node URLs);
-//! `ferry devnet up` adds `funded_key`. The close group of a chunk is the K nodes whose ids are
+//! A network file is JSON with `chain_id`, `rpc_url`, `vault` and `bootstrap` (node URLs), and
+//! optionally `vault_block` (the block the vault was deployed in, where reading its logs can
+//! start); `ferry devnet up` writes both and adds `funded_key`. The close group of a chunk is the K nodes whose ids are
 //! XOR-closest to its address, ties broken by id so every party computes the same group.
 
 use std::path::{Path, PathBuf};
@@ -47,6 +48,10 @@ pub struct NetworkConfig {
     pub rpc_url: String,
     /// Address of the payment vault contract.
     pub vault: Address,
+    /// The block the vault was deployed in: no vault log is older, so a node reading them for
+    /// its leaves starts there (at block 0 when it is not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault_block: Option<u64>,
     /// Base URLs of known nodes (`http://127.0.0.1:PORT`).
     pub bootstrap: Vec<String>,
     /// A pre-funded private key (hex), only on a devnet.
@@ -190,6 +195,7 @@ mod tests {
             chain_id: 31337,
             rpc_url: "http://127.0.0.1:8545".into(),
             vault: Address::repeat_byte(7),
+            vault_block: None,
             bootstrap: vec!["http://127.0.0.1:1".into()],
             funded_key: None,
         };

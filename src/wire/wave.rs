@@ -40,6 +40,9 @@ pub enum WaveError {
         /// Its amount.
         amount: Amount,
     },
+    /// A `payWave` argument whose length is not a whole number of 64-byte leaves.
+    #[error("a wave's calldata of {0} bytes is not a whole number of 64-byte leaves")]
+    BadCalldata(usize),
 }
 
 /// One chunk's payment in a wave: what a leaf binds.
@@ -165,6 +168,21 @@ impl WaveTree {
         Ok(Self { leaves, levels })
     }
 
+    /// The wave a `payWave` argument (64 bytes per leaf) pays, as the vault reads it.
+    pub fn from_calldata(calldata: &[u8]) -> Result<Self, WaveError> {
+        if !calldata.len().is_multiple_of(64) {
+            return Err(WaveError::BadCalldata(calldata.len()));
+        }
+        let leaves = calldata
+            .chunks_exact(64)
+            .map(|leaf| {
+                let chunk = ChunkAddress(leaf[..32].try_into().expect("32 bytes"));
+                WaveLeaf::from_word(chunk, B256::from_slice(&leaf[32..]))
+            })
+            .collect();
+        Self::new(leaves)
+    }
+
     /// The wave's root.
     pub fn root(&self) -> WaveRoot {
         WaveRoot(self.levels.last().expect("one level at least")[0].0)
@@ -286,6 +304,18 @@ mod tests {
             Err(WaveError::AmountTooLarge { .. })
         ));
         assert_eq!(WaveTree::new(Vec::new()), Err(WaveError::Empty));
+    }
+
+    #[test]
+    fn a_wave_read_back_from_its_calldata_is_the_same_wave() {
+        let tree = WaveTree::new((0..5).map(leaf).collect()).unwrap();
+        assert_eq!(WaveTree::from_calldata(&tree.calldata()), Ok(tree.clone()));
+        let calldata = tree.calldata();
+        assert_eq!(
+            WaveTree::from_calldata(&calldata[..100]),
+            Err(WaveError::BadCalldata(100))
+        );
+        assert_eq!(WaveTree::from_calldata(&[]), Err(WaveError::Empty));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! misbehave: refuse chosen calls with an RPC error, drop a call's connection, let a call
 //! through and then vanish (the chain endpoint gone mid-wave), let it through and never answer
 //! (the client stuck right after sending), or be cut at any moment (listener closed, every
-//! connection dropped: connection refused from then on).
+//! connection dropped: connection refused from then on), or rewrite the answers it passes on
+//! (an endpoint that lies).
 //!
 //! Each request is forwarded on its own upstream connection and answered with
 //! `Connection: close`, which keeps the HTTP handling to reading one request and one response.
@@ -32,10 +33,12 @@ pub enum Verdict {
 }
 
 type Rule = dyn Fn(&Value) -> Verdict + Send + Sync;
+type Rewrite = dyn Fn(&Value, &mut Value) + Send + Sync;
 
 struct Shared {
     upstream: String,
     rule: Box<Rule>,
+    rewrite: Option<Box<Rewrite>>,
     cut: AtomicBool,
     /// Every request seen, in order.
     seen: Mutex<Vec<Value>>,
@@ -57,6 +60,23 @@ impl RpcProxy {
         upstream_url: &str,
         rule: impl Fn(&Value) -> Verdict + Send + Sync + 'static,
     ) -> RpcProxy {
+        Self::start_with(upstream_url, Box::new(rule), None)
+    }
+
+    /// Starts a proxy that forwards every request and passes each answer (with its request)
+    /// through `rewrite` before returning it.
+    pub fn rewriting(
+        upstream_url: &str,
+        rewrite: impl Fn(&Value, &mut Value) + Send + Sync + 'static,
+    ) -> RpcProxy {
+        Self::start_with(
+            upstream_url,
+            Box::new(|_: &Value| Verdict::Forward),
+            Some(Box::new(rewrite)),
+        )
+    }
+
+    fn start_with(upstream_url: &str, rule: Box<Rule>, rewrite: Option<Box<Rewrite>>) -> RpcProxy {
         let upstream = upstream_url
             .trim_start_matches("http://")
             .trim_end_matches('/')
@@ -66,7 +86,8 @@ impl RpcProxy {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let shared = Arc::new(Shared {
             upstream,
-            rule: Box::new(rule),
+            rule,
+            rewrite,
             cut: AtomicBool::new(false),
             seen: Mutex::new(Vec::new()),
             forwarded: Mutex::new(Vec::new()),
@@ -170,7 +191,14 @@ fn serve(shared: &Shared, stream: TcpStream) {
                 return;
             };
             shared.forwarded.lock().unwrap().push(request.clone());
-            answer
+            match &shared.rewrite {
+                Some(rewrite) => {
+                    let mut value: Value = serde_json::from_slice(&answer).unwrap_or(Value::Null);
+                    rewrite(&request, &mut value);
+                    serde_json::to_vec(&value).unwrap()
+                }
+                None => answer,
+            }
         }
     };
     match verdict {
