@@ -185,7 +185,7 @@ _ferry() {
 
     case "${cmd}" in
         ferry)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version upload download quote status cache wallet devnet vault completions man help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version upload download quote status cache wallet devnet vault completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -199,6 +199,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -207,7 +211,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version gc clear help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version gc clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,6 +225,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -229,7 +237,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache__subcmd__clear)
-            opts="-q -v -h -V --force --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --force --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,6 +249,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -251,7 +263,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache__subcmd__gc)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,6 +275,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -329,7 +345,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__completions)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,6 +357,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -351,7 +371,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version up down status help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,6 +385,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -373,7 +397,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__down)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +409,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -465,7 +493,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,6 +507,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -487,7 +519,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__up)
-            opts="-q -v -h -V --nodes --detach --until-stdin-closes --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --nodes --detach --until-stdin-closes --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -505,6 +537,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -513,7 +549,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__download)
-            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -541,6 +577,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -831,7 +871,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__man)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -845,6 +885,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -853,7 +897,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__quote)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -875,6 +919,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -883,7 +931,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -897,6 +945,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -905,7 +957,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__upload)
-            opts="-q -v -h -V --yes --max-cost --confirm-above --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --yes --max-cost --confirm-above --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -943,6 +995,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -951,7 +1007,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version deploy help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version deploy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -965,6 +1021,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -973,7 +1033,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault__subcmd__deploy)
-            opts="-q -v -h -V --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -989,6 +1049,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1041,7 +1105,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version address balance help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version address balance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1055,6 +1119,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1063,7 +1131,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__address)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1083,6 +1151,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1093,7 +1165,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__balance)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1113,6 +1185,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,7 @@
 //! ferry's integration tests, one binary: the real `ferry` and `ferry-node` binaries, real
 //! anvil, real files. Shared helpers that start those live in `support`.
 
+mod amounts;
 mod chain_trust;
 mod cli;
 mod client_trust;

@@ -15,6 +15,7 @@ mod output;
 mod prompt;
 mod receipts;
 mod transfer;
+pub mod units;
 mod wallet;
 
 use std::path::PathBuf;
@@ -48,6 +49,10 @@ pub struct Cli {
     /// ~/.config/ferry/config.toml].
     #[arg(long, global = true, env = config::CONFIG_ENV, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The unit human output shows amounts in (`--json` always gives decimal strings of wei)
+    /// [default: eth].
+    #[arg(long, global = true, env = "FERRY_UNITS", value_name = "UNIT")]
+    pub units: Option<units::Unit>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -115,12 +120,13 @@ pub struct UploadArgs {
     /// Do not ask before paying (ferry never asks off a terminal or with --json).
     #[arg(long)]
     pub yes: bool,
-    /// Never pay more than this many wei in total for storage.
-    #[arg(long, env = "FERRY_MAX_COST", value_name = "WEI")]
+    /// Never let this run pay more than this, storage and gas: wei (1000), gwei (5gwei) or
+    /// ETH (0.01eth).
+    #[arg(long, env = "FERRY_MAX_COST", value_name = "AMOUNT", value_parser = units::parse_amount)]
     pub max_cost: Option<Amount>,
-    /// On a terminal, ask before paying more than this many wei (storage and gas); 0 asks
-    /// always [default: 10000000000000000].
-    #[arg(long, env = "FERRY_CONFIRM_ABOVE", value_name = "WEI")]
+    /// On a terminal, ask before paying more than this (storage and gas): wei, gwei (5gwei)
+    /// or ETH (0.01eth); 0 asks always [default: 0.01eth].
+    #[arg(long, env = "FERRY_CONFIRM_ABOVE", value_name = "AMOUNT", value_parser = units::parse_amount)]
     pub confirm_above: Option<Amount>,
     /// Ignore any cached receipt and start afresh.
     #[arg(long)]
@@ -198,6 +204,8 @@ pub struct Context {
     pub data_dir: PathBuf,
     /// The config file's settings (flags and environment variables override them).
     pub config: config::Config,
+    /// The unit human output shows amounts in.
+    pub units: units::Unit,
 }
 
 impl Context {
@@ -271,6 +279,7 @@ pub async fn run(cli: Cli) -> u8 {
             .data_dir
             .or_else(|| config.data_dir.clone())
             .unwrap_or_else(crate::paths::data_dir),
+        units: cli.units.or(config.units).unwrap_or_default(),
         config,
     };
     let result = match cli.command {

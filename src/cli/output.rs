@@ -16,6 +16,7 @@ use crate::devnet::{DevnetStatus, StoppedProcess};
 use crate::exit::ErrorKind;
 use alloy::primitives::Address;
 
+use super::units::Unit;
 use crate::wire::types::Amount;
 
 /// Set once stdout is found closed: nothing more is written to it.
@@ -237,6 +238,7 @@ struct Bars {
     multi: MultiProgress,
     by_phase: Mutex<Vec<(Phase, ProgressBar)>>,
     paid_wei: Mutex<Amount>,
+    units: Unit,
 }
 
 struct PlainStatus {
@@ -246,11 +248,11 @@ struct PlainStatus {
 
 impl HumanReporter {
     /// A reporter for stderr as it is (terminal or not) at this verbosity.
-    pub fn new(verbosity: Verbosity) -> Self {
+    pub fn new(verbosity: Verbosity, units: Unit) -> Self {
         let terminal = std::io::stderr().is_terminal();
         let (bars, plain) = match (verbosity, terminal) {
             (Verbosity::Quiet, _) => (None, None),
-            (Verbosity::Normal, true) => (Some(Bars::new()), None),
+            (Verbosity::Normal, true) => (Some(Bars::new(units)), None),
             (Verbosity::Normal, false) => (
                 None,
                 Some(Mutex::new(PlainStatus {
@@ -310,11 +312,12 @@ impl HumanReporter {
 }
 
 impl Bars {
-    fn new() -> Self {
+    fn new(units: Unit) -> Self {
         Self {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
             by_phase: Mutex::new(Vec::new()),
             paid_wei: Mutex::new(Amount::ZERO),
+            units,
         }
     }
 
@@ -372,7 +375,7 @@ impl Reporter for HumanReporter {
             ) => {
                 let mut paid = bars.paid_wei.lock().expect("paid lock");
                 *paid = Amount::sum([*paid, *storage_cost_wei, *gas_cost_wei]);
-                bars.bar(Phase::Pay).set_message(format!("{paid} wei paid"));
+                bars.bar(Phase::Pay).set_message(format!("{} paid", bars.units.format(*paid)));
             }
             (
                 Event::WavePaid {

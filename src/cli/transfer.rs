@@ -77,7 +77,7 @@ fn reporter(context: &Context) -> (Arc<dyn Reporter>, Option<Arc<HumanReporter>>
     if context.json {
         (Arc::new(JsonReporter), None)
     } else {
-        let human = Arc::new(HumanReporter::new(context.verbosity));
+        let human = Arc::new(HumanReporter::new(context.verbosity, context.units));
         (human.clone(), Some(human))
     }
 }
@@ -225,12 +225,12 @@ fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
             String::new()
         };
         eprintln!(
-            "uploaded {file}: {} chunks ({} paid now{earlier}, {} already stored) for {} wei storage + {} wei gas in {:.1} s",
+            "uploaded {file}: {} chunks ({} paid now{earlier}, {} already stored) for {} storage + {} gas in {:.1} s",
             summary.chunks,
             summary.paid_chunks,
             summary.already_stored,
-            summary.storage_cost,
-            summary.gas_cost,
+            context.units.format(summary.storage_cost),
+            context.units.format(summary.gas_cost),
             summary.seconds
         );
     }
@@ -327,10 +327,14 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
             "chunks:           {} ({} to pay, {} already stored)",
             estimate.chunks, estimate.payable_chunks, estimate.already_stored
         ));
-        stdout_line(&format!("storage cost:     {} wei", estimate.storage_cost));
         stdout_line(&format!(
-            "estimated gas:    {} wei over {} transaction(s)",
-            gas, waves
+            "storage cost:     {}",
+            context.units.format(estimate.storage_cost)
+        ));
+        stdout_line(&format!(
+            "estimated gas:    {} over {} transaction(s)",
+            context.units.format(gas),
+            waves
         ));
         if estimate.unquoted > 0 {
             stdout_line(&format!(
