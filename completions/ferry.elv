@@ -66,8 +66,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;download'= {
-            cand -o 'Where to write the file'
-            cand --output 'Where to write the file'
+            cand -o 'Where to write the file (`-` for standard output)'
+            cand --output 'Where to write the file (`-` for standard output)'
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
             cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'

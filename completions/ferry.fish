@@ -64,7 +64,7 @@ complete -c ferry -n "__fish_ferry_using_subcommand upload" -s q -l quiet -d 'Sh
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand download" -s o -l output -d 'Where to write the file' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s o -l output -d 'Where to write the file (`-` for standard output)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F

@@ -16,6 +16,7 @@ mod node;
 mod node_trust;
 mod ordinary;
 mod output;
+mod pipes;
 mod pty;
 mod resume;
 mod support;

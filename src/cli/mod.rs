@@ -148,7 +148,7 @@ pub struct UploadArgs {
 pub struct DownloadArgs {
     /// The reference `ferry upload` printed (`ferry:` followed by hex).
     pub reference: String,
-    /// Where to write the file.
+    /// Where to write the file (`-` for standard output).
     #[arg(short, long, env = "FERRY_OUTPUT", value_name = "FILE")]
     pub output: PathBuf,
     /// The network.

@@ -243,19 +243,41 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
         .reference
         .parse()
         .map_err(|e| CliError::new(ErrorKind::BadInput, e))?;
+    let to_stdout = args.output.as_os_str() == "-";
+    if to_stdout && context.json {
+        return Err(CliError::new(
+            ErrorKind::BadInput,
+            anyhow!(
+                "-o - writes the file to stdout, where --json would write its events; drop --json or write to a file"
+            ),
+        ));
+    }
     let network = context.network(&args.network).await?;
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let (reporter, human) = reporter(context);
-    let result = crate::client::download::download(
-        &client,
-        &nodes.nodes,
-        reference,
-        &args.output,
-        8,
-        reporter.as_ref(),
-    )
-    .await;
+    let result = if to_stdout {
+        crate::client::download::download_to_stream(
+            &client,
+            &nodes.nodes,
+            reference,
+            Box::new(std::io::stdout()),
+            std::path::Path::new("standard output"),
+            8,
+            reporter.as_ref(),
+        )
+        .await
+    } else {
+        crate::client::download::download(
+            &client,
+            &nodes.nodes,
+            reference,
+            &args.output,
+            8,
+            reporter.as_ref(),
+        )
+        .await
+    };
     if let Some(human) = &human {
         human.finish();
     }
@@ -268,11 +290,14 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
             seconds: summary.seconds,
         });
     } else if context.verbosity == super::Verbosity::Normal {
+        let output = if to_stdout {
+            "standard output".to_owned()
+        } else {
+            args.output.display().to_string()
+        };
         eprintln!(
-            "downloaded {} bytes to {} in {:.1} s",
-            summary.bytes,
-            args.output.display(),
-            summary.seconds
+            "downloaded {} bytes to {output} in {:.1} s",
+            summary.bytes, summary.seconds
         );
     }
     Ok(())

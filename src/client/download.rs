@@ -11,9 +11,13 @@
 //! - the output appears complete or not at all: chunks are written into an
 //!   [`AtomicFile`] beside it, committed over the output only when every chunk is in (and
 //!   removed when the download fails);
-//! - a bounded number of chunks are fetched at once, so memory stays flat.
+//! - a bounded number of chunks are fetched at once, so memory stays flat;
+//! - a download to a stream ([`download_to_stream`], `-o -`) writes each chunk in order once it
+//!   is verified; it cannot be taken back, so a failure midway leaves the bytes before the
+//!   failed chunk written and the failure is the error (and the exit code) alone.
 
 use std::fs::File;
+use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -258,6 +262,47 @@ pub async fn download(
     .await
     .expect("finishing the output does not panic")
     .map_err(output_error)?;
+    Ok(DownloadSummary {
+        bytes: map.size,
+        chunks: map.chunks.len(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Downloads the file behind `reference` into `stream` (standard output for `-o -`), in order,
+/// `in_flight` chunks fetched at once; every chunk is verified before a byte of it is written.
+/// `name` names the stream in errors.
+pub async fn download_to_stream(
+    client: &NodeClient,
+    nodes: &[NodeInfo],
+    reference: Reference,
+    stream: Box<dyn Write + Send>,
+    name: &Path,
+    in_flight: usize,
+    reporter: &dyn Reporter,
+) -> Result<DownloadSummary, DownloadError> {
+    let started = Instant::now();
+    let map = file_map(client, nodes, reference, reporter).await?;
+    let output_error = |source| DownloadError::Output {
+        path: name.to_owned(),
+        source,
+    };
+    let mut chunks = stream::iter(map.chunks.iter())
+        .map(|chunk| fetch(client, nodes, chunk, false, reporter))
+        .buffered(in_flight.max(1));
+    let (mut writer, mut done) = (stream, 0u64);
+    while let Some(plain) = chunks.try_next().await? {
+        done += plain.len() as u64;
+        writer = tokio::task::spawn_blocking(move || {
+            writer.write_all(&plain)?;
+            writer.flush()?;
+            Ok(writer)
+        })
+        .await
+        .expect("a write does not panic")
+        .map_err(output_error)?;
+        reporter.progress(Phase::Fetch, done, map.size);
+    }
     Ok(DownloadSummary {
         bytes: map.size,
         chunks: map.chunks.len(),
