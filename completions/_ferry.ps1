@@ -33,8 +33,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('upload', 'upload', [CompletionResultType]::ParameterValue, 'Upload a file: encrypt, pay in waves, store; rerun to resume')
-            [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download a file by its reference')
+            [CompletionResult]::new('upload', 'upload', [CompletionResultType]::ParameterValue, 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume')
+            [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download a file or a folder by its reference')
             [CompletionResult]::new('quote', 'quote', [CompletionResultType]::ParameterValue, 'Estimate what uploading a file costs; pays nothing and needs no wallet')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List interrupted uploads: chunks paid, stored and total, and when proofs expire')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Clean the receipt cache')
@@ -71,8 +71,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;download' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the file (`-` for standard output)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the file (`-` for standard output)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the file (`-` for standard output), or the directory to rebuild a folder in')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the file (`-` for standard output), or the directory to rebuild a folder in')
             [CompletionResult]::new('--network', '--network', [CompletionResultType]::ParameterName, 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)')
             [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'Override the network file''s RPC URL')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
@@ -417,8 +417,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;help' {
-            [CompletionResult]::new('upload', 'upload', [CompletionResultType]::ParameterValue, 'Upload a file: encrypt, pay in waves, store; rerun to resume')
-            [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download a file by its reference')
+            [CompletionResult]::new('upload', 'upload', [CompletionResultType]::ParameterValue, 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume')
+            [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download a file or a folder by its reference')
             [CompletionResult]::new('quote', 'quote', [CompletionResultType]::ParameterValue, 'Estimate what uploading a file costs; pays nothing and needs no wallet')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List interrupted uploads: chunks paid, stored and total, and when proofs expire')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Clean the receipt cache')

@@ -30,8 +30,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand upload 'Upload a file: encrypt, pay in waves, store; rerun to resume'
-            cand download 'Download a file by its reference'
+            cand upload 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume'
+            cand download 'Download a file or a folder by its reference'
             cand quote 'Estimate what uploading a file costs; pays nothing and needs no wallet'
             cand status 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
             cand cache 'Clean the receipt cache'
@@ -66,8 +66,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;download'= {
-            cand -o 'Where to write the file (`-` for standard output)'
-            cand --output 'Where to write the file (`-` for standard output)'
+            cand -o 'Where to write the file (`-` for standard output), or the directory to rebuild a folder in'
+            cand --output 'Where to write the file (`-` for standard output), or the directory to rebuild a folder in'
             cand --network 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)'
             cand --rpc-url 'Override the network file''s RPC URL'
             cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
@@ -379,8 +379,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --version 'Print version'
         }
         &'ferry;help'= {
-            cand upload 'Upload a file: encrypt, pay in waves, store; rerun to resume'
-            cand download 'Download a file by its reference'
+            cand upload 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume'
+            cand download 'Download a file or a folder by its reference'
             cand quote 'Estimate what uploading a file costs; pays nothing and needs no wallet'
             cand status 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
             cand cache 'Clean the receipt cache'

@@ -34,8 +34,8 @@ complete -c ferry -n "__fish_ferry_needs_command" -s q -l quiet -d 'Show only er
 complete -c ferry -n "__fish_ferry_needs_command" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c ferry -n "__fish_ferry_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_needs_command" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_needs_command" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
-complete -c ferry -n "__fish_ferry_needs_command" -f -a "download" -d 'Download a file by its reference'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "upload" -d 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "download" -d 'Download a file or a folder by its reference'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "cache" -d 'Clean the receipt cache'
@@ -64,7 +64,7 @@ complete -c ferry -n "__fish_ferry_using_subcommand upload" -s q -l quiet -d 'Sh
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand download" -s o -l output -d 'Where to write the file (`-` for standard output)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s o -l output -d 'Where to write the file (`-` for standard output), or the directory to rebuild a folder in' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
@@ -276,8 +276,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand man" -s q -l quiet -d 'Show 
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "download" -d 'Download a file by its reference'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "upload" -d 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "download" -d 'Download a file or a folder by its reference'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote status cache wallet devnet vault completions man help" -f -a "cache" -d 'Clean the receipt cache'

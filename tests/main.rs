@@ -10,6 +10,7 @@ mod cost;
 mod devnet;
 mod failures;
 mod files;
+mod folders;
 mod generated;
 mod local_io;
 mod node;

@@ -61,9 +61,9 @@ pub struct Cli {
 /// ferry's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Upload a file: encrypt, pay in waves, store; rerun to resume.
+    /// Upload a file or a folder: encrypt, pay in waves, store; rerun to resume.
     Upload(UploadArgs),
-    /// Download a file by its reference.
+    /// Download a file or a folder by its reference.
     Download(DownloadArgs),
     /// Estimate what uploading a file costs; pays nothing and needs no wallet.
     Quote(QuoteArgs),
@@ -115,7 +115,7 @@ pub struct NetworkArgs {
 /// `ferry upload`.
 #[derive(Debug, Clone, Args)]
 pub struct UploadArgs {
-    /// The file to upload.
+    /// The file or folder to upload.
     pub file: PathBuf,
     /// Do not ask before paying (ferry never asks off a terminal or with --json).
     #[arg(long)]
@@ -148,7 +148,8 @@ pub struct UploadArgs {
 pub struct DownloadArgs {
     /// The reference `ferry upload` printed (`ferry:` followed by hex).
     pub reference: String,
-    /// Where to write the file (`-` for standard output).
+    /// Where to write the file (`-` for standard output), or the directory to rebuild a
+    /// folder in.
     #[arg(short, long, env = "FERRY_OUTPUT", value_name = "FILE")]
     pub output: PathBuf,
     /// The network.
@@ -159,7 +160,7 @@ pub struct DownloadArgs {
 /// `ferry quote`.
 #[derive(Debug, Clone, Args)]
 pub struct QuoteArgs {
-    /// The file to price.
+    /// The file or folder to price.
     pub file: PathBuf,
     /// The network.
     #[command(flatten)]

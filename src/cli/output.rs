@@ -387,6 +387,17 @@ impl Reporter for HumanReporter {
                 None,
             ) => self.line(&format!("wave {wave}: paid {chunks} chunks in {tx_hash}")),
             (Event::ChunkAlreadyStored { .. }, Some(bars)) => bars.bar(Phase::Pay).inc(1),
+            (
+                Event::FileEncrypted {
+                    files_done, files, ..
+                },
+                Some(bars),
+            ) => bars
+                .bar(Phase::Encrypt)
+                .set_message(format!("{files_done}/{files} files")),
+            (Event::Skipped { file, reason }, _) => {
+                self.line(&format!("skipped {file}: {reason}"))
+            }
             (Event::Retry { node, reason, .. }, _) => {
                 tracing::info!(%node, %reason, "retrying a chunk")
             }

@@ -11,7 +11,7 @@ use crate::client::chunking::Reference;
 use crate::client::nodes::{NodeClient, Swarm, Timeouts};
 use crate::client::reporter::{Reporter, Silent};
 use crate::client::upload::{
-    UploadContext, UploadError, UploadOptions, UploadSummary, encrypt, upload as run_upload,
+    Input, UploadContext, UploadError, UploadOptions, UploadSummary, upload as run_upload,
 };
 use crate::exit::ErrorKind;
 use crate::vault::{PaymentError, Vault, parse_private_key};
@@ -256,32 +256,18 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let (reporter, human) = reporter(context);
-    let result = if to_stdout {
-        crate::client::download::download_to_stream(
-            &client,
-            &nodes.nodes,
-            reference,
-            Box::new(std::io::stdout()),
-            std::path::Path::new("standard output"),
-            8,
-            reporter.as_ref(),
-        )
-        .await
-    } else {
-        crate::client::download::download(
-            &client,
-            &nodes.nodes,
-            reference,
-            &args.output,
-            8,
-            reporter.as_ref(),
-        )
-        .await
-    };
+    let result = fetch_to(
+        &client,
+        &nodes.nodes,
+        reference,
+        &args.output,
+        reporter.as_ref(),
+    )
+    .await;
     if let Some(human) = &human {
         human.finish();
     }
-    let summary = result.map_err(|e| CliError::new(e.kind(), e))?;
+    let summary = result?;
     if context.json {
         print_json_line(&JsonEvent::DownloadDone {
             output: args.output.display().to_string(),
@@ -303,6 +289,43 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
     Ok(())
 }
 
+/// Downloads `reference` to `output`: a file to a file (or to stdout for `-`), a folder into
+/// the directory `output`.
+async fn fetch_to(
+    client: &NodeClient,
+    nodes: &[crate::wire::network::NodeInfo],
+    reference: Reference,
+    output: &std::path::Path,
+    reporter: &dyn Reporter,
+) -> Result<crate::client::download::DownloadSummary, CliError> {
+    use crate::client::download;
+    let failed = |e: download::DownloadError| CliError::new(e.kind(), e);
+    let manifest = download::folder_manifest(client, nodes, reference, reporter)
+        .await
+        .map_err(failed)?;
+    let stdout = std::path::Path::new("standard output");
+    match manifest {
+        Some(_) if output.as_os_str() == "-" => Err(CliError::new(
+            ErrorKind::BadInput,
+            anyhow!("the reference is a folder: download it into a directory with -o DIR"),
+        )),
+        Some(manifest) => {
+            crate::client::restore::restore(client, nodes, &manifest, output, 4, reporter)
+                .await
+                .map_err(failed)
+        }
+        None if output.as_os_str() == "-" => {
+            let stream = Box::new(std::io::stdout());
+            download::download_to_stream(client, nodes, reference, stream, stdout, 8, reporter)
+                .await
+                .map_err(failed)
+        }
+        None => download::download(client, nodes, reference, output, 8, reporter)
+            .await
+            .map_err(failed),
+    }
+}
+
 /// `ferry quote FILE`: what uploading would cost now; pays nothing, needs no wallet.
 pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
     crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
@@ -311,7 +334,13 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let threads = UploadOptions::new(args.file.clone(), context.data_dir.clone()).encrypt_threads;
-    let plan = encrypt(&args.file, threads, Arc::new(Silent))
+    let path = args.file.clone();
+    let input = tokio::task::spawn_blocking(move || Input::inspect(&path))
+        .await
+        .map_err(|e| CliError::new(ErrorKind::Internal, e))?
+        .map_err(|e| CliError::new(e.kind(), e))?;
+    let (plan, _) = input
+        .encrypt(threads, Arc::new(Silent))
         .await
         .map_err(|e| CliError::new(e.kind(), e))?;
     let estimate = crate::client::quoting::estimate_plan(

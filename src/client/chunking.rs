@@ -298,8 +298,10 @@ fn aead_key(key: &ChunkKey) -> LessSafeKey {
 /// Where the bytes of a planned chunk come from when it is sent.
 #[derive(Clone, Debug)]
 pub enum ChunkSource {
-    /// Piece `index` of the file, re-read and re-encrypted on demand.
+    /// Piece `index` of a file, re-read and re-encrypted on demand.
     File {
+        /// The file, by its place in the upload's [`Sources`] (0 for a one-file upload).
+        source: u32,
         /// The piece's index; it starts at `index * MAX_PLAINTEXT_BYTES`.
         index: u64,
         /// Its plaintext length.
@@ -335,6 +337,20 @@ pub struct UploadPlan {
     pub pieces: usize,
 }
 
+impl UploadPlan {
+    /// The plan that stores `chunks` (repeats allowed) for `reference`, of `file_size` bytes.
+    pub fn new(reference: Reference, file_size: u64, mut chunks: Vec<PlannedChunk>) -> Self {
+        let pieces = chunks.len();
+        keep_first_of_each(&mut chunks);
+        UploadPlan {
+            reference,
+            file_size,
+            pieces,
+            chunks,
+        }
+    }
+}
+
 /// Chunks and encrypts `path` on `threads` threads, keeping only addresses and keys.
 /// `progress` is called with the plaintext bytes of each piece as it is done.
 pub fn plan_file(
@@ -342,40 +358,104 @@ pub fn plan_file(
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<UploadPlan, ChunkError> {
-    let read_error = |source| ChunkError::Read {
+    let mut chunks = Vec::new();
+    let (file_size, reference) = plan_source(path, 0, threads, progress, &mut chunks)?;
+    Ok(UploadPlan::new(reference, file_size, chunks))
+}
+
+/// Chunks and encrypts `path` (the upload's source number `source`) like [`plan_file`],
+/// appending its chunks and its data map's to `chunks`; returns its size and its reference.
+pub fn plan_source(
+    path: &Path,
+    source: u32,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+    chunks: &mut Vec<PlannedChunk>,
+) -> Result<(u64, Reference), ChunkError> {
+    let read_error = |error| ChunkError::Read {
         path: path.display().to_string(),
-        source,
+        source: error,
     };
     let file = File::open(path).map_err(read_error)?;
     let file_size = file.metadata().map_err(read_error)?.len();
     let pieces = file_size.div_ceil(MAX_PLAINTEXT_BYTES as u64) as usize;
     let refs =
         encrypt_pieces(&file, file_size, pieces, threads.max(1), progress).map_err(read_error)?;
-    let mut chunks: Vec<PlannedChunk> = refs
-        .iter()
-        .enumerate()
-        .map(|(index, chunk)| PlannedChunk {
-            address: chunk.address,
-            size: chunk.len + TAG_BYTES as u32,
-            source: ChunkSource::File {
-                index: index as u64,
-                len: chunk.len,
-            },
-        })
-        .collect();
+    chunks.extend(refs.iter().enumerate().map(|(index, chunk)| PlannedChunk {
+        address: chunk.address,
+        size: chunk.len + TAG_BYTES as u32,
+        source: ChunkSource::File {
+            source,
+            index: index as u64,
+            len: chunk.len,
+        },
+    }));
     let reference = seal_data_map(
         DataMap::new(0, file_size, refs),
-        &mut chunks,
+        chunks,
         MAX_PLAINTEXT_BYTES,
     );
-    let pieces = chunks.len();
-    keep_first_of_each(&mut chunks);
-    Ok(UploadPlan {
-        reference,
-        file_size,
-        pieces,
+    Ok((file_size, reference))
+}
+
+/// Chunks and encrypts `bytes` held in memory (a folder's manifest) the way a file is,
+/// appending the chunks to `chunks`; returns the reference that reads them back.
+pub fn plan_memory(bytes: &[u8], chunks: &mut Vec<PlannedChunk>) -> Reference {
+    let refs = bytes
+        .chunks(MAX_PLAINTEXT_BYTES)
+        .map(|piece| {
+            let (reference, planned) = memory_chunk(piece.to_vec());
+            chunks.push(planned);
+            ChunkRef {
+                address: reference.address,
+                key: reference.key,
+                len: piece.len() as u32,
+            }
+        })
+        .collect();
+    seal_data_map(
+        DataMap::new(0, bytes.len() as u64, refs),
         chunks,
-    })
+        MAX_PLAINTEXT_BYTES,
+    )
+}
+
+/// The files an upload reads its chunks from, numbered as [`ChunkSource::File`] names them.
+/// A one-file upload holds its file open; a folder's files are opened when a chunk is read, so
+/// a folder of any size needs no more descriptors than chunks in flight.
+#[derive(Debug)]
+pub struct Sources {
+    paths: Vec<std::path::PathBuf>,
+    held: Option<File>,
+}
+
+impl Sources {
+    /// The one file of a one-file upload, opened now.
+    pub fn one(path: &Path) -> Result<Self, ChunkError> {
+        let held = File::open(path).map_err(|source| ChunkError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(Self {
+            paths: vec![path.to_owned()],
+            held: Some(held),
+        })
+    }
+
+    /// Many files, opened on demand.
+    pub fn many(paths: Vec<std::path::PathBuf>) -> Self {
+        Self { paths, held: None }
+    }
+
+    /// Source `source`'s path.
+    pub fn path(&self, source: u32) -> &Path {
+        &self.paths[source as usize]
+    }
+
+    /// Every path, by source number.
+    pub fn paths(&self) -> &[std::path::PathBuf] {
+        &self.paths
+    }
 }
 
 /// Keeps the first chunk of each address, in order: content that repeats (zeros, a block
@@ -497,17 +577,16 @@ fn encrypt_piece(
     })
 }
 
-/// Re-derives a planned chunk's encrypted bytes (from the file or from memory) and checks
+/// Re-derives a planned chunk's encrypted bytes (from its file or from memory) and checks
 /// that they still have the planned address.
-pub fn read_planned(file: &File, path: &Path, chunk: &PlannedChunk) -> Result<Vec<u8>, ChunkError> {
-    read_planned_after(file, path, chunk, Vec::new())
+pub fn read_planned(sources: &Sources, chunk: &PlannedChunk) -> Result<Vec<u8>, ChunkError> {
+    read_planned_after(sources, chunk, Vec::new())
 }
 
 /// [`read_planned`] appending the chunk's encrypted bytes to `header`, so a framed request
 /// body is built with one buffer and no copy.
 pub fn read_planned_after(
-    file: &File,
-    path: &Path,
+    sources: &Sources,
     chunk: &PlannedChunk,
     mut header: Vec<u8>,
 ) -> Result<Vec<u8>, ChunkError> {
@@ -517,12 +596,27 @@ pub fn read_planned_after(
             header.extend_from_slice(bytes);
             Ok(header)
         }
-        ChunkSource::File { index, len } => {
+        ChunkSource::File { source, index, len } => {
+            let path = sources.path(*source);
             header.reserve_exact(*len as usize + TAG_BYTES);
             header.resize(start + *len as usize, 0);
             let changed = || ChunkError::FileChanged {
                 path: path.display().to_string(),
                 index: *index,
+            };
+            let opened;
+            let file = match &sources.held {
+                Some(held) => held,
+                None => {
+                    opened = File::open(path).map_err(|source| match source.kind() {
+                        std::io::ErrorKind::NotFound => changed(),
+                        _ => ChunkError::Read {
+                            path: path.display().to_string(),
+                            source,
+                        },
+                    })?;
+                    &opened
+                }
             };
             file.read_exact_at(&mut header[start..], index * MAX_PLAINTEXT_BYTES as u64)
                 .map_err(|source| match source.kind() {
@@ -561,11 +655,11 @@ mod tests {
 
     /// Reassembles a plan's file the way `download` does, from the chunks it would store.
     fn reassemble(file: &tempfile::NamedTempFile, plan: &UploadPlan) -> Vec<u8> {
-        let handle = File::open(file.path()).unwrap();
+        let sources = Sources::one(file.path()).unwrap();
         let store: std::collections::HashMap<ChunkAddress, Vec<u8>> = plan
             .chunks
             .iter()
-            .map(|c| (c.address, read_planned(&handle, file.path(), c).unwrap()))
+            .map(|c| (c.address, read_planned(&sources, c).unwrap()))
             .collect();
         let root = &store[&plan.reference.address];
         let mut map = DataMap::from_bytes(
@@ -644,9 +738,9 @@ mod tests {
     fn changed_file_is_detected_when_chunks_are_re_derived() {
         let (file, plan) = plan_bytes(b"original content", 1);
         std::fs::write(file.path(), b"changed! content").unwrap();
-        let handle = File::open(file.path()).unwrap();
+        let sources = Sources::one(file.path()).unwrap();
         assert!(matches!(
-            read_planned(&handle, file.path(), &plan.chunks[0]),
+            read_planned(&sources, &plan.chunks[0]),
             Err(ChunkError::FileChanged { index: 0, .. })
         ));
     }

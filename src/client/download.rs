@@ -27,6 +27,7 @@ use futures::stream::FuturesUnordered;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::client::chunking::{ChunkError, ChunkRef, DataMap, Reference, decrypt, piece_offset};
+use crate::client::folder::{FolderError, Manifest};
 use crate::client::nodes::NodeClient;
 use crate::client::race::{Next, next_or_hedge};
 use crate::client::reporter::{Event, Phase, Reporter};
@@ -53,6 +54,9 @@ pub enum DownloadError {
     /// The reference opens nothing sensible.
     #[error(transparent)]
     Chunk(#[from] ChunkError),
+    /// The reference is a folder whose manifest cannot be used.
+    #[error(transparent)]
+    Folder(#[from] crate::client::folder::FolderError),
     /// The output cannot be written.
     #[error("cannot write {path}")]
     Output {
@@ -74,6 +78,7 @@ impl DownloadError {
                 | ChunkError::ImplausibleDataMap { .. },
             ) => ErrorKind::BadInput,
             DownloadError::Chunk(_) => ErrorKind::Network,
+            DownloadError::Folder(_) => ErrorKind::BadInput,
             DownloadError::Output { source, .. } => match source.kind() {
                 std::io::ErrorKind::NotFound
                 | std::io::ErrorKind::PermissionDenied
@@ -234,6 +239,33 @@ async fn file_map(
         map = lower;
     }
     Ok(map)
+}
+
+/// The manifest behind `reference` when it is a folder's, `None` when it is a file's. Only the
+/// first chunk of a file is fetched to tell; a manifest is held in memory whole, up to
+/// [`MAX_MANIFEST_BYTES`](crate::client::folder::MAX_MANIFEST_BYTES).
+pub async fn folder_manifest(
+    client: &NodeClient,
+    nodes: &[NodeInfo],
+    reference: Reference,
+    reporter: &dyn Reporter,
+) -> Result<Option<Manifest>, DownloadError> {
+    let map = file_map(client, nodes, reference, reporter).await?;
+    let Some(first) = map.chunks.first() else {
+        return Ok(None);
+    };
+    let head = fetch(client, nodes, first, false, reporter).await?;
+    if !Manifest::is_manifest(&head) {
+        return Ok(None);
+    }
+    if map.size > crate::client::folder::MAX_MANIFEST_BYTES {
+        return Err(FolderError::BadManifest("it is larger than any folder needs".into()).into());
+    }
+    let mut bytes = head;
+    for chunk in &map.chunks[1..] {
+        bytes.extend(fetch(client, nodes, chunk, false, reporter).await?);
+    }
+    Ok(Some(Manifest::from_bytes(&bytes)?))
 }
 
 /// Downloads the file behind `reference` to `output`, `in_flight` chunks at a time.

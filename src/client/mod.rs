@@ -6,15 +6,19 @@
 //! - [`replication`]: getting a paid chunk onto enough nodes of its close group;
 //! - [`upload`]: the upload pipeline (resume, encrypt, quote, pay, send);
 //! - [`download`]: fetching, verifying and decrypting a file back;
+//! - [`folder`]: walking a folder into files to upload, and its manifest;
 //! - [`receipt`]: the per-file cached receipt that makes an upload resumable;
+//! - [`restore`]: rebuilding a downloaded folder from its manifest;
 //! - [`reporter`]: the events and progress the library reports (it never prints).
 
 pub mod chunking;
 pub mod download;
+pub mod folder;
 pub mod nodes;
 pub mod quoting;
 mod race;
 pub mod receipt;
 pub mod replication;
 pub mod reporter;
+pub mod restore;
 pub mod upload;

@@ -30,7 +30,8 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::chunking::{ChunkError, UploadPlan, plan_file};
+use crate::client::chunking::{Sources, UploadPlan, plan_file};
+use crate::client::folder::Walk;
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::replication::RetryPolicy;
 use crate::client::reporter::{Event, Phase, Reporter};
@@ -55,7 +56,7 @@ use outcome::{PayStop, finish};
 pub use outcome::{UploadError, UploadSummary};
 use resume::Session;
 pub use stamp::FileChanged;
-use stamp::FileStamp;
+use stamp::Stamps;
 
 /// The largest wave: chunks paid in one transaction.
 pub const MAX_WAVE_SIZE: usize = 64;
@@ -126,6 +127,54 @@ pub struct UploadContext {
     pub cancel: CancellationToken,
 }
 
+/// What an upload reads.
+pub enum Input {
+    /// One regular file.
+    File(PathBuf),
+    /// A folder: its walked files, directories and skipped entries.
+    Folder(Walk),
+}
+
+impl Input {
+    /// Looks at `path` (blocking): a readable regular file, or a folder walked.
+    pub fn inspect(path: &Path) -> Result<Self, UploadError> {
+        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Ok(Input::Folder(crate::client::folder::walk(path)?));
+        }
+        check_file(path)?;
+        Ok(Input::File(path.to_owned()))
+    }
+
+    /// The files the upload reads, by source number.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        match self {
+            Input::File(path) => vec![path.clone()],
+            Input::Folder(walk) => walk.files.iter().map(|f| f.path.clone()).collect(),
+        }
+    }
+
+    /// Chunks and encrypts the input off the async threads, reporting bytes (and, for a
+    /// folder, files) done.
+    pub async fn encrypt(
+        self,
+        threads: usize,
+        reporter: Arc<dyn Reporter>,
+    ) -> Result<(UploadPlan, Sources), UploadError> {
+        match self {
+            Input::File(path) => {
+                let plan = encrypt(&path, threads, reporter).await?;
+                Ok((plan, Sources::one(&path)?))
+            }
+            Input::Folder(walk) => tokio::task::spawn_blocking(move || {
+                crate::client::folder::plan(&walk, threads, reporter.as_ref())
+            })
+            .await
+            .expect("the encrypt stage does not panic")
+            .map_err(UploadError::from),
+        }
+    }
+}
+
 /// Checks that `path` is a readable regular file.
 pub fn check_file(path: &Path) -> Result<u64, UploadError> {
     let bad = |reason: String| UploadError::BadFile {
@@ -139,11 +188,10 @@ pub fn check_file(path: &Path) -> Result<u64, UploadError> {
         }
         _ => bad(format!("cannot read it: {e}")),
     })?;
-    if meta.is_dir() {
-        return Err(bad("is a directory; ferry uploads one file at a time (archive the directory first, e.g. with tar)".into()));
-    }
-    if !meta.is_file() {
-        return Err(bad("is not a regular file".into()));
+    if !meta.is_file() && !meta.is_dir() {
+        return Err(bad(
+            "is not a regular file or a folder (to upload what a program writes, pipe it into `ferry upload -`)".into(),
+        ));
     }
     File::open(path).map_err(|e| bad(format!("cannot open it: {e}")))?;
     Ok(meta.len())
@@ -206,21 +254,20 @@ pub async fn upload(
     let network = format!("{}:{}", context.chain_id, context.vault.address());
     let session =
         Session::open(options, network, context.reporter.clone(), &context.cancel).await?;
-    let Prepared { plan, work, stamp } = prepare(context, options, &session).await?;
-    let file = Arc::new(
-        File::open(&options.file).map_err(|source| ChunkError::Read {
-            path: options.file.display().to_string(),
-            source,
-        })?,
-    );
+    let Prepared {
+        plan,
+        sources,
+        work,
+        stamps,
+    } = prepare(context, options, &session).await?;
     let (reused_proofs, stored_before) = (work.reused.len(), work.stored_before);
     let stages = Stages {
         context,
         options,
         session: &session,
-        stamp,
+        stamps,
     };
-    let (pay_result, pay, send) = stages.run(file, &plan, work).await;
+    let (pay_result, pay, send) = stages.run(Arc::new(sources), &plan, work).await;
     let summary = UploadSummary {
         reference: Some(plan.reference),
         chunks: plan.chunks.len(),
@@ -252,12 +299,14 @@ pub async fn upload(
 
 /// What the stages start from.
 struct Prepared {
-    /// The file's chunks.
+    /// The chunks of the file (or of the folder's files and manifest).
     plan: UploadPlan,
+    /// The files they are read from.
+    sources: Sources,
     /// What is left to do of it.
     work: resume::Work,
-    /// The file as it was planned.
-    stamp: FileStamp,
+    /// The files as they were planned.
+    stamps: Stamps,
 }
 
 /// Settles what earlier runs left with the chain, plans the file and says what is left to do.
@@ -268,23 +317,32 @@ async fn prepare(
 ) -> Result<Prepared, UploadError> {
     let recovered_payments = session.reconcile(&context.vault).await?;
     let unpaid_proofs = session.drop_unpaid(&context.vault).await?;
-    let stamp = FileStamp::of(&options.file)
+    let path = options.file.clone();
+    let input = tokio::task::spawn_blocking(move || Input::inspect(&path))
         .await
-        .map_err(|e| UploadError::BadFile {
-            path: options.file.clone(),
+        .expect("walking a folder does not panic")?;
+    if let Input::Folder(walk) = &input {
+        for (path, what) in &walk.skipped {
+            context.reporter.event(&Event::Skipped {
+                file: path.display().to_string(),
+                reason: (*what).to_owned(),
+            });
+        }
+    }
+    let stamps = Stamps::of(input.paths())
+        .await
+        .map_err(|(path, e)| UploadError::BadFile {
+            path,
             reason: format!("cannot read it: {e}"),
         })?;
-    let plan = encrypt(
-        &options.file,
-        options.encrypt_threads,
-        context.reporter.clone(),
-    )
-    .await?;
+    let (plan, sources) = input
+        .encrypt(options.encrypt_threads, context.reporter.clone())
+        .await?;
     let unchanged = |changed| UploadError::FileChanged {
         changed,
         summary: Box::default(),
     };
-    stamp.check(&options.file).await.map_err(unchanged)?;
+    stamps.check().await.map_err(unchanged)?;
     let work = session.plan_work(&plan, options.resume, crate::wire::signed::unix_now());
     let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
     context.reporter.event(&Event::Started {
@@ -298,7 +356,12 @@ async fn prepare(
         recovered_payments,
         unpaid_proofs,
     });
-    Ok(Prepared { plan, work, stamp })
+    Ok(Prepared {
+        plan,
+        sources,
+        work,
+        stamps,
+    })
 }
 
 /// The pipeline's stages and what they share.
@@ -306,15 +369,15 @@ struct Stages<'a> {
     context: &'a UploadContext,
     options: &'a UploadOptions,
     session: &'a Session,
-    /// The file as it was planned; checked before every payment.
-    stamp: FileStamp,
+    /// The files as they were planned; checked before every payment.
+    stamps: Stamps,
 }
 
 impl Stages<'_> {
     /// Runs the quote and pay stages and the send stage side by side, one wave apart.
     async fn run(
         &self,
-        file: Arc<File>,
+        sources: Arc<Sources>,
         plan: &UploadPlan,
         work: resume::Work,
     ) -> (Result<(), PayStop>, PayTotals, SendTotals) {
@@ -325,7 +388,7 @@ impl Stages<'_> {
         let bytes = (work.stored_before_bytes, bytes_total);
         let (pay_result, ()) = tokio::join!(
             self.quote_and_pay(work, sender, &mut pay_totals),
-            self.send_waves(file, receiver, bytes, &mut send_totals),
+            self.send_waves(sources, receiver, bytes, &mut send_totals),
         );
         (pay_result, pay_totals, send_totals)
     }

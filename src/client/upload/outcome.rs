@@ -54,6 +54,9 @@ pub enum UploadError {
     /// Reading or encrypting the file failed.
     #[error(transparent)]
     Chunking(#[from] ChunkError),
+    /// Walking the folder failed.
+    #[error(transparent)]
+    Folder(#[from] crate::client::folder::FolderError),
     /// Paying failed; waves already paid were still stored.
     #[error("paying for a wave failed")]
     Payment {
@@ -130,6 +133,8 @@ impl UploadError {
             UploadError::ReceiptWrite { source, .. } => source.kind(),
             UploadError::Chunking(ChunkError::FileChanged { .. }) => ErrorKind::Partial,
             UploadError::Chunking(_) => ErrorKind::Internal,
+            // A file or directory of the folder that cannot be read.
+            UploadError::Folder(_) => ErrorKind::BadInput,
             UploadError::Payment { source, .. } => source.kind(),
             UploadError::CostLimit { .. } | UploadError::Declined { .. } => ErrorKind::Payment,
             UploadError::Partial { .. } => ErrorKind::Partial,

@@ -87,7 +87,7 @@ impl Stages<'_> {
         waves: &mut Waves,
         totals: &mut PayTotals,
     ) -> Result<Option<Vec<PaidChunk>>, PayStop> {
-        let (context, options) = (self.context, self.options);
+        let context = self.context;
         let payable = self.quote_wave(group, totals).await?;
         let Split {
             to_pay,
@@ -102,10 +102,7 @@ impl Stages<'_> {
             // Ctrl-C while quoting: paying would be new work.
             return Ok(None);
         }
-        self.stamp
-            .check(&options.file)
-            .await
-            .map_err(PayStop::FileChanged)?;
+        self.stamps.check().await.map_err(PayStop::FileChanged)?;
         let next = cost::NextWave {
             storage_cost: Amount::sum(to_pay.iter().map(|p| p.payment.amount)),
             chunks: to_pay.len(),

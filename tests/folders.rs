@@ -1,0 +1,223 @@
+//! Folders: `ferry upload DIR` stores every regular file and a manifest under one reference,
+//! many small files share payment waves, `ferry download REF -o DIR` rebuilds the tree, and an
+//! interrupted folder upload resumes paying nothing twice.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use alloy::signers::local::PrivateKeySigner;
+use ferry::client::reporter::Silent;
+use ferry::wire::types::ChunkAddress;
+use serde_json::Value;
+
+use crate::support::{Devnet, random_bytes, runs};
+
+/// What a tree holds: for each relative path, a directory or a file's bytes and mode, and
+/// its modification time.
+type Tree = BTreeMap<PathBuf, (Option<Vec<u8>>, u32, i64)>;
+
+fn read_tree(root: &Path) -> Tree {
+    let mut tree = Tree::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let relative = path.strip_prefix(root).unwrap().to_owned();
+            let mode = meta.permissions().mode() & 0o7777;
+            if meta.is_dir() {
+                pending.push(path.clone());
+                tree.insert(relative, (None, mode, meta.mtime()));
+            } else if meta.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                tree.insert(relative, (Some(bytes), mode, meta.mtime()));
+            }
+        }
+    }
+    tree
+}
+
+/// The distinct chunks ferry plans for the folder.
+fn folder_chunks(root: &Path) -> Vec<ChunkAddress> {
+    let walk = ferry::client::folder::walk(root).unwrap();
+    let (plan, _) = ferry::client::folder::plan(&walk, 2, &Silent).unwrap();
+    plan.chunks.iter().map(|c| c.address).collect()
+}
+
+/// Transactions `account` has sent: its nonce (a fresh account per test).
+fn transactions_sent(devnet: &Devnet, account: &PrivateKeySigner) -> u64 {
+    let count = devnet.rpc(
+        "eth_getTransactionCount",
+        serde_json::json!([account.address(), "latest"]),
+    );
+    u64::from_str_radix(count.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+/// Fails unless each of the folder's chunks was paid exactly once on-chain.
+fn assert_each_paid_once(devnet: &Devnet, root: &Path) {
+    let events = devnet.chunk_paid_events();
+    let mut times: BTreeMap<ChunkAddress, usize> = BTreeMap::new();
+    for event in &events {
+        *times.entry(event.chunk).or_default() += 1;
+    }
+    for chunk in folder_chunks(root) {
+        assert_eq!(
+            times.get(&chunk),
+            Some(&1),
+            "chunk {chunk} paid {:?} times",
+            times.get(&chunk)
+        );
+    }
+}
+
+fn download_into(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, reference: &str, out: &Path) {
+    let output = devnet
+        .ferry(dir, key)
+        .args(["download", reference, "-o"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn finished(code: Option<i32>, events: &[Value]) -> &Value {
+    let done = events.last().unwrap();
+    assert_eq!(code, Some(0), "{done}");
+    assert_eq!(done["event"], "done", "{done}");
+    done
+}
+
+#[test]
+fn a_folder_round_trips_with_empty_dirs_empty_files_odd_names_and_1000_files_in_shared_waves() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("tree");
+    std::fs::create_dir_all(root.join("nested/deeper/empty")).unwrap();
+    std::fs::create_dir_all(root.join("empty")).unwrap();
+    std::fs::create_dir_all(root.join("small")).unwrap();
+    std::fs::write(root.join("empty.txt"), b"").unwrap();
+    std::fs::write(
+        root.join("nested/deeper/Grüße, 世界 ✓.txt"),
+        "non-ASCII".as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(root.join("nested/big.bin"), random_bytes(5 * 1024 * 1024)).unwrap();
+    let script = root.join("nested/run.sh");
+    std::fs::write(&script, b"#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o750)).unwrap();
+    for index in 0..1000 {
+        std::fs::write(
+            root.join(format!("small/{index:04}.dat")),
+            random_bytes(10 * 1024),
+        )
+        .unwrap();
+    }
+    std::os::unix::fs::symlink("/etc/passwd", root.join("nested/escape")).unwrap();
+
+    let (code, events) = devnet.upload_json(dir.path(), &account, &root, &[]);
+    let done = finished(code, &events);
+    let chunks = done["chunks"].as_u64().unwrap();
+    assert!(chunks > 1000, "{done}");
+    // One transaction per wave of 64, not one per file.
+    let sent = transactions_sent(devnet, &account);
+    assert!(
+        sent <= chunks.div_ceil(64) + 1,
+        "{sent} transactions for {chunks} chunks"
+    );
+    let skipped: Vec<&Value> = events.iter().filter(|e| e["event"] == "skipped").collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(
+        skipped[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("nested/escape")
+    );
+    let encrypted = events
+        .iter()
+        .filter(|e| e["event"] == "file_encrypted")
+        .count();
+    assert_eq!(encrypted, 1004);
+    assert_each_paid_once(devnet, &root);
+
+    let out = dir.path().join("restored");
+    download_into(
+        devnet,
+        dir.path(),
+        &account,
+        done["reference"].as_str().unwrap(),
+        &out,
+    );
+    let mut expected = read_tree(&root);
+    expected.remove(Path::new("nested/escape"));
+    assert!(expected.contains_key(Path::new("nested/deeper/empty")));
+    assert_eq!(read_tree(&out), expected, "the tree comes back as it was");
+    assert!(std::fs::symlink_metadata(out.join("nested/escape")).is_err());
+}
+
+#[test]
+fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("album");
+    std::fs::create_dir_all(root.join("photos")).unwrap();
+    for index in 0..6 {
+        let file = root.join(format!("photos/{index}.jpg"));
+        std::fs::write(file, random_bytes(3 * 1024 * 1024)).unwrap();
+    }
+    std::fs::write(root.join("notes.txt"), b"first draft").unwrap();
+    // Waves of one chunk, killed after the first is paid: most of the folder is left.
+    let mut child = runs::spawn_upload(
+        devnet,
+        dir.path(),
+        &account,
+        &root,
+        &["--wave-size", "1", "--transfers", "1"],
+    );
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    for line in std::io::BufRead::lines(stdout) {
+        if line.unwrap().contains("\"wave_paid\"") {
+            crate::support::signal(child.id(), "KILL");
+            break;
+        }
+    }
+    child.wait().unwrap();
+    let status = runs::status(devnet, dir.path(), &account, &root);
+    assert!(status["chunks_paid"].as_u64().unwrap() >= 1, "{status}");
+
+    // One file changes while the upload is stopped (not the first, whose chunk was paid).
+    let changed = random_bytes(3 * 1024 * 1024);
+    std::fs::write(root.join("photos/5.jpg"), &changed).unwrap();
+    let (code, events) = devnet.upload_json(dir.path(), &account, &root, &[]);
+    let done = finished(code, &events);
+    assert!(
+        done["reused_proofs"].as_u64().unwrap() + done["already_stored"].as_u64().unwrap() >= 1,
+        "{done}"
+    );
+    assert_each_paid_once(devnet, &root);
+    let out = dir.path().join("restored");
+    download_into(
+        devnet,
+        dir.path(),
+        &account,
+        done["reference"].as_str().unwrap(),
+        &out,
+    );
+    assert_eq!(read_tree(&out), read_tree(&root));
+    assert!(std::fs::read(out.join("photos/5.jpg")).unwrap() == changed);
+
+    // A rerun of the finished folder pays nothing.
+    let before = transactions_sent(devnet, &account);
+    let (code, events) = devnet.upload_json(dir.path(), &account, &root, &[]);
+    let again = finished(code, &events);
+    assert_eq!(again["paid_chunks"], 0, "{again}");
+    assert_eq!(again["reference"], done["reference"]);
+    assert_eq!(transactions_sent(devnet, &account), before);
+}
