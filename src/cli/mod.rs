@@ -115,7 +115,7 @@ pub struct NetworkArgs {
 /// `ferry upload`.
 #[derive(Debug, Clone, Args)]
 pub struct UploadArgs {
-    /// The file or folder to upload.
+    /// The file or folder to upload, or `-` for standard input.
     pub file: PathBuf,
     /// Do not ask before paying (ferry never asks off a terminal or with --json).
     #[arg(long)]

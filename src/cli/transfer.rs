@@ -103,12 +103,38 @@ fn cancel_on_ctrl_c(human: Option<Arc<HumanReporter>>) -> CancellationToken {
     cancel
 }
 
-/// `ferry upload FILE`.
-pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError> {
-    crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+/// Whether `path` names standard input (`-`).
+fn is_stdin(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Copies standard input into a spool under the data dir (see [`crate::client::stream`]).
+async fn spool_stdin(context: &Context) -> Result<crate::client::stream::Spooled, CliError> {
+    let dir = context.data_dir.join("spool");
+    tokio::task::spawn_blocking(move || crate::client::stream::spool(std::io::stdin().lock(), &dir))
+        .await
+        .map_err(|e| CliError::new(ErrorKind::Internal, e))?
+        .map_err(|e| CliError::new(e.kind(), e))
+}
+
+/// `ferry upload FILE`, `ferry upload DIR` or `ferry upload -` (standard input).
+pub async fn upload(context: &Context, mut args: UploadArgs) -> Result<(), CliError> {
+    let stdin = is_stdin(&args.file);
+    if !stdin {
+        crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+    }
     let network = context.network(&args.network).await?;
     let signer = signer(network.funded_key.as_deref())?;
     let vault = connect_vault(&network, Some(&signer)).await?;
+    // Dropped (removed) when the upload ends, however it ends.
+    let spooled = if stdin {
+        Some(spool_stdin(context).await?)
+    } else {
+        None
+    };
+    if let Some(spooled) = &spooled {
+        args.file = spooled.path().to_owned();
+    }
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let (reporter, human) = reporter(context);
@@ -127,7 +153,11 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
     if let Some(human) = &human {
         human.finish();
     }
-    let file = args.file.display().to_string();
+    let file = if stdin {
+        "standard input".to_owned()
+    } else {
+        args.file.display().to_string()
+    };
     match result {
         Ok(summary) => {
             report_done(context, &file, &summary);

@@ -9,6 +9,7 @@
 //! - [`folder`]: walking a folder into files to upload, and its manifest;
 //! - [`receipt`]: the per-file cached receipt that makes an upload resumable;
 //! - [`restore`]: rebuilding a downloaded folder from its manifest;
+//! - [`stream`]: spooling standard input for `ferry upload -`;
 //! - [`reporter`]: the events and progress the library reports (it never prints).
 
 pub mod chunking;
@@ -21,4 +22,5 @@ pub mod receipt;
 pub mod replication;
 pub mod reporter;
 pub mod restore;
+pub mod stream;
 pub mod upload;
