@@ -90,6 +90,20 @@ fn max_cost_in_eth_and_gwei_is_the_same_cap_as_in_wei() {
     assert_eq!(code, Some(4), "{:?}", events.last());
     crate::support::assert_error_event(events.last().unwrap(), "payment", "--max-cost");
     devnet.assert_nothing_paid_for(&file);
+    // Its human message gives the cap in ETH, or in the unit asked for.
+    for (units, cap) in [
+        ("eth", "--max-cost 0.000000000000000001 ETH"),
+        ("wei", "--max-cost 1 wei"),
+    ] {
+        devnet
+            .ferry(dir.path(), &account)
+            .args(["upload", "--yes", "--max-cost", "1", "--units", units])
+            .arg(&file)
+            .assert()
+            .code(4)
+            .stderr(predicate::str::contains(cap));
+    }
+    devnet.assert_nothing_paid_for(&file);
     // A cap of 1 ETH (written in gwei) is plenty; the human summary reads in ETH.
     let output = devnet
         .ferry(dir.path(), &account)

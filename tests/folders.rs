@@ -221,3 +221,75 @@ fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice
     assert_eq!(again["reference"], done["reference"]);
     assert_eq!(transactions_sent(devnet, &account), before);
 }
+
+#[test]
+fn a_manifest_whose_paths_leave_the_folder_is_refused_and_writes_nothing_outside() {
+    use ferry::client::folder::{Entry, EntryKind, Manifest};
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    // A real file to point the crafted entry at.
+    let payload = dir.path().join("payload.txt");
+    std::fs::write(&payload, b"planted").unwrap();
+    let (code, events) = devnet.upload_json(dir.path(), &account, &payload, &[]);
+    let reference: ferry::client::chunking::Reference = finished(code, &events)["reference"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for escape in ["../escaped.txt", "/tmp/escaped.txt", "a/../../escaped.txt"] {
+        let crafted = dir.path().join("crafted");
+        let manifest = Manifest::new(vec![Entry {
+            path: escape.as_bytes().to_vec(),
+            mode: 0o644,
+            modified: (0, 0),
+            kind: EntryKind::File {
+                size: 7,
+                address: reference.address,
+                key: reference.key,
+            },
+        }]);
+        std::fs::write(&crafted, manifest.to_bytes()).unwrap();
+        let (code, events) = devnet.upload_json(dir.path(), &account, &crafted, &[]);
+        let crafted_reference = finished(code, &events)["reference"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let out = dir.path().join("out/inside");
+        let output = devnet
+            .ferry(dir.path(), &account)
+            .args(["download", &crafted_reference, "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{escape}: {stderr}");
+        assert!(stderr.contains("leaves the folder"), "{stderr}");
+        assert!(!dir.path().join("out/escaped.txt").exists());
+        assert!(!Path::new("/tmp/escaped.txt").exists());
+    }
+}
+
+#[test]
+fn an_empty_folder_round_trips_and_a_folder_never_goes_to_stdout() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("nothing-here");
+    std::fs::create_dir_all(root.join("still/empty")).unwrap();
+    let (code, events) = devnet.upload_json(dir.path(), &account, &root, &[]);
+    let reference = finished(code, &events)["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = dir.path().join("restored");
+    download_into(devnet, dir.path(), &account, &reference, &out);
+    assert_eq!(read_tree(&out), read_tree(&root));
+    let output = devnet
+        .ferry(dir.path(), &account)
+        .args(["download", &reference, "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+}

@@ -6,6 +6,7 @@ use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
 
 use super::output::{HumanReporter, JsonEvent, JsonReporter, print_json_line, stdout_line};
+use super::units::Unit;
 use super::{CliError, Context, DownloadArgs, QuoteArgs, UploadArgs};
 use crate::client::chunking::Reference;
 use crate::client::nodes::{NodeClient, Swarm, Timeouts};
@@ -172,7 +173,13 @@ pub async fn upload(context: &Context, mut args: UploadArgs) -> Result<(), CliEr
             {
                 human.line(&progress_line(summary));
             }
-            Err(upload_failure(error, &cancel))
+            // JSON keeps wei, in its messages too.
+            let units = if context.json {
+                Unit::Wei
+            } else {
+                context.units
+            };
+            Err(upload_failure(error, &cancel, units))
         }
     }
 }
@@ -202,7 +209,7 @@ fn progress_line(summary: &UploadSummary) -> String {
 
 /// Adds the exact command to resume (the command line this run was started with). A question
 /// cut short by Ctrl-C is an interruption, not a refusal.
-fn upload_failure(error: UploadError, cancel: &CancellationToken) -> CliError {
+fn upload_failure(error: UploadError, cancel: &CancellationToken, units: Unit) -> CliError {
     if matches!(error, UploadError::Declined { .. }) && cancel.is_cancelled() {
         return CliError::new(
             ErrorKind::Interrupted,
@@ -210,12 +217,38 @@ fn upload_failure(error: UploadError, cancel: &CancellationToken) -> CliError {
         );
     }
     let kind = error.kind();
-    let failure = CliError::new(kind, error);
+    let failure = CliError::new(kind, in_units(error, units));
     if !kind.is_retryable() {
         return failure;
     }
     let command: Vec<String> = std::env::args().map(|arg| shell_quote(&arg)).collect();
     failure.with_hint(format!("to resume, run: {}", command.join(" ")))
+}
+
+/// The error, with the amounts of the cost refusals shown in `units` (the library's own text
+/// gives wei). They have no cause to keep.
+fn in_units(error: UploadError, units: Unit) -> anyhow::Error {
+    match &error {
+        UploadError::CostLimit {
+            wave_cost,
+            would_be,
+            max_cost,
+            ..
+        } => anyhow!(
+            "paying the next wave (about {}, storage and gas) would bring what this run paid to {}, above --max-cost {}; nothing was paid for it. Raise --max-cost or rerun to resume",
+            units.format(*wave_cost),
+            units.format(*would_be),
+            units.format(*max_cost)
+        ),
+        UploadError::Declined { estimate, .. } => anyhow!(
+            "upload declined: it would pay about {} ({} storage + {} gas) for {} chunks; nothing was paid. Rerun with --yes to pay without asking, or check the price first with ferry quote",
+            units.format(estimate.total()),
+            units.format(estimate.storage_cost),
+            units.format(estimate.gas_cost),
+            estimate.chunks_to_pay
+        ),
+        _ => error.into(),
+    }
 }
 
 fn shell_quote(text: &str) -> String {

@@ -116,6 +116,14 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// A manifest of `entries`, parents before children.
+    pub fn new(entries: Vec<Entry>) -> Self {
+        Self {
+            version: MANIFEST_VERSION,
+            entries,
+        }
+    }
+
     /// The serialised form: [`MANIFEST_MAGIC`], then the entries (bincode 2).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = MANIFEST_MAGIC.to_vec();

@@ -45,24 +45,8 @@ pub async fn restore(
     reporter: &dyn Reporter,
 ) -> Result<DownloadSummary, DownloadError> {
     let started = Instant::now();
-    let output_error = |path: &Path| {
-        let path = path.to_owned();
-        move |source| DownloadError::Output { path, source }
-    };
-    std::fs::create_dir_all(output).map_err(output_error(output))?;
-    let mut targets = Vec::with_capacity(manifest.entries.len());
-    for entry in &manifest.entries {
-        let target = inside(output, entry)?;
-        if matches!(entry.kind, EntryKind::Dir) {
-            match std::fs::create_dir(&target) {
-                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-                    return Err(output_error(&target)(e));
-                }
-                _ => {}
-            }
-        }
-        targets.push((entry, target));
-    }
+    let (root, entries) = (output.to_owned(), manifest.entries.clone());
+    let targets = blocking(move || make_dirs(&root, entries)).await?;
     let total: u64 = manifest.entries.iter().map(file_size).sum();
     let done = AtomicU64::new(0);
     let events = EventsOnly(reporter);
@@ -70,7 +54,8 @@ pub async fn restore(
         .map(|(entry, target)| {
             let (events, done) = (&events, &done);
             async move {
-                real_dirs_up_to(output, target)?;
+                let (root, path) = (output.to_owned(), target.clone());
+                blocking(move || real_dirs_up_to(&root, &path)).await?;
                 let reference = entry.reference().expect("a file has a reference");
                 let summary = download(client, nodes, reference, target, in_flight, events).await?;
                 if summary.bytes != file_size(entry) {
@@ -82,7 +67,8 @@ pub async fn restore(
                     ))
                     .into());
                 }
-                set_meta(target, entry).map_err(output_error(target))?;
+                let (path, meta) = (target.clone(), entry.clone());
+                blocking(move || set_meta(&path, &meta).map_err(output_error(&path))).await?;
                 let so_far = done.fetch_add(summary.bytes, Ordering::Relaxed) + summary.bytes;
                 reporter.progress(Phase::Fetch, so_far, total);
                 Ok::<_, DownloadError>(summary.chunks)
@@ -91,16 +77,53 @@ pub async fn restore(
         .buffer_unordered(FILES_IN_FLIGHT)
         .try_fold(0, |sum, chunks| async move { Ok(sum + chunks) })
         .await?;
-    for (entry, target) in targets.iter().rev() {
-        if matches!(entry.kind, EntryKind::Dir) {
-            set_meta(target, entry).map_err(output_error(target))?;
+    blocking(move || {
+        // Children before parents: writing inside a directory changes its time.
+        for (entry, target) in targets.iter().rev() {
+            if matches!(entry.kind, EntryKind::Dir) {
+                set_meta(target, entry).map_err(output_error(target))?;
+            }
         }
-    }
+        Ok::<_, DownloadError>(())
+    })
+    .await?;
     Ok(DownloadSummary {
         bytes: total,
         chunks,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+async fn blocking<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(job)
+        .await
+        .expect("file work does not panic")
+}
+
+fn output_error(path: &Path) -> impl FnOnce(std::io::Error) -> DownloadError + use<> {
+    let path = path.to_owned();
+    move |source| DownloadError::Output { path, source }
+}
+
+/// Creates `root` and every directory of `entries` under it (blocking); returns each entry
+/// with its place.
+fn make_dirs(root: &Path, entries: Vec<Entry>) -> Result<Vec<(Entry, PathBuf)>, DownloadError> {
+    std::fs::create_dir_all(root).map_err(output_error(root))?;
+    let mut targets = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let target = inside(root, &entry)?;
+        if matches!(entry.kind, EntryKind::Dir) {
+            real_dirs_up_to(root, &target)?;
+            match std::fs::create_dir(&target) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                    return Err(output_error(&target)(e));
+                }
+                _ => {}
+            }
+        }
+        targets.push((entry, target));
+    }
+    Ok(targets)
 }
 
 fn file_size(entry: &Entry) -> u64 {
