@@ -41,7 +41,7 @@ fn read_tree(root: &Path) -> Tree {
 /// The distinct chunks ferry plans for the folder.
 fn folder_chunks(root: &Path) -> Vec<ChunkAddress> {
     let walk = ferry::client::folder::walk(root).unwrap();
-    let (plan, _) = ferry::client::folder::plan(&walk, 2, &Silent).unwrap();
+    let plan = ferry::client::folder::plan(&walk, 2, &Silent).unwrap().plan;
     plan.chunks.iter().map(|c| c.address).collect()
 }
 
@@ -144,6 +144,21 @@ fn a_folder_round_trips_with_empty_dirs_empty_files_odd_names_and_1000_files_in_
         .filter(|e| e["event"] == "file_encrypted")
         .count();
     assert_eq!(encrypted, 1004);
+    // Each file is named once when its last chunk is stored, counted up to all of them.
+    let stored: std::collections::BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "file_stored")
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(stored.len(), 1004);
+    let last = events
+        .iter()
+        .rfind(|e| e["event"] == "file_stored")
+        .unwrap();
+    assert_eq!(
+        (&last["files_done"], &last["files"]),
+        (&1004.into(), &1004.into())
+    );
     assert_each_paid_once(devnet, &root);
 
     let out = dir.path().join("restored");
@@ -202,6 +217,12 @@ fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice
         "{done}"
     );
     assert_each_paid_once(devnet, &root);
+    // Files stored by the first run count too.
+    let stored = events
+        .iter()
+        .filter(|e| e["event"] == "file_stored")
+        .count();
+    assert_eq!(stored, 7);
     let out = dir.path().join("restored");
     download_into(
         devnet,

@@ -395,6 +395,14 @@ impl Reporter for HumanReporter {
             ) => bars
                 .bar(Phase::Encrypt)
                 .set_message(format!("{files_done}/{files} files")),
+            (
+                Event::FileStored {
+                    files_done, files, ..
+                },
+                Some(bars),
+            ) => bars
+                .bar(Phase::Store)
+                .set_message(format!("{files_done}/{files} files")),
             (Event::Skipped { file, reason }, _) => {
                 self.line(&format!("skipped {file}: {reason}"))
             }

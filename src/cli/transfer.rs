@@ -402,10 +402,11 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::new(ErrorKind::Internal, e))?
         .map_err(|e| CliError::new(e.kind(), e))?;
-    let (plan, _) = input
+    let plan = input
         .encrypt(threads, Arc::new(Silent))
         .await
-        .map_err(|e| CliError::new(e.kind(), e))?;
+        .map_err(|e| CliError::new(e.kind(), e))?
+        .plan;
     let estimate = crate::client::quoting::estimate_plan(
         &client,
         &nodes,

@@ -179,6 +179,27 @@ pub struct EntryMeta {
     pub size: u64,
 }
 
+/// One file of a planned folder and the chunks it needs (content and data map).
+#[derive(Debug, Clone)]
+pub struct FileChunks {
+    /// The file, as events name it.
+    pub name: String,
+    /// Its chunks.
+    pub chunks: Vec<ChunkAddress>,
+}
+
+/// A planned upload: its chunks (a folder's manifest's reference is the plan's), the files
+/// they are read from, and which chunks each file of a folder needs (none listed for a file).
+#[derive(Debug)]
+pub struct PlannedInput {
+    /// Every chunk, files' and manifest's.
+    pub plan: UploadPlan,
+    /// The files, by source number.
+    pub sources: Sources,
+    /// Each file's chunks.
+    pub files: Vec<FileChunks>,
+}
+
 /// What a walk found.
 #[derive(Debug, Default)]
 pub struct Walk {
@@ -255,7 +276,7 @@ pub fn plan(
     walk: &Walk,
     threads: usize,
     reporter: &dyn Reporter,
-) -> Result<(UploadPlan, Sources), FolderError> {
+) -> Result<PlannedInput, FolderError> {
     let total_bytes: u64 = walk.files.iter().map(|f| f.meta.size).sum();
     let mut chunks: Vec<PlannedChunk> = Vec::new();
     let mut entries: Vec<Entry> = walk
@@ -269,7 +290,9 @@ pub fn plan(
         })
         .collect();
     let done = std::sync::atomic::AtomicU64::new(0);
+    let mut files = Vec::with_capacity(walk.files.len());
     for (index, file) in walk.files.iter().enumerate() {
+        let first_chunk = chunks.len();
         let (size, reference) = plan_source(
             &file.path,
             index as u32,
@@ -280,6 +303,10 @@ pub fn plan(
             },
             &mut chunks,
         )?;
+        files.push(FileChunks {
+            name: file.path.display().to_string(),
+            chunks: chunks[first_chunk..].iter().map(|c| c.address).collect(),
+        });
         reporter.event(&Event::FileEncrypted {
             file: file.path.display().to_string(),
             bytes: size,
@@ -302,8 +329,11 @@ pub fn plan(
         entries,
     };
     let reference = plan_memory(&manifest.to_bytes(), &mut chunks);
-    let sources = Sources::many(walk.files.iter().map(|f| f.path.clone()).collect());
-    Ok((UploadPlan::new(reference, total_bytes, chunks), sources))
+    Ok(PlannedInput {
+        plan: UploadPlan::new(reference, total_bytes, chunks),
+        sources: Sources::many(walk.files.iter().map(|f| f.path.clone()).collect()),
+        files,
+    })
 }
 
 #[cfg(test)]

@@ -77,6 +77,15 @@ pub enum Event {
         /// Files in the folder.
         files: usize,
     },
+    /// Every chunk of a file of a folder is stored (or was already).
+    FileStored {
+        /// The file.
+        file: String,
+        /// Files of the folder stored so far, this one included.
+        files_done: usize,
+        /// Files in the folder.
+        files: usize,
+    },
     /// An entry of a folder that is not uploaded: a symbolic link or a special file.
     Skipped {
         /// The entry.

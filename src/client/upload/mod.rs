@@ -31,7 +31,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::client::chunking::{Sources, UploadPlan, plan_file};
-use crate::client::folder::Walk;
+use crate::client::folder::{FileChunks, PlannedInput, Walk};
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::replication::RetryPolicy;
 use crate::client::reporter::{Event, Phase, Reporter};
@@ -41,6 +41,7 @@ use crate::wire::types::Amount;
 
 mod chunks;
 mod cost;
+mod files;
 mod outcome;
 mod pay;
 mod resume;
@@ -159,12 +160,13 @@ impl Input {
         self,
         threads: usize,
         reporter: Arc<dyn Reporter>,
-    ) -> Result<(UploadPlan, Sources), UploadError> {
+    ) -> Result<PlannedInput, UploadError> {
         match self {
-            Input::File(path) => {
-                let plan = encrypt(&path, threads, reporter).await?;
-                Ok((plan, Sources::one(&path)?))
-            }
+            Input::File(path) => Ok(PlannedInput {
+                plan: encrypt(&path, threads, reporter).await?,
+                sources: Sources::one(&path)?,
+                files: Vec::new(),
+            }),
             Input::Folder(walk) => tokio::task::spawn_blocking(move || {
                 crate::client::folder::plan(&walk, threads, reporter.as_ref())
             })
@@ -257,9 +259,11 @@ pub async fn upload(
     let Prepared {
         plan,
         sources,
+        files,
         work,
         stamps,
     } = prepare(context, options, &session).await?;
+    let context = &with_file_progress(context, files, &plan, &work);
     let (reused_proofs, stored_before) = (work.reused.len(), work.stored_before);
     let stages = Stages {
         context,
@@ -303,6 +307,8 @@ struct Prepared {
     plan: UploadPlan,
     /// The files they are read from.
     sources: Sources,
+    /// Which chunks each file of a folder needs.
+    files: Vec<FileChunks>,
     /// What is left to do of it.
     work: resume::Work,
     /// The files as they were planned.
@@ -335,7 +341,11 @@ async fn prepare(
             path,
             reason: format!("cannot read it: {e}"),
         })?;
-    let (plan, sources) = input
+    let PlannedInput {
+        plan,
+        sources,
+        files,
+    } = input
         .encrypt(options.encrypt_threads, context.reporter.clone())
         .await?;
     let unchanged = |changed| UploadError::FileChanged {
@@ -359,9 +369,36 @@ async fn prepare(
     Ok(Prepared {
         plan,
         sources,
+        files,
         work,
         stamps,
     })
+}
+
+/// For a folder, the context with a reporter that adds `file_stored` events, with the files
+/// already stored by an earlier run counted.
+fn with_file_progress(
+    context: &UploadContext,
+    files: Vec<FileChunks>,
+    plan: &UploadPlan,
+    work: &resume::Work,
+) -> UploadContext {
+    let mut context = context.clone();
+    if files.is_empty() {
+        return context;
+    }
+    let progress = files::FileProgress::new(files, context.reporter.clone());
+    let pending: std::collections::HashSet<_> = work
+        .to_quote
+        .iter()
+        .chain(work.reused.iter().map(|paid| &paid.chunk))
+        .map(|chunk| chunk.address)
+        .collect();
+    for chunk in plan.chunks.iter().filter(|c| !pending.contains(&c.address)) {
+        progress.settle(&chunk.address);
+    }
+    context.reporter = Arc::new(progress);
+    context
 }
 
 /// The pipeline's stages and what they share.
