@@ -16,7 +16,8 @@
 //!
 //! Invariants:
 //! - the file is never held whole in memory: planning reads one piece per worker thread at a
-//!   time, and [`read_planned`] re-derives any one chunk from the file on demand;
+//!   time, and [`crate::client::sources::read_planned`] re-derives any one chunk from the file
+//!   on demand;
 //! - decryption checks the address (BLAKE3 of the bytes) and the AEAD tag, so a tampered or
 //!   substituted chunk fails loudly instead of yielding wrong bytes;
 //! - the data map (the list of chunk addresses and keys) is itself encrypted the same way and
@@ -300,7 +301,8 @@ fn aead_key(key: &ChunkKey) -> LessSafeKey {
 pub enum ChunkSource {
     /// Piece `index` of a file, re-read and re-encrypted on demand.
     File {
-        /// The file, by its place in the upload's [`Sources`] (0 for a one-file upload).
+        /// The file, by its place in the upload's [`Sources`](crate::client::sources::Sources)
+        /// (0 for a one-file upload).
         source: u32,
         /// The piece's index; it starts at `index * MAX_PLAINTEXT_BYTES`.
         index: u64,
@@ -418,44 +420,6 @@ pub fn plan_memory(bytes: &[u8], chunks: &mut Vec<PlannedChunk>) -> Reference {
         chunks,
         MAX_PLAINTEXT_BYTES,
     )
-}
-
-/// The files an upload reads its chunks from, numbered as [`ChunkSource::File`] names them.
-/// A one-file upload holds its file open; a folder's files are opened when a chunk is read, so
-/// a folder of any size needs no more descriptors than chunks in flight.
-#[derive(Debug)]
-pub struct Sources {
-    paths: Vec<std::path::PathBuf>,
-    held: Option<File>,
-}
-
-impl Sources {
-    /// The one file of a one-file upload, opened now.
-    pub fn one(path: &Path) -> Result<Self, ChunkError> {
-        let held = File::open(path).map_err(|source| ChunkError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Ok(Self {
-            paths: vec![path.to_owned()],
-            held: Some(held),
-        })
-    }
-
-    /// Many files, opened on demand.
-    pub fn many(paths: Vec<std::path::PathBuf>) -> Self {
-        Self { paths, held: None }
-    }
-
-    /// Source `source`'s path.
-    pub fn path(&self, source: u32) -> &Path {
-        &self.paths[source as usize]
-    }
-
-    /// Every path, by source number.
-    pub fn paths(&self) -> &[std::path::PathBuf] {
-        &self.paths
-    }
 }
 
 /// Keeps the first chunk of each address, in order: content that repeats (zeros, a block
@@ -577,64 +541,6 @@ fn encrypt_piece(
     })
 }
 
-/// Re-derives a planned chunk's encrypted bytes (from its file or from memory) and checks
-/// that they still have the planned address.
-pub fn read_planned(sources: &Sources, chunk: &PlannedChunk) -> Result<Vec<u8>, ChunkError> {
-    read_planned_after(sources, chunk, Vec::new())
-}
-
-/// [`read_planned`] appending the chunk's encrypted bytes to `header`, so a framed request
-/// body is built with one buffer and no copy.
-pub fn read_planned_after(
-    sources: &Sources,
-    chunk: &PlannedChunk,
-    mut header: Vec<u8>,
-) -> Result<Vec<u8>, ChunkError> {
-    let start = header.len();
-    match &chunk.source {
-        ChunkSource::Memory(bytes) => {
-            header.extend_from_slice(bytes);
-            Ok(header)
-        }
-        ChunkSource::File { source, index, len } => {
-            let path = sources.path(*source);
-            header.reserve_exact(*len as usize + TAG_BYTES);
-            header.resize(start + *len as usize, 0);
-            let changed = || ChunkError::FileChanged {
-                path: path.display().to_string(),
-                index: *index,
-            };
-            let opened;
-            let file = match &sources.held {
-                Some(held) => held,
-                None => {
-                    opened = File::open(path).map_err(|source| match source.kind() {
-                        std::io::ErrorKind::NotFound => changed(),
-                        _ => ChunkError::Read {
-                            path: path.display().to_string(),
-                            source,
-                        },
-                    })?;
-                    &opened
-                }
-            };
-            file.read_exact_at(&mut header[start..], index * MAX_PLAINTEXT_BYTES as u64)
-                .map_err(|source| match source.kind() {
-                    std::io::ErrorKind::UnexpectedEof => changed(),
-                    _ => ChunkError::Read {
-                        path: path.display().to_string(),
-                        source,
-                    },
-                })?;
-            let (_, address) = encrypt_tail_in_place(&mut header, start);
-            if address != chunk.address {
-                return Err(changed());
-            }
-            Ok(header)
-        }
-    }
-}
-
 /// The offset in the file where piece `index` of a level-0 data map starts.
 pub fn piece_offset(index: usize) -> u64 {
     index as u64 * MAX_PLAINTEXT_BYTES as u64
@@ -643,6 +549,7 @@ pub fn piece_offset(index: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::sources::{Sources, read_planned};
     use proptest::prelude::*;
     use std::io::Write;
 

@@ -24,9 +24,10 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::client::chunking::{
-    ChunkError, ChunkKey, PlannedChunk, Reference, Sources, UploadPlan, plan_memory, plan_source,
+    ChunkError, ChunkKey, PlannedChunk, Reference, UploadPlan, plan_memory, plan_source,
 };
 use crate::client::reporter::{Event, Phase, Reporter};
+use crate::client::sources::Sources;
 use crate::wire::types::ChunkAddress;
 
 /// The bytes a manifest opens with.

@@ -9,6 +9,7 @@
 //! - [`folder`]: walking a folder into files to upload, and its manifest;
 //! - [`receipt`]: the per-file cached receipt that makes an upload resumable;
 //! - [`restore`]: rebuilding a downloaded folder from its manifest;
+//! - [`sources`]: the files an upload reads, and re-deriving a chunk from them;
 //! - [`stream`]: spooling standard input for `ferry upload -`;
 //! - [`reporter`]: the events and progress the library reports (it never prints).
 
@@ -22,5 +23,6 @@ pub mod receipt;
 pub mod replication;
 pub mod reporter;
 pub mod restore;
+pub mod sources;
 pub mod stream;
 pub mod upload;

@@ -30,11 +30,12 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::chunking::{Sources, UploadPlan, plan_file};
+use crate::client::chunking::{UploadPlan, plan_file};
 use crate::client::folder::{FileChunks, PlannedInput, Walk};
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::replication::RetryPolicy;
 use crate::client::reporter::{Event, Phase, Reporter};
+use crate::client::sources::Sources;
 use crate::vault::Vault;
 use crate::wire::network::CLOSE_GROUP_SIZE;
 use crate::wire::types::Amount;

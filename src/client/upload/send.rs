@@ -10,9 +10,9 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::chunks::{ChunkFailure, PaidChunk};
 use super::{PaidWave, SendTotals, Stages};
-use crate::client::chunking::{Sources, read_planned_after};
 use crate::client::replication::{Placement, ReplicationFailure, replicate};
 use crate::client::reporter::{Event, Phase};
+use crate::client::sources::{Sources, read_planned_after};
 use crate::wire::http::encode_put_header;
 use crate::wire::types::ChunkAddress;
 
