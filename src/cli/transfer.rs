@@ -403,7 +403,7 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::new(ErrorKind::Internal, e))?
         .map_err(|e| CliError::new(e.kind(), e))?;
     let plan = input
-        .encrypt(threads, Arc::new(Silent))
+        .encrypt(threads, Arc::new(Silent), None)
         .await
         .map_err(|e| CliError::new(e.kind(), e))?
         .plan;

@@ -374,6 +374,17 @@ pub fn plan_source(
     progress: &(dyn Fn(u64) + Sync),
     chunks: &mut Vec<PlannedChunk>,
 ) -> Result<(u64, Reference), ChunkError> {
+    let (file_size, refs) = encrypt_file(path, threads, progress)?;
+    Ok((file_size, seal_source(file_size, refs, source, chunks)))
+}
+
+/// Chunks and encrypts `path` on `threads` threads: its size and its pieces' addresses, keys
+/// and lengths, in order.
+pub fn encrypt_file(
+    path: &Path,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(u64, Vec<ChunkRef>), ChunkError> {
     let read_error = |error| ChunkError::Read {
         path: path.display().to_string(),
         source: error,
@@ -383,6 +394,18 @@ pub fn plan_source(
     let pieces = file_size.div_ceil(MAX_PLAINTEXT_BYTES as u64) as usize;
     let refs =
         encrypt_pieces(&file, file_size, pieces, threads.max(1), progress).map_err(read_error)?;
+    Ok((file_size, refs))
+}
+
+/// Appends to `chunks` the pieces `refs` of the upload's source number `source` (a file of
+/// `file_size` bytes, as [`encrypt_file`] gave them) and its sealed data map; returns the
+/// file's reference. Reads nothing.
+pub fn seal_source(
+    file_size: u64,
+    refs: Vec<ChunkRef>,
+    source: u32,
+    chunks: &mut Vec<PlannedChunk>,
+) -> Reference {
     chunks.extend(refs.iter().enumerate().map(|(index, chunk)| PlannedChunk {
         address: chunk.address,
         size: chunk.len + TAG_BYTES as u32,
@@ -392,12 +415,11 @@ pub fn plan_source(
             len: chunk.len,
         },
     }));
-    let reference = seal_data_map(
+    seal_data_map(
         DataMap::new(0, file_size, refs),
         chunks,
         MAX_PLAINTEXT_BYTES,
-    );
-    Ok((file_size, reference))
+    )
 }
 
 /// Chunks and encrypts `bytes` held in memory (a folder's manifest) the way a file is,

@@ -24,8 +24,10 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::client::chunking::{
-    ChunkError, ChunkKey, PlannedChunk, Reference, UploadPlan, plan_memory, plan_source,
+    ChunkError, ChunkKey, PlannedChunk, Reference, UploadPlan, encrypt_file, plan_memory,
+    seal_source,
 };
+use crate::client::plan_cache::{CachedFile, PlanCache, Stamp};
 use crate::client::reporter::{Event, Phase, Reporter};
 use crate::client::sources::Sources;
 use crate::wire::types::ChunkAddress;
@@ -273,11 +275,15 @@ pub fn walk(root: &Path) -> Result<Walk, FolderError> {
 
 /// Plans a walked folder (blocking): each file's chunks and data map, then the manifest's;
 /// the plan's reference is the manifest's. Reports each file as it is encrypted.
+///
+/// A file whose stamp is the one `cache` recorded is not read again: its pieces come from the
+/// cache. Returns, with the plan, what a new cache should hold.
 pub fn plan(
     walk: &Walk,
     threads: usize,
     reporter: &dyn Reporter,
-) -> Result<PlannedInput, FolderError> {
+    cache: &PlanCache,
+) -> Result<(PlannedInput, Vec<CachedFile>), FolderError> {
     let total_bytes: u64 = walk.files.iter().map(|f| f.meta.size).sum();
     let mut chunks: Vec<PlannedChunk> = Vec::new();
     let mut entries: Vec<Entry> = walk
@@ -292,18 +298,32 @@ pub fn plan(
         .collect();
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut files = Vec::with_capacity(walk.files.len());
+    let mut cached = Vec::with_capacity(walk.files.len());
+    let progress = |bytes| {
+        let so_far = done.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed) + bytes;
+        reporter.progress(Phase::Encrypt, so_far, total_bytes);
+    };
     for (index, file) in walk.files.iter().enumerate() {
         let first_chunk = chunks.len();
-        let (size, reference) = plan_source(
-            &file.path,
-            index as u32,
-            threads,
-            &|bytes| {
-                let so_far = done.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed) + bytes;
-                reporter.progress(Phase::Encrypt, so_far, total_bytes);
-            },
-            &mut chunks,
-        )?;
+        let meta = std::fs::metadata(&file.path).map_err(|source| FolderError::Read {
+            path: file.path.clone(),
+            source,
+        })?;
+        let stamp = Stamp::of(&meta);
+        let (size, refs) = match cache.lookup(&file.relative, stamp) {
+            Some(known) => {
+                progress(known.size);
+                (known.size, known.refs.clone())
+            }
+            None => encrypt_file(&file.path, threads, &progress)?,
+        };
+        cached.push(CachedFile {
+            relative: file.relative.clone(),
+            stamp,
+            size,
+            refs: refs.clone(),
+        });
+        let reference = seal_source(size, refs, index as u32, &mut chunks);
         files.push(FileChunks {
             name: file.path.display().to_string(),
             chunks: chunks[first_chunk..].iter().map(|c| c.address).collect(),
@@ -330,11 +350,12 @@ pub fn plan(
         entries,
     };
     let reference = plan_memory(&manifest.to_bytes(), &mut chunks);
-    Ok(PlannedInput {
+    let planned = PlannedInput {
         plan: UploadPlan::new(reference, total_bytes, chunks),
         sources: Sources::many(walk.files.iter().map(|f| f.path.clone()).collect()),
         files,
-    })
+    };
+    Ok((planned, cached))
 }
 
 #[cfg(test)]

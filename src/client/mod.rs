@@ -1,6 +1,8 @@
 //! The client: everything `ferry` does against a network of nodes and a chain.
 //!
 //! - [`chunking`]: chunking and convergent encryption, data maps and references;
+//! - [`plan_cache`]: what a folder upload learnt of each file, so a resume re-reads only
+//!   changed files;
 //! - [`nodes`]: requests to nodes over HTTP (bounded answers, deadlines) and discovery;
 //! - [`quoting`]: asking a chunk's close group for quotes and choosing what to pay;
 //! - [`replication`]: getting a paid chunk onto enough nodes of its close group;
@@ -17,6 +19,7 @@ pub mod chunking;
 pub mod download;
 pub mod folder;
 pub mod nodes;
+pub mod plan_cache;
 pub mod quoting;
 mod race;
 pub mod receipt;

@@ -33,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use crate::client::chunking::{UploadPlan, plan_file};
 use crate::client::folder::{FileChunks, PlannedInput, Walk};
 use crate::client::nodes::{NodeClient, Swarm};
+use crate::client::plan_cache::PlanCache;
 use crate::client::replication::RetryPolicy;
 use crate::client::reporter::{Event, Phase, Reporter};
 use crate::client::sources::Sources;
@@ -133,15 +134,16 @@ pub struct UploadContext {
 pub enum Input {
     /// One regular file.
     File(PathBuf),
-    /// A folder: its walked files, directories and skipped entries.
-    Folder(Walk),
+    /// A folder: its path, and its walked files, directories and skipped entries.
+    Folder(PathBuf, Walk),
 }
 
 impl Input {
     /// Looks at `path` (blocking): a readable regular file, or a folder walked.
     pub fn inspect(path: &Path) -> Result<Self, UploadError> {
         if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-            return Ok(Input::Folder(crate::client::folder::walk(path)?));
+            let walk = crate::client::folder::walk(path)?;
+            return Ok(Input::Folder(path.to_owned(), walk));
         }
         check_file(path)?;
         Ok(Input::File(path.to_owned()))
@@ -151,16 +153,18 @@ impl Input {
     pub fn paths(&self) -> Vec<PathBuf> {
         match self {
             Input::File(path) => vec![path.clone()],
-            Input::Folder(walk) => walk.files.iter().map(|f| f.path.clone()).collect(),
+            Input::Folder(_, walk) => walk.files.iter().map(|f| f.path.clone()).collect(),
         }
     }
 
     /// Chunks and encrypts the input off the async threads, reporting bytes (and, for a
-    /// folder, files) done.
+    /// folder, files) done. With `plan_cache` (the data dir), a folder's files unchanged since
+    /// an earlier run planned them are not read again, and the cache is updated.
     pub async fn encrypt(
         self,
         threads: usize,
         reporter: Arc<dyn Reporter>,
+        plan_cache: Option<&Path>,
     ) -> Result<PlannedInput, UploadError> {
         match self {
             Input::File(path) => Ok(PlannedInput {
@@ -168,12 +172,21 @@ impl Input {
                 sources: Sources::one(&path)?,
                 files: Vec::new(),
             }),
-            Input::Folder(walk) => tokio::task::spawn_blocking(move || {
-                crate::client::folder::plan(&walk, threads, reporter.as_ref())
-            })
-            .await
-            .expect("the encrypt stage does not panic")
-            .map_err(UploadError::from),
+            Input::Folder(root, walk) => {
+                let data_dir = plan_cache.map(Path::to_owned);
+                tokio::task::spawn_blocking(move || {
+                    let cache = match &data_dir {
+                        Some(data_dir) => PlanCache::open(data_dir, &root),
+                        None => PlanCache::none(),
+                    };
+                    let (planned, files) =
+                        crate::client::folder::plan(&walk, threads, reporter.as_ref(), &cache)?;
+                    cache.save(files);
+                    Ok(planned)
+                })
+                .await
+                .expect("the encrypt stage does not panic")
+            }
         }
     }
 }
@@ -298,6 +311,10 @@ pub async fn upload(
     );
     if outcome.is_ok() {
         session.remove().await?;
+        let (data_dir, folder) = (options.data_dir.clone(), options.file.clone());
+        tokio::task::spawn_blocking(move || PlanCache::remove(&data_dir, &folder))
+            .await
+            .expect("removing a file does not panic");
     }
     outcome
 }
@@ -328,7 +345,7 @@ async fn prepare(
     let input = tokio::task::spawn_blocking(move || Input::inspect(&path))
         .await
         .expect("walking a folder does not panic")?;
-    if let Input::Folder(walk) = &input {
+    if let Input::Folder(_, walk) = &input {
         for (path, what) in &walk.skipped {
             context.reporter.event(&Event::Skipped {
                 file: path.display().to_string(),
@@ -347,7 +364,11 @@ async fn prepare(
         sources,
         files,
     } = input
-        .encrypt(options.encrypt_threads, context.reporter.clone())
+        .encrypt(
+            options.encrypt_threads,
+            context.reporter.clone(),
+            options.resume.then_some(options.data_dir.as_path()),
+        )
         .await?;
     let unchanged = |changed| UploadError::FileChanged {
         changed,
