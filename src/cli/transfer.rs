@@ -111,6 +111,15 @@ fn is_stdin(path: &std::path::Path) -> bool {
 
 /// Copies standard input into a spool under the data dir (see [`crate::client::stream`]).
 async fn spool_stdin(context: &Context) -> Result<crate::client::stream::Spooled, CliError> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return Err(CliError::new(
+            ErrorKind::BadInput,
+            anyhow!(
+                "`ferry upload -` uploads what is piped into it, and standard input is a terminal; pipe the data in (e.g. `tar c DIR | ferry upload -`) or name a file"
+            ),
+        ));
+    }
     let dir = context.data_dir.join("spool");
     tokio::task::spawn_blocking(move || crate::client::stream::spool(std::io::stdin().lock(), &dir))
         .await

@@ -13,9 +13,10 @@
 //! - memory stays at one copy buffer ([`COPY_BUFFER_BYTES`]) however long the stream is;
 //! - the spool is written under a temporary name and renamed to its content's hash only once
 //!   the stream has ended, so a spool under a content name always holds that content;
-//! - a spool is removed when its upload ends, however it ends (dropping [`Spooled`]); one left
-//!   behind by a killed process is replaced by the next run fed the same bytes, and temporary
-//!   spools not written to for [`STALE_TEMP`] are removed by the next run.
+//! - a spool is removed when its upload ends, however it ends (dropping [`Spooled`]). Its
+//!   process holds a shared advisory lock on it while it lives, so a spool left behind by a
+//!   killed process (unlocked, older than [`STALE_TEMP`]) is removed by the next run, and one in
+//!   use never is; a temporary spool not written to for [`STALE_TEMP`] is removed too.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -61,6 +62,8 @@ pub struct Spooled {
     path: PathBuf,
     /// Bytes read.
     pub bytes: u64,
+    /// Held (shared lock) while the spool is in use.
+    _lock: File,
 }
 
 impl Spooled {
@@ -107,7 +110,13 @@ pub fn spool(mut reader: impl Read, dir: &Path) -> Result<Spooled, StreamError> 
     let path = dir.join(format!("stdin-{}", hasher.finalize().to_hex()));
     std::fs::rename(&temp, &path).map_err(spool_error(&path))?;
     std::mem::forget(removed_on_error);
-    Ok(Spooled { path, bytes })
+    let lock = File::open(&path).map_err(spool_error(&path))?;
+    fs2::FileExt::lock_shared(&lock).map_err(spool_error(&path))?;
+    Ok(Spooled {
+        path,
+        bytes,
+        _lock: lock,
+    })
 }
 
 /// Removes `path` when dropped, unless forgotten.
@@ -123,7 +132,8 @@ fn scopeguard(path: &Path) -> RemoveOnDrop {
     RemoveOnDrop(path.to_owned())
 }
 
-/// Removes temporary spools nobody has written to for [`STALE_TEMP`] (their process died).
+/// Removes temporary spools nobody has written to for [`STALE_TEMP`] and spools of that age
+/// no process holds (their process died).
 fn remove_stale_temps(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -133,7 +143,15 @@ fn remove_stale_temps(dir: &Path) {
             .metadata()
             .and_then(|m| m.modified())
             .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > STALE_TEMP));
-        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) && stale {
+        if !stale {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let unused = || {
+            File::open(entry.path())
+                .is_ok_and(|file| fs2::FileExt::try_lock_exclusive(&file).is_ok())
+        };
+        if name.starts_with(TEMP_PREFIX) || (name.starts_with("stdin-") && unused()) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -159,6 +177,31 @@ mod tests {
         assert_ne!(other.path(), path);
         let empty = spool(&b""[..], dir.path()).unwrap();
         assert_eq!(empty.bytes, 0);
+    }
+
+    #[test]
+    fn old_spools_no_process_holds_are_swept_and_held_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let age = |path: &Path| {
+            let old = std::time::SystemTime::now() - STALE_TEMP * 2;
+            File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        };
+        let held = spool(&b"in use"[..], dir.path()).unwrap();
+        age(held.path());
+        let orphan = dir.path().join("stdin-0123");
+        let temp = dir.path().join(format!("{TEMP_PREFIX}99"));
+        for path in [&orphan, &temp] {
+            std::fs::write(path, b"left by a killed run").unwrap();
+            age(path);
+        }
+        let _other = spool(&b"another run"[..], dir.path()).unwrap();
+        assert!(held.path().exists(), "a spool in use is kept");
+        assert!(!orphan.exists() && !temp.exists(), "old unused spools go");
     }
 
     #[test]
