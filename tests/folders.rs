@@ -192,6 +192,16 @@ fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice
         std::fs::write(file, random_bytes(3 * 1024 * 1024)).unwrap();
     }
     std::fs::write(root.join("notes.txt"), b"first draft").unwrap();
+    // A folder is priced like a file, every chunk of its files and manifest counted.
+    let output = devnet
+        .ferry(dir.path(), &account)
+        .args(["quote", "--json"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let quote = crate::support::json_lines(&output.stdout).pop().unwrap();
+    assert_eq!(quote["chunks"], folder_chunks(&root).len(), "{quote}");
     // Waves of one chunk, killed after the first is paid: most of the folder is left.
     let mut child = runs::spawn_upload(
         devnet,

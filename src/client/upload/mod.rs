@@ -1,12 +1,15 @@
 //! The upload orchestrator: resume from the receipt, encrypt, then for each wave quote, pay,
 //! record and send.
 //!
-//! Stages, in order, for a file:
-//! 1. **resume**: take the file's receipt lock, load its receipt, settle journalled payments
+//! The input is one file, or a folder: every regular file under it and its manifest
+//! ([`crate::client::folder`]), whose chunks are planned together and share the waves. Stages,
+//! in order:
+//! 1. **resume**: take the input's receipt lock, load its receipt, settle journalled payments
 //!    with the chain, and prune expired proofs (`resume.rs`);
-//! 2. **encrypt**: chunk and encrypt the file into a plan (addresses and keys only; chunk bytes
-//!    are re-derived from the file when they are sent). Chunks recorded stored are skipped;
-//!    chunks with a usable proof go straight to the send stage;
+//! 2. **encrypt**: chunk and encrypt the file(s) into a plan (addresses and keys only; chunk
+//!    bytes are re-derived from their file, [`crate::client::sources`], when they are sent; a
+//!    folder's files unchanged since an earlier run are taken from its plan cache). Chunks
+//!    recorded stored are skipped; chunks with a usable proof go straight to the send stage;
 //! 3. per wave of up to `wave_size` chunks: **quote** each chunk's close group; chunks a majority
 //!    already holds are skipped; before the first payment the whole cost is estimated, checked
 //!    against the wallet and approved (`cost.rs`); `--max-cost` is checked before every wave;
