@@ -273,6 +273,19 @@ pub fn walk(root: &Path) -> Result<Walk, FolderError> {
     Ok(walk)
 }
 
+/// The manifest entries of the walk's directories, parents first.
+fn dir_entries(walk: &Walk) -> Vec<Entry> {
+    walk.dirs
+        .iter()
+        .map(|(path, meta)| Entry {
+            path: path.clone(),
+            mode: meta.mode,
+            modified: meta.modified,
+            kind: EntryKind::Dir,
+        })
+        .collect()
+}
+
 /// Plans a walked folder (blocking): each file's chunks and data map, then the manifest's;
 /// the plan's reference is the manifest's. Reports each file as it is encrypted.
 ///
@@ -286,16 +299,7 @@ pub fn plan(
 ) -> Result<(PlannedInput, Vec<CachedFile>), FolderError> {
     let total_bytes: u64 = walk.files.iter().map(|f| f.meta.size).sum();
     let mut chunks: Vec<PlannedChunk> = Vec::new();
-    let mut entries: Vec<Entry> = walk
-        .dirs
-        .iter()
-        .map(|(path, meta)| Entry {
-            path: path.clone(),
-            mode: meta.mode,
-            modified: meta.modified,
-            kind: EntryKind::Dir,
-        })
-        .collect();
+    let mut entries = dir_entries(walk);
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut files = Vec::with_capacity(walk.files.len());
     let mut cached = Vec::with_capacity(walk.files.len());
@@ -309,7 +313,8 @@ pub fn plan(
             path: file.path.clone(),
             source,
         })?;
-        let stamp = Stamp::of(&meta);
+        // The file as it is read now (the walk may be older): its stamp, mode and time.
+        let (stamp, now) = (Stamp::of(&meta), meta_of(&meta));
         let (size, refs) = match cache.lookup(&file.relative, stamp) {
             Some(known) => {
                 progress(known.size);
@@ -336,8 +341,8 @@ pub fn plan(
         });
         entries.push(Entry {
             path: file.relative.clone(),
-            mode: file.meta.mode,
-            modified: file.meta.modified,
+            mode: now.mode,
+            modified: now.modified,
             kind: EntryKind::File {
                 size,
                 address: reference.address,
