@@ -129,11 +129,16 @@ fn a_folder_round_trips_with_empty_dirs_empty_files_odd_names_and_1000_files_in_
     let done = finished(code, &events);
     let chunks = done["chunks"].as_u64().unwrap();
     assert!(chunks > 1000, "{done}");
+    assert_eq!(done["files"], 1004, "{done}");
     // One transaction per wave of 64, not one per file.
     let sent = transactions_sent(devnet, &account);
     assert!(
         sent <= chunks.div_ceil(64) + 1,
         "{sent} transactions for {chunks} chunks"
+    );
+    println!(
+        "1,004 files: {chunks} chunks in {sent} transactions, uploaded in {:.1} s",
+        done["seconds"].as_f64().unwrap()
     );
     let skipped: Vec<&Value> = events.iter().filter(|e| e["event"] == "skipped").collect();
     assert_eq!(skipped.len(), 1, "{skipped:?}");
@@ -178,6 +183,27 @@ fn a_folder_round_trips_with_empty_dirs_empty_files_odd_names_and_1000_files_in_
     assert!(expected.contains_key(Path::new("nested/deeper/empty")));
     assert_eq!(read_tree(&out), expected, "the tree comes back as it was");
     assert!(std::fs::symlink_metadata(out.join("nested/escape")).is_err());
+
+    // A symbolic link planted in an existing output is refused, never followed.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let planted = dir.path().join("planted");
+    std::fs::create_dir(&planted).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, planted.join("nested")).unwrap();
+    let output = devnet
+        .ferry(dir.path(), &account)
+        .args(["download", done["reference"].as_str().unwrap(), "-o"])
+        .arg(&planted)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).unwrap().count(),
+        0,
+        "nothing is written through the link"
+    );
 }
 
 #[test]

@@ -77,6 +77,9 @@ pub enum JsonEvent<'a> {
         file: &'a str,
         /// File chunks.
         chunks: usize,
+        /// Files, for a folder.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        files: Option<usize>,
         /// Chunks paid in this run.
         paid_chunks: usize,
         /// Chunks paid by proofs from an earlier run.
@@ -101,6 +104,9 @@ pub enum JsonEvent<'a> {
         output: String,
         /// Bytes written.
         bytes: u64,
+        /// Files written, for a folder.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        files: Option<usize>,
         /// File chunks fetched.
         chunks: usize,
         /// Wall time.
@@ -502,10 +508,21 @@ mod tests {
             line(&JsonEvent::DownloadDone {
                 output: "out".into(),
                 bytes: 3,
+                files: None,
                 chunks: 1,
                 seconds: 0.5,
             }),
             json!({"event": "done", "output": "out", "bytes": 3, "chunks": 1, "seconds": 0.5})
+        );
+        assert_eq!(
+            line(&JsonEvent::DownloadDone {
+                output: "dir".into(),
+                bytes: 3,
+                files: Some(2),
+                chunks: 1,
+                seconds: 0.5,
+            }),
+            json!({"event": "done", "output": "dir", "bytes": 3, "files": 2, "chunks": 1, "seconds": 0.5})
         );
         assert_eq!(
             line(&JsonEvent::Wallet {

@@ -278,6 +278,7 @@ fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
             reference,
             file,
             chunks: summary.chunks,
+            files: summary.files,
             paid_chunks: summary.paid_chunks,
             reused_proofs: summary.reused_proofs,
             found_paid: summary.found_paid,
@@ -296,8 +297,12 @@ fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
         } else {
             String::new()
         };
+        let files = summary
+            .files
+            .map(|files| format!("{files} files, "))
+            .unwrap_or_default();
         eprintln!(
-            "uploaded {file}: {} chunks ({} paid now{earlier}, {} already stored) for {} storage + {} gas in {:.1} s",
+            "uploaded {file}: {files}{} chunks ({} paid now{earlier}, {} already stored) for {} storage + {} gas in {:.1} s",
             summary.chunks,
             summary.paid_chunks,
             summary.already_stored,
@@ -344,6 +349,7 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
         print_json_line(&JsonEvent::DownloadDone {
             output: args.output.display().to_string(),
             bytes: summary.bytes,
+            files: summary.files,
             chunks: summary.chunks,
             seconds: summary.seconds,
         });
@@ -353,8 +359,12 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
         } else {
             args.output.display().to_string()
         };
+        let files = summary
+            .files
+            .map(|files| format!("{files} files, "))
+            .unwrap_or_default();
         eprintln!(
-            "downloaded {} bytes to {output} in {:.1} s",
+            "downloaded {files}{} bytes to {output} in {:.1} s",
             summary.bytes, summary.seconds
         );
     }

@@ -95,6 +95,8 @@ impl DownloadError {
 pub struct DownloadSummary {
     /// Bytes written.
     pub bytes: u64,
+    /// Files written, for a folder.
+    pub files: Option<usize>,
     /// File chunks fetched.
     pub chunks: usize,
     /// Wall time.
@@ -296,6 +298,7 @@ pub async fn download(
     .map_err(output_error)?;
     Ok(DownloadSummary {
         bytes: map.size,
+        files: None,
         chunks: map.chunks.len(),
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -337,6 +340,7 @@ pub async fn download_to_stream(
     }
     Ok(DownloadSummary {
         bytes: map.size,
+        files: None,
         chunks: map.chunks.len(),
         seconds: started.elapsed().as_secs_f64(),
     })

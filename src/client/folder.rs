@@ -192,15 +192,15 @@ pub struct FileChunks {
 }
 
 /// A planned upload: its chunks (a folder's manifest's reference is the plan's), the files
-/// they are read from, and which chunks each file of a folder needs (none listed for a file).
+/// they are read from, and which chunks each file of a folder needs.
 #[derive(Debug)]
 pub struct PlannedInput {
     /// Every chunk, files' and manifest's.
     pub plan: UploadPlan,
     /// The files, by source number.
     pub sources: Sources,
-    /// Each file's chunks.
-    pub files: Vec<FileChunks>,
+    /// Each file's chunks (`None` when the upload is one file).
+    pub files: Option<Vec<FileChunks>>,
 }
 
 /// What a walk found.
@@ -358,7 +358,7 @@ pub fn plan(
     let planned = PlannedInput {
         plan: UploadPlan::new(reference, total_bytes, chunks),
         sources: Sources::many(walk.files.iter().map(|f| f.path.clone()).collect()),
-        files,
+        files: Some(files),
     };
     Ok((planned, cached))
 }

@@ -89,6 +89,13 @@ pub async fn restore(
     .await?;
     Ok(DownloadSummary {
         bytes: total,
+        files: Some(
+            manifest
+                .entries
+                .iter()
+                .filter(|e| e.reference().is_some())
+                .count(),
+        ),
         chunks,
         seconds: started.elapsed().as_secs_f64(),
     })

@@ -173,7 +173,7 @@ impl Input {
             Input::File(path) => Ok(PlannedInput {
                 plan: encrypt(&path, threads, reporter).await?,
                 sources: Sources::one(&path)?,
-                files: Vec::new(),
+                files: None,
             }),
             Input::Folder(root, walk) => {
                 let data_dir = plan_cache.map(Path::to_owned);
@@ -280,6 +280,7 @@ pub async fn upload(
         work,
         stamps,
     } = prepare(context, options, &session).await?;
+    let folder_files = files.as_ref().map(Vec::len);
     let context = &with_file_progress(context, files, &plan, &work);
     let (reused_proofs, stored_before) = (work.reused.len(), work.stored_before);
     let stages = Stages {
@@ -292,6 +293,7 @@ pub async fn upload(
     let summary = UploadSummary {
         reference: Some(plan.reference),
         chunks: plan.chunks.len(),
+        files: folder_files,
         paid_chunks: pay.paid_chunks,
         reused_proofs,
         found_paid: pay.paid_earlier,
@@ -328,8 +330,8 @@ struct Prepared {
     plan: UploadPlan,
     /// The files they are read from.
     sources: Sources,
-    /// Which chunks each file of a folder needs.
-    files: Vec<FileChunks>,
+    /// Which chunks each file of a folder needs (`None` for a file).
+    files: Option<Vec<FileChunks>>,
     /// What is left to do of it.
     work: resume::Work,
     /// The files as they were planned.
@@ -404,14 +406,14 @@ async fn prepare(
 /// already stored by an earlier run counted.
 fn with_file_progress(
     context: &UploadContext,
-    files: Vec<FileChunks>,
+    files: Option<Vec<FileChunks>>,
     plan: &UploadPlan,
     work: &resume::Work,
 ) -> UploadContext {
     let mut context = context.clone();
-    if files.is_empty() {
+    let Some(files) = files else {
         return context;
-    }
+    };
     let progress = files::FileProgress::new(files, context.reporter.clone());
     let pending: std::collections::HashSet<_> = work
         .to_quote

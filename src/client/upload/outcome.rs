@@ -18,6 +18,8 @@ pub struct UploadSummary {
     pub reference: Option<Reference>,
     /// Chunks in the plan, data map included.
     pub chunks: usize,
+    /// Files of a folder (`None` for a file).
+    pub files: Option<usize>,
     /// Chunks paid in this run.
     pub paid_chunks: usize,
     /// Proofs reused from an earlier run.
