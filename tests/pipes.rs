@@ -227,3 +227,34 @@ fn a_killed_stdin_upload_fed_the_same_bytes_again_pays_nothing_twice() {
     write_stream(seed, len, std::fs::File::create(&same).unwrap());
     crate::support::runs::assert_each_chunk_paid_once(devnet, &same);
 }
+
+#[test]
+fn standard_input_is_quoted_like_the_same_bytes_in_a_file() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file, data) = random_file("quoted.bin", 5 * 1024 * 1024);
+    let mut child = devnet
+        .ferry_process(dir.path(), &account)
+        .args(["quote", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&data).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let quote = json_lines(&output.stdout).pop().unwrap();
+    assert_eq!(
+        quote["chunks"],
+        crate::support::planned_chunks(&file).len(),
+        "{quote}"
+    );
+    assert_eq!(quote["bytes"], data.len(), "{quote}");
+    let spool = dir.path().join("spool");
+    assert_eq!(
+        std::fs::read_dir(&spool).unwrap().count(),
+        0,
+        "the spool is removed"
+    );
+}

@@ -160,7 +160,7 @@ pub struct DownloadArgs {
 /// `ferry quote`.
 #[derive(Debug, Clone, Args)]
 pub struct QuoteArgs {
-    /// The file or folder to price.
+    /// The file or folder to price, or `-` for standard input.
     pub file: PathBuf,
     /// The network.
     #[command(flatten)]

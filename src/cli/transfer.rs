@@ -410,13 +410,24 @@ async fn fetch_to(
 
 /// `ferry quote FILE`: what uploading would cost now; pays nothing, needs no wallet.
 pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
-    crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+    let stdin = is_stdin(&args.file);
+    if !stdin {
+        crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+    }
     let network = context.network(&args.network).await?;
     let vault = connect_vault(&network, None).await?;
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let threads = UploadOptions::new(args.file.clone(), context.data_dir.clone()).encrypt_threads;
-    let path = args.file.clone();
+    // Removed when the quote ends.
+    let spooled = if stdin {
+        Some(spool_stdin(context).await?)
+    } else {
+        None
+    };
+    let path = spooled
+        .as_ref()
+        .map_or_else(|| args.file.clone(), |s| s.path().to_owned());
     let input = tokio::task::spawn_blocking(move || Input::inspect(&path))
         .await
         .map_err(|e| CliError::new(ErrorKind::Internal, e))?

@@ -81,6 +81,7 @@ impl DownloadError {
             DownloadError::Folder(_) => ErrorKind::BadInput,
             DownloadError::Output { source, .. } => match source.kind() {
                 std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::AlreadyExists
                 | std::io::ErrorKind::PermissionDenied
                 | std::io::ErrorKind::IsADirectory
                 | std::io::ErrorKind::NotADirectory => ErrorKind::BadInput,
