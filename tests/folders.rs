@@ -228,7 +228,7 @@ fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice
     assert_eq!(output.status.code(), Some(0));
     let quote = crate::support::json_lines(&output.stdout).pop().unwrap();
     assert_eq!(quote["chunks"], folder_chunks(&root).len(), "{quote}");
-    // Waves of one chunk, killed after the first is paid: most of the folder is left.
+    // Waves of one chunk, killed once two chunks are stored: most of the folder is left.
     let mut child = runs::spawn_upload(
         devnet,
         dir.path(),
@@ -237,15 +237,24 @@ fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice
         &["--wave-size", "1", "--transfers", "1"],
     );
     let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut stored_seen = 0;
     for line in std::io::BufRead::lines(stdout) {
-        if line.unwrap().contains("\"wave_paid\"") {
-            crate::support::signal(child.id(), "KILL");
-            break;
+        if line.unwrap().contains("\"chunk_stored\"") {
+            stored_seen += 1;
+            if stored_seen == 2 {
+                crate::support::signal(child.id(), "KILL");
+                break;
+            }
         }
     }
     child.wait().unwrap();
     let status = runs::status(devnet, dir.path(), &account, &root);
-    assert!(status["chunks_paid"].as_u64().unwrap() >= 1, "{status}");
+    let stored_before = status["chunks_stored"].as_u64().unwrap();
+    assert!(stored_before >= 2, "{status}");
+    assert!(
+        stored_before < status["chunks_total"].as_u64().unwrap(),
+        "{status}"
+    );
     // What the run learnt of each file is kept, so the rerun re-reads only changed files.
     let plans = dir.path().join("plans");
     assert_eq!(std::fs::read_dir(&plans).unwrap().count(), 1);
@@ -255,8 +264,15 @@ fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice
     std::fs::write(root.join("photos/5.jpg"), &changed).unwrap();
     let (code, events) = devnet.upload_json(dir.path(), &account, &root, &[]);
     let done = finished(code, &events);
-    assert!(
-        done["reused_proofs"].as_u64().unwrap() + done["already_stored"].as_u64().unwrap() >= 1,
+    // What the first run stored is not sent again: this run sends only the rest.
+    let (chunks, already) = (
+        done["chunks"].as_u64().unwrap(),
+        done["already_stored"].as_u64().unwrap(),
+    );
+    assert!(already >= stored_before, "{done}");
+    assert_eq!(
+        done["stored_chunks"].as_u64().unwrap(),
+        chunks - already,
         "{done}"
     );
     assert_each_paid_once(devnet, &root);
