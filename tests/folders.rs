@@ -40,7 +40,7 @@ fn read_tree(root: &Path) -> Tree {
 
 /// The distinct chunks ferry plans for the folder.
 fn folder_chunks(root: &Path) -> Vec<ChunkAddress> {
-    let walk = ferry::client::folder::walk(root).unwrap();
+    let walk = ferry::client::folder::walk(root, Path::new("/nonexistent")).unwrap();
     let none = ferry::client::plan_cache::PlanCache::none();
     let (planned, _) = ferry::client::folder::plan(&walk, 2, &Silent, &none).unwrap();
     let plan = planned.plan;
@@ -377,4 +377,39 @@ fn an_empty_folder_round_trips_and_a_folder_never_goes_to_stdout() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn a_folder_holding_ferrys_data_dir_uploads_without_it() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path();
+    std::fs::write(root.join("letter.txt"), random_bytes(20_000)).unwrap();
+    // The data dir (receipts, which change as the upload goes) is inside the folder.
+    let data_dir = root.join(".local-ferry");
+    std::fs::create_dir(&data_dir).unwrap();
+    let (code, events) = devnet.upload_json(&data_dir, &account, root, &[]);
+    let done = finished(code, &events);
+    let skipped: Vec<&Value> = events.iter().filter(|e| e["event"] == "skipped").collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(
+        skipped[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with(".local-ferry")
+    );
+    let out = tempfile::tempdir().unwrap();
+    let restored = out.path().join("home");
+    download_into(
+        devnet,
+        &data_dir,
+        &account,
+        done["reference"].as_str().unwrap(),
+        &restored,
+    );
+    assert_eq!(
+        read_tree(&restored).keys().collect::<Vec<_>>(),
+        [Path::new("letter.txt")]
+    );
 }

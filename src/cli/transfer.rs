@@ -428,7 +428,8 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
     let path = spooled
         .as_ref()
         .map_or_else(|| args.file.clone(), |s| s.path().to_owned());
-    let input = tokio::task::spawn_blocking(move || Input::inspect(&path))
+    let data_dir = context.data_dir.clone();
+    let input = tokio::task::spawn_blocking(move || Input::inspect(&path, &data_dir))
         .await
         .map_err(|e| CliError::new(ErrorKind::Internal, e))?
         .map_err(|e| CliError::new(e.kind(), e))?;

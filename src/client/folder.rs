@@ -223,8 +223,10 @@ fn meta_of(meta: &std::fs::Metadata) -> EntryMeta {
 }
 
 /// Walks `root` (blocking): every directory and regular file under it, sorted by name; symbolic
-/// links and special files are skipped and listed, never followed or read.
-pub fn walk(root: &Path) -> Result<Walk, FolderError> {
+/// links and special files are skipped and listed, never followed or read, and so is the
+/// directory `own` (ferry's data dir, whose receipts change while the folder uploads).
+pub fn walk(root: &Path, own: &Path) -> Result<Walk, FolderError> {
+    let own = std::fs::canonicalize(own).ok();
     let mut walk = Walk::default();
     let mut pending = vec![(root.to_owned(), Vec::new())];
     while let Some((dir, relative)) = pending.pop() {
@@ -251,7 +253,9 @@ pub fn walk(root: &Path) -> Result<Walk, FolderError> {
                 source,
             })?;
             let kind = meta.file_type();
-            if kind.is_dir() {
+            if kind.is_dir() && own.is_some() && std::fs::canonicalize(&path).ok() == own {
+                walk.skipped.push((path, "ferry's own data dir"));
+            } else if kind.is_dir() {
                 walk.dirs.push((child.clone(), meta_of(&meta)));
                 subdirs.push((path, child));
             } else if kind.is_file() {
@@ -377,7 +381,7 @@ mod tests {
         std::fs::write(root.join("ünï.txt"), b"x").unwrap();
         std::os::unix::fs::symlink("/etc/passwd", root.join("link")).unwrap();
         let _socket = std::os::unix::net::UnixListener::bind(root.join("socket")).unwrap();
-        let walk = walk(root).unwrap();
+        let walk = walk(root, &root.join("nowhere")).unwrap();
         let files: Vec<_> = walk
             .files
             .iter()

@@ -8,7 +8,8 @@
 //!   output directory is refused, not followed);
 //! - each file appears whole or not at all (the one-file download's atomic write), with the
 //!   size the manifest gives;
-//! - directories get their modification times last, after the files inside them are written.
+//! - directories get their modification times last, after the files inside them are written;
+//! - permission bits are restored without set-user-id, set-group-id and sticky bits.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -168,9 +169,10 @@ fn real_dirs_up_to(output: &Path, target: &Path) -> Result<(), DownloadError> {
     Ok(())
 }
 
-/// Gives `target` the entry's mode and modification time.
+/// Gives `target` the entry's permission bits (never set-user-id, set-group-id or sticky: a
+/// manifest is untrusted) and modification time.
 fn set_meta(target: &Path, entry: &Entry) -> std::io::Result<()> {
-    std::fs::set_permissions(target, std::fs::Permissions::from_mode(entry.mode & 0o7777))?;
+    std::fs::set_permissions(target, std::fs::Permissions::from_mode(entry.mode & 0o777))?;
     let (seconds, nanos) = entry.modified;
     let modified = if seconds >= 0 {
         SystemTime::UNIX_EPOCH + Duration::new(seconds as u64, nanos)

@@ -142,10 +142,11 @@ pub enum Input {
 }
 
 impl Input {
-    /// Looks at `path` (blocking): a readable regular file, or a folder walked.
-    pub fn inspect(path: &Path) -> Result<Self, UploadError> {
+    /// Looks at `path` (blocking): a readable regular file, or a folder walked (leaving out
+    /// the data dir `data_dir` should it be inside).
+    pub fn inspect(path: &Path, data_dir: &Path) -> Result<Self, UploadError> {
         if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-            let walk = crate::client::folder::walk(path)?;
+            let walk = crate::client::folder::walk(path, data_dir)?;
             return Ok(Input::Folder(path.to_owned(), walk));
         }
         check_file(path)?;
@@ -346,8 +347,8 @@ async fn prepare(
 ) -> Result<Prepared, UploadError> {
     let recovered_payments = session.reconcile(&context.vault).await?;
     let unpaid_proofs = session.drop_unpaid(&context.vault).await?;
-    let path = options.file.clone();
-    let input = tokio::task::spawn_blocking(move || Input::inspect(&path))
+    let (path, data_dir) = (options.file.clone(), options.data_dir.clone());
+    let input = tokio::task::spawn_blocking(move || Input::inspect(&path, &data_dir))
         .await
         .expect("walking a folder does not panic")?;
     if let Input::Folder(_, walk) = &input {
