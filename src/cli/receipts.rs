@@ -260,3 +260,15 @@ fn paths(paths: &[PathBuf]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spooled_stdin_is_told_apart_from_a_file() {
+        assert!(is_spool("/home/u/.local/share/ferry/spool/stdin-ab12"));
+        assert!(!is_spool("/home/u/spool/notes.txt"));
+        assert!(!is_spool("/home/u/stdin-ab12"));
+    }
+}
