@@ -413,3 +413,50 @@ fn a_folder_holding_ferrys_data_dir_uploads_without_it() {
         [Path::new("letter.txt")]
     );
 }
+
+#[test]
+fn ctrl_c_stops_a_folder_upload_with_130_and_the_same_command_finishes_it() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("docs");
+    std::fs::create_dir_all(root.join("a/b")).unwrap();
+    for (index, name) in ["one.pdf", "a/two.pdf", "a/b/three.pdf"].iter().enumerate() {
+        std::fs::write(root.join(name), random_bytes((index + 1) * 3 * 1024 * 1024)).unwrap();
+    }
+    let mut child = runs::spawn_upload(
+        devnet,
+        dir.path(),
+        &account,
+        &root,
+        &["--wave-size", "1", "--transfers", "1"],
+    );
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut lines = std::io::BufRead::lines(stdout);
+    for line in lines.by_ref() {
+        if line.unwrap().contains("\"wave_paid\"") {
+            crate::support::signal(child.id(), "INT");
+            break;
+        }
+    }
+    let last = lines.map(Result::unwrap).last().unwrap_or_default();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{last}");
+    assert!(last.contains("\"interrupted\""), "{last}");
+
+    let (code, events) = devnet.upload_json(dir.path(), &account, &root, &[]);
+    let done = finished(code, &events);
+    assert!(
+        done["reused_proofs"].as_u64().unwrap() + done["already_stored"].as_u64().unwrap() >= 1,
+        "{done}"
+    );
+    assert_each_paid_once(devnet, &root);
+    let out = dir.path().join("restored");
+    download_into(
+        devnet,
+        dir.path(),
+        &account,
+        done["reference"].as_str().unwrap(),
+        &out,
+    );
+    assert_eq!(read_tree(&out), read_tree(&root));
+}
