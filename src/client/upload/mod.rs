@@ -308,6 +308,12 @@ pub async fn upload(
         (Ok(()), Some(error)) => Err(PayStop::Receipt(error)),
         (result, _) => result,
     };
+    // A chunk whose file no longer gives it, though its stamp held: the plan cache is not
+    // trusted again.
+    let file_changed = send
+        .failures
+        .iter()
+        .any(|failure| matches!(failure.cause, FailureCause::Rederive(_)));
     let outcome = finish(
         pay_result,
         summary,
@@ -317,6 +323,8 @@ pub async fn upload(
     );
     if outcome.is_ok() {
         session.remove().await?;
+    }
+    if outcome.is_ok() || file_changed {
         let (data_dir, folder) = (options.data_dir.clone(), options.file.clone());
         tokio::task::spawn_blocking(move || PlanCache::remove(&data_dir, &folder))
             .await
