@@ -121,8 +121,32 @@ async fn spool_stdin(context: &Context) -> Result<crate::client::stream::Spooled
         ));
     }
     let dir = context.data_dir.join("spool");
-    tokio::task::spawn_blocking(move || crate::client::stream::spool(std::io::stdin().lock(), &dir))
-        .await
+    // A spinner of bytes read on a terminal: a long pipe is read before anything is paid.
+    let shown = !context.json
+        && context.verbosity == super::Verbosity::Normal
+        && std::io::stderr().is_terminal();
+    let bar = shown.then(|| {
+        let style = indicatif::ProgressStyle::with_template(
+            "{prefix:>8} {spinner} {bytes} from standard input {binary_bytes_per_sec}",
+        )
+        .expect("template");
+        indicatif::ProgressBar::new_spinner()
+            .with_style(style)
+            .with_prefix("read")
+    });
+    let progress = bar.clone();
+    let spooled = tokio::task::spawn_blocking(move || {
+        crate::client::stream::spool(std::io::stdin().lock(), &dir, &|bytes| {
+            if let Some(bar) = &progress {
+                bar.set_position(bytes);
+            }
+        })
+    })
+    .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    spooled
         .map_err(|e| CliError::new(ErrorKind::Internal, e))?
         .map_err(|e| CliError::new(e.kind(), e))
 }

@@ -79,8 +79,13 @@ impl Drop for Spooled {
     }
 }
 
-/// Copies `reader` to the end into a spool under `dir` (blocking), in constant memory.
-pub fn spool(mut reader: impl Read, dir: &Path) -> Result<Spooled, StreamError> {
+/// Copies `reader` to the end into a spool under `dir` (blocking), in constant memory, calling
+/// `progress` with the bytes read so far.
+pub fn spool(
+    mut reader: impl Read,
+    dir: &Path,
+    progress: &dyn Fn(u64),
+) -> Result<Spooled, StreamError> {
     let spool_error = |path: &Path| {
         let path = path.to_owned();
         move |source| StreamError::Spool { path, source }
@@ -104,6 +109,7 @@ pub fn spool(mut reader: impl Read, dir: &Path) -> Result<Spooled, StreamError> 
         file.write_all(&buffer[..read])
             .map_err(spool_error(&temp))?;
         bytes += read as u64;
+        progress(bytes);
     }
     file.flush().map_err(spool_error(&temp))?;
     drop(file);
@@ -165,17 +171,17 @@ mod tests {
     fn the_same_bytes_spool_to_the_same_path_and_the_spool_goes_when_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let data: Vec<u8> = (0..3 * COPY_BUFFER_BYTES + 5).map(|i| i as u8).collect();
-        let first = spool(&data[..], dir.path()).unwrap();
+        let first = spool(&data[..], dir.path(), &|_| {}).unwrap();
         assert_eq!(first.bytes, data.len() as u64);
         assert_eq!(std::fs::read(first.path()).unwrap(), data);
         let path = first.path().to_owned();
         drop(first);
         assert!(!path.exists());
-        let again = spool(&data[..], dir.path()).unwrap();
+        let again = spool(&data[..], dir.path(), &|_| {}).unwrap();
         assert_eq!(again.path(), path);
-        let other = spool(&b"other"[..], dir.path()).unwrap();
+        let other = spool(&b"other"[..], dir.path(), &|_| {}).unwrap();
         assert_ne!(other.path(), path);
-        let empty = spool(&b""[..], dir.path()).unwrap();
+        let empty = spool(&b""[..], dir.path(), &|_| {}).unwrap();
         assert_eq!(empty.bytes, 0);
     }
 
@@ -191,7 +197,7 @@ mod tests {
                 .set_modified(old)
                 .unwrap();
         };
-        let held = spool(&b"in use"[..], dir.path()).unwrap();
+        let held = spool(&b"in use"[..], dir.path(), &|_| {}).unwrap();
         age(held.path());
         let orphan = dir.path().join("stdin-0123");
         let temp = dir.path().join(format!("{TEMP_PREFIX}99"));
@@ -199,7 +205,7 @@ mod tests {
             std::fs::write(path, b"left by a killed run").unwrap();
             age(path);
         }
-        let _other = spool(&b"another run"[..], dir.path()).unwrap();
+        let _other = spool(&b"another run"[..], dir.path(), &|_| {}).unwrap();
         assert!(held.path().exists(), "a spool in use is kept");
         assert!(!orphan.exists() && !temp.exists(), "old unused spools go");
     }
@@ -214,7 +220,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(
-            spool(Failing, dir.path()),
+            spool(Failing, dir.path(), &|_| {}),
             Err(StreamError::Read(_))
         ));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
