@@ -218,7 +218,7 @@ _ferry() {
 
     case "${cmd}" in
         ferry)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version upload download quote verify repair status cache wallet devnet vault network completions man help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version upload download quote verify repair status cache wallet devnet vault network completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,6 +232,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -240,7 +244,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version gc clear help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version gc clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -254,6 +258,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -262,7 +270,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache__subcmd__clear)
-            opts="-q -v -h -V --force --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --force --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +282,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -284,7 +296,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache__subcmd__gc)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -296,6 +308,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -362,7 +378,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__completions)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,6 +390,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -384,7 +404,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version up down status help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -398,6 +418,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -406,7 +430,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__down)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -418,6 +442,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -498,7 +526,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -512,6 +540,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -520,7 +552,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__up)
-            opts="-q -v -h -V --nodes --detach --until-stdin-closes --repair-interval --isolated --uplink-mbit --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --nodes --detach --until-stdin-closes --repair-interval --isolated --uplink-mbit --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,6 +578,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -554,7 +590,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__download)
-            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -582,6 +618,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -928,7 +968,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__man)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -940,6 +980,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -950,7 +994,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__network)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version init help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -962,6 +1006,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1014,7 +1062,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__network__subcmd__init)
-            opts="-o -q -v -h -V --rpc-url --vault --bootstrap --vault-block --output --json --quiet --verbose --data-dir --config --help --version"
+            opts="-o -q -v -h -V --rpc-url --vault --bootstrap --vault-block --output --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1052,6 +1100,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1060,7 +1112,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__quote)
-            opts="-q -v -h -V --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1086,6 +1138,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1094,7 +1150,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__repair)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1116,6 +1172,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1124,7 +1184,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,6 +1198,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1146,7 +1210,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__upload)
-            opts="-q -v -h -V --yes --max-cost --confirm-above --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --yes --max-cost --confirm-above --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1184,6 +1248,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1192,7 +1260,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version deploy help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version deploy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1206,6 +1274,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1214,7 +1286,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault__subcmd__deploy)
-            opts="-q -v -h -V --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1230,6 +1302,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1282,7 +1358,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__verify)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1302,6 +1378,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1312,7 +1392,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --help --version address balance help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version address balance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1326,6 +1406,10 @@ _ferry() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1334,7 +1418,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__address)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1354,6 +1438,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1364,7 +1452,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__balance)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1384,6 +1472,10 @@ _ferry() {
                     ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
                 *)

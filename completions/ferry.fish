@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ferry_global_optspecs
-    string join \n json q/quiet v/verbose data-dir= config= h/help V/version
+    string join \n json q/quiet v/verbose data-dir= config= units= h/help V/version
 end
 
 function __fish_ferry_needs_command
@@ -26,13 +26,16 @@ end
 
 complete -c ferry -n "__fish_ferry_needs_command" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_needs_command" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_needs_command" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_needs_command" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_needs_command" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_needs_command" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_needs_command" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_needs_command" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_needs_command" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
-complete -c ferry -n "__fish_ferry_needs_command" -f -a "download" -d 'Download a file by its reference'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "upload" -d 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "download" -d 'Download a file or a folder by its reference'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "verify" -d 'Check that a file is still fully stored: every node of each chunk\'s close group is challenged to prove it holds the chunk. Pays nothing'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "repair" -d 'Verify, then store the missing replicas of every chunk below 4 on its close group. Pays nothing'
@@ -45,105 +48,135 @@ complete -c ferry -n "__fish_ferry_needs_command" -f -a "network" -d 'Write a ne
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "man" -d 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ferry -n "__fish_ferry_using_subcommand upload" -l max-cost -d 'Never pay more than this many wei in total for storage' -r
-complete -c ferry -n "__fish_ferry_using_subcommand upload" -l confirm-above -d 'On a terminal, ask before paying more than this many wei (storage and gas); 0 asks always [default: 10000000000000000]' -r
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l max-cost -d 'Never let this run pay more than this, storage and gas: wei (1000), gwei (5gwei) or ETH (0.01eth)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l confirm-above -d 'On a terminal, ask before paying more than this (storage and gas): wei, gwei (5gwei) or ETH (0.01eth); 0 asks always [default: 0.01eth]' -r
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l transfers -d 'Chunks being sent to nodes at once, 1 to 32 (each to 4 nodes; about 4 MiB of memory each) [default: 8]' -r
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l wave-size -d 'Chunks per payment transaction, 1 to 64 [default: 64]' -r
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l yes -d 'Do not ask before paying (ferry never asks off a terminal or with --json)'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l no-resume -d 'Ignore any cached receipt and start afresh'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand upload" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand download" -s o -l output -d 'Where to write the file' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s o -l output -d 'Where to write the file (`-` for standard output), or the directory to rebuild a folder in' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand download" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l wave-size -d 'Chunks per payment transaction the estimate assumes, 1 to 64 [default: 64]' -r
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand quote" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand repair" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand status" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand status" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand status" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand status" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -f -a "gc" -d 'Remove receipts whose proofs have all expired (a day after their newest payment)'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -f -a "clear" -d 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l force -d 'Also remove receipts holding unexpired paid-but-unstored proofs (those chunks would be paid again)'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Remove receipts whose proofs have all expired (a day after their newest payment)'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -f -a "balance" -d 'Print the paying address\'s balance in wei'
@@ -152,31 +185,40 @@ complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "balance" -d 'Print the paying address\'s balance in wei'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Stop the devnet that `up` started in this data dir'
@@ -187,27 +229,36 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l uplink-mbit -d 'Shape this host\'s link into the isolated network to M Mbit/s (token bucket); traffic between nodes is not shaped' -r
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l detach -d 'Leave the devnet running in the background and return; stop it with `ferry devnet down`'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l until-stdin-closes -d 'Also stop when stdin reaches EOF (for test harnesses)'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l isolated -d 'Run anvil and each node in its own network namespace on a bridge, reached from here by their own IPs, as if on other machines (Linux, root, iproute2)'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop the devnet that `up` started in this data dir'
@@ -215,29 +266,38 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -f -a "deploy" -d 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l rpc-url -d 'The chain\'s JSON-RPC URL (else `rpc_url` from the config file)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "deploy" -d 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -f -a "init" -d 'Write a network file: the chain id is read from the RPC endpoint and the vault checked'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -248,29 +308,38 @@ complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_sub
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s o -l output -d 'Write the network file here (atomically) instead of to stdout' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a network file: the chain id is read from the RPC endpoint and the vault checked'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand man" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand man" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand man" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand man" -s h -l help -d 'Print help'
+complete -c ferry -n "__fish_ferry_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "upload" -d 'Upload a file: encrypt, pay in waves, store; rerun to resume'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "download" -d 'Download a file by its reference'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "upload" -d 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "download" -d 'Download a file or a folder by its reference'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "verify" -d 'Check that a file is still fully stored: every node of each chunk\'s close group is challenged to prove it holds the chunk. Pays nothing'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "repair" -d 'Verify, then store the missing replicas of every chunk below 4 on its close group. Pays nothing'

@@ -28,15 +28,19 @@ fn missing_file_exits_2_and_names_the_file() {
 }
 
 #[test]
-fn directory_exits_2_and_says_what_to_do() {
+fn a_special_file_exits_2_and_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     ferry(dir.path())
         .args(["upload"])
-        .arg(dir.path())
+        .arg(&socket)
         .args(["--network", "/dev/null"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("is a directory"));
+        .stderr(predicate::str::contains(
+            "is not a regular file or a folder",
+        ));
 }
 
 #[test]

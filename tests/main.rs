@@ -1,6 +1,7 @@
 //! ferry's integration tests, one binary: the real `ferry` and `ferry-node` binaries, real
 //! anvil, real files. Shared helpers that start those live in `support`.
 
+mod amounts;
 mod chain_trust;
 mod cli;
 mod client_trust;
@@ -9,6 +10,7 @@ mod cost;
 mod devnet;
 mod failures;
 mod files;
+mod folders;
 mod forwarding;
 mod generated;
 mod isolated;
@@ -19,6 +21,7 @@ mod node;
 mod node_trust;
 mod ordinary;
 mod output;
+mod pipes;
 mod pty;
 mod resume;
 mod rewards;

@@ -171,7 +171,7 @@ fn on_a_terminal_answering_no_to_the_cost_question_exits_4_and_pays_nothing() {
     upload.terminal.wait_for(QUESTION, Duration::from_secs(60));
     let screen = upload.terminal.text();
     assert!(
-        screen.contains("Pay about") && screen.contains("wei gas) for"),
+        screen.contains("Pay about") && screen.contains("ETH gas) for"),
         "{screen:?}"
     );
     upload.terminal.type_line("n");

@@ -25,7 +25,7 @@ fn wallet_prints_the_address_and_balance_of_the_key_never_the_key() {
         .arg(&devnet.network_file)
         .assert()
         .code(0)
-        .stdout("1000000000000000000000 wei\n");
+        .stdout("1000 ETH\n");
 }
 
 #[test]

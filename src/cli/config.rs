@@ -16,7 +16,7 @@ use crate::wire::types::Amount;
 pub const CONFIG_ENV: &str = "FERRY_CONFIG";
 
 /// The keys a config file may hold.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 9] = [
     "data_dir",
     "network",
     "rpc_url",
@@ -25,6 +25,7 @@ pub const KEYS: [&str; 8] = [
     "wave_size",
     "transfers",
     "devnet_nodes",
+    "units",
 ];
 
 /// Settings from the config file; `None` where the file is silent.
@@ -46,6 +47,8 @@ pub struct Config {
     pub transfers: Option<u8>,
     /// `ferry devnet up --nodes`.
     pub devnet_nodes: Option<usize>,
+    /// `--units`.
+    pub units: Option<super::units::Unit>,
 }
 
 /// A config file that cannot be used. Messages name the file and the key, never a value.
@@ -128,6 +131,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             "rpc_url" => config.rpc_url = Some(string_value(value, "a URL").map_err(bad)?),
             "max_cost" => config.max_cost = Some(amount_value(value).map_err(bad)?),
             "confirm_above" => config.confirm_above = Some(amount_value(value).map_err(bad)?),
+            "units" => config.units = Some(unit_value(value).map_err(bad)?),
             "wave_size" => config.wave_size = Some(count_value(value, 1, 64).map_err(bad)? as u8),
             "transfers" => config.transfers = Some(count_value(value, 1, 32).map_err(bad)? as u8),
             "devnet_nodes" => {
@@ -165,12 +169,19 @@ fn path_value(value: &toml::Value) -> Result<PathBuf, String> {
 }
 
 fn amount_value(value: &toml::Value) -> Result<Amount, String> {
-    const WHAT: &str =
-        "must be a whole number of wei: an integer, or a string of digits for amounts above 2^63";
+    const WHAT: &str = "must be an amount: an integer of wei, or a string such as \"0.01eth\", \"5gwei\" or \"1000\" (wei)";
     match value {
         toml::Value::Integer(wei) if *wei >= 0 => Ok(Amount::wei(*wei as u128)),
-        toml::Value::String(text) if text.trim().chars().all(|c| c.is_ascii_digit()) => {
-            text.parse().map_err(|_| WHAT.to_owned())
+        toml::Value::String(text) => super::units::parse_amount(text).map_err(|_| WHAT.to_owned()),
+        _ => Err(WHAT.to_owned()),
+    }
+}
+
+fn unit_value(value: &toml::Value) -> Result<super::units::Unit, String> {
+    const WHAT: &str = "must be \"wei\", \"gwei\" or \"eth\"";
+    match value {
+        toml::Value::String(text) => {
+            clap::ValueEnum::from_str(text, true).map_err(|_| WHAT.to_owned())
         }
         _ => Err(WHAT.to_owned()),
     }
@@ -203,6 +214,7 @@ mod tests {
             wave_size = 16
             transfers = 4
             devnet_nodes = 7
+            units = "gwei"
             "#,
         )
         .unwrap();
@@ -217,8 +229,16 @@ mod tests {
                 wave_size: Some(16),
                 transfers: Some(4),
                 devnet_nodes: Some(7),
+                units: Some(super::super::units::Unit::Gwei),
             }
         );
+    }
+
+    #[test]
+    fn amounts_take_a_unit() {
+        let config = parsed("max_cost = \"0.01eth\"\nconfirm_above = \"5gwei\"").unwrap();
+        assert_eq!(config.max_cost, Some(Amount::wei(10_000_000_000_000_000)));
+        assert_eq!(config.confirm_above, Some(Amount::wei(5_000_000_000)));
     }
 
     #[test]
@@ -236,7 +256,14 @@ mod tests {
 
     #[test]
     fn a_negative_or_fractional_amount_is_refused() {
-        for text in ["max_cost = -1", "max_cost = 1.5", "confirm_above = \"12x\""] {
+        for text in [
+            "max_cost = -1",
+            "max_cost = 1.5",
+            "confirm_above = \"12x\"",
+            "max_cost = \"1.5wei\"",
+            "max_cost = \"-1eth\"",
+            "units = \"finney\"",
+        ] {
             assert!(
                 matches!(parsed(text), Err(ConfigError::Key { .. })),
                 "{text}"

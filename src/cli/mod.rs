@@ -16,6 +16,7 @@ mod output;
 mod prompt;
 mod receipts;
 mod transfer;
+pub mod units;
 mod verify;
 mod wallet;
 
@@ -50,6 +51,10 @@ pub struct Cli {
     /// ~/.config/ferry/config.toml].
     #[arg(long, global = true, env = config::CONFIG_ENV, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The unit human output shows amounts in (`--json` always gives decimal strings of wei)
+    /// [default: eth].
+    #[arg(long, global = true, env = "FERRY_UNITS", value_name = "UNIT")]
+    pub units: Option<units::Unit>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -58,9 +63,9 @@ pub struct Cli {
 /// ferry's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Upload a file: encrypt, pay in waves, store; rerun to resume.
+    /// Upload a file or a folder: encrypt, pay in waves, store; rerun to resume.
     Upload(UploadArgs),
-    /// Download a file by its reference.
+    /// Download a file or a folder by its reference.
     Download(DownloadArgs),
     /// Estimate what uploading a file costs; pays nothing and needs no wallet.
     Quote(QuoteArgs),
@@ -121,17 +126,18 @@ pub struct NetworkArgs {
 /// `ferry upload`.
 #[derive(Debug, Clone, Args)]
 pub struct UploadArgs {
-    /// The file to upload.
+    /// The file or folder to upload, or `-` for standard input.
     pub file: PathBuf,
     /// Do not ask before paying (ferry never asks off a terminal or with --json).
     #[arg(long)]
     pub yes: bool,
-    /// Never pay more than this many wei in total for storage.
-    #[arg(long, env = "FERRY_MAX_COST", value_name = "WEI")]
+    /// Never let this run pay more than this, storage and gas: wei (1000), gwei (5gwei) or
+    /// ETH (0.01eth).
+    #[arg(long, env = "FERRY_MAX_COST", value_name = "AMOUNT", value_parser = units::parse_amount)]
     pub max_cost: Option<Amount>,
-    /// On a terminal, ask before paying more than this many wei (storage and gas); 0 asks
-    /// always [default: 10000000000000000].
-    #[arg(long, env = "FERRY_CONFIRM_ABOVE", value_name = "WEI")]
+    /// On a terminal, ask before paying more than this (storage and gas): wei, gwei (5gwei)
+    /// or ETH (0.01eth); 0 asks always [default: 0.01eth].
+    #[arg(long, env = "FERRY_CONFIRM_ABOVE", value_name = "AMOUNT", value_parser = units::parse_amount)]
     pub confirm_above: Option<Amount>,
     /// Ignore any cached receipt and start afresh.
     #[arg(long)]
@@ -153,7 +159,8 @@ pub struct UploadArgs {
 pub struct DownloadArgs {
     /// The reference `ferry upload` printed (`ferry:` followed by hex).
     pub reference: String,
-    /// Where to write the file.
+    /// Where to write the file (`-` for standard output), or the directory to rebuild a
+    /// folder in.
     #[arg(short, long, env = "FERRY_OUTPUT", value_name = "FILE")]
     pub output: PathBuf,
     /// The network.
@@ -174,7 +181,7 @@ pub struct VerifyArgs {
 /// `ferry quote`.
 #[derive(Debug, Clone, Args)]
 pub struct QuoteArgs {
-    /// The file to price.
+    /// The file or folder to price, or `-` for standard input.
     pub file: PathBuf,
     /// Chunks per payment transaction the estimate assumes, 1 to 64 [default: 64].
     #[arg(long, env = "FERRY_WAVE_SIZE", value_parser = clap::value_parser!(u8).range(1..=64), value_name = "N")]
@@ -233,6 +240,8 @@ pub struct Context {
     pub data_dir: PathBuf,
     /// The config file's settings (flags and environment variables override them).
     pub config: config::Config,
+    /// The unit human output shows amounts in.
+    pub units: units::Unit,
 }
 
 impl Context {
@@ -306,6 +315,7 @@ pub async fn run(cli: Cli) -> u8 {
             .data_dir
             .or_else(|| config.data_dir.clone())
             .unwrap_or_else(crate::paths::data_dir),
+        units: cli.units.or(config.units).unwrap_or_default(),
         config,
     };
     let result = match cli.command {

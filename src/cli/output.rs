@@ -16,6 +16,7 @@ use crate::devnet::{DevnetStatus, IsolatedNetwork, StoppedProcess};
 use crate::exit::ErrorKind;
 use alloy::primitives::Address;
 
+use super::units::Unit;
 use crate::wire::types::Amount;
 
 /// Set once stdout is found closed: nothing more is written to it.
@@ -76,6 +77,9 @@ pub enum JsonEvent<'a> {
         file: &'a str,
         /// File chunks.
         chunks: usize,
+        /// Files, for a folder.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        files: Option<usize>,
         /// Chunks paid in this run.
         paid_chunks: usize,
         /// Chunks paid by proofs from an earlier run.
@@ -102,6 +106,9 @@ pub enum JsonEvent<'a> {
         output: String,
         /// Bytes written.
         bytes: u64,
+        /// Files written, for a folder.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        files: Option<usize>,
         /// File chunks fetched.
         chunks: usize,
         /// Wall time.
@@ -303,6 +310,7 @@ struct Bars {
     multi: MultiProgress,
     by_phase: Mutex<Vec<(Phase, ProgressBar)>>,
     paid_wei: Mutex<Amount>,
+    units: Unit,
 }
 
 struct PlainStatus {
@@ -312,11 +320,11 @@ struct PlainStatus {
 
 impl HumanReporter {
     /// A reporter for stderr as it is (terminal or not) at this verbosity.
-    pub fn new(verbosity: Verbosity) -> Self {
+    pub fn new(verbosity: Verbosity, units: Unit) -> Self {
         let terminal = std::io::stderr().is_terminal();
         let (bars, plain) = match (verbosity, terminal) {
             (Verbosity::Quiet, _) => (None, None),
-            (Verbosity::Normal, true) => (Some(Bars::new()), None),
+            (Verbosity::Normal, true) => (Some(Bars::new(units)), None),
             (Verbosity::Normal, false) => (
                 None,
                 Some(Mutex::new(PlainStatus {
@@ -376,11 +384,12 @@ impl HumanReporter {
 }
 
 impl Bars {
-    fn new() -> Self {
+    fn new(units: Unit) -> Self {
         Self {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
             by_phase: Mutex::new(Vec::new()),
             paid_wei: Mutex::new(Amount::ZERO),
+            units,
         }
     }
 
@@ -440,7 +449,7 @@ impl Reporter for HumanReporter {
             ) => {
                 let mut paid = bars.paid_wei.lock().expect("paid lock");
                 *paid = Amount::sum([*paid, *storage_cost_wei, *gas_cost_wei]);
-                bars.bar(Phase::Pay).set_message(format!("{paid} wei paid"));
+                bars.bar(Phase::Pay).set_message(format!("{} paid", bars.units.format(*paid)));
             }
             (
                 Event::WavePaid {
@@ -452,6 +461,25 @@ impl Reporter for HumanReporter {
                 None,
             ) => self.line(&format!("wave {wave}: paid {chunks} chunks in {tx_hash}")),
             (Event::ChunkAlreadyStored { .. }, Some(bars)) => bars.bar(Phase::Pay).inc(1),
+            (
+                Event::FileEncrypted {
+                    files_done, files, ..
+                },
+                Some(bars),
+            ) => bars
+                .bar(Phase::Encrypt)
+                .set_message(format!("{files_done}/{files} files")),
+            (
+                Event::FileStored {
+                    files_done, files, ..
+                },
+                Some(bars),
+            ) => bars
+                .bar(Phase::Store)
+                .set_message(format!("{files_done}/{files} files")),
+            (Event::Skipped { file, reason }, _) => {
+                self.line(&format!("skipped {file}: {reason}"))
+            }
             (Event::Retry { node, reason, .. }, _) => {
                 tracing::info!(%node, %reason, "retrying a chunk")
             }
@@ -552,10 +580,21 @@ mod tests {
             line(&JsonEvent::DownloadDone {
                 output: "out".into(),
                 bytes: 3,
+                files: None,
                 chunks: 1,
                 seconds: 0.5,
             }),
             json!({"event": "done", "output": "out", "bytes": 3, "chunks": 1, "seconds": 0.5})
+        );
+        assert_eq!(
+            line(&JsonEvent::DownloadDone {
+                output: "dir".into(),
+                bytes: 3,
+                files: Some(2),
+                chunks: 1,
+                seconds: 0.5,
+            }),
+            json!({"event": "done", "output": "dir", "bytes": 3, "files": 2, "chunks": 1, "seconds": 0.5})
         );
         assert_eq!(
             line(&JsonEvent::Wallet {

@@ -1,5 +1,5 @@
 //! The cost question: before the first payment, on a terminal, an upload expected to cost more
-//! than the confirmation threshold asks "Pay about … wei …? [y/N]" on stderr and reads the
+//! than the confirmation threshold asks "Pay about … ETH …? [y/N]" (in `--units`) on stderr and reads the
 //! answer from stdin. Anything but `y`/`yes` declines, and so do end of input and Ctrl-C; a
 //! declined upload pays nothing. Off a terminal, with `--json` or `--yes` the CLI never builds
 //! this gate (it approves everything instead), so a script is never asked.
@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::output::HumanReporter;
+use super::units::Unit;
 use super::{Context, UploadArgs};
 use crate::client::upload::{Approval, ApproveAll, CostEstimate, CostGate, with_margin};
 use crate::wire::types::Amount;
@@ -41,6 +42,7 @@ pub fn gate(
         threshold,
         human,
         cancel,
+        units: context.units,
     })
 }
 
@@ -52,6 +54,8 @@ pub struct CostPrompt {
     pub human: Option<Arc<HumanReporter>>,
     /// Ctrl-C: stops waiting for an answer (as a "no").
     pub cancel: CancellationToken,
+    /// The unit the question shows amounts in.
+    pub units: Unit,
 }
 
 impl CostGate for CostPrompt {
@@ -62,7 +66,7 @@ impl CostGate for CostPrompt {
         }
         let ask = || {
             let mut stderr = std::io::stderr().lock();
-            let _ = write!(stderr, "{} ", question(estimate));
+            let _ = write!(stderr, "{} ", question(estimate, self.units));
             let _ = stderr.flush();
             drop(stderr);
             let answer = read_answer(&self.cancel);
@@ -89,19 +93,19 @@ pub fn needs_asking(threshold: Amount, estimate: &CostEstimate) -> bool {
 }
 
 /// The question, without the answer hint's trailing space.
-pub fn question(estimate: &CostEstimate) -> String {
+pub fn question(estimate: &CostEstimate, units: Unit) -> String {
     let transactions = if estimate.waves == 1 {
         "1 transaction".to_owned()
     } else {
         format!("{} transactions", estimate.waves)
     };
     format!(
-        "Pay about {} wei ({} wei storage + {} wei gas) for {} chunks in {transactions}? Your balance is {} wei. [y/N]",
-        estimate.total(),
-        estimate.storage_cost,
-        estimate.gas_cost,
+        "Pay about {} ({} storage + {} gas) for {} chunks in {transactions}? Your balance is {}. [y/N]",
+        units.format(estimate.total()),
+        units.format(estimate.storage_cost),
+        units.format(estimate.gas_cost),
         estimate.chunks_to_pay,
-        estimate.balance,
+        units.format(estimate.balance),
     )
 }
 
@@ -153,8 +157,12 @@ mod tests {
     #[test]
     fn the_question_gives_the_total_its_parts_and_the_chunks() {
         assert_eq!(
-            question(&estimate(40, 60)),
+            question(&estimate(40, 60), Unit::Wei),
             "Pay about 100 wei (40 wei storage + 60 wei gas) for 3 chunks in 2 transactions? Your balance is 1000000 wei. [y/N]"
+        );
+        assert_eq!(
+            question(&estimate(400_000_000_000, 2_100_000_000_000), Unit::Eth),
+            "Pay about 0.0000025 ETH (0.0000004 ETH storage + 0.0000021 ETH gas) for 3 chunks in 2 transactions? Your balance is 0.000000000001 ETH. [y/N]"
         );
     }
 

@@ -176,7 +176,20 @@ fn describe(entry: &Listed, now: u64) -> String {
             "\n  {pending} chunks in a payment that was sent but not recorded; the next run checks the chain for them"
         );
     }
+    if is_spool(&receipt.file) {
+        return text + "\n  resume by piping the same bytes into: ferry upload -";
+    }
     text + &format!("\n  resume with: ferry upload {}", receipt.file)
+}
+
+/// Whether a receipt's file is a spooled standard input (`ferry upload -`).
+fn is_spool(file: &str) -> bool {
+    Path::new(file)
+        .parent()
+        .is_some_and(|dir| dir.ends_with("spool"))
+        && Path::new(file)
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with("stdin-"))
 }
 
 fn duration(seconds: u64) -> String {
@@ -246,4 +259,16 @@ fn paths(paths: &[PathBuf]) -> String {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spooled_stdin_is_told_apart_from_a_file() {
+        assert!(is_spool("/home/u/.local/share/ferry/spool/stdin-ab12"));
+        assert!(!is_spool("/home/u/spool/notes.txt"));
+        assert!(!is_spool("/home/u/stdin-ab12"));
+    }
 }

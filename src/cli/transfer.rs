@@ -6,12 +6,13 @@ use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
 
 use super::output::{HumanReporter, JsonEvent, JsonReporter, print_json_line, stdout_line};
+use super::units::Unit;
 use super::{CliError, Context, DownloadArgs, QuoteArgs, UploadArgs};
 use crate::client::chunking::Reference;
 use crate::client::nodes::{NodeClient, Swarm, Timeouts};
 use crate::client::reporter::{Reporter, Silent};
 use crate::client::upload::{
-    UploadContext, UploadError, UploadOptions, UploadSummary, encrypt, upload as run_upload,
+    Input, UploadContext, UploadError, UploadOptions, UploadSummary, upload as run_upload,
 };
 use crate::exit::ErrorKind;
 use crate::vault::{PaymentError, Vault, parse_private_key};
@@ -80,7 +81,7 @@ pub(super) fn reporter(context: &Context) -> (Arc<dyn Reporter>, Option<Arc<Huma
     if context.json {
         (Arc::new(JsonReporter), None)
     } else {
-        let human = Arc::new(HumanReporter::new(context.verbosity));
+        let human = Arc::new(HumanReporter::new(context.verbosity, context.units));
         (human.clone(), Some(human))
     }
 }
@@ -106,12 +107,71 @@ fn cancel_on_ctrl_c(human: Option<Arc<HumanReporter>>) -> CancellationToken {
     cancel
 }
 
-/// `ferry upload FILE`.
-pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError> {
-    crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+/// Whether `path` names standard input (`-`).
+fn is_stdin(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Copies standard input into a spool under the data dir (see [`crate::client::stream`]).
+async fn spool_stdin(context: &Context) -> Result<crate::client::stream::Spooled, CliError> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return Err(CliError::new(
+            ErrorKind::BadInput,
+            anyhow!(
+                "`ferry upload -` uploads what is piped into it, and standard input is a terminal; pipe the data in (e.g. `tar c DIR | ferry upload -`) or name a file"
+            ),
+        ));
+    }
+    let dir = context.data_dir.join("spool");
+    // A spinner of bytes read on a terminal: a long pipe is read before anything is paid.
+    let shown = !context.json
+        && context.verbosity == super::Verbosity::Normal
+        && std::io::stderr().is_terminal();
+    let bar = shown.then(|| {
+        let style = indicatif::ProgressStyle::with_template(
+            "{prefix:>8} {spinner} {bytes} from standard input {binary_bytes_per_sec}",
+        )
+        .expect("template");
+        indicatif::ProgressBar::new_spinner()
+            .with_style(style)
+            .with_prefix("read")
+    });
+    let progress = bar.clone();
+    let spooled = tokio::task::spawn_blocking(move || {
+        crate::client::stream::spool(std::io::stdin().lock(), &dir, &|bytes| {
+            if let Some(bar) = &progress {
+                bar.set_position(bytes);
+            }
+        })
+    })
+    .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    spooled
+        .map_err(|e| CliError::new(ErrorKind::Internal, e))?
+        .map_err(|e| CliError::new(e.kind(), e))
+}
+
+/// `ferry upload FILE`, `ferry upload DIR` or `ferry upload -` (standard input).
+pub async fn upload(context: &Context, mut args: UploadArgs) -> Result<(), CliError> {
+    let stdin = is_stdin(&args.file);
+    if !stdin {
+        crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+    }
     let network = context.network(&args.network).await?;
     let signer = signer(network.funded_key.as_deref())?;
     let vault = connect_vault(&network, Some(&signer)).await?;
+    // Dropped (removed) when the upload ends, however it ends.
+    let spooled = if stdin {
+        Some(spool_stdin(context).await?)
+    } else {
+        None
+    };
+    if let Some(spooled) = &spooled {
+        args.file = spooled.path().to_owned();
+    }
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let (reporter, human) = reporter(context);
@@ -130,7 +190,11 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
     if let Some(human) = &human {
         human.finish();
     }
-    let file = args.file.display().to_string();
+    let file = if stdin {
+        "standard input".to_owned()
+    } else {
+        args.file.display().to_string()
+    };
     match result {
         Ok(summary) => {
             report_done(context, &file, &summary);
@@ -145,7 +209,13 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
             {
                 human.line(&progress_line(summary));
             }
-            Err(upload_failure(error, &cancel))
+            // JSON keeps wei, in its messages too.
+            let units = if context.json {
+                Unit::Wei
+            } else {
+                context.units
+            };
+            Err(upload_failure(error, &cancel, units))
         }
     }
 }
@@ -175,7 +245,7 @@ fn progress_line(summary: &UploadSummary) -> String {
 
 /// Adds the exact command to resume (the command line this run was started with). A question
 /// cut short by Ctrl-C is an interruption, not a refusal.
-fn upload_failure(error: UploadError, cancel: &CancellationToken) -> CliError {
+fn upload_failure(error: UploadError, cancel: &CancellationToken, units: Unit) -> CliError {
     if matches!(error, UploadError::Declined { .. }) && cancel.is_cancelled() {
         return CliError::new(
             ErrorKind::Interrupted,
@@ -183,12 +253,38 @@ fn upload_failure(error: UploadError, cancel: &CancellationToken) -> CliError {
         );
     }
     let kind = error.kind();
-    let failure = CliError::new(kind, error);
+    let failure = CliError::new(kind, in_units(error, units));
     if !kind.is_retryable() {
         return failure;
     }
     let command: Vec<String> = std::env::args().map(|arg| shell_quote(&arg)).collect();
     failure.with_hint(format!("to resume, run: {}", command.join(" ")))
+}
+
+/// The error, with the amounts of the cost refusals shown in `units` (the library's own text
+/// gives wei). They have no cause to keep.
+fn in_units(error: UploadError, units: Unit) -> anyhow::Error {
+    match &error {
+        UploadError::CostLimit {
+            wave_cost,
+            would_be,
+            max_cost,
+            ..
+        } => anyhow!(
+            "paying the next wave (about {}, storage and gas) would bring what this run paid to {}, above --max-cost {}; nothing was paid for it. Raise --max-cost or rerun to resume",
+            units.format(*wave_cost),
+            units.format(*would_be),
+            units.format(*max_cost)
+        ),
+        UploadError::Declined { estimate, .. } => anyhow!(
+            "upload declined: it would pay about {} ({} storage + {} gas) for {} chunks; nothing was paid. Rerun with --yes to pay without asking, or check the price first with ferry quote",
+            units.format(estimate.total()),
+            units.format(estimate.storage_cost),
+            units.format(estimate.gas_cost),
+            estimate.chunks_to_pay
+        ),
+        _ => error.into(),
+    }
 }
 
 fn shell_quote(text: &str) -> String {
@@ -209,6 +305,7 @@ fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
             reference,
             file,
             chunks: summary.chunks,
+            files: summary.files,
             paid_chunks: summary.paid_chunks,
             reused_proofs: summary.reused_proofs,
             found_paid: summary.found_paid,
@@ -228,13 +325,17 @@ fn report_done(context: &Context, file: &str, summary: &UploadSummary) {
         } else {
             String::new()
         };
+        let files = summary
+            .files
+            .map(|files| format!("{files} files, "))
+            .unwrap_or_default();
         eprintln!(
-            "uploaded {file}: {} chunks ({} paid now{earlier}, {} already stored) for {} wei storage + {} wei gas in {:.1} s; sent {} to nodes",
+            "uploaded {file}: {files}{} chunks ({} paid now{earlier}, {} already stored) for {} storage + {} gas in {:.1} s; sent {} to nodes",
             summary.chunks,
             summary.paid_chunks,
             summary.already_stored,
-            summary.storage_cost,
-            summary.gas_cost,
+            context.units.format(summary.storage_cost),
+            context.units.format(summary.gas_cost),
             summary.seconds,
             indicatif::HumanBytes(summary.bytes_sent)
         );
@@ -248,52 +349,124 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
         .reference
         .parse()
         .map_err(|e| CliError::new(ErrorKind::BadInput, e))?;
+    let to_stdout = args.output.as_os_str() == "-";
+    if to_stdout && context.json {
+        return Err(CliError::new(
+            ErrorKind::BadInput,
+            anyhow!(
+                "-o - writes the file to stdout, where --json would write its events; drop --json or write to a file"
+            ),
+        ));
+    }
     let network = context.network(&args.network).await?;
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let (reporter, human) = reporter(context);
-    let result = crate::client::download::download(
+    let result = fetch_to(
         &client,
         &nodes.nodes,
         reference,
         &args.output,
-        8,
         reporter.as_ref(),
     )
     .await;
     if let Some(human) = &human {
         human.finish();
     }
-    let summary = result.map_err(|e| CliError::new(e.kind(), e))?;
+    let summary = result?;
     if context.json {
         print_json_line(&JsonEvent::DownloadDone {
             output: args.output.display().to_string(),
             bytes: summary.bytes,
+            files: summary.files,
             chunks: summary.chunks,
             seconds: summary.seconds,
         });
     } else if context.verbosity == super::Verbosity::Normal {
+        let output = if to_stdout {
+            "standard output".to_owned()
+        } else {
+            args.output.display().to_string()
+        };
+        let files = summary
+            .files
+            .map(|files| format!("{files} files, "))
+            .unwrap_or_default();
         eprintln!(
-            "downloaded {} bytes to {} in {:.1} s",
-            summary.bytes,
-            args.output.display(),
-            summary.seconds
+            "downloaded {files}{} bytes to {output} in {:.1} s",
+            summary.bytes, summary.seconds
         );
     }
     Ok(())
 }
 
+/// Downloads `reference` to `output`: a file to a file (or to stdout for `-`), a folder into
+/// the directory `output`.
+async fn fetch_to(
+    client: &NodeClient,
+    nodes: &[crate::wire::network::NodeInfo],
+    reference: Reference,
+    output: &std::path::Path,
+    reporter: &dyn Reporter,
+) -> Result<crate::client::download::DownloadSummary, CliError> {
+    use crate::client::download;
+    let failed = |e: download::DownloadError| CliError::new(e.kind(), e);
+    let manifest = download::folder_manifest(client, nodes, reference, reporter)
+        .await
+        .map_err(failed)?;
+    let stdout = std::path::Path::new("standard output");
+    match manifest {
+        Some(_) if output.as_os_str() == "-" => Err(CliError::new(
+            ErrorKind::BadInput,
+            anyhow!("the reference is a folder: download it into a directory with -o DIR"),
+        )),
+        Some(manifest) => {
+            crate::client::restore::restore(client, nodes, &manifest, output, 4, reporter)
+                .await
+                .map_err(failed)
+        }
+        None if output.as_os_str() == "-" => {
+            let stream = Box::new(std::io::stdout());
+            download::download_to_stream(client, nodes, reference, stream, stdout, 8, reporter)
+                .await
+                .map_err(failed)
+        }
+        None => download::download(client, nodes, reference, output, 8, reporter)
+            .await
+            .map_err(failed),
+    }
+}
+
 /// `ferry quote FILE`: what uploading would cost now; pays nothing, needs no wallet.
 pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
-    crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+    let stdin = is_stdin(&args.file);
+    if !stdin {
+        crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
+    }
     let network = context.network(&args.network).await?;
     let vault = connect_vault(&network, None).await?;
     let client = NodeClient::new(Timeouts::default());
     let nodes = discover(&client, &network).await?;
     let threads = UploadOptions::new(args.file.clone(), context.data_dir.clone()).encrypt_threads;
-    let plan = encrypt(&args.file, threads, Arc::new(Silent))
+    // Removed when the quote ends.
+    let spooled = if stdin {
+        Some(spool_stdin(context).await?)
+    } else {
+        None
+    };
+    let path = spooled
+        .as_ref()
+        .map_or_else(|| args.file.clone(), |s| s.path().to_owned());
+    let data_dir = context.data_dir.clone();
+    let input = tokio::task::spawn_blocking(move || Input::inspect(&path, &data_dir))
         .await
+        .map_err(|e| CliError::new(ErrorKind::Internal, e))?
         .map_err(|e| CliError::new(e.kind(), e))?;
+    let plan = input
+        .encrypt(threads, Arc::new(Silent), None)
+        .await
+        .map_err(|e| CliError::new(e.kind(), e))?
+        .plan;
     let estimate = crate::client::quoting::estimate_plan(
         &client,
         &nodes,
@@ -338,10 +511,13 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
             "chunks:           {} ({} to pay, {} already stored)",
             estimate.chunks, estimate.payable_chunks, estimate.already_stored
         ));
-        stdout_line(&format!("storage cost:     {} wei", estimate.storage_cost));
         stdout_line(&format!(
-            "estimated gas:    {} wei over {} transaction(s): {} gas, {} gas a wave of {} chunks",
-            gas,
+            "storage cost:     {}",
+            context.units.format(estimate.storage_cost)
+        ));
+        stdout_line(&format!(
+            "estimated gas:    {} over {} transaction(s): {} gas, {} gas a wave of {} chunks",
+            context.units.format(gas),
             waves,
             gas_units,
             gas_per_wave,

@@ -91,7 +91,7 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
                     balance_wei: Some(balance),
                 });
             } else {
-                stdout_line(&format!("{balance} wei"));
+                stdout_line(&context.units.format(balance));
             }
         }
     }

@@ -16,7 +16,8 @@
 //!
 //! Invariants:
 //! - the file is never held whole in memory: planning reads one piece per worker thread at a
-//!   time, and [`read_planned`] re-derives any one chunk from the file on demand;
+//!   time, and [`crate::client::sources::read_planned`] re-derives any one chunk from the file
+//!   on demand;
 //! - decryption checks the address (BLAKE3 of the bytes) and the AEAD tag, so a tampered or
 //!   substituted chunk fails loudly instead of yielding wrong bytes;
 //! - the data map (the list of chunk addresses and keys) is itself encrypted the same way and
@@ -298,8 +299,11 @@ fn aead_key(key: &ChunkKey) -> LessSafeKey {
 /// Where the bytes of a planned chunk come from when it is sent.
 #[derive(Clone, Debug)]
 pub enum ChunkSource {
-    /// Piece `index` of the file, re-read and re-encrypted on demand.
+    /// Piece `index` of a file, re-read and re-encrypted on demand.
     File {
+        /// The file, by its place in the upload's [`Sources`](crate::client::sources::Sources)
+        /// (0 for a one-file upload).
+        source: u32,
         /// The piece's index; it starts at `index * MAX_PLAINTEXT_BYTES`.
         index: u64,
         /// Its plaintext length.
@@ -335,6 +339,20 @@ pub struct UploadPlan {
     pub pieces: usize,
 }
 
+impl UploadPlan {
+    /// The plan that stores `chunks` (repeats allowed) for `reference`, of `file_size` bytes.
+    pub fn new(reference: Reference, file_size: u64, mut chunks: Vec<PlannedChunk>) -> Self {
+        let pieces = chunks.len();
+        keep_first_of_each(&mut chunks);
+        UploadPlan {
+            reference,
+            file_size,
+            pieces,
+            chunks,
+        }
+    }
+}
+
 /// Chunks and encrypts `path` on `threads` threads, keeping only addresses and keys.
 /// `progress` is called with the plaintext bytes of each piece as it is done.
 pub fn plan_file(
@@ -342,40 +360,88 @@ pub fn plan_file(
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<UploadPlan, ChunkError> {
-    let read_error = |source| ChunkError::Read {
+    let mut chunks = Vec::new();
+    let (file_size, reference) = plan_source(path, 0, threads, progress, &mut chunks)?;
+    Ok(UploadPlan::new(reference, file_size, chunks))
+}
+
+/// Chunks and encrypts `path` (the upload's source number `source`) like [`plan_file`],
+/// appending its chunks and its data map's to `chunks`; returns its size and its reference.
+pub fn plan_source(
+    path: &Path,
+    source: u32,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+    chunks: &mut Vec<PlannedChunk>,
+) -> Result<(u64, Reference), ChunkError> {
+    let (file_size, refs) = encrypt_file(path, threads, progress)?;
+    Ok((file_size, seal_source(file_size, refs, source, chunks)))
+}
+
+/// Chunks and encrypts `path` on `threads` threads: its size and its pieces' addresses, keys
+/// and lengths, in order.
+pub fn encrypt_file(
+    path: &Path,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(u64, Vec<ChunkRef>), ChunkError> {
+    let read_error = |error| ChunkError::Read {
         path: path.display().to_string(),
-        source,
+        source: error,
     };
     let file = File::open(path).map_err(read_error)?;
     let file_size = file.metadata().map_err(read_error)?.len();
     let pieces = file_size.div_ceil(MAX_PLAINTEXT_BYTES as u64) as usize;
     let refs =
         encrypt_pieces(&file, file_size, pieces, threads.max(1), progress).map_err(read_error)?;
-    let mut chunks: Vec<PlannedChunk> = refs
-        .iter()
-        .enumerate()
-        .map(|(index, chunk)| PlannedChunk {
-            address: chunk.address,
-            size: chunk.len + TAG_BYTES as u32,
-            source: ChunkSource::File {
-                index: index as u64,
-                len: chunk.len,
-            },
+    Ok((file_size, refs))
+}
+
+/// Appends to `chunks` the pieces `refs` of the upload's source number `source` (a file of
+/// `file_size` bytes, as [`encrypt_file`] gave them) and its sealed data map; returns the
+/// file's reference. Reads nothing.
+pub fn seal_source(
+    file_size: u64,
+    refs: Vec<ChunkRef>,
+    source: u32,
+    chunks: &mut Vec<PlannedChunk>,
+) -> Reference {
+    chunks.extend(refs.iter().enumerate().map(|(index, chunk)| PlannedChunk {
+        address: chunk.address,
+        size: chunk.len + TAG_BYTES as u32,
+        source: ChunkSource::File {
+            source,
+            index: index as u64,
+            len: chunk.len,
+        },
+    }));
+    seal_data_map(
+        DataMap::new(0, file_size, refs),
+        chunks,
+        MAX_PLAINTEXT_BYTES,
+    )
+}
+
+/// Chunks and encrypts `bytes` held in memory (a folder's manifest) the way a file is,
+/// appending the chunks to `chunks`; returns the reference that reads them back.
+pub fn plan_memory(bytes: &[u8], chunks: &mut Vec<PlannedChunk>) -> Reference {
+    let refs = bytes
+        .chunks(MAX_PLAINTEXT_BYTES)
+        .map(|piece| {
+            let (reference, planned) = memory_chunk(piece.to_vec());
+            chunks.push(planned);
+            ChunkRef {
+                address: reference.address,
+                key: reference.key,
+                len: piece.len() as u32,
+            }
         })
         .collect();
-    let reference = seal_data_map(
-        DataMap::new(0, file_size, refs),
-        &mut chunks,
-        MAX_PLAINTEXT_BYTES,
-    );
-    let pieces = chunks.len();
-    keep_first_of_each(&mut chunks);
-    Ok(UploadPlan {
-        reference,
-        file_size,
-        pieces,
+    seal_data_map(
+        DataMap::new(0, bytes.len() as u64, refs),
         chunks,
-    })
+        MAX_PLAINTEXT_BYTES,
+    )
 }
 
 /// Keeps the first chunk of each address, in order: content that repeats (zeros, a block
@@ -497,50 +563,6 @@ fn encrypt_piece(
     })
 }
 
-/// Re-derives a planned chunk's encrypted bytes (from the file or from memory) and checks
-/// that they still have the planned address.
-pub fn read_planned(file: &File, path: &Path, chunk: &PlannedChunk) -> Result<Vec<u8>, ChunkError> {
-    read_planned_after(file, path, chunk, Vec::new())
-}
-
-/// [`read_planned`] appending the chunk's encrypted bytes to `header`, so a framed request
-/// body is built with one buffer and no copy.
-pub fn read_planned_after(
-    file: &File,
-    path: &Path,
-    chunk: &PlannedChunk,
-    mut header: Vec<u8>,
-) -> Result<Vec<u8>, ChunkError> {
-    let start = header.len();
-    match &chunk.source {
-        ChunkSource::Memory(bytes) => {
-            header.extend_from_slice(bytes);
-            Ok(header)
-        }
-        ChunkSource::File { index, len } => {
-            header.reserve_exact(*len as usize + TAG_BYTES);
-            header.resize(start + *len as usize, 0);
-            let changed = || ChunkError::FileChanged {
-                path: path.display().to_string(),
-                index: *index,
-            };
-            file.read_exact_at(&mut header[start..], index * MAX_PLAINTEXT_BYTES as u64)
-                .map_err(|source| match source.kind() {
-                    std::io::ErrorKind::UnexpectedEof => changed(),
-                    _ => ChunkError::Read {
-                        path: path.display().to_string(),
-                        source,
-                    },
-                })?;
-            let (_, address) = encrypt_tail_in_place(&mut header, start);
-            if address != chunk.address {
-                return Err(changed());
-            }
-            Ok(header)
-        }
-    }
-}
-
 /// The offset in the file where piece `index` of a level-0 data map starts.
 pub fn piece_offset(index: usize) -> u64 {
     index as u64 * MAX_PLAINTEXT_BYTES as u64
@@ -549,6 +571,7 @@ pub fn piece_offset(index: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::sources::{Sources, read_planned};
     use proptest::prelude::*;
     use std::io::Write;
 
@@ -561,11 +584,11 @@ mod tests {
 
     /// Reassembles a plan's file the way `download` does, from the chunks it would store.
     fn reassemble(file: &tempfile::NamedTempFile, plan: &UploadPlan) -> Vec<u8> {
-        let handle = File::open(file.path()).unwrap();
+        let sources = Sources::one(file.path()).unwrap();
         let store: std::collections::HashMap<ChunkAddress, Vec<u8>> = plan
             .chunks
             .iter()
-            .map(|c| (c.address, read_planned(&handle, file.path(), c).unwrap()))
+            .map(|c| (c.address, read_planned(&sources, c).unwrap()))
             .collect();
         let root = &store[&plan.reference.address];
         let mut map = DataMap::from_bytes(
@@ -644,9 +667,9 @@ mod tests {
     fn changed_file_is_detected_when_chunks_are_re_derived() {
         let (file, plan) = plan_bytes(b"original content", 1);
         std::fs::write(file.path(), b"changed! content").unwrap();
-        let handle = File::open(file.path()).unwrap();
+        let sources = Sources::one(file.path()).unwrap();
         assert!(matches!(
-            read_planned(&handle, file.path(), &plan.chunks[0]),
+            read_planned(&sources, &plan.chunks[0]),
             Err(ChunkError::FileChanged { index: 0, .. })
         ));
     }

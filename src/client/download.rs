@@ -11,9 +11,13 @@
 //! - the output appears complete or not at all: chunks are written into an
 //!   [`AtomicFile`] beside it, committed over the output only when every chunk is in (and
 //!   removed when the download fails);
-//! - a bounded number of chunks are fetched at once, so memory stays flat.
+//! - a bounded number of chunks are fetched at once, so memory stays flat;
+//! - a download to a stream ([`download_to_stream`], `-o -`) writes each chunk in order once it
+//!   is verified; it cannot be taken back, so a failure midway leaves the bytes before the
+//!   failed chunk written and the failure is the error (and the exit code) alone.
 
 use std::fs::File;
+use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,6 +27,7 @@ use futures::stream::FuturesUnordered;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::client::chunking::{ChunkError, ChunkRef, DataMap, Reference, decrypt, piece_offset};
+use crate::client::folder::{FolderError, Manifest};
 use crate::client::nodes::NodeClient;
 use crate::client::race::{Next, next_or_hedge};
 use crate::client::reporter::{Event, Phase, Reporter};
@@ -49,6 +54,9 @@ pub enum DownloadError {
     /// The reference opens nothing sensible.
     #[error(transparent)]
     Chunk(#[from] ChunkError),
+    /// The reference is a folder whose manifest cannot be used.
+    #[error(transparent)]
+    Folder(#[from] crate::client::folder::FolderError),
     /// The output cannot be written.
     #[error("cannot write {path}")]
     Output {
@@ -70,8 +78,10 @@ impl DownloadError {
                 | ChunkError::ImplausibleDataMap { .. },
             ) => ErrorKind::BadInput,
             DownloadError::Chunk(_) => ErrorKind::Network,
+            DownloadError::Folder(_) => ErrorKind::BadInput,
             DownloadError::Output { source, .. } => match source.kind() {
                 std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::AlreadyExists
                 | std::io::ErrorKind::PermissionDenied
                 | std::io::ErrorKind::IsADirectory
                 | std::io::ErrorKind::NotADirectory => ErrorKind::BadInput,
@@ -86,6 +96,8 @@ impl DownloadError {
 pub struct DownloadSummary {
     /// Bytes written.
     pub bytes: u64,
+    /// Files written, for a folder.
+    pub files: Option<usize>,
     /// File chunks fetched.
     pub chunks: usize,
     /// Wall time.
@@ -235,6 +247,33 @@ pub(crate) async fn file_map(
     Ok((map, map_chunks))
 }
 
+/// The manifest behind `reference` when it is a folder's, `None` when it is a file's. Only the
+/// first chunk of a file is fetched to tell; a manifest is held in memory whole, up to
+/// [`MAX_MANIFEST_BYTES`](crate::client::folder::MAX_MANIFEST_BYTES).
+pub async fn folder_manifest(
+    client: &NodeClient,
+    nodes: &[NodeInfo],
+    reference: Reference,
+    reporter: &dyn Reporter,
+) -> Result<Option<Manifest>, DownloadError> {
+    let (map, _) = file_map(client, nodes, reference, reporter).await?;
+    let Some(first) = map.chunks.first() else {
+        return Ok(None);
+    };
+    let head = fetch(client, nodes, first, false, reporter).await?;
+    if !Manifest::is_manifest(&head) {
+        return Ok(None);
+    }
+    if map.size > crate::client::folder::MAX_MANIFEST_BYTES {
+        return Err(FolderError::BadManifest("it is larger than any folder needs".into()).into());
+    }
+    let mut bytes = head;
+    for chunk in &map.chunks[1..] {
+        bytes.extend(fetch(client, nodes, chunk, false, reporter).await?);
+    }
+    Ok(Some(Manifest::from_bytes(&bytes)?))
+}
+
 /// Downloads the file behind `reference` to `output`, `in_flight` chunks at a time.
 pub async fn download(
     client: &NodeClient,
@@ -263,6 +302,49 @@ pub async fn download(
     .map_err(output_error)?;
     Ok(DownloadSummary {
         bytes: map.size,
+        files: None,
+        chunks: map.chunks.len(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Downloads the file behind `reference` into `stream` (standard output for `-o -`), in order,
+/// `in_flight` chunks fetched at once; every chunk is verified before a byte of it is written.
+/// `name` names the stream in errors.
+pub async fn download_to_stream(
+    client: &NodeClient,
+    nodes: &[NodeInfo],
+    reference: Reference,
+    stream: Box<dyn Write + Send>,
+    name: &Path,
+    in_flight: usize,
+    reporter: &dyn Reporter,
+) -> Result<DownloadSummary, DownloadError> {
+    let started = Instant::now();
+    let (map, _) = file_map(client, nodes, reference, reporter).await?;
+    let output_error = |source| DownloadError::Output {
+        path: name.to_owned(),
+        source,
+    };
+    let mut chunks = stream::iter(map.chunks.iter())
+        .map(|chunk| fetch(client, nodes, chunk, false, reporter))
+        .buffered(in_flight.max(1));
+    let (mut writer, mut done) = (stream, 0u64);
+    while let Some(plain) = chunks.try_next().await? {
+        done += plain.len() as u64;
+        writer = tokio::task::spawn_blocking(move || {
+            writer.write_all(&plain)?;
+            writer.flush()?;
+            Ok(writer)
+        })
+        .await
+        .expect("a write does not panic")
+        .map_err(output_error)?;
+        reporter.progress(Phase::Fetch, done, map.size);
+    }
+    Ok(DownloadSummary {
+        bytes: map.size,
+        files: None,
         chunks: map.chunks.len(),
         seconds: started.elapsed().as_secs_f64(),
     })

@@ -70,6 +70,33 @@ pub enum Event {
         /// Gas, wei.
         gas_cost_wei: Amount,
     },
+    /// A file of a folder is chunked and encrypted.
+    FileEncrypted {
+        /// The file.
+        file: String,
+        /// Its size in bytes.
+        bytes: u64,
+        /// Files of the folder encrypted so far, this one included.
+        files_done: usize,
+        /// Files in the folder.
+        files: usize,
+    },
+    /// Every chunk of a file of a folder is stored (or was already).
+    FileStored {
+        /// The file.
+        file: String,
+        /// Files of the folder stored so far, this one included.
+        files_done: usize,
+        /// Files in the folder.
+        files: usize,
+    },
+    /// An entry of a folder that is not uploaded: a symbolic link or a special file.
+    Skipped {
+        /// The entry.
+        file: String,
+        /// What it is.
+        reason: String,
+    },
     /// A chunk is held by enough nodes.
     ChunkStored {
         /// The chunk.

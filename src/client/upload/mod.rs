@@ -1,12 +1,15 @@
 //! The upload orchestrator: resume from the receipt, encrypt, then for each wave quote, pay,
 //! record and send.
 //!
-//! Stages, in order, for a file:
-//! 1. **resume**: take the file's receipt lock, load its receipt, settle journalled payments
+//! The input is one file, or a folder: every regular file under it and its manifest
+//! ([`crate::client::folder`]), whose chunks are planned together and share the waves. Stages,
+//! in order:
+//! 1. **resume**: take the input's receipt lock, load its receipt, settle journalled payments
 //!    with the chain, and prune expired proofs (`resume.rs`);
-//! 2. **encrypt**: chunk and encrypt the file into a plan (addresses and keys only; chunk bytes
-//!    are re-derived from the file when they are sent). Chunks recorded stored are skipped;
-//!    chunks with a usable proof go straight to the send stage;
+//! 2. **encrypt**: chunk and encrypt the file(s) into a plan (addresses and keys only; chunk
+//!    bytes are re-derived from their file, [`crate::client::sources`], when they are sent; a
+//!    folder's files unchanged since an earlier run are taken from its plan cache). Chunks
+//!    recorded stored are skipped; chunks with a usable proof go straight to the send stage;
 //! 3. per wave of up to `wave_size` chunks: **quote** each chunk's close group; chunks a majority
 //!    already holds are skipped; before the first payment the whole cost is estimated, checked
 //!    against the wallet and approved (`cost.rs`); `--max-cost` is checked before every wave;
@@ -30,16 +33,20 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::chunking::{ChunkError, UploadPlan, plan_file};
+use crate::client::chunking::{UploadPlan, plan_file};
+use crate::client::folder::{FileChunks, PlannedInput, Walk};
 use crate::client::nodes::{NodeClient, Swarm};
+use crate::client::plan_cache::PlanCache;
 use crate::client::replication::RetryPolicy;
 use crate::client::reporter::{Event, Phase, Reporter};
+use crate::client::sources::Sources;
 use crate::vault::Vault;
 use crate::wire::network::CLOSE_GROUP_SIZE;
 use crate::wire::types::Amount;
 
 mod chunks;
 mod cost;
+mod files;
 mod outcome;
 mod pay;
 mod resume;
@@ -55,7 +62,7 @@ use outcome::{PayStop, finish};
 pub use outcome::{UploadError, UploadSummary};
 use resume::Session;
 pub use stamp::FileChanged;
-use stamp::FileStamp;
+use stamp::Stamps;
 
 /// The largest wave: chunks paid in one transaction.
 pub const MAX_WAVE_SIZE: usize = 64;
@@ -126,6 +133,68 @@ pub struct UploadContext {
     pub cancel: CancellationToken,
 }
 
+/// What an upload reads.
+pub enum Input {
+    /// One regular file.
+    File(PathBuf),
+    /// A folder: its path, and its walked files, directories and skipped entries.
+    Folder(PathBuf, Walk),
+}
+
+impl Input {
+    /// Looks at `path` (blocking): a readable regular file, or a folder walked (leaving out
+    /// the data dir `data_dir` should it be inside).
+    pub fn inspect(path: &Path, data_dir: &Path) -> Result<Self, UploadError> {
+        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            let walk = crate::client::folder::walk(path, data_dir)?;
+            return Ok(Input::Folder(path.to_owned(), walk));
+        }
+        check_file(path)?;
+        Ok(Input::File(path.to_owned()))
+    }
+
+    /// The files the upload reads, by source number.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        match self {
+            Input::File(path) => vec![path.clone()],
+            Input::Folder(_, walk) => walk.files.iter().map(|f| f.path.clone()).collect(),
+        }
+    }
+
+    /// Chunks and encrypts the input off the async threads, reporting bytes (and, for a
+    /// folder, files) done. With `plan_cache` (the data dir), a folder's files unchanged since
+    /// an earlier run planned them are not read again, and the cache is updated.
+    pub async fn encrypt(
+        self,
+        threads: usize,
+        reporter: Arc<dyn Reporter>,
+        plan_cache: Option<&Path>,
+    ) -> Result<PlannedInput, UploadError> {
+        match self {
+            Input::File(path) => Ok(PlannedInput {
+                plan: encrypt(&path, threads, reporter).await?,
+                sources: Sources::one(&path)?,
+                files: None,
+            }),
+            Input::Folder(root, walk) => {
+                let data_dir = plan_cache.map(Path::to_owned);
+                tokio::task::spawn_blocking(move || {
+                    let cache = match &data_dir {
+                        Some(data_dir) => PlanCache::open(data_dir, &root),
+                        None => PlanCache::none(),
+                    };
+                    let (planned, files) =
+                        crate::client::folder::plan(&walk, threads, reporter.as_ref(), &cache)?;
+                    cache.save(files);
+                    Ok(planned)
+                })
+                .await
+                .expect("the encrypt stage does not panic")
+            }
+        }
+    }
+}
+
 /// Checks that `path` is a readable regular file.
 pub fn check_file(path: &Path) -> Result<u64, UploadError> {
     let bad = |reason: String| UploadError::BadFile {
@@ -139,11 +208,10 @@ pub fn check_file(path: &Path) -> Result<u64, UploadError> {
         }
         _ => bad(format!("cannot read it: {e}")),
     })?;
-    if meta.is_dir() {
-        return Err(bad("is a directory; ferry uploads one file at a time (archive the directory first, e.g. with tar)".into()));
-    }
-    if !meta.is_file() {
-        return Err(bad("is not a regular file".into()));
+    if !meta.is_file() && !meta.is_dir() {
+        return Err(bad(
+            "is not a regular file or a folder (to upload what a program writes, pipe it into `ferry upload -`)".into(),
+        ));
     }
     File::open(path).map_err(|e| bad(format!("cannot open it: {e}")))?;
     Ok(meta.len())
@@ -207,24 +275,27 @@ pub async fn upload(
     let network = format!("{}:{}", context.chain_id, context.vault.address());
     let session =
         Session::open(options, network, context.reporter.clone(), &context.cancel).await?;
-    let Prepared { plan, work, stamp } = prepare(context, options, &session).await?;
-    let file = Arc::new(
-        File::open(&options.file).map_err(|source| ChunkError::Read {
-            path: options.file.display().to_string(),
-            source,
-        })?,
-    );
+    let Prepared {
+        plan,
+        sources,
+        files,
+        work,
+        stamps,
+    } = prepare(context, options, &session).await?;
+    let folder_files = files.as_ref().map(Vec::len);
+    let context = &with_file_progress(context, files, &plan, &work);
     let (reused_proofs, stored_before) = (work.reused.len(), work.stored_before);
     let stages = Stages {
         context,
         options,
         session: &session,
-        stamp,
+        stamps,
     };
-    let (pay_result, pay, send) = stages.run(file, &plan, work).await;
+    let (pay_result, pay, send) = stages.run(Arc::new(sources), &plan, work).await;
     let summary = UploadSummary {
         reference: Some(plan.reference),
         chunks: plan.chunks.len(),
+        files: folder_files,
         paid_chunks: pay.paid_chunks,
         reused_proofs,
         found_paid: pay.paid_earlier,
@@ -239,6 +310,12 @@ pub async fn upload(
         (Ok(()), Some(error)) => Err(PayStop::Receipt(error)),
         (result, _) => result,
     };
+    // A chunk whose file no longer gives it, though its stamp held: the plan cache is not
+    // trusted again.
+    let file_changed = send
+        .failures
+        .iter()
+        .any(|failure| matches!(failure.cause, FailureCause::Rederive(_)));
     let outcome = finish(
         pay_result,
         summary,
@@ -249,17 +326,27 @@ pub async fn upload(
     if outcome.is_ok() {
         session.remove().await?;
     }
+    if outcome.is_ok() || file_changed {
+        let (data_dir, folder) = (options.data_dir.clone(), options.file.clone());
+        tokio::task::spawn_blocking(move || PlanCache::remove(&data_dir, &folder))
+            .await
+            .expect("removing a file does not panic");
+    }
     outcome
 }
 
 /// What the stages start from.
 struct Prepared {
-    /// The file's chunks.
+    /// The chunks of the file (or of the folder's files and manifest).
     plan: UploadPlan,
+    /// The files they are read from.
+    sources: Sources,
+    /// Which chunks each file of a folder needs (`None` for a file).
+    files: Option<Vec<FileChunks>>,
     /// What is left to do of it.
     work: resume::Work,
-    /// The file as it was planned.
-    stamp: FileStamp,
+    /// The files as they were planned.
+    stamps: Stamps,
 }
 
 /// Settles what earlier runs left with the chain, plans the file and says what is left to do.
@@ -270,23 +357,40 @@ async fn prepare(
 ) -> Result<Prepared, UploadError> {
     let recovered_payments = session.reconcile(&context.vault).await?;
     let unpaid_proofs = session.drop_unpaid(&context.vault).await?;
-    let stamp = FileStamp::of(&options.file)
+    let (path, data_dir) = (options.file.clone(), options.data_dir.clone());
+    let input = tokio::task::spawn_blocking(move || Input::inspect(&path, &data_dir))
         .await
-        .map_err(|e| UploadError::BadFile {
-            path: options.file.clone(),
+        .expect("walking a folder does not panic")?;
+    if let Input::Folder(_, walk) = &input {
+        for (path, what) in &walk.skipped {
+            context.reporter.event(&Event::Skipped {
+                file: path.display().to_string(),
+                reason: (*what).to_owned(),
+            });
+        }
+    }
+    let stamps = Stamps::of(input.paths())
+        .await
+        .map_err(|(path, e)| UploadError::BadFile {
+            path,
             reason: format!("cannot read it: {e}"),
         })?;
-    let plan = encrypt(
-        &options.file,
-        options.encrypt_threads,
-        context.reporter.clone(),
-    )
-    .await?;
+    let PlannedInput {
+        plan,
+        sources,
+        files,
+    } = input
+        .encrypt(
+            options.encrypt_threads,
+            context.reporter.clone(),
+            options.resume.then_some(options.data_dir.as_path()),
+        )
+        .await?;
     let unchanged = |changed| UploadError::FileChanged {
         changed,
         summary: Box::default(),
     };
-    stamp.check(&options.file).await.map_err(unchanged)?;
+    stamps.check().await.map_err(unchanged)?;
     let work = session.plan_work(&plan, options.resume, crate::wire::signed::unix_now());
     let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
     context.reporter.event(&Event::Started {
@@ -300,7 +404,39 @@ async fn prepare(
         recovered_payments,
         unpaid_proofs,
     });
-    Ok(Prepared { plan, work, stamp })
+    Ok(Prepared {
+        plan,
+        sources,
+        files,
+        work,
+        stamps,
+    })
+}
+
+/// For a folder, the context with a reporter that adds `file_stored` events, with the files
+/// already stored by an earlier run counted.
+fn with_file_progress(
+    context: &UploadContext,
+    files: Option<Vec<FileChunks>>,
+    plan: &UploadPlan,
+    work: &resume::Work,
+) -> UploadContext {
+    let mut context = context.clone();
+    let Some(files) = files else {
+        return context;
+    };
+    let progress = files::FileProgress::new(files, context.reporter.clone());
+    let pending: std::collections::HashSet<_> = work
+        .to_quote
+        .iter()
+        .chain(work.reused.iter().map(|paid| &paid.chunk))
+        .map(|chunk| chunk.address)
+        .collect();
+    for chunk in plan.chunks.iter().filter(|c| !pending.contains(&c.address)) {
+        progress.settle(&chunk.address);
+    }
+    context.reporter = Arc::new(progress);
+    context
 }
 
 /// The pipeline's stages and what they share.
@@ -308,15 +444,15 @@ struct Stages<'a> {
     context: &'a UploadContext,
     options: &'a UploadOptions,
     session: &'a Session,
-    /// The file as it was planned; checked before every payment.
-    stamp: FileStamp,
+    /// The files as they were planned; checked before every payment.
+    stamps: Stamps,
 }
 
 impl Stages<'_> {
     /// Runs the quote and pay stages and the send stage side by side, one wave apart.
     async fn run(
         &self,
-        file: Arc<File>,
+        sources: Arc<Sources>,
         plan: &UploadPlan,
         work: resume::Work,
     ) -> (Result<(), PayStop>, PayTotals, SendTotals) {
@@ -327,7 +463,7 @@ impl Stages<'_> {
         let bytes = (work.stored_before_bytes, bytes_total);
         let (pay_result, ()) = tokio::join!(
             self.quote_and_pay(work, sender, &mut pay_totals),
-            self.send_waves(file, receiver, bytes, &mut send_totals),
+            self.send_waves(sources, receiver, bytes, &mut send_totals),
         );
         (pay_result, pay_totals, send_totals)
     }

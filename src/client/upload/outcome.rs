@@ -18,6 +18,8 @@ pub struct UploadSummary {
     pub reference: Option<Reference>,
     /// Chunks in the plan, data map included.
     pub chunks: usize,
+    /// Files of a folder (`None` for a file).
+    pub files: Option<usize>,
     /// Chunks paid in this run.
     pub paid_chunks: usize,
     /// Proofs reused from an earlier run.
@@ -56,6 +58,9 @@ pub enum UploadError {
     /// Reading or encrypting the file failed.
     #[error(transparent)]
     Chunking(#[from] ChunkError),
+    /// Walking the folder failed.
+    #[error(transparent)]
+    Folder(#[from] crate::client::folder::FolderError),
     /// Paying failed; waves already paid were still stored.
     #[error("paying for a wave failed")]
     Payment {
@@ -132,6 +137,8 @@ impl UploadError {
             UploadError::ReceiptWrite { source, .. } => source.kind(),
             UploadError::Chunking(ChunkError::FileChanged { .. }) => ErrorKind::Partial,
             UploadError::Chunking(_) => ErrorKind::Internal,
+            // A file or directory of the folder that cannot be read.
+            UploadError::Folder(_) => ErrorKind::BadInput,
             UploadError::Payment { source, .. } => source.kind(),
             UploadError::CostLimit { .. } | UploadError::Declined { .. } => ErrorKind::Payment,
             UploadError::Partial { .. } => ErrorKind::Partial,

@@ -82,7 +82,7 @@ impl Stages<'_> {
         waves: &mut Waves,
         totals: &mut PayTotals,
     ) -> Result<Option<Vec<PaidChunk>>, PayStop> {
-        let (context, options) = (self.context, self.options);
+        let context = self.context;
         let payable = self.quote_wave(group, totals).await?;
         if payable.is_empty() {
             self.report_paid(totals, waves.total);
@@ -100,10 +100,7 @@ impl Stages<'_> {
             // Ctrl-C while quoting: paying would be new work.
             return Ok(None);
         }
-        self.stamp
-            .check(&options.file)
-            .await
-            .map_err(PayStop::FileChanged)?;
+        self.stamps.check().await.map_err(PayStop::FileChanged)?;
         let next = cost::NextWave {
             storage_cost: wave.total(),
             chunks: to_pay.len(),

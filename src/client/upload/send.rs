@@ -1,7 +1,6 @@
 //! The send stage: PUT every chunk of every paid wave to its nodes, a bounded number at a
 //! time, and record each in the receipt once the nodes hold it.
 
-use std::fs::File;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,9 +10,9 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::chunks::{ChunkFailure, PaidChunk};
 use super::{PaidWave, SendTotals, Stages};
-use crate::client::chunking::read_planned_after;
 use crate::client::replication::{Placement, ReplicationFailure, replicate};
 use crate::client::reporter::{Event, Phase};
+use crate::client::sources::{Sources, read_planned_after};
 use crate::wire::http::encode_put_header;
 use crate::wire::types::ChunkAddress;
 
@@ -30,7 +29,7 @@ impl Stages<'_> {
     /// records each in the receipt once the nodes hold it.
     pub(super) async fn send_waves(
         &self,
-        file: Arc<File>,
+        sources: Arc<Sources>,
         receiver: mpsc::Receiver<PaidWave>,
         (stored_before_bytes, bytes_total): (u64, u64),
         totals: &mut SendTotals,
@@ -41,7 +40,7 @@ impl Stages<'_> {
             .flat_map(|wave| stream::iter(wave.chunks))
             .take_while(|_| std::future::ready(!context.cancel.is_cancelled()));
         let mut results = jobs
-            .map(|paid| self.send_one(file.clone(), paid))
+            .map(|paid| self.send_one(sources.clone(), paid))
             .buffer_unordered(self.options.chunks_in_flight.max(1));
         while let Some((bytes_sent, result)) = results.next().await {
             totals.bytes_sent += bytes_sent;
@@ -70,26 +69,25 @@ impl Stages<'_> {
     /// the chunk, its size and how many nodes hold it.
     async fn send_one(
         &self,
-        file: Arc<File>,
+        sources: Arc<Sources>,
         paid: PaidChunk,
     ) -> (u64, Result<(ChunkAddress, u32, usize), SendFailure>) {
         let mut bytes_sent = 0;
-        let result = self.send_counted(file, paid, &mut bytes_sent).await;
+        let result = self.send_counted(sources, paid, &mut bytes_sent).await;
         (bytes_sent, result)
     }
 
     async fn send_counted(
         &self,
-        file: Arc<File>,
+        sources: Arc<Sources>,
         PaidChunk { chunk, proof }: PaidChunk,
         bytes_sent: &mut u64,
     ) -> Result<(ChunkAddress, u32, usize), SendFailure> {
         let (context, options) = (self.context, self.options);
-        let path = options.file.clone();
         let planned = chunk.clone();
         let body = tokio::task::spawn_blocking(move || {
             let header = encode_put_header(&proof, planned.size as usize);
-            read_planned_after(&file, &path, &planned, header).map(Bytes::from)
+            read_planned_after(&sources, &planned, header).map(Bytes::from)
         })
         .await
         .expect("re-deriving a chunk does not panic")

@@ -1,7 +1,7 @@
-//! The file's identity while it is uploaded, so a change is caught before money is spent.
+//! The files' identity while they are uploaded, so a change is caught before money is spent.
 //!
-//! A [`FileStamp`] is taken before the file is read for the plan and compared after planning
-//! and before every wave is paid: a file that changed since (size, modification or status
+//! A [`FileStamp`] of each file ([`Stamps`] for all of an upload's) is taken before the file is
+//! read for the plan and compared after planning and before every wave is paid: a file that changed since (size, modification or status
 //! change time, inode) can no longer give the planned chunks, so paying for them would pay for
 //! content that can never be sent. The send stage still checks every chunk it re-derives
 //! against its address, which catches a change the stamp cannot see (a write within the same
@@ -29,23 +29,42 @@ pub struct FileChanged {
     pub path: PathBuf,
 }
 
+/// The stamps of every file an upload reads, by source number.
+#[derive(Debug, Clone)]
+pub(super) struct Stamps(std::sync::Arc<Vec<(PathBuf, FileStamp)>>);
+
+impl Stamps {
+    /// Stamps every file in `paths` as it is now, off the async threads; fails on the first
+    /// that cannot be read.
+    pub(super) async fn of(paths: Vec<PathBuf>) -> Result<Self, (PathBuf, std::io::Error)> {
+        tokio::task::spawn_blocking(move || {
+            paths
+                .into_iter()
+                .map(|path| match FileStamp::read(&path) {
+                    Ok(stamp) => Ok((path, stamp)),
+                    Err(error) => Err((path, error)),
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .expect("reading a file's metadata does not panic")
+        .map(|stamps| Self(std::sync::Arc::new(stamps)))
+    }
+
+    /// Fails, off the async threads, when a file is no longer the one its stamp was taken of.
+    pub(super) async fn check(&self) -> Result<(), FileChanged> {
+        let stamps = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            stamps
+                .iter()
+                .try_for_each(|(path, stamp)| stamp.check_now(path))
+        })
+        .await
+        .expect("reading a file's metadata does not panic")
+    }
+}
+
 impl FileStamp {
-    /// Stamps `path` as it is now, off the async threads.
-    pub(super) async fn of(path: &Path) -> std::io::Result<Self> {
-        let path = path.to_owned();
-        tokio::task::spawn_blocking(move || Self::read(&path))
-            .await
-            .expect("reading a file's metadata does not panic")
-    }
-
-    /// Fails, off the async threads, when `path` is no longer the file this stamp was taken of.
-    pub(super) async fn check(&self, path: &Path) -> Result<(), FileChanged> {
-        let (stamp, path) = (*self, path.to_owned());
-        tokio::task::spawn_blocking(move || stamp.check_now(&path))
-            .await
-            .expect("reading a file's metadata does not panic")
-    }
-
     fn read(path: &Path) -> std::io::Result<Self> {
         let meta = std::fs::metadata(path)?;
         Ok(Self {
