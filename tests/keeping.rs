@@ -285,3 +285,38 @@ fn a_node_whose_chunk_file_rotted_is_named_and_never_proves_it() {
     assert_eq!(code, Some(7), "{events:?}");
     assert!(!path.exists(), "the rotten file is moved aside");
 }
+
+#[test]
+fn verify_of_a_folder_challenges_every_file_and_a_file_chunk_no_node_holds_is_lost() {
+    let devnet = quiet_devnet();
+    let key = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("photos");
+    std::fs::create_dir_all(root.join("2026/november")).unwrap();
+    let files = [root.join("notes.txt"), root.join("2026/november/day.bin")];
+    for (i, file) in files.iter().enumerate() {
+        let bytes: Vec<u8> = (0..300_000u32).map(|n| (n * 7 + i as u32) as u8).collect();
+        std::fs::write(file, [&bytes[..], &rand::random::<[u8; 32]>()[..]].concat()).unwrap();
+    }
+    let (code, events) = devnet.upload_json(dir.path(), &key, &root, &[]);
+    assert_eq!(code, Some(0), "{events:?}");
+    let reference = events.last().unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (code, events) = run(devnet, dir.path(), &key, "verify", &reference, None);
+    assert_eq!(code, Some(0), "{events:?}");
+    for file in &files {
+        for chunk in planned_chunks(file) {
+            assert_eq!(verified_chunk(&events, chunk)["proven"], 4, "{file:?}");
+        }
+    }
+    // One chunk of the nested file, gone from every node: the folder is lost.
+    let gone = planned_chunks(&files[1])[0];
+    for index in devnet.holders_on_disk(gone) {
+        devnet.wipe_chunk(index, gone);
+    }
+    let (code, events) = run(devnet, dir.path(), &key, "verify", &reference, None);
+    assert_eq!(verified_chunk(&events, gone)["proven"], 0, "{events:?}");
+    assert_eq!(code, Some(8), "{events:?}");
+}

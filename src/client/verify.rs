@@ -21,7 +21,8 @@ use bytes::Bytes;
 use futures::{StreamExt, stream};
 
 use crate::client::chunking::Reference;
-use crate::client::download::{DownloadError, file_map};
+use crate::client::download::{DownloadError, file_map, folder_manifest};
+use crate::client::folder::EntryKind;
 use crate::client::nodes::{NodeClient, RequestError};
 use crate::client::reporter::{Event, NodeFailure, Phase, Reporter};
 use crate::exit::ErrorKind;
@@ -243,21 +244,40 @@ impl VerifyReport {
     }
 }
 
-/// The distinct chunks of the file behind `reference`: its data map chunks, then its pieces.
+/// The distinct chunks behind `reference`: its data map chunks, then its pieces; for a
+/// folder's reference, then those of every file its manifest names.
 pub async fn file_chunks(
     client: &NodeClient,
     nodes: &[NodeInfo],
     reference: Reference,
     reporter: &dyn Reporter,
 ) -> Result<Vec<ChunkAddress>, VerifyError> {
-    let (map, map_chunks) = file_map(client, nodes, reference, reporter)
-        .await
-        .map_err(VerifyError::Map)?;
     let mut seen = HashSet::new();
-    let all = map_chunks
-        .into_iter()
-        .chain(map.chunks.iter().map(|chunk| chunk.address));
-    Ok(all.filter(|chunk| seen.insert(*chunk)).collect())
+    let mut all = Vec::new();
+    let mut files = vec![reference];
+    // A chunk that cannot be read here is judged (lost) by the challenges below; it only
+    // keeps a folder's files from being listed, and the folder is lost then anyway.
+    if let Ok(Some(manifest)) = folder_manifest(client, nodes, reference, reporter).await {
+        files.extend(
+            manifest
+                .entries
+                .iter()
+                .filter_map(|entry| match entry.kind {
+                    EntryKind::File { address, key, .. } => Some(Reference { address, key }),
+                    EntryKind::Dir => None,
+                }),
+        );
+    }
+    for file in files {
+        let (map, map_chunks) = file_map(client, nodes, file, reporter)
+            .await
+            .map_err(VerifyError::Map)?;
+        let chunks = map_chunks
+            .into_iter()
+            .chain(map.chunks.iter().map(|chunk| chunk.address));
+        all.extend(chunks.filter(|chunk| seen.insert(*chunk)));
+    }
+    Ok(all)
 }
 
 /// Challenges the close group of every chunk of the file behind `reference`.

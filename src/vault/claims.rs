@@ -43,8 +43,18 @@ impl Vault {
             .collect();
         let amount = Amount::sum(earned.iter().map(|(_, member)| member.leaf.amount));
         let vault = PaymentVault::new(self.address, &self.provider);
-        let pending = vault
-            .claim(rewards, claims)
+        let call = vault.claim(rewards, claims);
+        // Estimated first and sent with the chain's next nonce: a claim that would revert
+        // is refused here and consumes no nonce, so the next batch is never left waiting
+        // behind a gap (the provider's nonce cache counts a nonce it fetched, sent or not).
+        let gas = call
+            .estimate_gas()
+            .await
+            .map_err(|e| self.classify_contract(e))?;
+        let nonce = self.next_nonce().await?;
+        let pending = call
+            .gas(gas + gas / 5)
+            .nonce(nonce)
             .send()
             .await
             .map_err(|e| self.classify_contract(e))?;
