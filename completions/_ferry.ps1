@@ -451,6 +451,7 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'The payment vault''s address (what `ferry vault deploy` printed)')
             [CompletionResult]::new('--bootstrap', '--bootstrap', [CompletionResultType]::ParameterName, 'A node''s public URL to bootstrap from; repeat it or separate URLs with commas')
             [CompletionResult]::new('--vault-block', '--vault-block', [CompletionResultType]::ParameterName, 'The block the vault was deployed in (what `ferry vault deploy` printed): where nodes start reading its logs for their rewards [default: block 0]')
+            [CompletionResult]::new('--native-unit', '--native-unit', [CompletionResultType]::ParameterName, 'The symbol of the chain''s native coin, which human output shows amounts in (`POL`, `xDAI`…) [default: ETH]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the network file here (atomically) instead of to stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the network file here (atomically) instead of to stdout')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')

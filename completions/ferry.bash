@@ -1062,7 +1062,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__network__subcmd__init)
-            opts="-o -q -v -h -V --rpc-url --vault --bootstrap --vault-block --output --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-o -q -v -h -V --rpc-url --vault --bootstrap --vault-block --native-unit --output --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1081,6 +1081,10 @@ _ferry() {
                     return 0
                     ;;
                 --vault-block)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --native-unit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -412,6 +412,7 @@ set edit:completion:arg-completer[ferry] = {|@words|
             cand --vault 'The payment vault''s address (what `ferry vault deploy` printed)'
             cand --bootstrap 'A node''s public URL to bootstrap from; repeat it or separate URLs with commas'
             cand --vault-block 'The block the vault was deployed in (what `ferry vault deploy` printed): where nodes start reading its logs for their rewards [default: block 0]'
+            cand --native-unit 'The symbol of the chain''s native coin, which human output shows amounts in (`POL`, `xDAI`…) [default: ETH]'
             cand -o 'Write the network file here (atomically) instead of to stdout'
             cand --output 'Write the network file here (atomically) instead of to stdout'
             cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'

@@ -118,3 +118,30 @@ fn max_cost_in_eth_and_gwei_is_the_same_cap_as_in_wei() {
         "{stderr}"
     );
 }
+
+#[test]
+fn amounts_show_in_the_native_coin_the_network_file_names() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let mut network: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&devnet.network_file).unwrap()).unwrap();
+    network["native_unit"] = "POL".into();
+    let network_file = dir.path().join("polygon-like.json");
+    std::fs::write(&network_file, network.to_string()).unwrap();
+    devnet
+        .ferry(dir.path(), &account)
+        .env("FERRY_NETWORK", &network_file)
+        .args(["wallet", "balance"])
+        .assert()
+        .code(0)
+        .stdout("1000 POL\n");
+    // Gwei and wei are the same on every EVM chain.
+    devnet
+        .ferry(dir.path(), &account)
+        .env("FERRY_NETWORK", &network_file)
+        .args(["--units", "gwei", "wallet", "balance"])
+        .assert()
+        .code(0)
+        .stdout("1000000000000 gwei\n");
+}

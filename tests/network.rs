@@ -283,12 +283,18 @@ fn network_init_writes_a_network_file_uploads_work_with() {
             &format!("{first}/"),
             "--bootstrap",
             &rest,
+            "--vault-block",
+            "1",
+            "--native-unit",
+            "POL",
             "-o",
             path.to_str().unwrap(),
         ],
     );
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let written = ferry::wire::network::NetworkConfig::load(&path).unwrap();
+    assert_eq!(written.vault_block, Some(1));
+    assert_eq!(written.native_unit.as_deref(), Some("POL"));
     assert_eq!(written.chain_id, 31337);
     assert_eq!(written.vault, devnet.network.vault);
     assert_eq!(written.rpc_url, devnet.network.rpc_url);
@@ -317,7 +323,21 @@ fn network_init_refuses_a_vault_without_code_an_odd_bootstrap_url_and_a_dead_rpc
     let empty = alloy::primitives::Address::repeat_byte(0x42).to_string();
     let node = devnet.network.bootstrap[0].as_str();
     let dead = format!("http://127.0.0.1:{}", free_port());
-    let cases: [(&[&str], i32, &str); 3] = [
+    let cases: [(&[&str], i32, &str); 4] = [
+        (
+            &[
+                "--rpc-url",
+                rpc,
+                "--vault",
+                &vault,
+                "--bootstrap",
+                node,
+                "--native-unit",
+                "E T H",
+            ],
+            2,
+            "is not a coin symbol",
+        ),
         (
             &["--rpc-url", rpc, "--vault", &empty, "--bootstrap", node],
             2,

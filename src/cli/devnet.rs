@@ -553,6 +553,7 @@ mod tests {
             rpc_url: "http://127.0.0.1:8545".into(),
             vault: alloy::primitives::Address::repeat_byte(0x11),
             vault_block: None,
+            native_unit: None,
             bootstrap: vec!["http://127.0.0.1:1".into(), "http://127.0.0.1:2".into()],
             funded_key: Some(devnet::FUNDED_KEY.into()),
         };

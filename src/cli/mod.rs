@@ -275,6 +275,9 @@ impl Context {
         if let Some(url) = args.rpc_url.as_ref().or(self.config.rpc_url.as_ref()) {
             network.rpc_url = url.clone();
         }
+        if let Some(symbol) = &network.native_unit {
+            units::set_native_symbol(symbol);
+        }
         Ok(network)
     }
 }

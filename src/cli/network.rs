@@ -41,9 +41,26 @@ pub struct InitArgs {
     /// start reading its logs for their rewards [default: block 0].
     #[arg(long, env = "FERRY_VAULT_BLOCK", value_name = "N")]
     pub vault_block: Option<u64>,
+    /// The symbol of the chain's native coin, which human output shows amounts in (`POL`,
+    /// `xDAI`…) [default: ETH].
+    #[arg(long, env = "FERRY_NATIVE_UNIT", value_name = "SYMBOL", value_parser = native_unit)]
+    pub native_unit: Option<String>,
     /// Write the network file here (atomically) instead of to stdout.
     #[arg(short, long, env = "FERRY_NETWORK_OUTPUT", value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// A native coin's symbol: 1 to 12 letters or digits.
+fn native_unit(text: &str) -> Result<String, String> {
+    let plain =
+        !text.is_empty() && text.len() <= 12 && text.chars().all(|c| c.is_ascii_alphanumeric());
+    if plain {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a coin symbol; give 1 to 12 letters or digits, such as POL"
+        ))
+    }
 }
 
 /// Runs a network command.
@@ -73,6 +90,7 @@ pub async fn run(context: &Context, command: NetworkCommand) -> Result<(), CliEr
         bootstrap,
         funded_key: None,
         vault_block: args.vault_block,
+        native_unit: args.native_unit,
     };
     let json = network.to_json();
     let Some(path) = args.output else {

@@ -13,6 +13,15 @@ use crate::wire::types::Amount;
 /// Significant digits an amount shows in ETH.
 const ETH_DIGITS: usize = 6;
 
+/// The native coin's symbol of the network this process talks to, once a command has read
+/// its network file (a process runs one command on one network); `ETH` until then.
+static NATIVE_SYMBOL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the chain's native coin for human output (`Unit::Eth` amounts show with it).
+pub fn set_native_symbol(symbol: &str) {
+    let _ = NATIVE_SYMBOL.set(symbol.to_owned());
+}
+
 /// The unit human output shows amounts in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Unit {
@@ -39,7 +48,7 @@ impl Unit {
         match self {
             Unit::Wei => "wei",
             Unit::Gwei => "gwei",
-            Unit::Eth => "ETH",
+            Unit::Eth => NATIVE_SYMBOL.get().map_or("ETH", String::as_str),
         }
     }
 

@@ -208,6 +208,7 @@ async fn start_reusing(
             rpc_url: String::new(),
             vault: Default::default(),
             vault_block: None,
+            native_unit: None,
             bootstrap: Vec::new(),
             funded_key: Some(FUNDED_KEY.to_owned()),
         },

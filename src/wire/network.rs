@@ -57,6 +57,10 @@ pub struct NetworkConfig {
     /// A pre-funded private key (hex), only on a devnet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub funded_key: Option<String>,
+    /// The symbol of the chain's native coin (18 decimals) that human output shows amounts in
+    /// (`ETH` when not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native_unit: Option<String>,
 }
 
 impl NetworkConfig {
@@ -198,6 +202,7 @@ mod tests {
             vault_block: None,
             bootstrap: vec!["http://127.0.0.1:1".into()],
             funded_key: None,
+            native_unit: Some("POL".into()),
         };
         let back: NetworkConfig = serde_json::from_str(&config.to_json()).unwrap();
         assert_eq!(back, config);
