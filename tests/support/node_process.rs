@@ -45,20 +45,27 @@ impl NodeProcess {
             .stderr(std::fs::File::create(dir.path().join("node.log")).unwrap())
             .spawn()
             .expect("ferry-node starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let log = std::fs::read_to_string(dir.path().join("node.log")).unwrap_or_default();
-        let url = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("ferry-node printed {line:?}; its log:\n{log}"))
-            .to_owned();
+        let url = listening_url(&mut child, &dir.path().join("node.log"));
         NodeProcess {
             url,
             child,
             _dir: dir,
+        }
+    }
+}
+
+/// Reads the `listening URL` line a `ferry-node` started with piped stdout prints first, and
+/// returns the URL; panics with the node's log (at `log`) when the line is anything else.
+pub fn listening_url(child: &mut Child, log: &Path) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    match line.trim().strip_prefix("listening ") {
+        Some(url) => url.to_owned(),
+        None => {
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("ferry-node printed {line:?}; its log:\n{log}")
         }
     }
 }
