@@ -131,6 +131,20 @@ impl Devnet {
         })
     }
 
+    /// Writes this devnet's network file with `change` made to it as `DIR/network.json`, and
+    /// returns that path.
+    pub fn network_file_with(
+        &self,
+        dir: &Path,
+        change: impl FnOnce(&mut NetworkConfig),
+    ) -> PathBuf {
+        let mut network = self.network.clone();
+        change(&mut network);
+        let path = dir.join("network.json");
+        std::fs::write(&path, network.to_json()).unwrap();
+        path
+    }
+
     /// The `ferry` binary pointed at this devnet, paying with `key`, with its own data dir.
     pub fn ferry(&self, data_dir: &Path, key: &PrivateKeySigner) -> assert_cmd::Command {
         assert_cmd::Command::from_std(self.ferry_process(data_dir, key))

@@ -54,6 +54,24 @@ impl NodeProcess {
     }
 }
 
+/// Runs `ferry-node --network NETWORK EXTRA…` with its store and key in `dir`, for a start
+/// the node must refuse: waits (at most 30 s) for it to exit and returns what it printed.
+/// `FERRY_PUBLIC_URL` is removed from its environment, so only the flags speak.
+pub fn start_refused(dir: &Path, network: &Path, extra: &[&str]) -> std::process::Output {
+    assert_cmd::Command::new(env!("CARGO_BIN_EXE_ferry-node"))
+        .arg("--root")
+        .arg(dir.join("store"))
+        .arg("--network")
+        .arg(network)
+        .arg("--key-file")
+        .arg(dir.join("key"))
+        .args(extra)
+        .env_remove("FERRY_PUBLIC_URL")
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap()
+}
+
 /// Reads the `listening URL` line a `ferry-node` started with piped stdout prints first, and
 /// returns the URL; panics with the node's log (at `log`) when the line is anything else.
 pub fn listening_url(child: &mut Child, log: &Path) -> String {
