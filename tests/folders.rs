@@ -88,6 +88,14 @@ fn download_into(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, reference:
     );
 }
 
+/// Downloads the folder a finished upload (its `done` event) names into `DIR/restored`, and
+/// returns that path.
+fn download_restored(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, done: &Value) -> PathBuf {
+    let out = dir.join("restored");
+    download_into(devnet, dir, key, done["reference"].as_str().unwrap(), &out);
+    out
+}
+
 fn finished(code: Option<i32>, events: &[Value]) -> &Value {
     let done = events.last().unwrap();
     assert_eq!(code, Some(0), "{done}");
@@ -170,14 +178,7 @@ fn a_folder_round_trips_with_empty_dirs_empty_files_odd_names_and_1000_files_in_
     );
     assert_each_paid_once(devnet, &root);
 
-    let out = dir.path().join("restored");
-    download_into(
-        devnet,
-        dir.path(),
-        &account,
-        done["reference"].as_str().unwrap(),
-        &out,
-    );
+    let out = download_restored(devnet, dir.path(), &account, done);
     let mut expected = read_tree(&root);
     expected.remove(Path::new("nested/escape"));
     assert!(expected.contains_key(Path::new("nested/deeper/empty")));
@@ -287,14 +288,7 @@ fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice
         .filter(|e| e["event"] == "file_stored")
         .count();
     assert_eq!(stored, 7);
-    let out = dir.path().join("restored");
-    download_into(
-        devnet,
-        dir.path(),
-        &account,
-        done["reference"].as_str().unwrap(),
-        &out,
-    );
+    let out = download_restored(devnet, dir.path(), &account, done);
     assert_eq!(read_tree(&out), read_tree(&root));
     assert!(std::fs::read(out.join("photos/5.jpg")).unwrap() == changed);
 
@@ -450,13 +444,6 @@ fn ctrl_c_stops_a_folder_upload_with_130_and_the_same_command_finishes_it() {
         "{done}"
     );
     assert_each_paid_once(devnet, &root);
-    let out = dir.path().join("restored");
-    download_into(
-        devnet,
-        dir.path(),
-        &account,
-        done["reference"].as_str().unwrap(),
-        &out,
-    );
+    let out = download_restored(devnet, dir.path(), &account, done);
     assert_eq!(read_tree(&out), read_tree(&root));
 }
