@@ -38,8 +38,7 @@ fn distinct_close_group_receipts(
 fn a_clients_put_is_forwarded_until_four_nodes_hold_it_and_answered_with_their_receipts() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
-    let (payment, mut proof) = fixture.quoted(address, &bytes);
-    fixture.pay(&[payment], &mut proof);
+    let proof = fixture.paid_proof(address, &bytes);
     let closest = by_distance(&address, &fixture.swarm.nodes)[0];
     let body = Bytes::from(encode_put(&proof, &bytes));
     let answer = runtime()
@@ -60,8 +59,7 @@ fn a_clients_put_is_forwarded_until_four_nodes_hold_it_and_answered_with_their_r
 fn a_put_marked_forwarded_is_stored_only() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
-    let (payment, mut proof) = fixture.quoted(address, &bytes);
-    fixture.pay(&[payment], &mut proof);
+    let proof = fixture.paid_proof(address, &bytes);
     let closest = by_distance(&address, &fixture.swarm.nodes)[0];
     let body = Bytes::from(encode_put(&proof, &bytes));
     let answer = runtime()
@@ -122,8 +120,7 @@ fn a_frozen_peer_costs_the_forwarding_node_seconds_and_the_next_closest_takes_it
     let devnet: &'static Devnet = Box::leak(Box::new(Devnet::start(6)));
     let fixture = Fixture::on(devnet);
     let (address, bytes) = fixture.chunk();
-    let (payment, mut proof) = fixture.quoted(address, &bytes);
-    fixture.pay(&[payment], &mut proof);
+    let proof = fixture.paid_proof(address, &bytes);
     let order = by_distance(&address, &fixture.swarm.nodes);
     let (closest, frozen) = (order[0], order[1]);
     let client = ferry::client::nodes::NodeClient::new(Default::default());
