@@ -17,7 +17,10 @@ use ferry::wire::types::NodeId;
 use predicates::prelude::*;
 
 use crate::support::node_process::NodeProcess;
-use crate::support::{Devnet, path_with_anvil, planned_chunks, random_file, runs, runtime, signal};
+use crate::support::{
+    Devnet, assert_paid_once_and_downloads, path_with_anvil, planned_chunks, random_file, runs,
+    runtime, signal,
+};
 
 /// What `ip` or `tc` prints, as text.
 fn shown(program: &str, args: &[&str]) -> String {
@@ -104,14 +107,7 @@ fn an_upload_crosses_namespaces_and_down_removes_every_namespace_link_and_qdisc(
     let (code, events) = devnet.upload_json(dir.path(), &key, &file, &[]);
     assert_eq!(code, Some(0), "{events:?}");
     let reference = runs::event(&events, "done")["reference"].as_str().unwrap();
-    crate::support::assert_paid_once_and_downloads(
-        &devnet,
-        dir.path(),
-        &key,
-        &file,
-        reference,
-        &bytes,
-    );
+    assert_paid_once_and_downloads(&devnet, dir.path(), &key, &file, reference, &bytes);
 
     ferry(devnet.data_dir.path())
         .args(["devnet", "down"])
@@ -421,14 +417,7 @@ fn a_node_joining_from_a_new_namespace_while_the_network_runs_is_used_by_uploads
         assert!(held.is_some(), "the joined node does not hold {chunk}");
     }
     let reference = runs::event(&events, "done")["reference"].as_str().unwrap();
-    crate::support::assert_paid_once_and_downloads(
-        &devnet,
-        dir.path(),
-        &key,
-        &file,
-        reference,
-        &bytes,
-    );
+    assert_paid_once_and_downloads(&devnet, dir.path(), &key, &file, reference, &bytes);
 }
 
 #[test]
