@@ -3,8 +3,10 @@
 //! interrupted folder upload resumes paying nothing twice.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Lines};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout};
 
 use alloy::signers::local::PrivateKeySigner;
 use ferry::client::reporter::Silent;
@@ -86,6 +88,38 @@ fn download_into(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, reference:
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Starts uploading `root` one chunk at a time (waves of one, one transfer) and sends it
+/// `signal` once it printed `count` `event` events; returns it and the rest of its stdout.
+fn upload_signalled_after(
+    devnet: &Devnet,
+    dir: &Path,
+    key: &PrivateKeySigner,
+    root: &Path,
+    count: usize,
+    event: &str,
+    signal: &str,
+) -> (Child, Lines<BufReader<ChildStdout>>) {
+    let mut child = runs::spawn_upload(
+        devnet,
+        dir,
+        key,
+        root,
+        &["--wave-size", "1", "--transfers", "1"],
+    );
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (marker, mut seen) = (format!("\"{event}\""), 0);
+    for line in lines.by_ref() {
+        if line.unwrap().contains(&marker) {
+            seen += 1;
+            if seen == count {
+                crate::support::signal(child.id(), signal);
+                break;
+            }
+        }
+    }
+    (child, lines)
 }
 
 /// Downloads the folder a finished upload (its `done` event) names into `DIR/restored`, and
@@ -230,24 +264,15 @@ fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice
     let quote = crate::support::json_lines(&output.stdout).pop().unwrap();
     assert_eq!(quote["chunks"], folder_chunks(&root).len(), "{quote}");
     // Waves of one chunk, killed once two chunks are stored: most of the folder is left.
-    let mut child = runs::spawn_upload(
+    let (mut child, _) = upload_signalled_after(
         devnet,
         dir.path(),
         &account,
         &root,
-        &["--wave-size", "1", "--transfers", "1"],
+        2,
+        "chunk_stored",
+        "KILL",
     );
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut stored_seen = 0;
-    for line in std::io::BufRead::lines(stdout) {
-        if line.unwrap().contains("\"chunk_stored\"") {
-            stored_seen += 1;
-            if stored_seen == 2 {
-                crate::support::signal(child.id(), "KILL");
-                break;
-            }
-        }
-    }
     child.wait().unwrap();
     let status = runs::status(devnet, dir.path(), &account, &root);
     let stored_before = status["chunks_stored"].as_u64().unwrap();
@@ -418,21 +443,8 @@ fn ctrl_c_stops_a_folder_upload_with_130_and_the_same_command_finishes_it() {
     for (index, name) in ["one.pdf", "a/two.pdf", "a/b/three.pdf"].iter().enumerate() {
         std::fs::write(root.join(name), random_bytes((index + 1) * 3 * 1024 * 1024)).unwrap();
     }
-    let mut child = runs::spawn_upload(
-        devnet,
-        dir.path(),
-        &account,
-        &root,
-        &["--wave-size", "1", "--transfers", "1"],
-    );
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut lines = std::io::BufRead::lines(stdout);
-    for line in lines.by_ref() {
-        if line.unwrap().contains("\"wave_paid\"") {
-            crate::support::signal(child.id(), "INT");
-            break;
-        }
-    }
+    let (mut child, lines) =
+        upload_signalled_after(devnet, dir.path(), &account, &root, 1, "wave_paid", "INT");
     let last = lines.map(Result::unwrap).last().unwrap_or_default();
     assert_eq!(child.wait().unwrap().code(), Some(130), "{last}");
     assert!(last.contains("\"interrupted\""), "{last}");
