@@ -335,10 +335,8 @@ fn a_manifest_whose_paths_leave_the_folder_is_refused_and_writes_nothing_outside
     // A real file to point the crafted entry at.
     let payload = dir.path().join("payload.txt");
     std::fs::write(&payload, b"planted").unwrap();
-    let (code, events) = devnet.upload_json(dir.path(), &account, &payload, &[]);
-    let reference: ferry::client::chunking::Reference = finished(code, &events)["reference"]
-        .as_str()
-        .unwrap()
+    let reference: ferry::client::chunking::Reference = devnet
+        .upload_reference(dir.path(), &account, &payload)
         .parse()
         .unwrap();
     for escape in ["../escaped.txt", "/tmp/escaped.txt", "a/../../escaped.txt"] {
@@ -354,11 +352,7 @@ fn a_manifest_whose_paths_leave_the_folder_is_refused_and_writes_nothing_outside
             },
         }]);
         std::fs::write(&crafted, manifest.to_bytes()).unwrap();
-        let (code, events) = devnet.upload_json(dir.path(), &account, &crafted, &[]);
-        let crafted_reference = finished(code, &events)["reference"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let crafted_reference = devnet.upload_reference(dir.path(), &account, &crafted);
         let out = dir.path().join("out/inside");
         let output = devnet
             .ferry(dir.path(), &account)
@@ -381,11 +375,7 @@ fn an_empty_folder_round_trips_and_a_folder_never_goes_to_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("nothing-here");
     std::fs::create_dir_all(root.join("still/empty")).unwrap();
-    let (code, events) = devnet.upload_json(dir.path(), &account, &root, &[]);
-    let reference = finished(code, &events)["reference"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reference = devnet.upload_reference(dir.path(), &account, &root);
     let out = dir.path().join("restored");
     download_into(devnet, dir.path(), &account, &reference, &out);
     assert_eq!(read_tree(&out), read_tree(&root));

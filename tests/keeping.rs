@@ -22,16 +22,6 @@ fn quiet_devnet() -> &'static Devnet {
     QUIET.get_or_init(|| Devnet::start_with(8, &["--repair-interval", "3600"]))
 }
 
-/// Uploads `path` (a file or a folder), which must succeed; returns its reference.
-fn upload_reference(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, path: &Path) -> String {
-    let (code, events) = devnet.upload_json(dir, key, path, &[]);
-    assert_eq!(code, Some(0), "{events:?}");
-    events.last().unwrap()["reference"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// Uploads a fresh file of `mib` MiB; returns its dir (keep it), path, reference and payer.
 fn uploaded(
     devnet: &Devnet,
@@ -44,7 +34,7 @@ fn uploaded(
 ) {
     let key = devnet.funded_account();
     let (dir, file) = scratch_file(mib);
-    let reference = upload_reference(devnet, dir.path(), &key, &file);
+    let reference = devnet.upload_reference(dir.path(), &key, &file);
     (dir, file, reference, key)
 }
 
@@ -303,7 +293,7 @@ fn verify_of_a_folder_challenges_every_file_and_a_file_chunk_no_node_holds_is_lo
         let bytes: Vec<u8> = (0..300_000u32).map(|n| (n * 7 + i as u32) as u8).collect();
         std::fs::write(file, [&bytes[..], &rand::random::<[u8; 32]>()[..]].concat()).unwrap();
     }
-    let reference = upload_reference(devnet, dir.path(), &key, &root);
+    let reference = devnet.upload_reference(dir.path(), &key, &root);
     let (code, events) = run(devnet, dir.path(), &key, "verify", &reference, None);
     assert_eq!(code, Some(0), "{events:?}");
     for file in &files {

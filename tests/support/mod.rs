@@ -164,6 +164,16 @@ impl Devnet {
         command
     }
 
+    /// Uploads `path` (a file or a folder) with `--json`, which must succeed (exit 0, the last
+    /// event `done`); returns its reference.
+    pub fn upload_reference(&self, data_dir: &Path, key: &PrivateKeySigner, path: &Path) -> String {
+        let (code, events) = self.upload_json(data_dir, key, path, &[]);
+        let done = events.last().unwrap();
+        assert_eq!(code, Some(0), "{done}");
+        assert_eq!(done["event"], "done", "{done}");
+        done["reference"].as_str().unwrap().to_owned()
+    }
+
     /// Runs `ferry upload --json FILE EXTRA…`; returns the exit code and the JSON events.
     pub fn upload_json(
         &self,
