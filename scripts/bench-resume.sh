@@ -7,30 +7,15 @@
 # Usage: [SIZE_MIB=N] [STOP_AT=0.9] [SIGNAL=KILL|INT] scripts/bench-resume.sh      (needs: npm ci; python3)
 set -euo pipefail
 source "$(dirname "$0")/bench-setup.sh" "${SIZE_MIB:-256}"
-python3 - "$ferry" "$work/file.bin" "$FERRY_DATA_DIR/devnet/network.json" "${STOP_AT:-0.9}" "${SIGNAL:-KILL}" <<'PY'
-import json, signal, subprocess, sys, time, urllib.request
+PYTHONPATH="$root/scripts" python3 - "$ferry" "$work/file.bin" "$FERRY_DATA_DIR/devnet/network.json" "${STOP_AT:-0.9}" "${SIGNAL:-KILL}" <<'PY'
+import json, signal, subprocess, sys, time
+
+from bench_devnet import node_requests, vault_logs
 
 ferry, file, network_file, stop_at = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 stop_signal = getattr(signal, "SIG" + sys.argv[5])
 network = json.load(open(network_file))
 command = [ferry, "upload", "--json", file, "--devnet"]
-
-def get(url):
-    return json.load(urllib.request.urlopen(url, timeout=10))
-
-def node_requests():
-    total = {}
-    for node in network["bootstrap"]:
-        for key, value in get(node.rstrip("/") + "/stats").items():
-            total[key] = total.get(key, 0) + value
-    return total
-
-def vault_logs():
-    # Every log of the vault: ChunkPaid, and Withdrawn (which no one calls here).
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_getLogs",
-                       "params": [{"address": network["vault"], "fromBlock": "0x0"}]}).encode()
-    request = urllib.request.Request(network["rpc_url"], body, {"Content-Type": "application/json"})
-    return len(json.load(urllib.request.urlopen(request))["result"])
 
 # First run: interrupted once STOP_AT of the chunks are stored.
 first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -51,14 +36,14 @@ print(f"first run: SIG{sys.argv[5]} (exit {first.returncode}) with {stored} of {
       f"reported stored")
 
 # Rerun: the same command.
-requests_before, logs_before = node_requests(), vault_logs()
+requests_before, logs_before = node_requests(network), vault_logs(network)
 start = time.monotonic()
 rerun = subprocess.run(command, capture_output=True, text=True)
 seconds = time.monotonic() - start
 events = [json.loads(l) for l in rerun.stdout.splitlines()]
 done = events[-1]
 assert rerun.returncode == 0 and done["event"] == "done", rerun.stdout[-2000:]
-requests_after, logs_after = node_requests(), vault_logs()
+requests_after, logs_after = node_requests(network), vault_logs(network)
 sent = {k: requests_after[k] - requests_before.get(k, 0) for k in requests_after}
 new_logs = logs_after - logs_before
 print(f"rerun: {seconds:.2f} s wall; reused {done['reused_proofs']} proofs, "

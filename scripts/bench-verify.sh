@@ -12,34 +12,20 @@ source "$(dirname "$0")/bench-setup.sh" "$size_mib"
 reference=$("$ferry" upload "$work/file.bin" --devnet --json | python3 -c \
   'import json, sys; print([json.loads(l) for l in sys.stdin][-1]["reference"])')
 rm -f "$work/file.bin"
-python3 - "$ferry" "$reference" "$FERRY_DATA_DIR/devnet/network.json" "$work" "$size_mib" <<'PY'
-import json, subprocess, sys, time, urllib.request
+PYTHONPATH="$root/scripts" python3 - "$ferry" "$reference" "$FERRY_DATA_DIR/devnet/network.json" "$work" "$size_mib" <<'PY'
+import json, subprocess, sys, time
+
+from bench_devnet import node_requests, vault_logs
 
 ferry, reference, network_file, work, size_mib = sys.argv[1:6]
 network = json.load(open(network_file))
 
-def get(url):
-    return json.load(urllib.request.urlopen(url, timeout=10))
-
-def node_requests():
-    total = {}
-    for node in network["bootstrap"]:
-        for key, value in get(node.rstrip("/") + "/stats").items():
-            total[key] = total.get(key, 0) + value
-    return total
-
-def vault_logs():
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_getLogs",
-                       "params": [{"address": network["vault"], "fromBlock": "0x0"}]}).encode()
-    request = urllib.request.Request(network["rpc_url"], body, {"Content-Type": "application/json"})
-    return len(json.load(urllib.request.urlopen(request))["result"])
-
-before, logs_before = node_requests(), vault_logs()
+before, logs_before = node_requests(network), vault_logs(network)
 started = time.monotonic()
 run = subprocess.run(["/usr/bin/time", "-v", "-o", f"{work}/time.txt", ferry, "verify",
                       "--json", reference, "--devnet"], capture_output=True, text=True)
 seconds = time.monotonic() - started
-after, logs_after = node_requests(), vault_logs()
+after, logs_after = node_requests(network), vault_logs(network)
 events = [json.loads(line) for line in run.stdout.splitlines()]
 verified = events[-1]
 assert verified["event"] == "verified", run.stdout + run.stderr

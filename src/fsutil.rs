@@ -4,12 +4,13 @@
 //! fsync the directory. A crash at any instant leaves the old file or the new one, never a torn
 //! one; a leftover temp file (named `.NAME.tmp-*`) is the only trace of an interrupted write.
 //! [`AtomicFile`] is that helper; the receipt cache, the node's chunk store and download's output
-//! all go through it.
+//! all go through it. [`stale_entries`] finds what a sweep of leftovers may remove.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The prefix of every temp file written through [`AtomicFile`] for a target named `name`:
 /// `.NAME.tmp-`. The one temp prefix of the crate; recovery code matches on it.
@@ -114,6 +115,21 @@ pub fn create_dir_all_durable(dir: &Path) -> io::Result<()> {
 /// fsyncs a directory so a rename or create inside it is durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
+}
+
+/// The entries of `dir` nobody has modified for longer than `age` (none when `dir` cannot be
+/// read): what a sweep of stale caches and spools may remove.
+pub fn stale_entries(dir: &Path, age: Duration) -> impl Iterator<Item = fs::DirEntry> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(move |entry| {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified.elapsed().is_ok_and(|elapsed| elapsed > age))
+        })
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -226,5 +242,23 @@ mod tests {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         reader.join().unwrap();
         assert_eq!(fs::read(&path).unwrap(), old);
+    }
+
+    #[test]
+    fn only_entries_older_than_the_age_are_stale_and_a_missing_dir_has_none() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a"), b"a").unwrap();
+        assert_eq!(
+            stale_entries(dir.path(), Duration::from_secs(3600)).count(),
+            0
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        let stale: Vec<_> = stale_entries(dir.path(), Duration::from_millis(10)).collect();
+        assert_eq!(stale.len(), 1);
+        assert_eq!(stale[0].file_name(), "a");
+        assert_eq!(
+            stale_entries(&dir.path().join("none"), Duration::ZERO).count(),
+            0
+        );
     }
 }

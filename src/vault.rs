@@ -17,6 +17,7 @@
 
 mod claims;
 mod events;
+mod transactions;
 mod waves;
 
 pub use claims::ClaimedRewards;
@@ -27,7 +28,7 @@ use std::time::Duration;
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, B256, U256};
-use alloy::providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportError};
@@ -435,14 +436,9 @@ impl Vault {
         if available < needed {
             return Err(insufficient(needed));
         }
-        let pending = call
-            .gas(gas + gas / 5)
-            .nonce(nonce)
-            .send()
-            .await
-            .map_err(|e| self.classify_contract(e))?;
+        let tx_hash = self.send_call(call, gas, nonce).await?;
         Ok(SentWave {
-            tx_hash: *pending.tx_hash(),
+            tx_hash,
             root: wave.root(),
             storage_cost,
         })
@@ -451,27 +447,12 @@ impl Vault {
     /// Waits until a sent wave is mined (for at most the confirmation timeout) and checks that
     /// it succeeded.
     pub async fn confirm_wave(&self, sent: SentWave) -> Result<PaidWave, PaymentError> {
-        let receipt = PendingTransactionBuilder::new(self.provider.root().clone(), sent.tx_hash)
-            .with_timeout(Some(CONFIRMATION_TIMEOUT))
-            .get_receipt()
-            .await
-            .map_err(|e| PaymentError::Rpc {
-                url: self.url.clone(),
-                source: Box::new(e),
-            })?;
-        if !receipt.status() {
-            return Err(PaymentError::Reverted {
-                reason: "status 0 in the receipt".into(),
-                tx_hash: Some(sent.tx_hash),
-            });
-        }
+        let receipt = self.mined(sent.tx_hash).await?;
         Ok(PaidWave {
             tx_hash: sent.tx_hash,
             root: sent.root,
             gas_used: receipt.gas_used,
-            gas_cost: Amount(
-                U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price),
-            ),
+            gas_cost: transactions::gas_cost(&receipt),
             storage_cost: sent.storage_cost,
         })
     }
@@ -607,9 +588,7 @@ impl Vault {
             .get_transaction_receipt(tx_hash)
             .await
             .map_err(|e| self.classify(e))?;
-        Ok(receipt.map_or(Amount::ZERO, |r| {
-            Amount(U256::from(r.gas_used) * U256::from(r.effective_gas_price))
-        }))
+        Ok(receipt.map_or(Amount::ZERO, |r| transactions::gas_cost(&r)))
     }
 }
 

@@ -140,10 +140,7 @@ fn no_key_or_a_bad_key_exits_2_naming_the_variable_and_pays_nothing() {
     let file = dir.path().join("keyless.bin");
     std::fs::write(&file, crate::support::random_bytes(50_000)).unwrap();
     // A network file without a funded key to fall back on.
-    let mut network = devnet.network.clone();
-    network.funded_key = None;
-    let network_file = dir.path().join("network.json");
-    std::fs::write(&network_file, network.to_json()).unwrap();
+    let network_file = devnet.network_file_with(dir.path(), |network| network.funded_key = None);
     let secret = "0x12ab34cd56ef7890notquiteakey";
     for key in [None, Some(secret)] {
         let mut command = devnet.ferry(dir.path(), &devnet.funded_account());

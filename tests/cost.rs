@@ -8,11 +8,7 @@ use crate::support::{Devnet, json_lines, planned_chunks, random_bytes};
 
 /// The devnet's network file without its funded key, so no command can fall back on it.
 fn network_without_key(devnet: &Devnet, dir: &std::path::Path) -> std::path::PathBuf {
-    let mut network = devnet.network.clone();
-    network.funded_key = None;
-    let path = dir.join("network.json");
-    std::fs::write(&path, network.to_json()).unwrap();
-    path
+    devnet.network_file_with(dir, |network| network.funded_key = None)
 }
 
 #[test]

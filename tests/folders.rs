@@ -3,8 +3,10 @@
 //! interrupted folder upload resumes paying nothing twice.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Lines};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout};
 
 use alloy::signers::local::PrivateKeySigner;
 use ferry::client::reporter::Silent;
@@ -86,6 +88,46 @@ fn download_into(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, reference:
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Starts uploading `root` one chunk at a time (waves of one, one transfer) and sends it
+/// `signal` once it printed `count` `event` events; returns it and the rest of its stdout.
+fn upload_signalled_after(
+    devnet: &Devnet,
+    dir: &Path,
+    key: &PrivateKeySigner,
+    root: &Path,
+    count: usize,
+    event: &str,
+    signal: &str,
+) -> (Child, Lines<BufReader<ChildStdout>>) {
+    let mut child = runs::spawn_upload(
+        devnet,
+        dir,
+        key,
+        root,
+        &["--wave-size", "1", "--transfers", "1"],
+    );
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (marker, mut seen) = (format!("\"{event}\""), 0);
+    for line in lines.by_ref() {
+        if line.unwrap().contains(&marker) {
+            seen += 1;
+            if seen == count {
+                crate::support::signal(child.id(), signal);
+                break;
+            }
+        }
+    }
+    (child, lines)
+}
+
+/// Downloads the folder a finished upload (its `done` event) names into `DIR/restored`, and
+/// returns that path.
+fn download_restored(devnet: &Devnet, dir: &Path, key: &PrivateKeySigner, done: &Value) -> PathBuf {
+    let out = dir.join("restored");
+    download_into(devnet, dir, key, done["reference"].as_str().unwrap(), &out);
+    out
 }
 
 fn finished(code: Option<i32>, events: &[Value]) -> &Value {
@@ -170,14 +212,7 @@ fn a_folder_round_trips_with_empty_dirs_empty_files_odd_names_and_1000_files_in_
     );
     assert_each_paid_once(devnet, &root);
 
-    let out = dir.path().join("restored");
-    download_into(
-        devnet,
-        dir.path(),
-        &account,
-        done["reference"].as_str().unwrap(),
-        &out,
-    );
+    let out = download_restored(devnet, dir.path(), &account, done);
     let mut expected = read_tree(&root);
     expected.remove(Path::new("nested/escape"));
     assert!(expected.contains_key(Path::new("nested/deeper/empty")));
@@ -229,24 +264,15 @@ fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice
     let quote = crate::support::json_lines(&output.stdout).pop().unwrap();
     assert_eq!(quote["chunks"], folder_chunks(&root).len(), "{quote}");
     // Waves of one chunk, killed once two chunks are stored: most of the folder is left.
-    let mut child = runs::spawn_upload(
+    let (mut child, _) = upload_signalled_after(
         devnet,
         dir.path(),
         &account,
         &root,
-        &["--wave-size", "1", "--transfers", "1"],
+        2,
+        "chunk_stored",
+        "KILL",
     );
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut stored_seen = 0;
-    for line in std::io::BufRead::lines(stdout) {
-        if line.unwrap().contains("\"chunk_stored\"") {
-            stored_seen += 1;
-            if stored_seen == 2 {
-                crate::support::signal(child.id(), "KILL");
-                break;
-            }
-        }
-    }
     child.wait().unwrap();
     let status = runs::status(devnet, dir.path(), &account, &root);
     let stored_before = status["chunks_stored"].as_u64().unwrap();
@@ -287,14 +313,7 @@ fn an_interrupted_folder_upload_resumes_with_a_changed_file_paying_nothing_twice
         .filter(|e| e["event"] == "file_stored")
         .count();
     assert_eq!(stored, 7);
-    let out = dir.path().join("restored");
-    download_into(
-        devnet,
-        dir.path(),
-        &account,
-        done["reference"].as_str().unwrap(),
-        &out,
-    );
+    let out = download_restored(devnet, dir.path(), &account, done);
     assert_eq!(read_tree(&out), read_tree(&root));
     assert!(std::fs::read(out.join("photos/5.jpg")).unwrap() == changed);
 
@@ -316,10 +335,8 @@ fn a_manifest_whose_paths_leave_the_folder_is_refused_and_writes_nothing_outside
     // A real file to point the crafted entry at.
     let payload = dir.path().join("payload.txt");
     std::fs::write(&payload, b"planted").unwrap();
-    let (code, events) = devnet.upload_json(dir.path(), &account, &payload, &[]);
-    let reference: ferry::client::chunking::Reference = finished(code, &events)["reference"]
-        .as_str()
-        .unwrap()
+    let reference: ferry::client::chunking::Reference = devnet
+        .upload_reference(dir.path(), &account, &payload)
         .parse()
         .unwrap();
     for escape in ["../escaped.txt", "/tmp/escaped.txt", "a/../../escaped.txt"] {
@@ -335,11 +352,7 @@ fn a_manifest_whose_paths_leave_the_folder_is_refused_and_writes_nothing_outside
             },
         }]);
         std::fs::write(&crafted, manifest.to_bytes()).unwrap();
-        let (code, events) = devnet.upload_json(dir.path(), &account, &crafted, &[]);
-        let crafted_reference = finished(code, &events)["reference"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let crafted_reference = devnet.upload_reference(dir.path(), &account, &crafted);
         let out = dir.path().join("out/inside");
         let output = devnet
             .ferry(dir.path(), &account)
@@ -362,11 +375,7 @@ fn an_empty_folder_round_trips_and_a_folder_never_goes_to_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("nothing-here");
     std::fs::create_dir_all(root.join("still/empty")).unwrap();
-    let (code, events) = devnet.upload_json(dir.path(), &account, &root, &[]);
-    let reference = finished(code, &events)["reference"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reference = devnet.upload_reference(dir.path(), &account, &root);
     let out = dir.path().join("restored");
     download_into(devnet, dir.path(), &account, &reference, &out);
     assert_eq!(read_tree(&out), read_tree(&root));
@@ -424,21 +433,8 @@ fn ctrl_c_stops_a_folder_upload_with_130_and_the_same_command_finishes_it() {
     for (index, name) in ["one.pdf", "a/two.pdf", "a/b/three.pdf"].iter().enumerate() {
         std::fs::write(root.join(name), random_bytes((index + 1) * 3 * 1024 * 1024)).unwrap();
     }
-    let mut child = runs::spawn_upload(
-        devnet,
-        dir.path(),
-        &account,
-        &root,
-        &["--wave-size", "1", "--transfers", "1"],
-    );
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut lines = std::io::BufRead::lines(stdout);
-    for line in lines.by_ref() {
-        if line.unwrap().contains("\"wave_paid\"") {
-            crate::support::signal(child.id(), "INT");
-            break;
-        }
-    }
+    let (mut child, lines) =
+        upload_signalled_after(devnet, dir.path(), &account, &root, 1, "wave_paid", "INT");
     let last = lines.map(Result::unwrap).last().unwrap_or_default();
     assert_eq!(child.wait().unwrap().code(), Some(130), "{last}");
     assert!(last.contains("\"interrupted\""), "{last}");
@@ -450,13 +446,6 @@ fn ctrl_c_stops_a_folder_upload_with_130_and_the_same_command_finishes_it() {
         "{done}"
     );
     assert_each_paid_once(devnet, &root);
-    let out = dir.path().join("restored");
-    download_into(
-        devnet,
-        dir.path(),
-        &account,
-        done["reference"].as_str().unwrap(),
-        &out,
-    );
+    let out = download_restored(devnet, dir.path(), &account, done);
     assert_eq!(read_tree(&out), read_tree(&root));
 }

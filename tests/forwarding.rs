@@ -7,9 +7,10 @@ use std::collections::HashSet;
 
 use bytes::Bytes;
 use ferry::client::nodes::PutMode;
-use ferry::wire::http::encode_put;
-use ferry::wire::network::{REPLICAS, by_distance, close_group};
+use ferry::wire::http::{PutResponse, encode_put};
+use ferry::wire::network::{NodeInfo, REPLICAS, by_distance, close_group};
 use ferry::wire::signed::StorageReceipt;
+use ferry::wire::types::ChunkAddress;
 
 use crate::node::Fixture;
 use crate::support::adversary::real_holders;
@@ -20,7 +21,7 @@ use crate::support::{
 /// Whether `receipts` are valid receipts for `chunk` from distinct nodes of its close group.
 fn distinct_close_group_receipts(
     fixture: &Fixture,
-    chunk: ferry::wire::types::ChunkAddress,
+    chunk: ChunkAddress,
     receipts: &[StorageReceipt],
 ) -> bool {
     let group: HashSet<_> = close_group(&chunk, &fixture.swarm.nodes, 7)
@@ -34,17 +35,23 @@ fn distinct_close_group_receipts(
             .all(|r| r.chunk == chunk && r.is_valid() && group.contains(&r.node))
 }
 
-#[test]
-fn a_clients_put_is_forwarded_until_four_nodes_hold_it_and_answered_with_their_receipts() {
-    let fixture = Fixture::new();
+/// Pays a fresh chunk and PUTs it with `mode` to its closest node; returns the chunk, that
+/// node and its answer.
+fn paid_put_to_closest(fixture: &Fixture, mode: PutMode) -> (ChunkAddress, &NodeInfo, PutResponse) {
     let (address, bytes) = fixture.chunk();
-    let (payment, mut proof) = fixture.quoted(address, &bytes);
-    fixture.pay(&[payment], &mut proof);
+    let proof = fixture.paid_proof(address, &bytes);
     let closest = by_distance(&address, &fixture.swarm.nodes)[0];
     let body = Bytes::from(encode_put(&proof, &bytes));
     let answer = runtime()
-        .block_on(fixture.client.put(closest, address, body, PutMode::Forward))
+        .block_on(fixture.client.put(closest, address, body, mode))
         .unwrap();
+    (address, closest, answer)
+}
+
+#[test]
+fn a_clients_put_is_forwarded_until_four_nodes_hold_it_and_answered_with_their_receipts() {
+    let fixture = Fixture::new();
+    let (address, closest, answer) = paid_put_to_closest(&fixture, PutMode::Forward);
     assert_eq!(answer.peer_receipts.len(), REPLICAS - 1, "{answer:?}");
     let mut all = answer.peer_receipts.clone();
     all.push(answer.receipt.clone());
@@ -59,18 +66,7 @@ fn a_clients_put_is_forwarded_until_four_nodes_hold_it_and_answered_with_their_r
 #[test]
 fn a_put_marked_forwarded_is_stored_only() {
     let fixture = Fixture::new();
-    let (address, bytes) = fixture.chunk();
-    let (payment, mut proof) = fixture.quoted(address, &bytes);
-    fixture.pay(&[payment], &mut proof);
-    let closest = by_distance(&address, &fixture.swarm.nodes)[0];
-    let body = Bytes::from(encode_put(&proof, &bytes));
-    let answer = runtime()
-        .block_on(
-            fixture
-                .client
-                .put(closest, address, body, PutMode::StoreOnly),
-        )
-        .unwrap();
+    let (address, _, answer) = paid_put_to_closest(&fixture, PutMode::StoreOnly);
     assert!(answer.peer_receipts.is_empty(), "{answer:?}");
     assert_eq!(real_holders(fixture.devnet, address), 1);
 }
@@ -122,8 +118,7 @@ fn a_frozen_peer_costs_the_forwarding_node_seconds_and_the_next_closest_takes_it
     let devnet: &'static Devnet = Box::leak(Box::new(Devnet::start(6)));
     let fixture = Fixture::on(devnet);
     let (address, bytes) = fixture.chunk();
-    let (payment, mut proof) = fixture.quoted(address, &bytes);
-    fixture.pay(&[payment], &mut proof);
+    let proof = fixture.paid_proof(address, &bytes);
     let order = by_distance(&address, &fixture.swarm.nodes);
     let (closest, frozen) = (order[0], order[1]);
     let client = ferry::client::nodes::NodeClient::new(Default::default());

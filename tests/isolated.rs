@@ -17,7 +17,10 @@ use ferry::wire::types::NodeId;
 use predicates::prelude::*;
 
 use crate::support::node_process::NodeProcess;
-use crate::support::{Devnet, path_with_anvil, planned_chunks, random_file, runs, runtime, signal};
+use crate::support::{
+    Devnet, assert_paid_once_and_downloads, path_with_anvil, planned_chunks, random_file, runs,
+    runtime, signal,
+};
 
 /// What `ip` or `tc` prints, as text.
 fn shown(program: &str, args: &[&str]) -> String {
@@ -104,14 +107,7 @@ fn an_upload_crosses_namespaces_and_down_removes_every_namespace_link_and_qdisc(
     let (code, events) = devnet.upload_json(dir.path(), &key, &file, &[]);
     assert_eq!(code, Some(0), "{events:?}");
     let reference = runs::event(&events, "done")["reference"].as_str().unwrap();
-    crate::support::assert_paid_once_and_downloads(
-        &devnet,
-        dir.path(),
-        &key,
-        &file,
-        reference,
-        &bytes,
-    );
+    assert_paid_once_and_downloads(&devnet, dir.path(), &key, &file, reference, &bytes);
 
     ferry(devnet.data_dir.path())
         .args(["devnet", "down"])
@@ -122,41 +118,61 @@ fn an_upload_crosses_namespaces_and_down_removes_every_namespace_link_and_qdisc(
     assert_eq!(leftovers(&prefix), Vec::<String>::new());
 }
 
+/// Starts `ferry devnet up --isolated EXTRA…` with data dir `data_dir`, stdout dropped and
+/// stderr to `stderr`.
+fn spawn_isolated_up(data_dir: &Path, extra: &[&str], stderr: Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["devnet", "up", "--isolated"])
+        .args(extra)
+        .env("PATH", path_with_anvil())
+        .env("FERRY_DATA_DIR", data_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
+/// The devnet state file under `data_dir`.
+fn state_file(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("devnet/state.json")
+}
+
+/// Polls the devnet state file under `data_dir` every 2 ms (for at most 60 s) until it parses
+/// and `ready` holds, and returns it; `what` names what `up` never recorded otherwise.
+fn state_once(
+    data_dir: &Path,
+    what: &str,
+    ready: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let path = state_file(data_dir);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "up never recorded {what}");
+        let state: Option<serde_json::Value> = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        if let Some(state) = state.filter(&ready) {
+            return state;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 #[test]
 fn down_after_up_is_killed_mid_start_removes_everything_it_made() {
     let data_dir = tempfile::tempdir().unwrap();
-    let mut up = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args([
-            "devnet",
-            "up",
-            "--isolated",
-            "--nodes",
-            "6",
-            "--uplink-mbit",
-            "100",
-        ])
-        .env("PATH", path_with_anvil())
-        .env("FERRY_DATA_DIR", data_dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut up = spawn_isolated_up(
+        data_dir.path(),
+        &["--nodes", "6", "--uplink-mbit", "100"],
+        Stdio::null(),
+    );
     // Killed as soon as the state file records a started node: namespaces and links made,
     // some processes running, the rest not yet.
-    let state_file = data_dir.path().join("devnet/state.json");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let state = loop {
-        assert!(Instant::now() < deadline, "up never recorded a node");
-        let state: Option<serde_json::Value> = std::fs::read_to_string(&state_file)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok());
-        if let Some(state) = state.filter(|s| s["processes"].as_array().unwrap().len() >= 2) {
-            signal(up.id(), "KILL");
-            break state;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
+    let state = state_once(data_dir.path(), "a node", |s| {
+        s["processes"].as_array().unwrap().len() >= 2
+    });
+    signal(up.id(), "KILL");
     up.wait().unwrap();
     let prefix = state["isolated"]["prefix"].as_str().unwrap();
     assert!(
@@ -168,7 +184,7 @@ fn down_after_up_is_killed_mid_start_removes_everything_it_made() {
         .args(["devnet", "down"])
         .assert()
         .code(0);
-    let recorded = std::fs::read_to_string(&state_file);
+    let recorded = std::fs::read_to_string(state_file(data_dir.path()));
     assert!(recorded.is_err(), "down left the state file: {recorded:?}");
     for process in state["processes"].as_array().unwrap() {
         wait_gone(process["pid"].as_u64().unwrap() as u32);
@@ -216,7 +232,7 @@ fn down_removes_the_recorded_resources_that_exist_and_nothing_else() {
         },
     });
     std::fs::create_dir_all(data_dir.path().join("devnet")).unwrap();
-    std::fs::write(data_dir.path().join("devnet/state.json"), state.to_string()).unwrap();
+    std::fs::write(state_file(data_dir.path()), state.to_string()).unwrap();
 
     ferry(data_dir.path())
         .args(["devnet", "down"])
@@ -242,7 +258,7 @@ fn isolation_without_ip_exits_2_naming_what_is_missing() {
         .code(2)
         .stderr(predicate::str::contains("an isolated devnet needs"))
         .stderr(predicate::str::contains("`ip` (apt-get install iproute2)"));
-    assert!(!data_dir.path().join("devnet/state.json").exists());
+    assert!(!state_file(data_dir.path()).exists());
 }
 
 #[test]
@@ -265,33 +281,20 @@ fn isolation_without_root_exits_2_naming_what_is_missing() {
 #[test]
 fn ctrl_c_while_an_isolated_devnet_starts_removes_what_it_had_made() {
     let data_dir = tempfile::tempdir().unwrap();
-    let up = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(["devnet", "up", "--isolated", "--nodes", "8"])
-        .env("PATH", path_with_anvil())
-        .env("FERRY_DATA_DIR", data_dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let state_file = data_dir.path().join("devnet/state.json");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let prefix = loop {
-        assert!(Instant::now() < deadline, "up never recorded its network");
-        let state: Option<serde_json::Value> = std::fs::read_to_string(&state_file)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok());
-        if let Some(state) = state.filter(|s| s["isolated"]["resources"].as_array().is_some()) {
-            signal(up.id(), "INT");
-            break state["isolated"]["prefix"].as_str().unwrap().to_owned();
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
+    let up = spawn_isolated_up(data_dir.path(), &["--nodes", "8"], Stdio::piped());
+    let state = state_once(data_dir.path(), "its network", |s| {
+        s["isolated"]["resources"].as_array().is_some()
+    });
+    signal(up.id(), "INT");
+    let prefix = state["isolated"]["prefix"].as_str().unwrap().to_owned();
     let output = up.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("nothing was left running"), "{stderr}");
-    assert!(!state_file.exists(), "the state file stayed");
+    assert!(
+        !state_file(data_dir.path()).exists(),
+        "the state file stayed"
+    );
     assert_eq!(leftovers(&prefix), Vec::<String>::new());
 }
 
@@ -414,14 +417,7 @@ fn a_node_joining_from_a_new_namespace_while_the_network_runs_is_used_by_uploads
         assert!(held.is_some(), "the joined node does not hold {chunk}");
     }
     let reference = runs::event(&events, "done")["reference"].as_str().unwrap();
-    crate::support::assert_paid_once_and_downloads(
-        &devnet,
-        dir.path(),
-        &key,
-        &file,
-        reference,
-        &bytes,
-    );
+    assert_paid_once_and_downloads(&devnet, dir.path(), &key, &file, reference, &bytes);
 }
 
 #[test]

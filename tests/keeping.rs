@@ -34,12 +34,7 @@ fn uploaded(
 ) {
     let key = devnet.funded_account();
     let (dir, file) = scratch_file(mib);
-    let (code, events) = devnet.upload_json(dir.path(), &key, &file, &[]);
-    assert_eq!(code, Some(0), "{events:?}");
-    let reference = events.last().unwrap()["reference"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reference = devnet.upload_reference(dir.path(), &key, &file);
     (dir, file, reference, key)
 }
 
@@ -298,12 +293,7 @@ fn verify_of_a_folder_challenges_every_file_and_a_file_chunk_no_node_holds_is_lo
         let bytes: Vec<u8> = (0..300_000u32).map(|n| (n * 7 + i as u32) as u8).collect();
         std::fs::write(file, [&bytes[..], &rand::random::<[u8; 32]>()[..]].concat()).unwrap();
     }
-    let (code, events) = devnet.upload_json(dir.path(), &key, &root, &[]);
-    assert_eq!(code, Some(0), "{events:?}");
-    let reference = events.last().unwrap()["reference"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reference = devnet.upload_reference(dir.path(), &key, &root);
     let (code, events) = run(devnet, dir.path(), &key, "verify", &reference, None);
     assert_eq!(code, Some(0), "{events:?}");
     for file in &files {

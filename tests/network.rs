@@ -11,7 +11,7 @@ use ferry::wire::network::NodeInfo;
 use ferry::wire::signed::unix_now;
 use ferry::wire::types::NodeId;
 
-use crate::support::node_process::{NodeProcess, free_port};
+use crate::support::node_process::{NodeProcess, free_port, start_refused};
 use crate::support::{
     Devnet, assert_paid_once_and_downloads, planned_chunks, random_file, runtime,
 };
@@ -19,13 +19,7 @@ use crate::support::{
 /// A copy of the shared devnet's network file with no bootstrap nodes, so a node started on
 /// it joins nothing.
 fn lonely_network(devnet: &Devnet, dir: &std::path::Path) -> std::path::PathBuf {
-    let network = ferry::wire::network::NetworkConfig {
-        bootstrap: vec![],
-        ..devnet.network.clone()
-    };
-    let path = dir.join("network.json");
-    std::fs::write(&path, network.to_json()).unwrap();
-    path
+    devnet.network_file_with(dir, |network| network.bootstrap.clear())
 }
 
 #[test]
@@ -33,17 +27,7 @@ fn a_node_listening_on_an_unspecified_address_needs_a_public_url() {
     let devnet = Devnet::shared();
     let dir = tempfile::tempdir().unwrap();
     let network = lonely_network(devnet, dir.path());
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ferry-node"))
-        .args(["--listen", "0.0.0.0:0", "--root"])
-        .arg(dir.path().join("store"))
-        .arg("--network")
-        .arg(&network)
-        .arg("--key-file")
-        .arg(dir.path().join("key"))
-        .env_remove("FERRY_PUBLIC_URL")
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+    let output = start_refused(dir.path(), &network, &["--listen", "0.0.0.0:0"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty(), "it never listened");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -53,22 +37,13 @@ fn a_node_listening_on_an_unspecified_address_needs_a_public_url() {
     );
     assert!(stderr.contains("--public-url"), "{stderr}");
 
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ferry-node"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--public-url",
-            "http://host:1/path",
-        ])
-        .arg("--root")
-        .arg(dir.path().join("store"))
-        .arg("--network")
-        .arg(&network)
-        .arg("--key-file")
-        .arg(dir.path().join("key"))
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+    let listen = [
+        "--listen",
+        "127.0.0.1:0",
+        "--public-url",
+        "http://host:1/path",
+    ];
+    let output = start_refused(dir.path(), &network, &listen);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bad --public-url"), "{stderr}");

@@ -9,7 +9,7 @@ use ferry::client::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encryp
 use ferry::client::nodes::{NodeClient, PutMode, RequestError, Swarm, Timeouts};
 use ferry::client::quoting::{QuoteOutcome, quote_chunk};
 use ferry::vault::Vault;
-use ferry::wire::http::{PutOutcome, encode_put};
+use ferry::wire::http::{PutOutcome, PutResponse, encode_put};
 use ferry::wire::network::{CLOSE_GROUP_SIZE, by_distance};
 use ferry::wire::signed::{PaymentProof, QuoteBody, SignedQuote, unix_now};
 use ferry::wire::types::ChunkAddress;
@@ -17,6 +17,20 @@ use ferry::wire::wave::{WaveLeaf, WaveTree};
 
 use crate::support::trust::{close_group_keys, keys_by_id, median_proof, signed_quotes};
 use crate::support::{Devnet, random_bytes, runtime};
+
+/// A PUT's outcome, or the status and message of the node's refusal; panics when the node
+/// did not answer.
+fn outcome_or_refusal(
+    answer: Result<PutResponse, RequestError>,
+) -> Result<PutOutcome, (u16, String)> {
+    match answer {
+        Ok(answer) => Ok(answer.outcome),
+        Err(RequestError::Refused {
+            status, message, ..
+        }) => Err((status, message)),
+        Err(other) => panic!("the node should answer, not fail: {other}"),
+    }
+}
 
 pub(crate) struct Fixture {
     pub(crate) devnet: &'static Devnet,
@@ -94,24 +108,44 @@ impl Fixture {
         proof.tx_hash = paid.tx_hash;
     }
 
+    /// A chunk's close group's quotes, verified and paid as a wave of one.
+    pub(crate) fn paid_proof(&self, address: ChunkAddress, bytes: &[u8]) -> PaymentProof {
+        let (payment, mut proof) = self.quoted(address, bytes);
+        self.pay(&[payment], &mut proof);
+        proof
+    }
+
+    /// A majority proof of 25-hour-old quotes, signed with the close group's own keys, and
+    /// paid.
+    pub(crate) fn paid_expired_proof(&self, address: ChunkAddress, bytes: &[u8]) -> PaymentProof {
+        let keys = keys_by_id(self.devnet, None);
+        let signers = close_group_keys(&keys, &self.swarm.nodes, address, CLOSE_GROUP_SIZE);
+        let payer = self.vault.payer().unwrap();
+        let quotes = signed_quotes(
+            &signers,
+            address,
+            bytes.len(),
+            payer,
+            unix_now() - 25 * 3600,
+        );
+        let (payment, mut proof) = median_proof(quotes);
+        self.pay(&[payment], &mut proof);
+        proof
+    }
+
     pub(crate) fn put(
         &self,
         address: ChunkAddress,
         body: Vec<u8>,
     ) -> Result<PutOutcome, (u16, String)> {
         let node = by_distance(&address, &self.swarm.nodes)[0];
-        match runtime().block_on(self.client.put(
+        let answer = runtime().block_on(self.client.put(
             node,
             address,
             Bytes::from(body),
             PutMode::StoreOnly,
-        )) {
-            Ok(answer) => Ok(answer.outcome),
-            Err(RequestError::Refused {
-                status, message, ..
-            }) => Err((status, message)),
-            Err(other) => panic!("the node should answer, not fail: {other}"),
-        }
+        ));
+        outcome_or_refusal(answer)
     }
 
     pub(crate) fn assert_refused(
@@ -139,8 +173,7 @@ impl Fixture {
 fn a_paid_put_is_stored_and_served_and_a_second_is_already_there() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
-    let (payment, mut proof) = fixture.quoted(address, &bytes);
-    fixture.pay(&[payment], &mut proof);
+    let proof = fixture.paid_proof(address, &bytes);
     assert_eq!(
         fixture.put(address, encode_put(&proof, &bytes)),
         Ok(PutOutcome::Stored)
@@ -190,8 +223,7 @@ fn node_rejects_a_proof_for_another_chunk() {
 fn node_rejects_a_forged_quote() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
-    let (payment, mut proof) = fixture.quoted(address, &bytes);
-    fixture.pay(&[payment], &mut proof);
+    let mut proof = fixture.paid_proof(address, &bytes);
     // Same body, re-signed by a key that is not the quoting node's.
     let paid = proof.paid as usize;
     let forger = PrivateKeySigner::random();
@@ -216,19 +248,7 @@ fn node_rejects_a_forged_quote() {
 fn node_rejects_an_expired_quote_even_when_paid() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
-    // A majority proof of 25-hour-old quotes, signed with the close group's own keys, and paid.
-    let keys = keys_by_id(fixture.devnet, None);
-    let signers = close_group_keys(&keys, &fixture.swarm.nodes, address, CLOSE_GROUP_SIZE);
-    let payer = fixture.vault.payer().unwrap();
-    let quotes = signed_quotes(
-        &signers,
-        address,
-        bytes.len(),
-        payer,
-        unix_now() - 25 * 3600,
-    );
-    let (payment, mut proof) = median_proof(quotes);
-    fixture.pay(&[payment], &mut proof);
+    let proof = fixture.paid_expired_proof(address, &bytes);
     fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "is expired");
 }
 
@@ -263,8 +283,7 @@ fn node_rejects_an_oversized_body() {
 fn node_rejects_a_body_whose_hash_is_not_its_address() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
-    let (payment, mut proof) = fixture.quoted(address, &bytes);
-    fixture.pay(&[payment], &mut proof);
+    let proof = fixture.paid_proof(address, &bytes);
     let mut tampered = bytes.clone();
     tampered[10] ^= 0xff;
     fixture.assert_refused(address, encode_put(&proof, &tampered), 422, "bytes hash to");
@@ -277,31 +296,18 @@ fn put_replica(
     body: Vec<u8>,
 ) -> Result<PutOutcome, (u16, String)> {
     let node = by_distance(&address, &fixture.swarm.nodes)[0];
-    match runtime().block_on(fixture.client.put_replica(node, address, Bytes::from(body))) {
-        Ok(answer) => Ok(answer.outcome),
-        Err(RequestError::Refused {
-            status, message, ..
-        }) => Err((status, message)),
-        Err(other) => panic!("the node should answer, not fail: {other}"),
-    }
+    outcome_or_refusal(runtime().block_on(fixture.client.put_replica(
+        node,
+        address,
+        Bytes::from(body),
+    )))
 }
 
 #[test]
 fn a_replica_is_admitted_with_an_expired_paid_proof_that_a_first_put_is_refused() {
     let fixture = Fixture::new();
     let (address, bytes) = fixture.chunk();
-    let keys = keys_by_id(fixture.devnet, None);
-    let signers = close_group_keys(&keys, &fixture.swarm.nodes, address, CLOSE_GROUP_SIZE);
-    let payer = fixture.vault.payer().unwrap();
-    let quotes = signed_quotes(
-        &signers,
-        address,
-        bytes.len(),
-        payer,
-        unix_now() - 25 * 3600,
-    );
-    let (payment, mut proof) = median_proof(quotes);
-    fixture.pay(&[payment], &mut proof);
+    let proof = fixture.paid_expired_proof(address, &bytes);
     fixture.assert_refused(address, encode_put(&proof, &bytes), 402, "is expired");
     assert_eq!(
         put_replica(&fixture, address, encode_put(&proof, &bytes)),

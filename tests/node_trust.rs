@@ -19,6 +19,7 @@ use ferry::wire::types::{Amount, ChunkAddress};
 use ferry::wire::wave::{WaveLeaf, WaveTree};
 
 use crate::node::Fixture;
+use crate::support::node_process::start_refused;
 use crate::support::trust::{
     ExtraNode, anvil, close_group_keys, keys_by_id, median_proof, proof_paying, signed_quotes,
 };
@@ -376,11 +377,7 @@ fn a_put_whose_body_stalls_is_dropped_within_seconds() {
 }
 
 fn network_file_on_another_chain(devnet: &Devnet, dir: &std::path::Path) -> std::path::PathBuf {
-    let mut network = devnet.network.clone();
-    network.chain_id = 1;
-    let path = dir.join("network.json");
-    std::fs::write(&path, network.to_json()).unwrap();
-    path
+    devnet.network_file_with(dir, |network| network.chain_id = 1)
 }
 
 #[test]
@@ -388,16 +385,7 @@ fn a_node_refuses_to_start_when_the_rpc_serves_another_chain() {
     let devnet = Devnet::shared();
     let dir = tempfile::tempdir().unwrap();
     let network = network_file_on_another_chain(devnet, dir.path());
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ferry-node"))
-        .args(["--listen", "127.0.0.1:0", "--root"])
-        .arg(dir.path().join("store"))
-        .arg("--network")
-        .arg(&network)
-        .arg("--key-file")
-        .arg(dir.path().join("key"))
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+    let output = start_refused(dir.path(), &network, &["--listen", "127.0.0.1:0"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty(), "it never listened");
     let stderr = String::from_utf8_lossy(&output.stderr);

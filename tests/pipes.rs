@@ -2,9 +2,39 @@
 //! before it is written; `ferry upload -` reads standard input in constant memory.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use alloy::signers::local::PrivateKeySigner;
 
 use crate::support::{Devnet, json_lines, random_file};
+
+/// Starts `ferry download REFERENCE -o -` with stdout piped and stderr to `stderr`.
+fn spawn_download_to_stdout(
+    devnet: &Devnet,
+    dir: &Path,
+    key: &PrivateKeySigner,
+    reference: &str,
+    stderr: Stdio,
+) -> Child {
+    devnet
+        .ferry_process(dir, key)
+        .args(["download", reference, "-o", "-"])
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
+/// Fails unless the spool under data dir `dir` is empty: the standard input spooled there is
+/// removed once the command is done with it.
+fn assert_spool_removed(dir: &Path) {
+    assert_eq!(
+        std::fs::read_dir(dir.join("spool")).unwrap().count(),
+        0,
+        "the spool is removed"
+    );
+}
 
 #[test]
 fn a_download_to_stdout_pipes_into_cmp_byte_for_byte() {
@@ -16,13 +46,8 @@ fn a_download_to_stdout_pipes_into_cmp_byte_for_byte() {
     assert_eq!(code, Some(0), "{done}");
     let reference = done["reference"].as_str().unwrap();
 
-    let mut download = devnet
-        .ferry_process(dir.path(), &account)
-        .args(["download", reference, "-o", "-"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut download =
+        spawn_download_to_stdout(devnet, dir.path(), &account, reference, Stdio::piped());
     let cmp = Command::new("cmp")
         .arg("-")
         .arg(&file)
@@ -100,16 +125,16 @@ fn peak_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Runs `ferry upload --json - EXTRA…` fed `len` bytes of `seed`'s stream; returns the exit
-/// code, the events and the highest peak memory seen (KiB).
-fn upload_stdin(
+/// Starts `ferry upload --json EXTRA… -` (stdout piped) and a thread feeding it `len` bytes of
+/// `seed`'s stream.
+fn spawn_upload_stdin(
     devnet: &Devnet,
-    dir: &std::path::Path,
-    key: &alloy::signers::local::PrivateKeySigner,
+    dir: &Path,
+    key: &PrivateKeySigner,
     seed: &'static [u8],
     len: u64,
     extra: &[&str],
-) -> (Option<i32>, Vec<serde_json::Value>, u64) {
+) -> (Child, std::thread::JoinHandle<()>) {
     let mut child = devnet
         .ferry_process(dir, key)
         .args(["upload", "--json"])
@@ -122,6 +147,20 @@ fn upload_stdin(
         .unwrap();
     let stdin = child.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || write_stream(seed, len, stdin));
+    (child, feeder)
+}
+
+/// Runs `ferry upload --json - EXTRA…` fed `len` bytes of `seed`'s stream; returns the exit
+/// code, the events and the highest peak memory seen (KiB).
+fn upload_stdin(
+    devnet: &Devnet,
+    dir: &Path,
+    key: &PrivateKeySigner,
+    seed: &'static [u8],
+    len: u64,
+    extra: &[&str],
+) -> (Option<i32>, Vec<serde_json::Value>, u64) {
+    let (child, feeder) = spawn_upload_stdin(devnet, dir, key, seed, len, extra);
     let pid = child.id();
     let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let watcher = {
@@ -162,21 +201,11 @@ fn a_300_mib_stdin_upload_stays_under_128_mib_and_downloads_identical() {
         "peak memory of a 300 MiB stdin upload: {} MiB",
         peak_kib / 1024
     );
-    let spool = dir.path().join("spool");
-    assert_eq!(
-        std::fs::read_dir(&spool).unwrap().count(),
-        0,
-        "the spool is removed"
-    );
+    assert_spool_removed(dir.path());
 
     let reference = done["reference"].as_str().unwrap();
-    let mut download = devnet
-        .ferry_process(dir.path(), &account)
-        .args(["download", reference, "-o", "-"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut download =
+        spawn_download_to_stdout(devnet, dir.path(), &account, reference, Stdio::null());
     let mut hasher = blake3::Hasher::new();
     std::io::copy(&mut download.stdout.take().unwrap(), &mut hasher).unwrap();
     assert_eq!(download.wait().unwrap().code(), Some(0));
@@ -190,24 +219,9 @@ fn a_killed_stdin_upload_fed_the_same_bytes_again_pays_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let len = 20 * 1024 * 1024;
     let seed: &[u8] = b"rerun me";
-    let mut child = devnet
-        .ferry_process(dir.path(), &account)
-        .args([
-            "upload",
-            "--json",
-            "--wave-size",
-            "1",
-            "--transfers",
-            "1",
-            "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || write_stream(seed, len, stdin));
+    let one_at_a_time = ["--wave-size", "1", "--transfers", "1"];
+    let (mut child, feeder) =
+        spawn_upload_stdin(devnet, dir.path(), &account, seed, len, &one_at_a_time);
     let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     for line in std::io::BufRead::lines(stdout) {
         if line.unwrap().contains("\"wave_paid\"") {
@@ -251,10 +265,5 @@ fn standard_input_is_quoted_like_the_same_bytes_in_a_file() {
         "{quote}"
     );
     assert_eq!(quote["bytes"], data.len(), "{quote}");
-    let spool = dir.path().join("spool");
-    assert_eq!(
-        std::fs::read_dir(&spool).unwrap().count(),
-        0,
-        "the spool is removed"
-    );
+    assert_spool_removed(dir.path());
 }

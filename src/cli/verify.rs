@@ -14,15 +14,16 @@ use super::{CliError, Context, Verbosity, VerifyArgs};
 use crate::client::chunking::Reference;
 use crate::client::nodes::{NodeClient, Timeouts};
 use crate::client::repair::RepairReport;
-use crate::client::verify::{Health, VerifyOptions, VerifyReport};
+use crate::client::reporter::Reporter;
+use crate::client::verify::{Health, VerifyError, VerifyOptions, VerifyReport};
 use crate::exit::ErrorKind;
-use crate::wire::network::REPLICAS;
+use crate::wire::network::{NodeInfo, REPLICAS};
 
 /// Everything both commands need: the reference, a client, the nodes, the options.
 struct Setup {
     reference: Reference,
     client: NodeClient,
-    nodes: Vec<crate::wire::network::NodeInfo>,
+    nodes: Vec<NodeInfo>,
     options: VerifyOptions,
 }
 
@@ -46,11 +47,22 @@ async fn setup(context: &Context, args: &VerifyArgs) -> Result<Setup, CliError> 
     })
 }
 
-/// `ferry verify REF`.
-pub async fn verify(context: &Context, args: VerifyArgs) -> Result<(), CliError> {
-    let setup = setup(context, &args).await?;
+/// Runs `work` (verify or repair) on the file behind `args` with progress shown, and closes
+/// the progress display before the result is printed.
+async fn run<T>(
+    context: &Context,
+    args: &VerifyArgs,
+    work: impl AsyncFnOnce(
+        &NodeClient,
+        &[NodeInfo],
+        Reference,
+        VerifyOptions,
+        &dyn Reporter,
+    ) -> Result<T, VerifyError>,
+) -> Result<T, CliError> {
+    let setup = setup(context, args).await?;
     let (reporter, human) = reporter(context);
-    let result = crate::client::verify::verify(
+    let result = work(
         &setup.client,
         &setup.nodes,
         setup.reference,
@@ -61,27 +73,19 @@ pub async fn verify(context: &Context, args: VerifyArgs) -> Result<(), CliError>
     if let Some(human) = &human {
         human.finish();
     }
-    let report = result.map_err(|e| CliError::new(e.kind(), e))?;
+    result.map_err(|e| CliError::new(e.kind(), e))
+}
+
+/// `ferry verify REF`.
+pub async fn verify(context: &Context, args: VerifyArgs) -> Result<(), CliError> {
+    let report = run(context, &args, crate::client::verify::verify).await?;
     report_health(context, &report)
 }
 
 /// `ferry repair REF`.
 pub async fn repair(context: &Context, args: VerifyArgs) -> Result<(), CliError> {
     let started = Instant::now();
-    let setup = setup(context, &args).await?;
-    let (reporter, human) = reporter(context);
-    let result = crate::client::repair::repair(
-        &setup.client,
-        &setup.nodes,
-        setup.reference,
-        setup.options,
-        reporter.as_ref(),
-    )
-    .await;
-    if let Some(human) = &human {
-        human.finish();
-    }
-    let report = result.map_err(|e| CliError::new(e.kind(), e))?;
+    let report = run(context, &args, crate::client::repair::repair).await?;
     report_repair(context, &report, started.elapsed().as_secs_f64());
     report_health(context, &report.after)
 }

@@ -68,6 +68,14 @@ pub enum DownloadError {
 }
 
 impl DownloadError {
+    /// Turns a failure to write `path` into [`DownloadError::Output`].
+    fn output(path: &Path) -> impl Fn(std::io::Error) -> DownloadError + Copy + '_ {
+        move |source| DownloadError::Output {
+            path: path.to_owned(),
+            source,
+        }
+    }
+
     /// The class of failure (for the exit code).
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -102,6 +110,18 @@ pub struct DownloadSummary {
     pub chunks: usize,
     /// Wall time.
     pub seconds: f64,
+}
+
+impl DownloadSummary {
+    /// The summary of downloading the one file `map` describes, begun at `started`.
+    fn of_file(map: &DataMap, started: Instant) -> Self {
+        DownloadSummary {
+            bytes: map.size,
+            files: None,
+            chunks: map.chunks.len(),
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
 }
 
 /// How long the GETs of a chunk in flight may go without an answer before the next closest
@@ -285,10 +305,7 @@ pub async fn download(
 ) -> Result<DownloadSummary, DownloadError> {
     let started = Instant::now();
     let (map, _) = file_map(client, nodes, reference, reporter).await?;
-    let output_error = |source| DownloadError::Output {
-        path: output.to_owned(),
-        source,
-    };
+    let output_error = DownloadError::output(output);
     let temp = AtomicFile::create(output, 0o666).map_err(output_error)?;
     let writer = Arc::new(temp.file().try_clone().map_err(output_error)?);
     write_chunks(client, nodes, &map, writer, output, in_flight, reporter).await?;
@@ -300,12 +317,7 @@ pub async fn download(
     .await
     .expect("finishing the output does not panic")
     .map_err(output_error)?;
-    Ok(DownloadSummary {
-        bytes: map.size,
-        files: None,
-        chunks: map.chunks.len(),
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(DownloadSummary::of_file(&map, started))
 }
 
 /// Downloads the file behind `reference` into `stream` (standard output for `-o -`), in order,
@@ -322,10 +334,7 @@ pub async fn download_to_stream(
 ) -> Result<DownloadSummary, DownloadError> {
     let started = Instant::now();
     let (map, _) = file_map(client, nodes, reference, reporter).await?;
-    let output_error = |source| DownloadError::Output {
-        path: name.to_owned(),
-        source,
-    };
+    let output_error = DownloadError::output(name);
     let mut chunks = stream::iter(map.chunks.iter())
         .map(|chunk| fetch(client, nodes, chunk, false, reporter))
         .buffered(in_flight.max(1));
@@ -342,12 +351,7 @@ pub async fn download_to_stream(
         .map_err(output_error)?;
         reporter.progress(Phase::Fetch, done, map.size);
     }
-    Ok(DownloadSummary {
-        bytes: map.size,
-        files: None,
-        chunks: map.chunks.len(),
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(DownloadSummary::of_file(&map, started))
 }
 
 async fn write_chunks(
@@ -370,10 +374,7 @@ async fn write_chunks(
                 tokio::task::spawn_blocking(move || file.write_all_at(&plain, piece_offset(index)))
                     .await
                     .expect("a write does not panic")
-                    .map_err(|source| DownloadError::Output {
-                        path: output.to_owned(),
-                        source,
-                    })?;
+                    .map_err(DownloadError::output(output))?;
                 Ok::<u64, DownloadError>(len)
             }
         })

@@ -146,17 +146,8 @@ fn path_for(data_dir: &Path, folder: &Path) -> PathBuf {
 
 /// Removes caches nobody has written for [`STALE_AFTER`].
 fn sweep(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let stale = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > STALE_AFTER));
-        if stale {
-            let _ = std::fs::remove_file(entry.path());
-        }
+    for entry in crate::fsutil::stale_entries(dir, STALE_AFTER) {
+        let _ = std::fs::remove_file(entry.path());
     }
 }
 

@@ -141,17 +141,7 @@ fn scopeguard(path: &Path) -> RemoveOnDrop {
 /// Removes temporary spools nobody has written to for [`STALE_TEMP`] and spools of that age
 /// no process holds (their process died).
 fn remove_stale_temps(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let stale = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > STALE_TEMP));
-        if !stale {
-            continue;
-        }
+    for entry in crate::fsutil::stale_entries(dir, STALE_TEMP) {
         let name = entry.file_name().to_string_lossy().into_owned();
         let unused = || {
             File::open(entry.path())

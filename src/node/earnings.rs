@@ -222,15 +222,19 @@ mod tests {
     use crate::wire::types::{Amount, ChunkAddress};
     use crate::wire::wave::{WaveLeaf, WaveTree};
 
+    /// Leaf `n` of a test wave: 30 wei to one rewards address.
+    fn leaf(n: u8) -> WaveLeaf {
+        WaveLeaf {
+            chunk: ChunkAddress([n; 32]),
+            rewards: Address::repeat_byte(7),
+            amount: Amount::wei(30),
+        }
+    }
+
     #[test]
     fn leaves_are_kept_once_per_wave_across_reopening_and_forgotten_on_request() {
         let dir = tempfile::tempdir().unwrap();
         let payer = Address::repeat_byte(2);
-        let leaf = |n: u8| WaveLeaf {
-            chunk: ChunkAddress([n; 32]),
-            rewards: Address::repeat_byte(7),
-            amount: Amount::wei(30),
-        };
         let tree = WaveTree::new((0..3).map(leaf).collect()).unwrap();
         let earnings = Earnings::open(dir.path());
         earnings.record(payer, &tree.membership(0)).unwrap();
@@ -248,11 +252,6 @@ mod tests {
     fn many_leaves_are_recorded_at_once_and_counted_once() {
         let dir = tempfile::tempdir().unwrap();
         let payer = Address::repeat_byte(2);
-        let leaf = |n: u8| WaveLeaf {
-            chunk: ChunkAddress([n; 32]),
-            rewards: Address::repeat_byte(7),
-            amount: Amount::wei(30),
-        };
         let tree = WaveTree::new((0..4).map(leaf).collect()).unwrap();
         let earnings = Earnings::open(dir.path());
         earnings.record(payer, &tree.membership(1)).unwrap();
@@ -268,11 +267,6 @@ mod tests {
         // `ferry-node rewards`; only the lock file serialises them.
         let dir = tempfile::tempdir().unwrap();
         let payer = Address::repeat_byte(2);
-        let leaf = |n: u8| WaveLeaf {
-            chunk: ChunkAddress([n; 32]),
-            rewards: Address::repeat_byte(7),
-            amount: Amount::wei(30),
-        };
         let tree = WaveTree::new((0..64).map(leaf).collect()).unwrap();
         std::thread::scope(|scope| {
             for writer in 0..2 {

@@ -37,11 +37,18 @@ pub(crate) enum ProbeError {
     BadAnswer(#[source] serde_json::Error),
 }
 
-/// Reads `response` as JSON of at most `limit` bytes.
-async fn read_json<T: DeserializeOwned>(
-    mut response: reqwest::Response,
+/// Sends `request` with the deadline `timeout` and reads the answer as JSON of at most `limit`
+/// bytes.
+async fn ask<T: DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+    timeout: Duration,
     limit: usize,
 ) -> Result<T, ProbeError> {
+    let mut response = request
+        .timeout(timeout)
+        .send()
+        .await
+        .map_err(ProbeError::Unreachable)?;
     if !response.status().is_success() {
         return Err(ProbeError::Status(response.status()));
     }
@@ -57,24 +64,22 @@ async fn read_json<T: DeserializeOwned>(
 
 /// Asks `url` for its `/info`.
 pub(crate) async fn info(http: &reqwest::Client, url: &str) -> Result<NodeInfo, ProbeError> {
-    let response = http
-        .get(format!("{url}/info"))
-        .timeout(INFO_TIMEOUT)
-        .send()
-        .await
-        .map_err(ProbeError::Unreachable)?;
-    read_json(response, MAX_INFO_BYTES).await
+    ask(
+        http.get(format!("{url}/info")),
+        INFO_TIMEOUT,
+        MAX_INFO_BYTES,
+    )
+    .await
 }
 
 /// Asks `url` for the peers it knows (its word only: each is confirmed by its own `/info`).
 pub(crate) async fn peers(http: &reqwest::Client, url: &str) -> Result<Vec<NodeInfo>, ProbeError> {
-    let response = http
-        .get(format!("{url}/peers"))
-        .timeout(PEERS_TIMEOUT)
-        .send()
-        .await
-        .map_err(ProbeError::Unreachable)?;
-    read_json(response, MAX_PEERS_BYTES).await
+    ask(
+        http.get(format!("{url}/peers")),
+        PEERS_TIMEOUT,
+        MAX_PEERS_BYTES,
+    )
+    .await
 }
 
 /// Sends `announcement` to the node at `url`.
@@ -83,14 +88,8 @@ pub(crate) async fn announce(
     url: &str,
     announcement: &Announcement,
 ) -> Result<(), ProbeError> {
-    let response = http
-        .post(format!("{url}/announce"))
-        .json(announcement)
-        .timeout(INFO_TIMEOUT)
-        .send()
-        .await
-        .map_err(ProbeError::Unreachable)?;
-    read_json::<serde_json::Value>(response, MAX_INFO_BYTES)
+    let request = http.post(format!("{url}/announce")).json(announcement);
+    ask::<serde_json::Value>(request, INFO_TIMEOUT, MAX_INFO_BYTES)
         .await
         .map(drop)
 }

@@ -1,10 +1,10 @@
 //! Claims: a node operator withdraws what its leaves of paid waves hold, many leaves in one
 //! transaction (one transfer), with the paths its node kept from the proofs it admitted.
 
-use alloy::primitives::{Address, B256, U256};
-use alloy::providers::{PendingTransactionBuilder, Provider};
+use alloy::primitives::{Address, B256};
 
-use super::{CONFIRMATION_TIMEOUT, PaymentError, PaymentVault, Vault};
+use super::transactions::gas_cost;
+use super::{PaymentError, PaymentVault, Vault};
 use crate::wire::types::Amount;
 use crate::wire::wave::WaveMembership;
 
@@ -52,33 +52,12 @@ impl Vault {
             .await
             .map_err(|e| self.classify_contract(e))?;
         let nonce = self.next_nonce().await?;
-        let pending = call
-            .gas(gas + gas / 5)
-            .nonce(nonce)
-            .send()
-            .await
-            .map_err(|e| self.classify_contract(e))?;
-        let tx_hash = *pending.tx_hash();
-        let receipt = PendingTransactionBuilder::new(self.provider.root().clone(), tx_hash)
-            .with_timeout(Some(CONFIRMATION_TIMEOUT))
-            .get_receipt()
-            .await
-            .map_err(|e| PaymentError::Rpc {
-                url: self.url.clone(),
-                source: Box::new(e),
-            })?;
-        if !receipt.status() {
-            return Err(PaymentError::Reverted {
-                reason: "status 0 in the receipt".into(),
-                tx_hash: Some(tx_hash),
-            });
-        }
+        let tx_hash = self.send_call(call, gas, nonce).await?;
+        let receipt = self.mined(tx_hash).await?;
         Ok(ClaimedRewards {
             tx_hash,
             amount,
-            gas_cost: Amount(
-                U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price),
-            ),
+            gas_cost: gas_cost(&receipt),
         })
     }
 }

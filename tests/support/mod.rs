@@ -131,6 +131,20 @@ impl Devnet {
         })
     }
 
+    /// Writes this devnet's network file with `change` made to it as `DIR/network.json`, and
+    /// returns that path.
+    pub fn network_file_with(
+        &self,
+        dir: &Path,
+        change: impl FnOnce(&mut NetworkConfig),
+    ) -> PathBuf {
+        let mut network = self.network.clone();
+        change(&mut network);
+        let path = dir.join("network.json");
+        std::fs::write(&path, network.to_json()).unwrap();
+        path
+    }
+
     /// The `ferry` binary pointed at this devnet, paying with `key`, with its own data dir.
     pub fn ferry(&self, data_dir: &Path, key: &PrivateKeySigner) -> assert_cmd::Command {
         assert_cmd::Command::from_std(self.ferry_process(data_dir, key))
@@ -148,6 +162,16 @@ impl Devnet {
             .env("FERRY_NETWORK", &self.network_file)
             .env("FERRY_PRIVATE_KEY", hex::encode(key.to_bytes()));
         command
+    }
+
+    /// Uploads `path` (a file or a folder) with `--json`, which must succeed (exit 0, the last
+    /// event `done`); returns its reference.
+    pub fn upload_reference(&self, data_dir: &Path, key: &PrivateKeySigner, path: &Path) -> String {
+        let (code, events) = self.upload_json(data_dir, key, path, &[]);
+        let done = events.last().unwrap();
+        assert_eq!(code, Some(0), "{done}");
+        assert_eq!(done["event"], "done", "{done}");
+        done["reference"].as_str().unwrap().to_owned()
     }
 
     /// Runs `ferry upload --json FILE EXTRA…`; returns the exit code and the JSON events.

@@ -45,20 +45,45 @@ impl NodeProcess {
             .stderr(std::fs::File::create(dir.path().join("node.log")).unwrap())
             .spawn()
             .expect("ferry-node starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let log = std::fs::read_to_string(dir.path().join("node.log")).unwrap_or_default();
-        let url = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("ferry-node printed {line:?}; its log:\n{log}"))
-            .to_owned();
+        let url = listening_url(&mut child, &dir.path().join("node.log"));
         NodeProcess {
             url,
             child,
             _dir: dir,
+        }
+    }
+}
+
+/// Runs `ferry-node --network NETWORK EXTRA…` with its store and key in `dir`, for a start
+/// the node must refuse: waits (at most 30 s) for it to exit and returns what it printed.
+/// `FERRY_PUBLIC_URL` is removed from its environment, so only the flags speak.
+pub fn start_refused(dir: &Path, network: &Path, extra: &[&str]) -> std::process::Output {
+    assert_cmd::Command::new(env!("CARGO_BIN_EXE_ferry-node"))
+        .arg("--root")
+        .arg(dir.join("store"))
+        .arg("--network")
+        .arg(network)
+        .arg("--key-file")
+        .arg(dir.join("key"))
+        .args(extra)
+        .env_remove("FERRY_PUBLIC_URL")
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap()
+}
+
+/// Reads the `listening URL` line a `ferry-node` started with piped stdout prints first, and
+/// returns the URL; panics with the node's log (at `log`) when the line is anything else.
+pub fn listening_url(child: &mut Child, log: &Path) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    match line.trim().strip_prefix("listening ") {
+        Some(url) => url.to_owned(),
+        None => {
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("ferry-node printed {line:?}; its log:\n{log}")
         }
     }
 }

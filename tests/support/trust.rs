@@ -2,7 +2,6 @@
 //! an extra `ferry-node` process with flags of its own, anvil's mining and snapshot methods.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,6 +16,7 @@ use ferry::wire::signed::{
 use ferry::wire::types::{Amount, ChunkAddress, NodeId};
 use ferry::wire::wave::WaveLeaf;
 
+use super::node_process::listening_url;
 use super::{Devnet, runtime};
 
 /// Every devnet node's key, by node id (plus `extra`, a key the test holds itself).
@@ -145,15 +145,7 @@ impl ExtraNode {
             .stderr(std::fs::File::create(dir.path().join("node.log")).unwrap())
             .spawn()
             .expect("ferry-node starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("ferry-node printed {line:?}"))
-            .to_owned();
+        let url = listening_url(&mut child, &dir.path().join("node.log"));
         let node = ExtraNode {
             child,
             url,
