@@ -53,4 +53,25 @@ fn vault_deploy_puts_a_working_vault_on_the_chain() {
         ))
         .unwrap();
     assert!(unpaid.is_unpaid(), "a fresh vault answers for its waves");
+
+    // It names the block it deployed in (where nodes start reading its logs), the one that
+    // holds the vault's code first.
+    let block = String::from_utf8_lossy(&output.stderr)
+        .split("deployed in block ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .expect("the deploy block on stderr");
+    let code_at = |block: u64| {
+        devnet.rpc(
+            "eth_getCode",
+            serde_json::json!([address, format!("0x{block:x}")]),
+        )
+    };
+    assert_ne!(
+        code_at(block),
+        "0x",
+        "the vault's code is there at its block"
+    );
+    assert_eq!(code_at(block - 1), "0x", "and not a block before");
 }
