@@ -14,6 +14,7 @@ pub mod man;
 mod network;
 mod output;
 mod prompt;
+mod quote;
 mod receipts;
 mod transfer;
 pub mod units;
@@ -324,7 +325,7 @@ pub async fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Command::Upload(args) => transfer::upload(&context, args).await,
         Command::Download(args) => transfer::download(&context, args).await,
-        Command::Quote(args) => transfer::quote(&context, args).await,
+        Command::Quote(args) => quote::quote(&context, args).await,
         Command::Verify(args) => verify::verify(&context, args).await,
         Command::Repair(args) => verify::repair(&context, args).await,
         Command::Status { file } => {

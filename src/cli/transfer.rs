@@ -1,4 +1,4 @@
-//! `ferry upload`, `ferry download` and `ferry quote`: wiring the library to the terminal.
+//! `ferry upload` and `ferry download`: wiring the library to the terminal.
 
 use std::sync::Arc;
 
@@ -7,16 +7,16 @@ use tokio_util::sync::CancellationToken;
 
 use super::output::{HumanReporter, JsonEvent, JsonReporter, print_json_line, stdout_line};
 use super::units::Unit;
-use super::{CliError, Context, DownloadArgs, QuoteArgs, UploadArgs};
+use super::{CliError, Context, DownloadArgs, UploadArgs};
 use crate::client::chunking::Reference;
 use crate::client::nodes::{NodeClient, Swarm, Timeouts};
-use crate::client::reporter::{Reporter, Silent};
+use crate::client::reporter::Reporter;
 use crate::client::upload::{
-    Input, UploadContext, UploadError, UploadOptions, UploadSummary, upload as run_upload,
+    UploadContext, UploadError, UploadOptions, UploadSummary, upload as run_upload,
 };
 use crate::exit::ErrorKind;
 use crate::vault::{PaymentError, Vault, parse_private_key};
-use crate::wire::network::{CLOSE_GROUP_SIZE, NetworkConfig};
+use crate::wire::network::NetworkConfig;
 
 /// The private key variable; its value is never printed or logged.
 pub const PRIVATE_KEY_ENV: &str = "FERRY_PRIVATE_KEY";
@@ -53,12 +53,12 @@ pub(super) fn signer(
         .map_err(|e| CliError::new(ErrorKind::BadInput, anyhow!("{PRIVATE_KEY_ENV}: {e}")))
 }
 
-fn payment_failure(error: PaymentError) -> CliError {
+pub(super) fn payment_failure(error: PaymentError) -> CliError {
     CliError::new(error.kind(), error)
 }
 
 /// Connects the vault and checks that its RPC endpoint serves the network file's chain.
-async fn connect_vault(
+pub(super) async fn connect_vault(
     network: &NetworkConfig,
     signer: Option<&alloy::signers::local::PrivateKeySigner>,
 ) -> Result<Vault, CliError> {
@@ -108,18 +108,20 @@ fn cancel_on_ctrl_c(human: Option<Arc<HumanReporter>>) -> CancellationToken {
 }
 
 /// Whether `path` names standard input (`-`).
-fn is_stdin(path: &std::path::Path) -> bool {
+pub(super) fn is_stdin(path: &std::path::Path) -> bool {
     path.as_os_str() == "-"
 }
 
 /// Copies standard input into a spool under the data dir (see [`crate::client::stream`]).
-async fn spool_stdin(context: &Context) -> Result<crate::client::stream::Spooled, CliError> {
+pub(super) async fn spool_stdin(
+    context: &Context,
+) -> Result<crate::client::stream::Spooled, CliError> {
     use std::io::IsTerminal;
     if std::io::stdin().is_terminal() {
         return Err(CliError::new(
             ErrorKind::BadInput,
             anyhow!(
-                "`ferry upload -` uploads what is piped into it, and standard input is a terminal; pipe the data in (e.g. `tar c DIR | ferry upload -`) or name a file"
+                "`-` reads what is piped into ferry, and standard input is a terminal; pipe the data in (e.g. `tar c DIR | ferry upload -`) or name a file"
             ),
         ));
     }
@@ -435,100 +437,4 @@ async fn fetch_to(
             .await
             .map_err(failed),
     }
-}
-
-/// `ferry quote FILE`: what uploading would cost now; pays nothing, needs no wallet.
-pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
-    let stdin = is_stdin(&args.file);
-    if !stdin {
-        crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
-    }
-    let network = context.network(&args.network).await?;
-    let vault = connect_vault(&network, None).await?;
-    let client = NodeClient::new(Timeouts::default());
-    let nodes = discover(&client, &network).await?;
-    let threads = UploadOptions::new(args.file.clone(), context.data_dir.clone()).encrypt_threads;
-    // Removed when the quote ends.
-    let spooled = if stdin {
-        Some(spool_stdin(context).await?)
-    } else {
-        None
-    };
-    let path = spooled
-        .as_ref()
-        .map_or_else(|| args.file.clone(), |s| s.path().to_owned());
-    let data_dir = context.data_dir.clone();
-    let input = tokio::task::spawn_blocking(move || Input::inspect(&path, &data_dir))
-        .await
-        .map_err(|e| CliError::new(ErrorKind::Internal, e))?
-        .map_err(|e| CliError::new(e.kind(), e))?;
-    let plan = input
-        .encrypt(threads, Arc::new(Silent), None)
-        .await
-        .map_err(|e| CliError::new(e.kind(), e))?
-        .plan;
-    let estimate = crate::client::quoting::estimate_plan(
-        &client,
-        &nodes,
-        CLOSE_GROUP_SIZE,
-        alloy::primitives::Address::ZERO,
-        &plan.chunks,
-        16,
-    )
-    .await;
-    let wave_size = args
-        .wave_size
-        .or(context.config.wave_size)
-        .map_or(crate::client::upload::MAX_WAVE_SIZE, usize::from);
-    let waves = estimate.payable_chunks.div_ceil(wave_size);
-    let gas = vault
-        .estimate_gas_cost(estimate.payable_chunks, waves)
-        .await
-        .map_err(payment_failure)?;
-    let gas_units = crate::vault::estimated_gas(estimate.payable_chunks, waves);
-    let gas_per_wave = crate::vault::estimated_gas(estimate.payable_chunks.min(wave_size), 1);
-    if context.json {
-        print_json_line(&JsonEvent::Quote {
-            file: args.file.display().to_string(),
-            bytes: plan.file_size,
-            chunks: estimate.chunks,
-            payable_chunks: estimate.payable_chunks,
-            already_stored: estimate.already_stored,
-            unquoted_chunks: estimate.unquoted,
-            waves,
-            storage_cost_wei: estimate.storage_cost,
-            estimated_gas_wei: gas,
-            estimated_gas: gas_units,
-            gas_per_wave,
-        });
-    } else {
-        stdout_line(&format!(
-            "file:             {} ({} bytes)",
-            args.file.display(),
-            plan.file_size
-        ));
-        stdout_line(&format!(
-            "chunks:           {} ({} to pay, {} already stored)",
-            estimate.chunks, estimate.payable_chunks, estimate.already_stored
-        ));
-        stdout_line(&format!(
-            "storage cost:     {}",
-            context.units.format(estimate.storage_cost)
-        ));
-        stdout_line(&format!(
-            "estimated gas:    {} over {} transaction(s): {} gas, {} gas a wave of {} chunks",
-            context.units.format(gas),
-            waves,
-            gas_units,
-            gas_per_wave,
-            estimate.payable_chunks.min(wave_size)
-        ));
-        if estimate.unquoted > 0 {
-            stdout_line(&format!(
-                "warning: {} chunks got no majority of quotes; the network may be degraded",
-                estimate.unquoted
-            ));
-        }
-    }
-    Ok(())
 }
