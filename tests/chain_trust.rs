@@ -190,13 +190,7 @@ fn the_chain_endpoint_vanishing_mid_wave_stops_retryable_and_the_rerun_pays_noth
     assert_eq!(paid_waves, 1, "{events:?}");
 
     // The rerun's log lookups are refused outright: the vault's records still decide.
-    let refusing = RpcProxy::start(&devnet.network.rpc_url, |request: &Value| {
-        if request["method"] == "eth_getLogs" {
-            Verdict::Refuse("query returned more than 10000 results".into())
-        } else {
-            Verdict::Forward
-        }
-    });
+    let refusing = refusing_logs(devnet, "query returned more than 10000 results", |_| true);
     let run = run_upload(
         devnet,
         dir.path(),
@@ -216,6 +210,22 @@ fn the_chain_endpoint_vanishing_mid_wave_stops_retryable_and_the_rerun_pays_noth
     assert_eq!(done["paid_chunks"], chunks - 2, "{done}");
     assert_done_and_downloads_identical(devnet, dir.path(), &account, &run, &file);
     assert_each_chunk_paid_once(devnet, &file);
+}
+
+/// An RPC endpoint that refuses the `eth_getLogs` requests `refused` picks, saying `message`,
+/// and forwards everything else to the devnet's chain.
+fn refusing_logs(
+    devnet: &Devnet,
+    message: &'static str,
+    refused: impl Fn(&Value) -> bool + Send + Sync + 'static,
+) -> RpcProxy {
+    RpcProxy::start(&devnet.network.rpc_url, move |request: &Value| {
+        if request["method"] == "eth_getLogs" && refused(request) {
+            Verdict::Refuse(message.into())
+        } else {
+            Verdict::Forward
+        }
+    })
 }
 
 /// The `fromBlock`..`toBlock` span of an `eth_getLogs` request, in blocks (`u64::MAX` when
@@ -279,12 +289,8 @@ fn a_client_killed_right_after_sending_is_reconciled_from_the_vault_in_bounded_l
     // wider than 10,000 blocks still answers every query ferry makes. (Walking a longer range
     // window by window is `payment::tests::log_windows_*`: mining 10,000 blocks on anvil
     // takes minutes.)
-    let bounded = RpcProxy::start(&devnet.network.rpc_url, |request: &Value| {
-        if request["method"] == "eth_getLogs" && log_range(request) > 10_000 {
-            Verdict::Refuse("query exceeds max block range 10000".into())
-        } else {
-            Verdict::Forward
-        }
+    let bounded = refusing_logs(devnet, "query exceeds max block range 10000", |request| {
+        log_range(request) > 10_000
     });
     let run = run_upload(
         devnet,
