@@ -194,3 +194,22 @@ fn a_node_withdraws_what_its_admitted_leaves_hold_and_the_balances_move_on_chain
     );
     assert!(!again.contains("withdrew"), "{again}");
 }
+
+#[test]
+fn rewards_without_the_key_file_exits_2_naming_it_and_creates_no_key() {
+    let fixture = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("missing.key");
+    let (code, out, err) = rewards_run(
+        &key_file,
+        &dir.path().join("root"),
+        &fixture.devnet.network_file,
+        &["--show-only"],
+    );
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(
+        err.contains(&format!("cannot use the key file {}", key_file.display())),
+        "{err}"
+    );
+    assert!(!key_file.exists(), "rewards never makes a key of its own");
+}

@@ -216,6 +216,7 @@ impl NodeError {
             NodeError::InvalidConfig(_)
                 | NodeError::NoPublicUrl { .. }
                 | NodeError::BadPublicUrl(_)
+                | NodeError::KeyFile { .. }
                 | NodeError::BadKey { .. }
                 | NodeError::Network(_)
                 | NodeError::WrongChain { .. }
@@ -227,12 +228,8 @@ impl NodeError {
 /// Reads the node's key from `path`, or generates one and writes it there (hex, mode 0600).
 /// Blocking.
 pub fn load_or_create_key(path: &Path) -> Result<PrivateKeySigner, NodeError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => vault::parse_private_key(&text).map_err(|source| NodeError::BadKey {
-            path: path.to_owned(),
-            source,
-        }),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+    match load_key(path) {
+        Err(NodeError::KeyFile { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             let signer = PrivateKeySigner::random();
             let text = format!("{}\n", hex::encode(signer.to_bytes()));
             fsutil::write_atomic(path, text.as_bytes(), 0o600).map_err(|source| {
@@ -244,11 +241,20 @@ pub fn load_or_create_key(path: &Path) -> Result<PrivateKeySigner, NodeError> {
             tracing::info!(path = %path.display(), address = %signer.address(), "generated a node key");
             Ok(signer)
         }
-        Err(source) => Err(NodeError::KeyFile {
-            path: path.to_owned(),
-            source,
-        }),
+        loaded => loaded,
     }
+}
+
+/// Reads the node's key from `path` (which must exist).
+pub fn load_key(path: &Path) -> Result<PrivateKeySigner, NodeError> {
+    let text = std::fs::read_to_string(path).map_err(|source| NodeError::KeyFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    vault::parse_private_key(&text).map_err(|source| NodeError::BadKey {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// A node bound to its address, ready to serve.

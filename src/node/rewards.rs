@@ -17,7 +17,7 @@ use alloy::signers::local::PrivateKeySigner;
 use crate::node::NodeError;
 use crate::node::earnings::{EarnedWave, Earnings};
 use crate::node::scan::{ScanReport, scan_chain};
-use crate::vault::{self, ClaimedRewards, Vault};
+use crate::vault::{ClaimedRewards, Vault};
 use crate::wire::network::NetworkConfig;
 use crate::wire::types::{Amount, WaveRoot};
 use crate::wire::wave::WaveMembership;
@@ -113,15 +113,7 @@ pub async fn rewards(config: RewardsConfig) -> Result<RewardsReport, NodeError> 
 /// The node's key and the network file.
 async fn load(config: RewardsConfig) -> Result<(PrivateKeySigner, NetworkConfig), NodeError> {
     tokio::task::spawn_blocking(move || {
-        let text =
-            std::fs::read_to_string(&config.key_file).map_err(|source| NodeError::KeyFile {
-                path: config.key_file.clone(),
-                source,
-            })?;
-        let signer = vault::parse_private_key(&text).map_err(|source| NodeError::BadKey {
-            path: config.key_file.clone(),
-            source,
-        })?;
+        let signer = crate::node::load_key(&config.key_file)?;
         Ok((signer, NetworkConfig::load(&config.network_file)?))
     })
     .await
