@@ -19,7 +19,7 @@ use crate::client::chunking::PlannedChunk;
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::race::Grace;
 use crate::wire::http::QuoteResponse;
-use crate::wire::network::{NodeInfo, close_group};
+use crate::wire::network::NodeInfo;
 use crate::wire::signed::{
     Freshness, PaymentProof, SignedQuote, StorageReceipt, median_index, unix_now,
 };
@@ -74,7 +74,7 @@ pub async fn quote_chunk(
     payer: Address,
     chunk: &PlannedChunk,
 ) -> Result<QuoteOutcome, QuoteFailure> {
-    let group = close_group(&chunk.address, &swarm.nodes, k);
+    let group = swarm.close_group(&chunk.address, k);
     let majority = swarm.quote_majority(k);
     let pending: FuturesUnordered<_> = group
         .iter()
@@ -223,7 +223,7 @@ fn check(node: &NodeInfo, chunk: &PlannedChunk, answer: QuoteResponse) -> Result
         QuoteResponse::Quote { quote } => quote,
     };
     let issuer = quote.verify().map_err(|e| format!("{}: {e}", node.url))?;
-    if issuer != node.id {
+    if issuer != node.rewards {
         return Err(format!(
             "{} signed its quote with another node's key",
             node.url

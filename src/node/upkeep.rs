@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 use crate::node::forward::read_bounded;
 use crate::node::server::NodeState;
 use crate::wire::http::{HeldRequest, HeldResponse, MAX_HELD_QUERY, encode_put_raw};
-use crate::wire::network::{NodeInfo, REPLICAS, close_group};
+use crate::wire::network::{NodeInfo, REPLICAS};
 use crate::wire::types::ChunkAddress;
 
 /// How often a node checks its chunks' replicas unless told otherwise: hourly.
@@ -73,7 +73,7 @@ async fn pass(state: Arc<NodeState>, http: reqwest::Client, chunks: Vec<ChunkAdd
     let me = state.peers.me().id;
     let mut wanted: HashMap<String, (NodeInfo, Vec<ChunkAddress>)> = HashMap::new();
     for chunk in &chunks {
-        for node in close_group(chunk, &view, REPLICAS) {
+        for node in state.peers.diversity().close_group(chunk, &view, REPLICAS) {
             if node.id != me {
                 let entry = wanted.entry(node.url.clone());
                 entry
