@@ -287,8 +287,6 @@ pub struct Node {
     listener: TcpListener,
     state: Arc<server::NodeState>,
     repair_interval: Duration,
-    /// Reads the vault's registry.
-    chain: Vault,
 }
 
 impl Node {
@@ -397,12 +395,13 @@ impl Node {
             requests: server::RequestCounts::default(),
             forwarder: forward::Forwarder::new(),
             close_group: config.close_group,
+            chain,
+            registry_lookups: Semaphore::new(server::MAX_REGISTRY_LOOKUPS),
         };
         Ok(Self {
             listener,
             state: Arc::new(state),
             repair_interval: config.repair_interval,
-            chain,
         })
     }
 
@@ -425,11 +424,7 @@ impl Node {
             let shutdown = shutdown.clone();
             async move { state.peers.refresh_until(shutdown).await }
         });
-        let registry = tokio::spawn(read_registry_until(
-            self.state.clone(),
-            self.chain,
-            shutdown.clone(),
-        ));
+        let registry = tokio::spawn(read_registry_until(self.state.clone(), shutdown.clone()));
         let upkeep = tokio::spawn(upkeep::run_until(
             self.state.clone(),
             self.repair_interval,
@@ -462,28 +457,34 @@ impl Node {
 /// Re-reads the vault's registry every [`peers::REFRESH_INTERVAL`] (one call while it has not
 /// changed) until `shutdown`, so nodes that register join the view and nodes that exit leave
 /// it. A failed read keeps the registry as it was.
-async fn read_registry_until(
-    state: Arc<server::NodeState>,
-    chain: Vault,
-    shutdown: CancellationToken,
-) {
+async fn read_registry_until(state: Arc<server::NodeState>, shutdown: CancellationToken) {
     let mut ticks = tokio::time::interval(peers::REFRESH_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = ticks.tick() => {
-                let known = state.peers.registry();
-                match chain.registry(Some(&known)).await {
-                    Ok(read) if read.version() != known.version() => {
-                        tracing::info!(nodes = read.len(), version = read.version(), "the vault's registry changed");
-                        state.peers.set_registry(read);
-                    }
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "cannot read the vault's registry; keeping the last one"),
-                }
-            }
+            _ = ticks.tick() => read_registry(&state).await,
+        }
+    }
+}
+
+/// Reads the vault's registry once (one call while it has not changed) and keeps it when it
+/// changed. A failed read keeps the registry as it was.
+pub(crate) async fn read_registry(state: &server::NodeState) {
+    let known = state.peers.registry();
+    match state.chain.registry(Some(&known)).await {
+        Ok(read) if read.version() != known.version() => {
+            tracing::info!(
+                nodes = read.len(),
+                version = read.version(),
+                "the vault's registry changed"
+            );
+            state.peers.set_registry(read);
+        }
+        Ok(_) => {}
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the vault's registry; keeping the last one")
         }
     }
 }
