@@ -68,6 +68,16 @@ pub const DEFAULT_BASE_PRICE_WEI: u128 = 1_000_000_000;
 /// Confirmations a payment needs on a chain that is not a devnet, unless told otherwise:
 /// deeper than Ethereum mainnet's common reorganisations (1 or 2 blocks) with a wide margin.
 pub const DEFAULT_CONFIRMATIONS: u64 = 12;
+/// The confirmations a payment needs on chain `chain_id` unless told otherwise: none on a
+/// devnet chain, [`DEFAULT_CONFIRMATIONS`] on any other.
+pub fn default_confirmations(chain_id: u64) -> u64 {
+    if vault::is_devnet_chain(chain_id) {
+        0
+    } else {
+        DEFAULT_CONFIRMATIONS
+    }
+}
+
 /// How long requests under way may take to finish once shutdown begins.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -338,14 +348,9 @@ impl Node {
                 file_chain_id: network.chain_id,
             });
         }
-        let confirmations =
-            config
-                .confirmations
-                .unwrap_or(if vault::is_devnet_chain(rpc_chain_id) {
-                    0
-                } else {
-                    DEFAULT_CONFIRMATIONS
-                });
+        let confirmations = config
+            .confirmations
+            .unwrap_or_else(|| default_confirmations(rpc_chain_id));
         let registry = vault.registry(None).await?;
         let Some(id) = registry.id_of(&signer.address()) else {
             return Err(NodeError::NotRegistered {
