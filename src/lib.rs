@@ -31,6 +31,7 @@ pub mod client;
 pub mod devnet;
 pub mod exit;
 pub mod fsutil;
+pub mod keys;
 pub mod node;
 pub mod paths;
 pub mod vault;

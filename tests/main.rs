@@ -15,6 +15,7 @@ mod forwarding;
 mod generated;
 mod isolated;
 mod keeping;
+mod keystore;
 mod local_io;
 mod membership;
 mod network;

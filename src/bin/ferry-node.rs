@@ -15,7 +15,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use ferry::node::register::{RegisterConfig, SPONSOR_KEY_ENV};
 use ferry::node::rewards::{RewardsConfig, RewardsReport};
-use ferry::node::{DEFAULT_CAPACITY, DEFAULT_REPAIR_INTERVAL, Node, NodeConfig, NodeError};
+use ferry::node::{
+    DEFAULT_CAPACITY, DEFAULT_REPAIR_INTERVAL, Node, NodeConfig, NodeError, NodeKey,
+};
 use ferry::wire::network::CLOSE_GROUP_SIZE;
 use ferry::wire::types::Amount;
 use tokio_util::sync::CancellationToken;
@@ -45,9 +47,14 @@ struct Args {
     /// Network file (JSON: chain_id, rpc_url, vault, bootstrap).
     #[arg(long, value_name = "FILE", required = true)]
     network: Option<PathBuf>,
-    /// File holding the node's hex secp256k1 key; generated (mode 0600) when missing.
-    #[arg(long, value_name = "FILE", required = true)]
+    /// File holding the node's hex secp256k1 key, or with --password-file its encrypted
+    /// keystore (`--keystore` is the same flag); generated (mode 0600) when missing.
+    #[arg(long, alias = "keystore", value_name = "FILE", required = true)]
     key_file: Option<PathBuf>,
+    /// The key file is an encrypted keystore (Web3 Secret Storage v3) whose password is the
+    /// first line of this file; a new key is written encrypted.
+    #[arg(long, value_name = "FILE", env = "FERRY_PASSWORD_FILE")]
+    password_file: Option<PathBuf>,
     /// Bytes the store may hold.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_CAPACITY)]
     capacity: u64,
@@ -83,9 +90,12 @@ enum Command {
     /// block hash; a node counts for clients and peers only once registered. Creates the key
     /// file when missing. Prints the node's address and position.
     Register {
-        /// The node's key file (created, mode 0600, when missing).
-        #[arg(long, value_name = "FILE")]
+        /// The node's key file (created, mode 0600, when missing); `--keystore` is the same.
+        #[arg(long, alias = "keystore", value_name = "FILE")]
         key_file: PathBuf,
+        /// The key file is an encrypted keystore with the password on this file's first line.
+        #[arg(long, value_name = "FILE", env = "FERRY_PASSWORD_FILE")]
+        password_file: Option<PathBuf>,
         /// Network file (JSON: chain_id, rpc_url, vault, bootstrap).
         #[arg(long, value_name = "FILE")]
         network: PathBuf,
@@ -100,9 +110,12 @@ enum Command {
     /// those its proofs brought and those it learns from the chain's paid waves) and withdraws
     /// it to the node's rewards address; the node's key pays the gas.
     Rewards {
-        /// The node's key file.
-        #[arg(long, value_name = "FILE")]
+        /// The node's key file; `--keystore` is the same.
+        #[arg(long, alias = "keystore", value_name = "FILE")]
         key_file: PathBuf,
+        /// The key file is an encrypted keystore with the password on this file's first line.
+        #[arg(long, value_name = "FILE", env = "FERRY_PASSWORD_FILE")]
+        password_file: Option<PathBuf>,
         /// The node's root directory (its earnings record is under it).
         #[arg(long, value_name = "DIR")]
         root: PathBuf,
@@ -146,11 +159,15 @@ fn main() -> ExitCode {
     let result = match args.command {
         Some(Command::Register {
             key_file,
+            password_file,
             network,
             rpc_url,
             stake,
         }) => runtime.block_on(register(RegisterConfig {
-            key_file,
+            key: NodeKey {
+                path: key_file,
+                password_file,
+            },
             network_file: network,
             rpc_url,
             stake,
@@ -158,6 +175,7 @@ fn main() -> ExitCode {
         })),
         Some(Command::Rewards {
             key_file,
+            password_file,
             root,
             network,
             rpc_url,
@@ -166,7 +184,10 @@ fn main() -> ExitCode {
         }) => runtime.block_on(rewards(RewardsConfig {
             root,
             network_file: network,
-            key_file,
+            key: NodeKey {
+                path: key_file,
+                password_file,
+            },
             rpc_url,
             withdraw: !show_only,
             confirmations,
@@ -265,6 +286,10 @@ async fn run(args: Args) -> Result<(), NodeError> {
         public_url: args.public_url,
         announce: !args.no_announce,
         repair_interval: std::time::Duration::from_secs(args.repair_interval),
+        key: NodeKey {
+            path: key_file.clone(),
+            password_file: args.password_file,
+        },
         ..NodeConfig::new(listen, root, network, key_file)
     };
     let node = Node::bind(config).await?;

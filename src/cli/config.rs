@@ -16,7 +16,7 @@ use crate::wire::types::Amount;
 pub const CONFIG_ENV: &str = "FERRY_CONFIG";
 
 /// The keys a config file may hold.
-pub const KEYS: [&str; 9] = [
+pub const KEYS: [&str; 12] = [
     "data_dir",
     "network",
     "rpc_url",
@@ -26,6 +26,9 @@ pub const KEYS: [&str; 9] = [
     "transfers",
     "devnet_nodes",
     "units",
+    "account",
+    "keystore",
+    "password_file",
 ];
 
 /// Settings from the config file; `None` where the file is silent.
@@ -49,6 +52,12 @@ pub struct Config {
     pub devnet_nodes: Option<usize>,
     /// `--units`.
     pub units: Option<super::units::Unit>,
+    /// `--account`.
+    pub account: Option<String>,
+    /// `--keystore`.
+    pub keystore: Option<PathBuf>,
+    /// `--password-file`.
+    pub password_file: Option<PathBuf>,
 }
 
 /// A config file that cannot be used. Messages name the file and the key, never a value.
@@ -137,9 +146,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             "devnet_nodes" => {
                 config.devnet_nodes = Some(count_value(value, 1, 1000).map_err(bad)? as usize)
             }
-            secret if secret.contains("key") => {
+            "account" => {
+                config.account = Some(string_value(value, "an account name").map_err(bad)?)
+            }
+            "keystore" => config.keystore = Some(base.join(path_value(value).map_err(bad)?)),
+            "password_file" => {
+                config.password_file = Some(base.join(path_value(value).map_err(bad)?))
+            }
+            secret if secret.contains("key") || secret.contains("password") => {
                 return Err(bad(
-                    "is not read from the config file: the paying key comes only from the FERRY_PRIVATE_KEY environment variable; remove the line".into(),
+                    "is not read from the config file: keep the key in a keystore (`account`, `keystore` and `password_file` name it), or in FERRY_PRIVATE_KEY; remove the line".into(),
                 ));
             }
             _ => {
@@ -215,6 +231,9 @@ mod tests {
             transfers = 4
             devnet_nodes = 7
             units = "gwei"
+            account = "main"
+            keystore = "keys/main.json"
+            password_file = "/run/secrets/ferry"
             "#,
         )
         .unwrap();
@@ -230,6 +249,9 @@ mod tests {
                 transfers: Some(4),
                 devnet_nodes: Some(7),
                 units: Some(super::super::units::Unit::Gwei),
+                account: Some("main".into()),
+                keystore: Some("/etc/ferry/keys/main.json".into()),
+                password_file: Some("/run/secrets/ferry".into()),
             }
         );
     }

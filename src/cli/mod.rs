@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod devnet;
+mod keys;
 pub mod man;
 mod network;
 mod output;
@@ -56,6 +57,23 @@ pub struct Cli {
     /// [default: eth].
     #[arg(long, global = true, env = "FERRY_UNITS", value_name = "UNIT")]
     pub units: Option<units::Unit>,
+    /// Pay with the key in the keystore of this account (made by `ferry wallet import` or
+    /// `ferry wallet new`, under the data dir).
+    #[arg(long, global = true, env = "FERRY_ACCOUNT", value_name = "NAME")]
+    pub account: Option<String>,
+    /// Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and
+    /// `cast wallet` write them).
+    #[arg(
+        long,
+        global = true,
+        env = "FERRY_KEYSTORE",
+        value_name = "FILE",
+        conflicts_with = "account"
+    )]
+    pub keystore: Option<PathBuf>,
+    /// Read the keystore's password from the first line of this file instead of asking.
+    #[arg(long, global = true, env = "FERRY_PASSWORD_FILE", value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -243,6 +261,8 @@ pub struct Context {
     pub config: config::Config,
     /// The unit human output shows amounts in.
     pub units: units::Unit,
+    /// Where the paying key is kept.
+    pub wallet: keys::WalletSource,
 }
 
 impl Context {
@@ -320,6 +340,11 @@ pub async fn run(cli: Cli) -> u8 {
             .or_else(|| config.data_dir.clone())
             .unwrap_or_else(crate::paths::data_dir),
         units: cli.units.or(config.units).unwrap_or_default(),
+        wallet: keys::WalletSource {
+            account: cli.account.or_else(|| config.account.clone()),
+            keystore: cli.keystore.or_else(|| config.keystore.clone()),
+            password_file: cli.password_file.or_else(|| config.password_file.clone()),
+        },
         config,
     };
     let result = match cli.command {

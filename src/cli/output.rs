@@ -228,6 +228,16 @@ pub enum JsonEvent<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         balance_wei: Option<Amount>,
     },
+    /// `ferry wallet import|new|list`: an account's keystore (never its key).
+    Account {
+        /// The account's name.
+        name: &'a str,
+        /// Its address, when the keystore records it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        address: Option<String>,
+        /// The keystore file.
+        keystore: &'a std::path::Path,
+    },
     /// `ferry vault deploy`.
     VaultDeployed {
         /// The deployed contract's address.

@@ -15,11 +15,8 @@ use crate::client::upload::{
     UploadContext, UploadError, UploadOptions, UploadSummary, upload as run_upload,
 };
 use crate::exit::ErrorKind;
-use crate::vault::{PaymentError, Vault, parse_private_key};
+use crate::vault::{PaymentError, Vault};
 use crate::wire::network::NetworkConfig;
-
-/// The private key variable; its value is never printed or logged.
-pub const PRIVATE_KEY_ENV: &str = "FERRY_PRIVATE_KEY";
 
 /// The network's nodes: the vault's registry (who counts), then the bootstrap nodes' peers
 /// (where each is reached), checked against it.
@@ -35,27 +32,6 @@ pub(super) async fn discover(
         .await
         .map(Arc::new)
         .map_err(|e| CliError::new(ErrorKind::Network, e))
-}
-
-/// The paying key: `FERRY_PRIVATE_KEY`, else `fallback` (a devnet's funded key). Errors name
-/// the variable, never the key.
-pub(super) fn signer(
-    fallback: Option<&str>,
-) -> Result<alloy::signers::local::PrivateKeySigner, CliError> {
-    let key = std::env::var(PRIVATE_KEY_ENV)
-        .ok()
-        .filter(|k| !k.trim().is_empty())
-        .or_else(|| fallback.map(str::to_owned))
-        .ok_or_else(|| {
-            CliError::new(
-                ErrorKind::BadInput,
-                anyhow!(
-                    "no wallet: set {PRIVATE_KEY_ENV} to the hex private key of a funded account"
-                ),
-            )
-        })?;
-    parse_private_key(&key)
-        .map_err(|e| CliError::new(ErrorKind::BadInput, anyhow!("{PRIVATE_KEY_ENV}: {e}")))
 }
 
 pub(super) fn payment_failure(error: PaymentError) -> CliError {
@@ -168,7 +144,7 @@ pub async fn upload(context: &Context, mut args: UploadArgs) -> Result<(), CliEr
         crate::client::upload::check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
     }
     let network = context.network(&args.network).await?;
-    let signer = signer(network.funded_key.as_deref())?;
+    let signer = context.signer(network.funded_key.as_deref()).await?;
     let vault = connect_vault(&network, Some(&signer)).await?;
     // Dropped (removed) when the upload ends, however it ends.
     let spooled = if stdin {

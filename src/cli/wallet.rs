@@ -1,4 +1,4 @@
-//! `ferry wallet address|balance` and `ferry vault deploy`.
+//! `ferry wallet address|balance|import|new|list` and `ferry vault deploy`.
 
 use anyhow::anyhow;
 use clap::Subcommand;
@@ -11,7 +11,23 @@ use crate::vault::{RegistryTerms, Vault, deploy_vault};
 /// `ferry wallet …`.
 #[derive(Debug, Subcommand)]
 pub enum WalletCommand {
-    /// Print the paying address (from FERRY_PRIVATE_KEY, or the devnet's funded key).
+    /// Save a private key in an encrypted keystore under the data dir, as account NAME: the key
+    /// is typed at a prompt (or read from standard input off a terminal, never from an
+    /// argument), the password asked twice (or read from --password-file).
+    Import {
+        /// The account's name (`--account NAME` unlocks it).
+        name: String,
+    },
+    /// Make a fresh key and save it in an encrypted keystore as account NAME (fund its
+    /// address before paying with it).
+    New {
+        /// The account's name.
+        name: String,
+    },
+    /// List the accounts under the data dir: names and addresses, never keys.
+    List,
+    /// Print the paying address (from --account, --keystore, FERRY_PRIVATE_KEY, or the
+    /// devnet's funded key).
     Address {
         /// The network (for the devnet's funded key).
         #[command(flatten)]
@@ -63,13 +79,43 @@ async fn resolve_signer(
     } else {
         None
     };
-    let signer = super::transfer::signer(config.as_ref().and_then(|c| c.funded_key.as_deref()))?;
+    let signer = context
+        .signer(config.as_ref().and_then(|c| c.funded_key.as_deref()))
+        .await?;
     Ok((signer, config))
 }
 
 /// Runs a wallet command.
 pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), CliError> {
     match command {
+        WalletCommand::Import { name } => {
+            let signer = super::keys::read_private_key()?;
+            let address = signer.address();
+            let path = super::keys::save_account(context, &name, signer).await?;
+            report_account(context, &name, address, &path);
+        }
+        WalletCommand::New { name } => {
+            let signer = alloy::signers::local::PrivateKeySigner::random();
+            let address = signer.address();
+            let path = super::keys::save_account(context, &name, signer).await?;
+            report_account(context, &name, address, &path);
+        }
+        WalletCommand::List => {
+            for (name, address) in crate::keys::list(&context.data_dir) {
+                let path = crate::keys::account_path(&context.data_dir, &name);
+                if context.json {
+                    print_json_line(&JsonEvent::Account {
+                        name: &name,
+                        address: address.map(|a| a.to_string()),
+                        keystore: &path,
+                    });
+                } else {
+                    let shown = address
+                        .map_or_else(|| "(address not recorded)".to_owned(), |a| a.to_string());
+                    stdout_line(&format!("{name}\t{shown}"));
+                }
+            }
+        }
         WalletCommand::Address { network } => {
             let (signer, _) = resolve_signer(context, &network).await?;
             if context.json {
@@ -110,6 +156,30 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
     Ok(())
 }
 
+/// Says where account `name` was saved.
+fn report_account(
+    context: &Context,
+    name: &str,
+    address: alloy::primitives::Address,
+    path: &std::path::Path,
+) {
+    if context.json {
+        print_json_line(&JsonEvent::Account {
+            name,
+            address: Some(address.to_string()),
+            keystore: path,
+        });
+    } else {
+        stdout_line(&address.to_string());
+        if context.verbosity != super::Verbosity::Quiet {
+            eprintln!(
+                "saved account {name} in {}; pay with --account {name}",
+                path.display()
+            );
+        }
+    }
+}
+
 /// Runs a vault command.
 pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliError> {
     let VaultCommand::Deploy {
@@ -127,7 +197,7 @@ pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliEr
                 ),
             )
         })?;
-    let signer = super::transfer::signer(None)?;
+    let signer = context.signer(None).await?;
     let terms = RegistryTerms {
         min_stake,
         exit_delay,

@@ -87,11 +87,13 @@ impl RunningDevnet {
             .map_err(|source| DevnetError::Deploy { source })?;
         for index in 0..nodes {
             let key_file = self.node_root(index).join("key");
-            let key = blocking(move || crate::node::load_or_create_key(&key_file))
-                .await
-                .map_err(|source| DevnetError::NodeKey {
-                    source: Box::new(source),
-                })?;
+            let key = blocking(move || {
+                crate::node::load_or_create_key(&crate::node::NodeKey::file(key_file))
+            })
+            .await
+            .map_err(|source| DevnetError::NodeKey {
+                source: Box::new(source),
+            })?;
             vault
                 .register_node(key.address(), RegistryTerms::DEVNET.min_stake)
                 .await

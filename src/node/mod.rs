@@ -41,7 +41,7 @@ pub mod store;
 mod upkeep;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -93,8 +93,9 @@ pub struct NodeConfig {
     pub root: PathBuf,
     /// The network file (re-read on every peer refresh for its `bootstrap` list).
     pub network_file: PathBuf,
-    /// File holding the node's hex secp256k1 key; created (mode 0600) when missing.
-    pub key_file: PathBuf,
+    /// The node's key: a file of hex, or an encrypted keystore; created (mode 0600) when
+    /// missing.
+    pub key: NodeKey,
     /// Bytes the store may hold.
     pub capacity: u64,
     /// Price of a chunk on an empty node; see [`pricing`].
@@ -126,7 +127,7 @@ impl NodeConfig {
             public_url: None,
             root,
             network_file,
-            key_file,
+            key: NodeKey::file(key_file),
             capacity: DEFAULT_CAPACITY,
             base_price: Amount::wei(DEFAULT_BASE_PRICE_WEI),
             close_group: CLOSE_GROUP_SIZE,
@@ -156,6 +157,9 @@ pub enum NodeError {
     /// The public URL is not a plain node URL.
     #[error("bad --public-url")]
     BadPublicUrl(#[source] BadNodeUrl),
+    /// The keystore could not be used.
+    #[error(transparent)]
+    Keystore(#[from] crate::keys::KeyError),
     /// The key file could not be read or created.
     #[error("cannot use the key file {path}")]
     KeyFile {
@@ -254,15 +258,46 @@ impl NodeError {
                 | NodeError::Network(_)
                 | NodeError::WrongChain { .. }
                 | NodeError::NotRegistered { .. }
+                | NodeError::Keystore(_)
                 | NodeError::Chain(PaymentError::BadUrl(_))
         )
     }
 }
 
-/// Reads the node's key from `path`, or generates one and writes it there (hex, mode 0600).
-/// Blocking.
-pub fn load_or_create_key(path: &Path) -> Result<PrivateKeySigner, NodeError> {
-    match load_key(path) {
+/// Where a node's key is kept: a file of hex, or, with a password file, an encrypted keystore.
+#[derive(Debug, Clone)]
+pub struct NodeKey {
+    /// The key file or keystore.
+    pub path: PathBuf,
+    /// The keystore's password file; `None` for a plain key file.
+    pub password_file: Option<PathBuf>,
+}
+
+impl NodeKey {
+    /// A plain key file.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            password_file: None,
+        }
+    }
+}
+
+/// Reads the node's key, or generates one and writes it there (hex, mode 0600; an encrypted
+/// keystore, mode 0600, when a password file is given). Blocking.
+pub fn load_or_create_key(key: &NodeKey) -> Result<PrivateKeySigner, NodeError> {
+    let path = key.path.as_path();
+    if let Some(password_file) = &key.password_file {
+        let password = crate::keys::read_password_file(password_file)?;
+        if !path.exists() {
+            let signer = PrivateKeySigner::random();
+            crate::keys::write(path, &signer, &password)?;
+            tracing::info!(path = %path.display(), address = %signer.address(), "generated a node key in an encrypted keystore");
+            return Ok(signer);
+        }
+        return Ok(crate::keys::unlock(path, &password)?);
+    }
+    match load_key(key) {
         Err(NodeError::KeyFile { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             let signer = PrivateKeySigner::random();
             let text = format!("{}\n", hex::encode(signer.to_bytes()));
@@ -279,8 +314,14 @@ pub fn load_or_create_key(path: &Path) -> Result<PrivateKeySigner, NodeError> {
     }
 }
 
-/// Reads the node's key from `path` (which must exist).
-pub fn load_key(path: &Path) -> Result<PrivateKeySigner, NodeError> {
+/// Reads the node's key (which must exist): a key file, or a keystore unlocked with its
+/// password file.
+pub fn load_key(key: &NodeKey) -> Result<PrivateKeySigner, NodeError> {
+    let path = key.path.as_path();
+    if let Some(password_file) = &key.password_file {
+        let password = crate::keys::read_password_file(password_file)?;
+        return Ok(crate::keys::unlock(path, &password)?);
+    }
     let text = std::fs::read_to_string(path).map_err(|source| NodeError::KeyFile {
         path: path.to_owned(),
         source,
@@ -329,7 +370,7 @@ impl Node {
         let (signer, network, store) = tokio::task::spawn_blocking({
             let config = config.clone();
             move || -> Result<_, NodeError> {
-                let signer = load_or_create_key(&config.key_file)?;
+                let signer = load_or_create_key(&config.key)?;
                 let network = NetworkConfig::load(&config.network_file)?;
                 let store = ChunkStore::open(&config.root, config.capacity)?;
                 Ok((signer, network, store))
@@ -356,7 +397,7 @@ impl Node {
             return Err(NodeError::NotRegistered {
                 address: signer.address(),
                 vault: network.vault,
-                key_file: config.key_file.clone(),
+                key_file: config.key.path.clone(),
                 network_file: config.network_file.clone(),
             });
         };
@@ -508,15 +549,16 @@ mod tests {
     fn a_missing_key_file_is_created_private_and_then_reused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("node.key");
-        let created = load_or_create_key(&path).unwrap();
+        let key = NodeKey::file(&path);
+        let created = load_or_create_key(&key).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         assert_eq!(
-            load_or_create_key(&path).unwrap().address(),
+            load_or_create_key(&key).unwrap().address(),
             created.address()
         );
         std::fs::write(&path, "not a key").unwrap();
-        let error = load_or_create_key(&path).unwrap_err();
+        let error = load_or_create_key(&key).unwrap_err();
         assert!(error.is_bad_input(), "{error}");
     }
 

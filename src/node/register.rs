@@ -20,8 +20,8 @@ pub const SPONSOR_KEY_ENV: &str = "FERRY_PRIVATE_KEY";
 /// What `ferry-node register` is run with.
 #[derive(Debug, Clone)]
 pub struct RegisterConfig {
-    /// The node's key file (created, mode 0600, when missing).
-    pub key_file: PathBuf,
+    /// The node's key (created, mode 0600, when missing).
+    pub key: crate::node::NodeKey,
     /// The network file.
     pub network_file: PathBuf,
     /// Replaces the network file's `rpc_url`.
@@ -38,7 +38,7 @@ pub async fn register(config: RegisterConfig) -> Result<Registration, NodeError>
     let (node, network) = tokio::task::spawn_blocking({
         let config = config.clone();
         move || -> Result<_, NodeError> {
-            let node = load_or_create_key(&config.key_file)?;
+            let node = load_or_create_key(&config.key)?;
             let network = NetworkConfig::load(&config.network_file)?;
             Ok((node, network))
         }

@@ -32,8 +32,8 @@ pub struct RewardsConfig {
     pub root: PathBuf,
     /// The network file (chain and vault).
     pub network_file: PathBuf,
-    /// The node's key file.
-    pub key_file: PathBuf,
+    /// The node's key.
+    pub key: crate::node::NodeKey,
     /// Replaces the network file's `rpc_url`.
     pub rpc_url: Option<String>,
     /// Claim what is unclaimed (otherwise only show it).
@@ -128,7 +128,7 @@ pub async fn rewards(config: RewardsConfig) -> Result<RewardsReport, NodeError> 
 /// The node's key and the network file.
 async fn load(config: RewardsConfig) -> Result<(PrivateKeySigner, NetworkConfig), NodeError> {
     tokio::task::spawn_blocking(move || {
-        let signer = crate::node::load_key(&config.key_file)?;
+        let signer = crate::node::load_key(&config.key)?;
         Ok((signer, NetworkConfig::load(&config.network_file)?))
     })
     .await
