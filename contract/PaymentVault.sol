@@ -42,9 +42,141 @@ pragma solidity 0.8.28;
 ///      Costs of this choice: claiming costs the node gas (each leaf's path in calldata and a
 ///      bit set in the wave's slot, which already exists), a node must keep its paths until it claims, and a proof grows by
 ///      its path (at most seven hashes for 128 leaves).
+///
+///      The node registry. Anyone may make keys, so a node counts (for clients placing chunks and
+///      for peers judging proofs) only while it is registered here with a stake of at least
+///      `minStake`, and at the position this contract gave it. `register(node)` locks the stake
+///      (paid by a sponsor, the operator's wallet) in block B; `activate(node)`, sent by anyone
+///      in a later block (within 256 blocks), sets the node's position to
+///      keccak256(node, blockhash(B)): a hash no one could know when the registration was sent,
+///      so no operator chooses or predicts where its node lands on the ring. A new position
+///      needs a new registration (another stake) or an exit, `exitDelay` blocks of waiting and a
+///      new stake. `exit(node)` (the sponsor) takes the node out of the active set at once;
+///      `withdraw(node)` returns the stake to the sponsor `exitDelay` blocks later. Every change
+///      to the active set bumps `registryVersion`, so readers reload the set only when it moved.
 contract PaymentVault {
     /// The most leaves one wave may hold (the claimed bitmap is 128 bits).
     uint256 public constant MAX_LEAVES = 128;
+
+    /// The least stake a node registers with, wei.
+    uint256 public immutable minStake;
+    /// Blocks between a node's exit and the return of its stake.
+    uint256 public immutable exitDelay;
+
+    /// A registered node: who staked for it, how much, when, and where it sits.
+    struct Member {
+        address sponsor;
+        uint96 stake;
+        uint64 registeredAt;
+        uint64 exitAt;
+        bytes32 position;
+    }
+
+    /// Registered nodes by their signing address.
+    mapping(address => Member) public members;
+    /// The active nodes (registered, activated, not exited).
+    address[] public active;
+    /// One more than a node's index in `active` (0: not active).
+    mapping(address => uint256) private activeIndex;
+    /// Bumped by every change to the active set.
+    uint256 public registryVersion;
+
+    event NodeRegistered(address indexed node, address indexed sponsor, uint256 stake);
+    event NodeActivated(address indexed node, bytes32 position);
+    event NodeExited(address indexed node);
+
+    error StakeTooLow(uint256 sent, uint256 required);
+    error AlreadyRegistered(address node);
+    error NotRegistered(address node);
+    error TooEarly(address node);
+    error TooLate(address node);
+    error NotSponsor(address node);
+    error StillActive(address node);
+    error ZeroNode();
+
+    constructor(uint256 minStake_, uint256 exitDelay_) {
+        minStake = minStake_;
+        exitDelay = exitDelay_;
+    }
+
+    /// Stakes `msg.value` for `node`; its position is set by `activate` in a later block.
+    function register(address node) external payable {
+        if (node == address(0)) revert ZeroNode();
+        if (msg.value < minStake || msg.value >= 2 ** 96) revert StakeTooLow(msg.value, minStake);
+        if (members[node].registeredAt != 0) revert AlreadyRegistered(node);
+        members[node] = Member(msg.sender, uint96(msg.value), uint64(block.number), 0, bytes32(0));
+        emit NodeRegistered(node, msg.sender, msg.value);
+    }
+
+    /// Gives a registered node its position, keccak256(node, hash of its registration's block),
+    /// and makes it active. Anyone may send it, in a block after the registration's and within
+    /// 256 blocks of it (later, the block hash is gone: exit and register again).
+    function activate(address node) external {
+        Member storage m = members[node];
+        if (m.registeredAt == 0 || m.exitAt != 0) revert NotRegistered(node);
+        if (activeIndex[node] != 0) revert AlreadyRegistered(node);
+        if (block.number <= m.registeredAt) revert TooEarly(node);
+        bytes32 seed = blockhash(m.registeredAt);
+        if (seed == bytes32(0)) revert TooLate(node);
+        m.position = keccak256(abi.encode(node, seed));
+        active.push(node);
+        activeIndex[node] = active.length;
+        registryVersion++;
+        emit NodeActivated(node, m.position);
+    }
+
+    /// Takes a node out of the active set (its sponsor only); the stake can be withdrawn
+    /// `exitDelay` blocks later.
+    function exit(address node) external {
+        Member storage m = members[node];
+        if (m.registeredAt == 0 || m.exitAt != 0) revert NotRegistered(node);
+        if (m.sponsor != msg.sender) revert NotSponsor(node);
+        m.exitAt = uint64(block.number);
+        uint256 index = activeIndex[node];
+        if (index != 0) {
+            address last = active[active.length - 1];
+            active[index - 1] = last;
+            activeIndex[last] = index;
+            active.pop();
+            delete activeIndex[node];
+            registryVersion++;
+        }
+        emit NodeExited(node);
+    }
+
+    /// Returns an exited node's stake to its sponsor once `exitDelay` blocks have passed; the
+    /// node may then be registered again (at a new position, with a new stake).
+    function withdraw(address node) external {
+        Member memory m = members[node];
+        if (m.sponsor != msg.sender) revert NotSponsor(node);
+        if (m.exitAt == 0) revert StillActive(node);
+        if (block.number < m.exitAt + exitDelay) revert TooEarly(node);
+        delete members[node];
+        (bool ok,) = msg.sender.call{value: m.stake}("");
+        if (!ok) revert TransferFailed();
+    }
+
+    /// How many nodes are active.
+    function activeCount() external view returns (uint256) {
+        return active.length;
+    }
+
+    /// Up to `count` active nodes from index `start`, with their positions.
+    function activeMembers(uint256 start, uint256 count)
+        external
+        view
+        returns (address[] memory nodes, bytes32[] memory positions)
+    {
+        uint256 end = start + count;
+        if (end > active.length) end = active.length;
+        if (start > end) start = end;
+        nodes = new address[](end - start);
+        positions = new bytes32[](end - start);
+        for (uint256 i = start; i < end; i++) {
+            nodes[i - start] = active[i];
+            positions[i - start] = members[active[i]].position;
+        }
+    }
 
     /// A paid wave: the block it was paid in (0 when unpaid), its leaf count, and which leaves
     /// were claimed. One storage slot.

@@ -17,11 +17,13 @@
 
 mod claims;
 mod events;
+mod registry;
 mod transactions;
 mod waves;
 
 pub use claims::ClaimedRewards;
 pub use events::ChunkPaidEvent;
+pub use registry::Registration;
 pub use waves::{WaveCalldata, WavePaidLog, log_windows};
 
 use std::time::Duration;
@@ -601,13 +603,39 @@ pub struct DeployedVault {
     pub block: u64,
 }
 
+/// True for the chain ids of local development chains (anvil, ganache, hardhat), where blocks
+/// are never reorganised and mined on demand.
+pub fn is_devnet_chain(chain_id: u64) -> bool {
+    matches!(chain_id, 31337 | 1337)
+}
+
+/// The terms of a vault's node registry, fixed when it is deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistryTerms {
+    /// The least stake a node registers with, wei.
+    pub min_stake: Amount,
+    /// Blocks between a node's exit and the return of its stake.
+    pub exit_delay: u64,
+}
+
+impl RegistryTerms {
+    /// A devnet's terms: 1 ETH a node (anvil's accounts hold 10,000), 10 blocks to exit.
+    pub const DEVNET: RegistryTerms = RegistryTerms {
+        min_stake: Amount(U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0])),
+        exit_delay: 10,
+    };
+}
+
 /// Deploys the payment vault with `deployer` paying; returns its address and block.
 pub async fn deploy_vault(
     rpc_url: &str,
     deployer: &PrivateKeySigner,
+    terms: RegistryTerms,
 ) -> Result<DeployedVault, PaymentError> {
+    use alloy::sol_types::SolValue;
     let vault = Vault::connect(rpc_url, Address::ZERO, Some(deployer))?;
-    let code = hex::decode(VAULT_BYTECODE_HEX.trim()).expect("the committed bytecode is hex");
+    let mut code = hex::decode(VAULT_BYTECODE_HEX.trim()).expect("the committed bytecode is hex");
+    code.extend((terms.min_stake.0, U256::from(terms.exit_delay)).abi_encode_params());
     let request = TransactionRequest::default().with_deploy_code(code);
     let pending = vault
         .provider

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use bytes::Bytes;
 use ferry::client::nodes::PutMode;
 use ferry::wire::http::{PutResponse, encode_put};
-use ferry::wire::network::{NodeInfo, REPLICAS, by_distance, close_group};
+use ferry::wire::network::{NodeInfo, REPLICAS, ring_order};
 use ferry::wire::signed::StorageReceipt;
 use ferry::wire::types::ChunkAddress;
 
@@ -24,7 +24,9 @@ fn distinct_close_group_receipts(
     chunk: ChunkAddress,
     receipts: &[StorageReceipt],
 ) -> bool {
-    let group: HashSet<_> = close_group(&chunk, &fixture.swarm.nodes, 7)
+    let group: HashSet<_> = fixture
+        .swarm
+        .close_group(&chunk, 7)
         .iter()
         .map(|node| node.rewards)
         .collect();
@@ -40,7 +42,7 @@ fn distinct_close_group_receipts(
 fn paid_put_to_closest(fixture: &Fixture, mode: PutMode) -> (ChunkAddress, &NodeInfo, PutResponse) {
     let (address, bytes) = fixture.chunk();
     let proof = fixture.paid_proof(address, &bytes);
-    let closest = by_distance(&address, &fixture.swarm.nodes)[0];
+    let closest = ring_order(&address, &fixture.swarm.nodes)[0];
     let body = Bytes::from(encode_put(&proof, &bytes));
     let answer = runtime()
         .block_on(fixture.client.put(closest, address, body, mode))
@@ -119,7 +121,7 @@ fn a_frozen_peer_costs_the_forwarding_node_seconds_and_the_next_closest_takes_it
     let fixture = Fixture::on(devnet);
     let (address, bytes) = fixture.chunk();
     let proof = fixture.paid_proof(address, &bytes);
-    let order = by_distance(&address, &fixture.swarm.nodes);
+    let order = ring_order(&address, &fixture.swarm.nodes);
     let (closest, frozen) = (order[0], order[1]);
     let client = ferry::client::nodes::NodeClient::new(Default::default());
     let index = devnet

@@ -427,10 +427,11 @@ fn forged_announcements_of_a_node_in_another_namespace_are_refused() {
     let (node, info) = joining.start_node(&devnet);
     let target = &devnet.network.bootstrap[0];
     let forger = PrivateKeySigner::random();
-    // Someone else's key claims the real node's URL: its /info names another node.
-    let impostor = Announcement::sign(&node.url, &forger, unix_now());
+    let forger_id = devnet.register(&forger);
+    // Someone else's registered key claims the real node's URL: its /info names another node.
+    let impostor = Announcement::sign(&node.url, forger_id, &forger, unix_now());
     // The real node's id with a signature that is not its key's.
-    let mut forged = Announcement::sign(&node.url, &forger, unix_now());
+    let mut forged = Announcement::sign(&node.url, forger_id, &forger, unix_now());
     (forged.id, forged.rewards) = (info.id, info.rewards);
     for (announcement, says) in [
         (&impostor, "not the announced"),
@@ -449,7 +450,7 @@ fn forged_announcements_of_a_node_in_another_namespace_are_refused() {
         assert!(status.is_client_error(), "{status}: {body}");
         assert!(body.contains(says), "{body:?} does not say {says:?}");
     }
-    let impostor_id = ferry::wire::signed::node_id(&forger.address());
+    let impostor_id = forger_id;
     std::thread::sleep(Duration::from_secs(2));
     for url in &devnet.network.bootstrap {
         assert!(

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use alloy::signers::local::PrivateKeySigner;
 use ferry::client::nodes::{NodeClient, Timeouts};
-use ferry::wire::network::{NodeInfo, by_distance};
+use ferry::wire::network::{NodeInfo, ring_order};
 use ferry::wire::types::ChunkAddress;
 use serde_json::Value;
 
@@ -203,7 +203,7 @@ fn nodes_restore_wiped_replicas_on_their_own_without_paying() {
     let nodes = node_infos(devnet);
     for chunk in planned_chunks(&file) {
         let on_disk = devnet.holders_on_disk(chunk);
-        for closest in by_distance(&chunk, &nodes).iter().take(4) {
+        for closest in ring_order(&chunk, &nodes).iter().take(4) {
             let index = nodes.iter().position(|n| n.id == closest.id).unwrap();
             assert!(on_disk.contains(&index), "node {index} lacks {chunk}");
         }

@@ -182,19 +182,26 @@ fn forged_stale_and_unreachable_announcements_are_refused_with_their_reason() {
     let devnet = Devnet::shared();
     let target = &devnet.network.bootstrap[0];
     let signer = PrivateKeySigner::random();
+    let id = devnet.register(&signer);
     let url = format!("http://127.0.0.1:{}", free_port());
-    let good = Announcement::sign(&url, &signer, unix_now());
+    let good = Announcement::sign(&url, id, &signer, unix_now());
     let json = |announcement: &Announcement| serde_json::to_value(announcement).unwrap();
 
     let mut wrong_signature = good.clone();
     wrong_signature.signature =
-        Announcement::sign(&url, &PrivateKeySigner::random(), unix_now()).signature;
+        Announcement::sign(&url, id, &PrivateKeySigner::random(), unix_now()).signature;
     let mut unsigned = json(&good);
     unsigned.as_object_mut().unwrap().remove("signature");
     let mut stolen_id = good.clone();
-    stolen_id.id = Announcement::sign(&url, &devnet.node_key(1), unix_now()).id;
-    let odd_url = Announcement::sign(&format!("{url}/admin"), &signer, unix_now());
-    let stale = Announcement::sign(&url, &signer, unix_now() - 3600);
+    stolen_id.id = devnet
+        .registry()
+        .id_of(&devnet.node_key(1).address())
+        .unwrap();
+    // A free key with the position it would like: no stake in the vault, no announcement.
+    let unstaked_key = PrivateKeySigner::random();
+    let unstaked = Announcement::sign(&url, id, &unstaked_key, unix_now());
+    let odd_url = Announcement::sign(&format!("{url}/admin"), id, &signer, unix_now());
+    let stale = Announcement::sign(&url, id, &signer, unix_now() - 3600);
     let cases = [
         (
             json(&wrong_signature),
@@ -202,7 +209,8 @@ fn forged_stale_and_unreachable_announcements_are_refused_with_their_reason() {
             "is not signed by its rewards address",
         ),
         (unsigned, 422, "missing field `signature`"),
-        (json(&stolen_id), 403, "is not the id of rewards address"),
+        (json(&stolen_id), 403, "is not the registered position of"),
+        (json(&unstaked), 403, "is not the registered position of"),
         (json(&odd_url), 422, "is not a node URL"),
         (json(&stale), 422, "is expired"),
         (json(&good), 422, "did not answer /info"),

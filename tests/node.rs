@@ -10,7 +10,7 @@ use ferry::client::nodes::{NodeClient, PutMode, RequestError, Swarm, Timeouts};
 use ferry::client::quoting::{QuoteOutcome, quote_chunk};
 use ferry::vault::Vault;
 use ferry::wire::http::{PutOutcome, PutResponse, encode_put};
-use ferry::wire::network::{CLOSE_GROUP_SIZE, by_distance};
+use ferry::wire::network::{CLOSE_GROUP_SIZE, ring_order};
 use ferry::wire::signed::{PaymentProof, QuoteBody, SignedQuote, unix_now};
 use ferry::wire::types::ChunkAddress;
 use ferry::wire::wave::{WaveLeaf, WaveTree};
@@ -47,9 +47,7 @@ impl Fixture {
     /// A fixture on `devnet`, paying from a fresh funded account.
     pub(crate) fn on(devnet: &'static Devnet) -> Self {
         let client = NodeClient::new(Timeouts::default());
-        let swarm = runtime()
-            .block_on(client.discover(&devnet.network.bootstrap))
-            .unwrap();
+        let swarm = devnet.swarm(&client);
         let payer = devnet.funded_account();
         let vault =
             Vault::connect(&devnet.network.rpc_url, devnet.network.vault, Some(&payer)).unwrap();
@@ -138,7 +136,7 @@ impl Fixture {
         address: ChunkAddress,
         body: Vec<u8>,
     ) -> Result<PutOutcome, (u16, String)> {
-        let node = by_distance(&address, &self.swarm.nodes)[0];
+        let node = ring_order(&address, &self.swarm.nodes)[0];
         let answer = runtime().block_on(self.client.put(
             node,
             address,
@@ -182,7 +180,7 @@ fn a_paid_put_is_stored_and_served_and_a_second_is_already_there() {
         fixture.put(address, encode_put(&proof, &bytes)),
         Ok(PutOutcome::AlreadyExists)
     );
-    let node = by_distance(&address, &fixture.swarm.nodes)[0];
+    let node = ring_order(&address, &fixture.swarm.nodes)[0];
     let served = runtime()
         .block_on(fixture.client.get(node, address))
         .unwrap()
@@ -295,7 +293,7 @@ fn put_replica(
     address: ChunkAddress,
     body: Vec<u8>,
 ) -> Result<PutOutcome, (u16, String)> {
-    let node = by_distance(&address, &fixture.swarm.nodes)[0];
+    let node = ring_order(&address, &fixture.swarm.nodes)[0];
     outcome_or_refusal(runtime().block_on(fixture.client.put_replica(
         node,
         address,
@@ -313,7 +311,7 @@ fn a_replica_is_admitted_with_an_expired_paid_proof_that_a_first_put_is_refused(
         put_replica(&fixture, address, encode_put(&proof, &bytes)),
         Ok(PutOutcome::Stored)
     );
-    let node = by_distance(&address, &fixture.swarm.nodes)[0];
+    let node = ring_order(&address, &fixture.swarm.nodes)[0];
     let kept = runtime()
         .block_on(fixture.client.proof(node, address))
         .unwrap()

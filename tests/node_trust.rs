@@ -13,7 +13,7 @@ use bytes::Bytes;
 use ferry::client::nodes::{NodeClient, PutMode, RequestError, Timeouts};
 use ferry::vault::Vault;
 use ferry::wire::http::{PutOutcome, encode_put};
-use ferry::wire::network::{CLOSE_GROUP_SIZE, NodeInfo, by_distance};
+use ferry::wire::network::{CLOSE_GROUP_SIZE, NodeInfo, ring_order};
 use ferry::wire::signed::{PaymentProof, unix_now};
 use ferry::wire::types::{Amount, ChunkAddress};
 use ferry::wire::wave::{WaveLeaf, WaveTree};
@@ -113,7 +113,7 @@ fn a_proof_with_only_the_cheapest_quote_is_refused_even_when_paid() {
         402,
         "holds 3 quotes but needs at least 4",
     );
-    let node = by_distance(&address, &fixture.swarm.nodes)[0];
+    let node = ring_order(&address, &fixture.swarm.nodes)[0];
     assert_eq!(served(node, address), None, "nothing was stored");
 }
 
@@ -281,7 +281,7 @@ fn a_stranger_paying_the_quotes_first_neither_blocks_the_payer_nor_counts_for_th
         .expect("anyone may pay");
     proof.wave = wave.membership(0);
     proof.tx_hash = front_run.tx_hash;
-    let order = by_distance(&address, &victim.swarm.nodes);
+    let order = ring_order(&address, &victim.swarm.nodes);
     assert_refused_by(
         order[0],
         address,

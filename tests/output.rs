@@ -63,7 +63,7 @@ fn closest_node_pid(devnet: &Devnet, chunk: ferry::wire::types::ChunkAddress) ->
         .iter()
         .map(|url| runtime().block_on(client.info(url)).unwrap())
         .collect();
-    let closest = ferry::wire::network::by_distance(&chunk, &nodes)[0].id;
+    let closest = ferry::wire::network::ring_order(&chunk, &nodes)[0].id;
     let index = nodes.iter().position(|n| n.id == closest).unwrap();
     devnet.node_pids()[index]
 }

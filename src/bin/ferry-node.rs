@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ferry::node::register::{RegisterConfig, SPONSOR_KEY_ENV};
 use ferry::node::rewards::{RewardsConfig, RewardsReport};
 use ferry::node::{DEFAULT_CAPACITY, DEFAULT_REPAIR_INTERVAL, Node, NodeConfig, NodeError};
 use ferry::wire::network::CLOSE_GROUP_SIZE;
@@ -59,11 +60,11 @@ struct Args {
     /// Chain JSON-RPC endpoint, replacing the network file's rpc_url.
     #[arg(long, value_name = "URL", env = "FERRY_RPC_URL")]
     rpc_url: Option<String>,
-    /// Blocks deep a payment must be before it counts (its own block included). 0 suits a
-    /// devnet; a real chain needs more: 12 or more on Ethereum mainnet, more on L2s whose
+    /// Blocks deep a payment must be before it counts (its own block included) [default: 0 on
+    /// a devnet chain (chain id 31337 or 1337), 12 on any other]. Use more on L2s whose
     /// batches can still be reorganised.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    confirmations: u64,
+    #[arg(long, value_name = "N", env = "FERRY_CONFIRMATIONS")]
+    confirmations: Option<u64>,
     /// Do not announce this node to the bootstrap nodes: it learns the network and serves
     /// whoever reaches it, but other nodes and clients list it only once it is in their
     /// network file's bootstrap list.
@@ -77,6 +78,24 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Stakes for this node in the vault's registry (paid by FERRY_PRIVATE_KEY, or a devnet
+    /// network file's funded key) and activates it at the position the vault derives from a
+    /// block hash; a node counts for clients and peers only once registered. Creates the key
+    /// file when missing. Prints the node's address and position.
+    Register {
+        /// The node's key file (created, mode 0600, when missing).
+        #[arg(long, value_name = "FILE")]
+        key_file: PathBuf,
+        /// Network file (JSON: chain_id, rpc_url, vault, bootstrap).
+        #[arg(long, value_name = "FILE")]
+        network: PathBuf,
+        /// Chain JSON-RPC endpoint, replacing the network file's rpc_url.
+        #[arg(long, value_name = "URL", env = "FERRY_RPC_URL")]
+        rpc_url: Option<String>,
+        /// The stake to lock, wei [default: the vault's minimum].
+        #[arg(long, value_name = "WEI", env = "FERRY_STAKE")]
+        stake: Option<Amount>,
+    },
     /// Shows what the vault holds for this node (the leaves it earned and has not claimed,
     /// those its proofs brought and those it learns from the chain's paid waves) and withdraws
     /// it to the node's rewards address; the node's key pays the gas.
@@ -121,6 +140,18 @@ fn main() -> ExitCode {
         }
     };
     let result = match args.command {
+        Some(Command::Register {
+            key_file,
+            network,
+            rpc_url,
+            stake,
+        }) => runtime.block_on(register(RegisterConfig {
+            key_file,
+            network_file: network,
+            rpc_url,
+            stake,
+            sponsor_key: std::env::var(SPONSOR_KEY_ENV).ok(),
+        })),
         Some(Command::Rewards {
             key_file,
             root,
@@ -145,6 +176,18 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+async fn register(config: RegisterConfig) -> Result<(), NodeError> {
+    let registration = ferry::node::register::register(config).await?;
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "registered {} at position {} with a stake of {} wei",
+        registration.node,
+        registration.position,
+        registration.stake
+    );
+    Ok(())
 }
 
 async fn rewards(config: RewardsConfig) -> Result<(), NodeError> {

@@ -556,6 +556,8 @@ mod tests {
             native_unit: None,
             bootstrap: vec!["http://127.0.0.1:1".into(), "http://127.0.0.1:2".into()],
             funded_key: Some(devnet::FUNDED_KEY.into()),
+            private: true,
+            diversity: Default::default(),
         };
         let file = Path::new("/d/devnet/network.json");
         let text = network_text(Path::new("/d"), file, &network, UpState::Foreground);

@@ -91,6 +91,8 @@ pub async fn run(context: &Context, command: NetworkCommand) -> Result<(), CliEr
         funded_key: None,
         vault_block: args.vault_block,
         native_unit: args.native_unit,
+        private: false,
+        diversity: Default::default(),
     };
     let json = network.to_json();
     let Some(path) = args.output else {

@@ -21,12 +21,17 @@ use crate::wire::network::NetworkConfig;
 /// The private key variable; its value is never printed or logged.
 pub const PRIVATE_KEY_ENV: &str = "FERRY_PRIVATE_KEY";
 
+/// The network's nodes: the vault's registry (who counts), then the bootstrap nodes' peers
+/// (where each is reached), checked against it.
 pub(super) async fn discover(
     client: &NodeClient,
     network: &NetworkConfig,
 ) -> Result<Arc<Swarm>, CliError> {
+    let vault = connect_vault(network, None).await?;
+    let registry = vault.registry(None).await.map_err(payment_failure)?;
+    tracing::debug!(nodes = registry.len(), "read the vault's registry");
     client
-        .discover(&network.bootstrap)
+        .discover(&network.bootstrap, &registry, network.diversity)
         .await
         .map(Arc::new)
         .map_err(|e| CliError::new(ErrorKind::Network, e))

@@ -37,6 +37,7 @@ async fn setup(context: &Context, args: &VerifyArgs) -> Result<Setup, CliError> 
     let swarm = discover(&client, &network).await?;
     let options = VerifyOptions {
         replicas: swarm.replicas(REPLICAS),
+        diversity: network.diversity,
         ..VerifyOptions::default()
     };
     Ok(Setup {

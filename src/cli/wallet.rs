@@ -6,7 +6,7 @@ use clap::Subcommand;
 use super::output::{JsonEvent, print_json_line, stdout_line};
 use super::{CliError, Context, NetworkArgs};
 use crate::exit::ErrorKind;
-use crate::vault::{Vault, deploy_vault};
+use crate::vault::{RegistryTerms, Vault, deploy_vault};
 
 /// `ferry wallet …`.
 #[derive(Debug, Subcommand)]
@@ -33,6 +33,18 @@ pub enum VaultCommand {
         /// The chain's JSON-RPC URL (else `rpc_url` from the config file).
         #[arg(long, env = "FERRY_RPC_URL", value_name = "URL")]
         rpc_url: Option<String>,
+        /// The least stake a node registers with (`0.1eth`, `5gwei`, or wei).
+        #[arg(long, env = "FERRY_MIN_STAKE", value_name = "AMOUNT", default_value = "0.1eth", value_parser = super::units::parse_amount)]
+        min_stake: crate::wire::types::Amount,
+        /// Blocks between a node's exit and the return of its stake (50,400: a week of 12 s
+        /// blocks).
+        #[arg(
+            long,
+            env = "FERRY_EXIT_DELAY",
+            value_name = "BLOCKS",
+            default_value_t = 50_400
+        )]
+        exit_delay: u64,
     },
 }
 
@@ -100,7 +112,11 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
 
 /// Runs a vault command.
 pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliError> {
-    let VaultCommand::Deploy { rpc_url } = command;
+    let VaultCommand::Deploy {
+        rpc_url,
+        min_stake,
+        exit_delay,
+    } = command;
     let rpc_url = rpc_url
         .or_else(|| context.config.rpc_url.clone())
         .ok_or_else(|| {
@@ -112,7 +128,11 @@ pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliEr
             )
         })?;
     let signer = super::transfer::signer(None)?;
-    let deployed = deploy_vault(&rpc_url, &signer)
+    let terms = RegistryTerms {
+        min_stake,
+        exit_delay,
+    };
+    let deployed = deploy_vault(&rpc_url, &signer, terms)
         .await
         .map_err(|e| CliError::new(ErrorKind::Network, e))?;
     if context.json {

@@ -33,7 +33,7 @@ use crate::client::race::{Next, next_or_hedge};
 use crate::client::reporter::{Event, Phase, Reporter};
 use crate::exit::ErrorKind;
 use crate::fsutil::AtomicFile;
-use crate::wire::network::{NodeInfo, by_distance};
+use crate::wire::network::{NodeInfo, ring_order};
 use crate::wire::types::ChunkAddress;
 
 /// Why a download failed.
@@ -150,7 +150,7 @@ async fn fetch(
     reporter: &dyn Reporter,
 ) -> Result<Vec<u8>, DownloadError> {
     let mut last = String::from("no node has it");
-    let candidates = by_distance(&chunk.address, nodes);
+    let candidates = ring_order(&chunk.address, nodes);
     let ask = |node: &NodeInfo| {
         let node = node.clone();
         async move {

@@ -6,8 +6,9 @@
 //!   costs seconds, and the caller can route around it;
 //! - every answer is read in pieces up to a cap ([`MAX_JSON_BYTES`], [`MAX_PEERS_BYTES`],
 //!   [`MAX_CHUNK_BYTES`]); what a node claims (`Content-Length`) is never allocated;
-//! - `/peers` entries whose id is not derived from their rewards address are dropped, and a
-//!   node counts once, by id, however many URLs point at it;
+//! - `/peers` entries that the vault's registry does not list (an unstaked key, or an id that
+//!   is not the position the vault gave the address) are dropped, and a node counts once, by
+//!   id, however many URLs point at it;
 //! - an error status or error text is reported, never interpreted: it is that node's failure
 //!   for that request, nothing more.
 
@@ -23,8 +24,8 @@ use crate::wire::http::{
     BatchAnswer, ChallengeAnswer, ChallengeBatch, ChallengeRequest, ErrorBody, FORWARD_BUDGET,
     FORWARDED_HEADER, MAX_PROOF_BYTES, PutResponse, QuoteRequest, QuoteResponse, audit_deadline,
 };
-use crate::wire::network::NodeInfo;
-use crate::wire::signed::node_id;
+use crate::wire::network::{Diversity, NodeInfo};
+use crate::wire::registry::Registry;
 use crate::wire::types::ChunkAddress;
 
 /// The largest JSON answer (quote, info, PUT) read from a node.
@@ -391,11 +392,16 @@ impl NodeClient {
         }
     }
 
-    /// Learns the network from its bootstrap URLs: each one's `/peers`, checked and merged by
-    /// node id. An entry whose id is not derived from its rewards address is dropped (and
-    /// logged); when several URLs name one id, the node's own entry (the URL that was asked)
-    /// wins, else the first heard.
-    pub async fn discover(&self, bootstrap: &[String]) -> Result<Swarm, RequestError> {
+    /// Learns the network from its bootstrap URLs: each one's `/peers`, checked against the
+    /// vault's `registry` and merged by node id. An entry the registry does not admit is
+    /// dropped (and logged); when several URLs name one id, the node's own entry (the URL
+    /// that was asked) wins, else the first heard. Close groups follow `diversity`.
+    pub async fn discover(
+        &self,
+        bootstrap: &[String],
+        registry: &Registry,
+        diversity: Diversity,
+    ) -> Result<Swarm, RequestError> {
         let answers = self.ask_bootstrap(bootstrap).await;
         let mut own = Vec::new();
         let mut heard = Vec::new();
@@ -410,12 +416,12 @@ impl NodeClient {
             let before = entries.len();
             let (mine, others): (Vec<_>, Vec<_>) = entries
                 .into_iter()
-                .filter(is_genuine_entry)
+                .filter(|entry| is_genuine_entry(entry, registry))
                 .partition(|entry| entry.url == *url);
             let dropped = before - mine.len() - others.len();
             if dropped > 0 {
                 tracing::warn!(
-                    "dropped {dropped} peer entries from {url} whose id is not derived from their rewards address or whose URL is not http(s)"
+                    "dropped {dropped} peer entries from {url} that the vault's registry does not list at their id or whose URL is not http(s)"
                 );
             }
             own.extend(mine);
@@ -436,6 +442,7 @@ impl NodeClient {
         Ok(Swarm {
             size: nodes.len().max(listed.len()),
             nodes,
+            diversity,
         })
     }
 }
@@ -463,10 +470,10 @@ impl NodeClient {
     }
 }
 
-/// A peer entry the client may use: its id is derived from its rewards address, and its URL
-/// is plain HTTP(S).
-fn is_genuine_entry(entry: &NodeInfo) -> bool {
-    entry.id == node_id(&entry.rewards)
+/// A peer entry the client may use: the vault's registry lists its rewards address at its id,
+/// and its URL is plain HTTP(S).
+fn is_genuine_entry(entry: &NodeInfo, registry: &Registry) -> bool {
+    registry.admits(entry)
         && (entry.url.starts_with("http://") || entry.url.starts_with("https://"))
 }
 
@@ -535,6 +542,8 @@ pub struct Swarm {
     pub nodes: Vec<NodeInfo>,
     /// Nodes the network has: the bootstrap list or the discovered set, whichever is larger.
     pub size: usize,
+    /// The network's close-group rule.
+    pub diversity: Diversity,
 }
 
 impl Swarm {
@@ -542,6 +551,11 @@ impl Swarm {
     /// network when it is smaller).
     pub fn quote_majority(&self, k: usize) -> usize {
         k.min(self.size) / 2 + 1
+    }
+
+    /// The `k` nodes closest to `chunk` that this client knows, one per network prefix.
+    pub fn close_group(&self, chunk: &ChunkAddress, k: usize) -> Vec<&NodeInfo> {
+        self.diversity.close_group(chunk, &self.nodes, k)
     }
 
     /// Nodes that must hold a chunk: `wanted`, or every node on a smaller network.
@@ -556,24 +570,26 @@ mod tests {
     use alloy::primitives::Address;
 
     #[test]
-    fn a_peer_entry_counts_only_with_the_id_its_rewards_address_gives() {
+    fn a_peer_entry_counts_only_at_the_position_the_registry_gave_it() {
         let rewards = Address::repeat_byte(3);
         let genuine = NodeInfo {
-            id: node_id(&rewards),
+            id: crate::wire::types::NodeId([4; 32]),
             url: "http://127.0.0.1:1".into(),
             rewards,
         };
-        assert!(is_genuine_entry(&genuine));
+        let registry = Registry::new(1, [(rewards, genuine.id)]);
+        assert!(is_genuine_entry(&genuine, &registry));
+        assert!(!is_genuine_entry(&genuine, &Registry::default()));
         let forged = NodeInfo {
             id: crate::wire::types::NodeId([9; 32]),
             ..genuine.clone()
         };
-        assert!(!is_genuine_entry(&forged));
+        assert!(!is_genuine_entry(&forged, &registry));
         let odd_url = NodeInfo {
             url: "file:///etc/passwd".into(),
             ..genuine
         };
-        assert!(!is_genuine_entry(&odd_url));
+        assert!(!is_genuine_entry(&odd_url, &registry));
     }
 
     #[test]

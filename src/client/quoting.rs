@@ -26,7 +26,7 @@ use crate::client::possession::prove;
 use crate::client::race::Grace;
 use crate::client::sources::{Sources, read_planned};
 use crate::wire::http::QuoteResponse;
-use crate::wire::network::{NodeInfo, close_group};
+use crate::wire::network::NodeInfo;
 use crate::wire::signed::{
     Freshness, PaymentProof, SignedQuote, StorageReceipt, median_index, unix_now,
 };
@@ -104,7 +104,7 @@ pub async fn quote_chunk(
         payer,
         ..
     } = *context;
-    let group = close_group(&chunk.address, &swarm.nodes, k);
+    let group = swarm.close_group(&chunk.address, k);
     let majority = swarm.quote_majority(k);
     let needed = swarm.replicas(context.replicas);
     let pending: FuturesUnordered<_> = group
@@ -302,7 +302,7 @@ fn check(node: &NodeInfo, chunk: &PlannedChunk, answer: QuoteResponse) -> Result
         QuoteResponse::Quote { quote } => quote,
     };
     let issuer = quote.verify().map_err(|e| format!("{}: {e}", node.url))?;
-    if issuer != node.id {
+    if issuer != node.rewards {
         return Err(format!(
             "{} signed its quote with another node's key",
             node.url

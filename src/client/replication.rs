@@ -42,7 +42,7 @@ use crate::client::possession::{Unproven, prove};
 use crate::client::race::{Next, next_or_hedge};
 use crate::client::reporter::{Event, Reporter};
 use crate::wire::http::{FORWARD_BUDGET, PutResponse, split_put};
-use crate::wire::network::{NodeInfo, close_group};
+use crate::wire::network::NodeInfo;
 use crate::wire::signed::StorageReceipt;
 use crate::wire::types::ChunkAddress;
 
@@ -236,7 +236,7 @@ pub async fn replicate<'a>(
     policy: RetryPolicy,
     reporter: &dyn Reporter,
 ) -> Result<Replicated, ReplicationFailure> {
-    let candidates = close_group(&chunk, &swarm.nodes, placement.close_group);
+    let candidates = swarm.close_group(&chunk, placement.close_group);
     let needed = swarm.replicas(placement.replicas);
     let mut tally = Tally::new(chunk, &candidates, reporter);
     let mut running = FuturesUnordered::new();
@@ -413,12 +413,11 @@ mod tests {
     use super::*;
     use crate::client::reporter::Silent;
     use crate::wire::http::PutOutcome;
-    use crate::wire::signed::node_id;
     use alloy::signers::local::PrivateKeySigner;
 
     fn node(signer: &PrivateKeySigner, port: u16) -> NodeInfo {
         NodeInfo {
-            id: node_id(&signer.address()),
+            id: crate::wire::types::NodeId(*blake3::hash(signer.address().as_slice()).as_bytes()),
             url: format!("http://127.0.0.1:{port}"),
             rewards: signer.address(),
         }

@@ -31,8 +31,8 @@ use crate::client::reporter::{Event, NodeFailure, Phase, Reporter};
 use crate::exit::ErrorKind;
 use crate::wire::challenge::{ChallengeFailure, ChallengeRequest, holding_hash};
 use crate::wire::http::ChallengeAnswer;
+use crate::wire::network::{CLOSE_GROUP_SIZE, Diversity, NodeInfo, REPLICAS, ring_order};
 use crate::wire::types::MAX_CHUNK_BYTES;
-use crate::wire::network::{CLOSE_GROUP_SIZE, NodeInfo, REPLICAS, by_distance, close_group};
 use crate::wire::types::ChunkAddress;
 
 /// How a verify (or repair) runs.
@@ -44,6 +44,8 @@ pub struct VerifyOptions {
     pub close_group: usize,
     /// Chunks checked at once.
     pub chunks_in_flight: usize,
+    /// The network's close-group rule (one node per prefix).
+    pub diversity: Diversity,
 }
 
 impl Default for VerifyOptions {
@@ -52,6 +54,7 @@ impl Default for VerifyOptions {
             replicas: REPLICAS,
             close_group: CLOSE_GROUP_SIZE,
             chunks_in_flight: 8,
+            diversity: Diversity::default(),
         }
     }
 }
@@ -338,7 +341,9 @@ async fn verify_chunk(
     chunk: ChunkAddress,
     options: VerifyOptions,
 ) -> ChunkHealth {
-    let group: Vec<NodeInfo> = close_group(&chunk, nodes, options.close_group)
+    let group: Vec<NodeInfo> = options
+        .diversity
+        .close_group(&chunk, nodes, options.close_group)
         .into_iter()
         .cloned()
         .collect();
@@ -370,7 +375,7 @@ pub async fn fetch_verified(
     nodes: &[NodeInfo],
     chunk: ChunkAddress,
 ) -> Option<Bytes> {
-    for node in by_distance(&chunk, nodes) {
+    for node in ring_order(&chunk, nodes) {
         let Ok(Some(bytes)) = client.get(node, chunk).await else {
             continue;
         };
@@ -424,13 +429,12 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::signed::node_id;
     use alloy::primitives::Address;
     use alloy::signers::local::PrivateKeySigner;
 
     fn node(signer: &PrivateKeySigner) -> NodeInfo {
         NodeInfo {
-            id: node_id(&signer.address()),
+            id: crate::wire::types::NodeId(*blake3::hash(signer.address().as_slice()).as_bytes()),
             url: format!("http://{}", signer.address()),
             rewards: signer.address(),
         }

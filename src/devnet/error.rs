@@ -67,6 +67,18 @@ pub enum DevnetError {
         /// The cause.
         source: PaymentError,
     },
+    /// Registering the devnet's nodes in the vault failed.
+    #[error("registering the devnet's nodes in the vault failed")]
+    Register {
+        /// The cause.
+        source: PaymentError,
+    },
+    /// A node's key could not be created.
+    #[error("cannot create a devnet node's key")]
+    NodeKey {
+        /// The cause.
+        source: Box<crate::node::NodeError>,
+    },
     /// A devnet file could not be read or written.
     #[error("cannot {action} {path}")]
     Io {
@@ -192,7 +204,8 @@ impl DevnetError {
             DevnetError::AnvilInstall { .. }
             | DevnetError::ExitedEarly { .. }
             | DevnetError::NotReady { .. } => ErrorKind::Network,
-            DevnetError::Deploy { source } => source.kind(),
+            DevnetError::Deploy { source } | DevnetError::Register { source } => source.kind(),
+            DevnetError::NodeKey { .. } => ErrorKind::Io,
             DevnetError::Io { .. } => ErrorKind::Io,
         }
     }

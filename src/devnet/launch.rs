@@ -3,14 +3,17 @@
 //! process the moment it is spawned, and writing `network.json` twice (without nodes, for the
 //! nodes to read at start, then with all of them as `bootstrap`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError};
+
+use alloy::signers::local::PrivateKeySigner;
 
 use super::anvil::{self, FUNDED_KEY};
 use super::isolated::{NetResource, Placement};
 use super::state::{self, Program};
 use super::{DevnetError, DevnetOptions, READY_TIMEOUT, RunningDevnet, blocking, process};
-use crate::vault::{deploy_vault, parse_private_key};
+use crate::vault::{RegistryTerms, Vault, deploy_vault, parse_private_key};
+use crate::wire::network::Diversity;
 
 impl RunningDevnet {
     /// Starts anvil, deploys the vault and starts the nodes; on error, what was started is
@@ -23,12 +26,22 @@ impl RunningDevnet {
         self.build_network(options.nodes).await?;
         self.start_anvil(anvil).await?;
         let deployer = parse_private_key(FUNDED_KEY).expect("anvil's default key parses");
-        let deployed = deploy_vault(&self.network.rpc_url, &deployer)
+        let deployed = deploy_vault(&self.network.rpc_url, &deployer, RegistryTerms::DEVNET)
             .await
             .map_err(|source| DevnetError::Deploy { source })?;
         self.network.vault = deployed.address;
         self.network.vault_block = Some(deployed.block);
+        self.network.private = true;
+        if self.state.isolated.is_some() {
+            // Every node of an isolated devnet sits on one bridge's /24: each address is its
+            // own network there.
+            self.network.diversity = Diversity {
+                ipv4_prefix: 32,
+                ipv6_prefix: 128,
+            };
+        }
         self.save_network().await?;
+        self.register_nodes(options.nodes, &deployer).await?;
         self.start_nodes(options).await?;
         self.save_network().await
     }
@@ -63,16 +76,45 @@ impl RunningDevnet {
         Ok(())
     }
 
+    /// Creates each node's key and registers it in the vault with the devnet's stake, paid by
+    /// the funded key, so the nodes count from their first answer.
+    async fn register_nodes(
+        &self,
+        nodes: usize,
+        sponsor: &PrivateKeySigner,
+    ) -> Result<(), DevnetError> {
+        let vault = Vault::connect(&self.network.rpc_url, self.network.vault, Some(sponsor))
+            .map_err(|source| DevnetError::Deploy { source })?;
+        for index in 0..nodes {
+            let key_file = self.node_root(index).join("key");
+            let key = blocking(move || crate::node::load_or_create_key(&key_file))
+                .await
+                .map_err(|source| DevnetError::NodeKey {
+                    source: Box::new(source),
+                })?;
+            vault
+                .register_node(key.address(), RegistryTerms::DEVNET.min_stake)
+                .await
+                .map_err(|source| DevnetError::Register { source })?;
+        }
+        Ok(())
+    }
+
+    fn node_root(&self, index: usize) -> PathBuf {
+        self.devnet_dir.join("nodes").join(index.to_string())
+    }
+
     /// Where anvil (`None`) or node `index` runs: its namespace, if isolated, and address.
     fn placement(&self, node: Option<usize>) -> (Option<Placement>, String) {
         let placement = self.state.isolated.as_ref().map(|isolated| match node {
             None => isolated.anvil(),
             Some(index) => isolated.node(index),
         });
-        let host = placement.as_ref().map_or_else(
-            || "127.0.0.1".to_owned(),
-            |placement| placement.address.to_string(),
-        );
+        let host = match (&placement, node) {
+            (Some(placement), _) => placement.address.to_string(),
+            (None, Some(index)) => loopback_host(index).to_string(),
+            (None, None) => "127.0.0.1".to_owned(),
+        };
         (placement, host)
     }
 
@@ -117,7 +159,7 @@ impl RunningDevnet {
         let first = self.children.len();
         let repair_interval = options.repair_interval.as_secs().max(1).to_string();
         for index in 0..options.nodes {
-            let root = self.devnet_dir.join("nodes").join(index.to_string());
+            let root = self.node_root(index);
             let (placement, host) = self.placement(Some(index));
             let namespace = placement.map(|placement| placement.namespace);
             let args = [
@@ -189,6 +231,15 @@ impl RunningDevnet {
     }
 }
 
+/// The loopback address node `index` of a devnet listens on: 127.A.B.1, each node on a /24 of
+/// its own (127.0.1.1, 127.0.2.1, …; never 127.0.0.0/24, where clients connect from), so a
+/// devnet's close groups are as diverse as a real network's.
+pub fn loopback_host(index: usize) -> std::net::Ipv4Addr {
+    let a = (index / 254) as u8;
+    let b = (index % 254 + 1) as u8;
+    std::net::Ipv4Addr::new(127, a, b, 1)
+}
+
 /// The URL in a node's `listening http://127.0.0.1:PORT` line.
 fn parse_node_listening(line: &str) -> Option<String> {
     let url = line.trim().strip_prefix("listening ")?;
@@ -221,6 +272,19 @@ pub(super) async fn prepare_dirs(devnet_dir: &Path, nodes: usize) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_loopback_node_has_a_slash_24_of_its_own() {
+        let hosts: std::collections::HashSet<_> = (0..600)
+            .map(|index| {
+                let [a, b, c, _] = loopback_host(index).octets();
+                assert_eq!(a, 127);
+                assert_ne!((a, b, c), (127, 0, 0), "the clients' /24");
+                (b, c)
+            })
+            .collect();
+        assert_eq!(hosts.len(), 600);
+    }
 
     #[test]
     fn node_listening_line_gives_the_url() {

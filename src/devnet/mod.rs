@@ -209,6 +209,8 @@ async fn start_reusing(
             vault: Default::default(),
             vault_block: None,
             native_unit: None,
+            private: true,
+            diversity: Default::default(),
             bootstrap: Vec::new(),
             funded_key: Some(FUNDED_KEY.to_owned()),
         },

@@ -5,34 +5,42 @@
 //!    from at least a majority of the chunk's close group (of min(K, known nodes)) and at most
 //!    K, from distinct issuers, all for the chunk and one payer, the paid one the median and
 //!    for exactly the chunk's size, fresh by [`Freshness::NODE`] (for a first admission only,
-//!    see [`Arrival`]), and every issuer among the chunk's K closest nodes in this node's view;
-//!    and the proof's wave leaf is for the chunk, pays the paid quote's rewards address at
-//!    least three times its price, and its path leads to the proof's wave root
+//!    see [`Arrival`]), every issuer an active node of the vault's registry and among the
+//!    chunk's K closest nodes in this node's view (one per network prefix); this node itself
+//!    among the chunk's K + [`RESPONSIBILITY_SLACK`] closest (it stores only what it is
+//!    responsible for); the paid price at least this node's own floor (its base price); and
+//!    the proof's wave leaf is for the chunk, pays the paid quote's rewards address at least
+//!    three times its price, and its path leads to the proof's wave root
 //!    ([`PaymentProof::check_leaf`]);
 //! 2. every quote's signature recovers to its issuer, on a blocking thread;
 //! 3. the vault records that wave root as paid by the paid quote's payer, with the proof's
 //!    leaf count, in a block at least `confirmations` deep: one call per wave.
 //!
 //! Invariants: only successful on-chain checks are cached, and only once deep enough, so a
-//! payment that appears later is still seen and one reorganised away is never trusted; the
+//! payment that appears later is still seen and one reorganised away is never trusted; a
+//! cached wave is checked once more when it is [`SETTLED_DEPTH`] deep (or the chain's head
+//! went back below it), and dropped when the chain no longer has it; the
 //! cache is per wave (payer, root, leaf count), so the other chunks of a wave cost no query,
 //! and bounded ([`VERIFIED_CACHE_SIZE`] waves, oldest evicted first). A wave found unpaid is
 //! remembered for [`UNPAID_CACHE_TTL`] so repeated PUTs with it do not each query the chain;
 //! concurrent checks of one wave share one query.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 
+use crate::node::paid_waves::{
+    Cached, SETTLED_DEPTH, UnpaidCache, VerifiedCache, WaveKey, due_for_recheck,
+};
 use crate::node::peers::{Membership, membership};
 use crate::vault::{PaymentError, Vault, WaveStatus};
-use crate::wire::network::NodeInfo;
+use crate::wire::network::{Diversity, NodeInfo};
+use crate::wire::registry::Registry;
 use crate::wire::signed::{
-    Freshness, LeafError, PAYMENT_MULTIPLIER, PaymentProof, QuoteError, SignedQuote, node_id,
-    unix_now,
+    Freshness, LeafError, PAYMENT_MULTIPLIER, PaymentProof, QuoteError, SignedQuote, unix_now,
 };
 use crate::wire::types::{Amount, ChunkAddress, NodeId, WaveRoot};
 
@@ -41,6 +49,22 @@ pub const VERIFIED_CACHE_SIZE: usize = 65_536;
 /// How long a wave found unpaid is answered from memory.
 pub const UNPAID_CACHE_TTL: Duration = Duration::from_secs(3);
 const UNPAID_CACHE_SIZE: usize = 65_536;
+/// How far past a chunk's close group a node still stores it: nodes whose views differ by a
+/// join or two still agree within this many places.
+pub const RESPONSIBILITY_SLACK: usize = 2;
+/// How long the chain's head block number is reused before it is asked again.
+const HEAD_REUSE: Duration = Duration::from_secs(2);
+
+/// What a proof is judged against: this node's view of the network.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    /// The nodes in the view (this one first), with the proof's remembered issuers.
+    pub nodes: &'a [NodeInfo],
+    /// The vault's registry as last read.
+    pub registry: &'a Registry,
+    /// The close-group rule.
+    pub diversity: &'a Diversity,
+}
 
 /// Why a PUT's payment was not accepted.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +79,32 @@ pub enum Rejection {
         quoted: u32,
         /// The chunk's length.
         actual: usize,
+    },
+    /// A quote's issuer is not an active node of the vault's registry.
+    #[error(
+        "quote issuer {rewards} is not a registered node (no stake in the vault): its quote counts for nothing"
+    )]
+    UnregisteredIssuer {
+        /// The issuer's address.
+        rewards: Address,
+    },
+    /// This node is not among the chunk's close group in its own view.
+    #[error(
+        "this node is not among the {k} nodes closest to chunk {chunk} (one per network prefix) in its view: send it to the chunk's close group"
+    )]
+    NotResponsible {
+        /// The chunk.
+        chunk: ChunkAddress,
+        /// Places counted (the close group and the slack).
+        k: usize,
+    },
+    /// The paid price is below this node's floor.
+    #[error("the paid quote's price {paid} is below this node's floor of {floor} wei a chunk")]
+    BelowFloor {
+        /// The paid quote's price.
+        paid: Amount,
+        /// This node's floor.
+        floor: Amount,
     },
     /// A quote's issuer is not a node this node knows.
     #[error("quote issuer {issuer} is not a node this node knows")]
@@ -158,6 +208,8 @@ pub struct Admission {
     vault: Vault,
     close_group: usize,
     confirmations: u64,
+    floor: Amount,
+    head: Mutex<Option<(Instant, u64)>>,
     verified: Mutex<VerifiedCache>,
     unpaid: Mutex<UnpaidCache>,
     /// One gate per wave being checked on-chain, so concurrent checks queue behind one.
@@ -167,12 +219,15 @@ pub struct Admission {
 
 impl Admission {
     /// Checks payments against `vault`, with close groups of `close_group` nodes, counting a
-    /// payment once it is `confirmations` blocks deep (0 or 1: once mined).
-    pub fn new(vault: Vault, close_group: usize, confirmations: u64) -> Self {
+    /// payment once it is `confirmations` blocks deep (0 or 1: once mined), refusing a paid
+    /// price below `floor`.
+    pub fn new(vault: Vault, close_group: usize, confirmations: u64, floor: Amount) -> Self {
         Self {
             vault,
             close_group,
             confirmations,
+            floor,
+            head: Mutex::new(None),
             verified: Mutex::new(VerifiedCache::new(VERIFIED_CACHE_SIZE)),
             unpaid: Mutex::new(UnpaidCache::new(UNPAID_CACHE_SIZE, UNPAID_CACHE_TTL)),
             in_flight: Mutex::new(HashMap::new()),
@@ -186,19 +241,30 @@ impl Admission {
     }
 
     /// The checks that need neither signatures nor the chain, against the node's `view` of the
-    /// network. Returns the paid quote. A [`Rejection::UnknownIssuer`] may pass after a peer
-    /// refresh; the caller decides whether one may run. Freshness is checked only for an
-    /// [`Arrival::First`].
+    /// network (`view.nodes[0]` is this node). Returns the paid quote. A
+    /// [`Rejection::UnknownIssuer`] may pass after a peer refresh; the caller decides whether
+    /// one may run. Freshness is checked only for an [`Arrival::First`].
     pub fn check_cheap<'p>(
         &self,
         proof: &'p PaymentProof,
         chunk: ChunkAddress,
         chunk_len: usize,
-        view: &[NodeInfo],
+        view: View<'_>,
         arrival: Arrival,
     ) -> Result<&'p SignedQuote, Rejection> {
         let k = self.close_group;
-        let majority = k.min(view.len()) / 2 + 1;
+        if let Some(me) = view.nodes.first() {
+            let places = k + RESPONSIBILITY_SLACK;
+            let responsible = view
+                .diversity
+                .close_group(&chunk, view.nodes, places)
+                .iter()
+                .any(|node| node.id == me.id);
+            if !responsible {
+                return Err(Rejection::NotResponsible { chunk, k: places });
+            }
+        }
+        let majority = k.min(view.nodes.len()) / 2 + 1;
         let paid = proof
             .check_shape(chunk, majority, k)
             .map_err(Rejection::InvalidProof)?;
@@ -216,11 +282,21 @@ impl Admission {
         if paid.body.price.checked_mul(PAYMENT_MULTIPLIER).is_none() {
             return Err(Rejection::PriceOverflow(paid.body.price));
         }
+        if paid.body.price < self.floor {
+            return Err(Rejection::BelowFloor {
+                paid: paid.body.price,
+                floor: self.floor,
+            });
+        }
         proof.check_leaf(paid).map_err(Rejection::Leaf)?;
         let mut unknown = None;
         for quote in &proof.quotes {
-            let issuer = node_id(&quote.body.rewards);
-            match membership(view, &chunk, &issuer, k) {
+            let Some(issuer) = view.registry.id_of(&quote.body.rewards) else {
+                return Err(Rejection::UnregisteredIssuer {
+                    rewards: quote.body.rewards,
+                });
+            };
+            match membership(view.diversity, view.nodes, &chunk, &issuer, k) {
                 Membership::Close => {}
                 Membership::NotClose => {
                     return Err(Rejection::NotInCloseGroup { issuer, chunk, k });
@@ -275,8 +351,18 @@ impl Admission {
 
     /// [`Admission::check_on_chain`] once no other check of `wave` is under way.
     async fn check_on_chain_alone(&self, wave: WaveKey) -> Result<(), Rejection> {
-        if self.cache().contains(&wave) {
-            return Ok(());
+        let cached = self.cache().get(&wave);
+        match cached {
+            Cached::Settled => return Ok(()),
+            Cached::Verified { block } => {
+                let head = self.head().await?;
+                if !due_for_recheck(block, head) {
+                    return Ok(());
+                }
+                tracing::debug!(root = %wave.root, block, head, "checking a cached wave again at depth");
+                self.cache().remove(&wave);
+            }
+            Cached::Unknown => {}
         }
         let unpaid = Rejection::NotPaid {
             root: wave.root,
@@ -292,28 +378,50 @@ impl Admission {
             .await
             .map_err(Rejection::ChainUnavailable)?;
         if status.is_unpaid() {
+            if cached != Cached::Unknown {
+                tracing::warn!(root = %wave.root, payer = %wave.payer, "a cached paid wave is no longer on the chain (reorganised away); it no longer counts");
+            }
             self.unpaid().insert(wave, Instant::now());
             return Err(unpaid);
         }
         judge_status(wave, status)?;
-        if self.confirmations > 1 {
-            self.chain_queries.fetch_add(1, Ordering::Relaxed);
-            let latest = self
-                .vault
-                .block_number()
-                .await
-                .map_err(Rejection::ChainUnavailable)?;
-            let depth = (latest + 1).saturating_sub(status.block);
-            if depth < self.confirmations {
-                return Err(Rejection::NotConfirmed {
-                    root: wave.root,
-                    depth,
-                    needed: self.confirmations,
-                });
-            }
+        let fresh = self.confirmations > 1 || cached != Cached::Unknown;
+        let head = if fresh {
+            self.fresh_head().await?
+        } else {
+            self.head().await?
+        };
+        let depth = (head + 1).saturating_sub(status.block);
+        if depth < self.confirmations {
+            return Err(Rejection::NotConfirmed {
+                root: wave.root,
+                depth,
+                needed: self.confirmations,
+            });
         }
-        self.cache().insert(wave);
+        self.cache()
+            .insert(wave, status.block, depth >= SETTLED_DEPTH);
         Ok(())
+    }
+
+    /// The chain's head block number, reused for [`HEAD_REUSE`].
+    async fn head(&self) -> Result<u64, Rejection> {
+        let reused = *self.head.lock().unwrap_or_else(PoisonError::into_inner);
+        match reused {
+            Some((at, head)) if at.elapsed() < HEAD_REUSE => Ok(head),
+            _ => self.fresh_head().await,
+        }
+    }
+
+    async fn fresh_head(&self) -> Result<u64, Rejection> {
+        self.chain_queries.fetch_add(1, Ordering::Relaxed);
+        let head = self
+            .vault
+            .block_number()
+            .await
+            .map_err(Rejection::ChainUnavailable)?;
+        *self.head.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), head));
+        Ok(head)
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, VerifiedCache> {
@@ -329,14 +437,6 @@ impl Admission {
     fn unpaid(&self) -> std::sync::MutexGuard<'_, UnpaidCache> {
         self.unpaid.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-/// A wave as a proof names it: the paid quote's payer, the root, the leaf count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct WaveKey {
-    payer: Address,
-    root: WaveRoot,
-    leaves: u32,
 }
 
 /// Judges the vault's record of a paid wave: the proof's leaf count must be the vault's, since
@@ -356,81 +456,6 @@ fn judge_status(wave: WaveKey, status: WaveStatus) -> Result<(), Rejection> {
         });
     }
     Ok(())
-}
-
-/// A bounded set of waves, evicting the oldest first.
-#[derive(Debug)]
-struct VerifiedCache {
-    set: HashSet<WaveKey>,
-    order: VecDeque<WaveKey>,
-    limit: usize,
-}
-
-impl VerifiedCache {
-    fn new(limit: usize) -> Self {
-        Self {
-            set: HashSet::new(),
-            order: VecDeque::new(),
-            limit,
-        }
-    }
-
-    fn contains(&self, quote: &WaveKey) -> bool {
-        self.set.contains(quote)
-    }
-
-    fn insert(&mut self, quote: WaveKey) {
-        if !self.set.insert(quote) {
-            return;
-        }
-        self.order.push_back(quote);
-        while self.order.len() > self.limit {
-            if let Some(oldest) = self.order.pop_front() {
-                self.set.remove(&oldest);
-            }
-        }
-    }
-}
-
-/// Waves found unpaid, each remembered for a short time; bounded, oldest first.
-#[derive(Debug)]
-struct UnpaidCache {
-    seen: HashMap<WaveKey, Instant>,
-    order: VecDeque<(WaveKey, Instant)>,
-    limit: usize,
-    ttl: Duration,
-}
-
-impl UnpaidCache {
-    fn new(limit: usize, ttl: Duration) -> Self {
-        Self {
-            seen: HashMap::new(),
-            order: VecDeque::new(),
-            limit,
-            ttl,
-        }
-    }
-
-    fn contains(&self, quote: &WaveKey, now: Instant) -> bool {
-        self.seen
-            .get(quote)
-            .is_some_and(|&when| now.saturating_duration_since(when) < self.ttl)
-    }
-
-    fn insert(&mut self, quote: WaveKey, now: Instant) {
-        while let Some(&(oldest, when)) = self.order.front() {
-            let expired = now.saturating_duration_since(when) >= self.ttl;
-            if !expired && self.order.len() < self.limit {
-                break;
-            }
-            self.order.pop_front();
-            if self.seen.get(&oldest) == Some(&when) {
-                self.seen.remove(&oldest);
-            }
-        }
-        self.seen.insert(quote, now);
-        self.order.push_back((quote, now));
-    }
 }
 
 #[cfg(test)]
@@ -471,19 +496,27 @@ mod tests {
     fn a_replica_skips_only_the_freshness_rule() {
         use crate::wire::signed::{QuoteBody, median_index};
         let vault = Vault::connect("http://127.0.0.1:9", Address::ZERO, None).unwrap();
-        let admission = Admission::new(vault, 7, 0);
+        let admission = Admission::new(vault, 7, 0, Amount::wei(1));
         let chunk = ChunkAddress::of(b"old chunk");
         let signers: Vec<_> = (0..4)
             .map(|_| alloy::signers::local::PrivateKeySigner::random())
             .collect();
-        let view: Vec<NodeInfo> = signers
+        let nodes: Vec<NodeInfo> = signers
             .iter()
-            .map(|s| NodeInfo {
-                id: node_id(&s.address()),
-                url: String::new(),
+            .enumerate()
+            .map(|(i, s)| NodeInfo {
+                id: NodeId([i as u8; 32]),
+                url: format!("http://127.0.{}.1:7000", i + 1),
                 rewards: s.address(),
             })
             .collect();
+        let registry = Registry::new(1, nodes.iter().map(|n| (n.rewards, n.id)));
+        let diversity = Diversity::default();
+        let view = |nodes| View {
+            nodes,
+            registry: &registry,
+            diversity: &diversity,
+        };
         let day_and_more = unix_now() - 25 * 3600;
         let quotes: Vec<_> = signers
             .iter()
@@ -517,51 +550,78 @@ mod tests {
             wave,
         };
         assert!(matches!(
-            admission.check_cheap(&proof, chunk, 10, &view, Arrival::First),
+            admission.check_cheap(&proof, chunk, 10, view(&nodes), Arrival::First),
             Err(Rejection::Stale(_))
         ));
         assert!(
             admission
-                .check_cheap(&proof, chunk, 10, &view, Arrival::Replica)
+                .check_cheap(&proof, chunk, 10, view(&nodes), Arrival::Replica)
                 .is_ok()
         );
         assert!(matches!(
-            admission.check_cheap(&proof, chunk, 11, &view, Arrival::Replica),
+            admission.check_cheap(&proof, chunk, 11, view(&nodes), Arrival::Replica),
             Err(Rejection::SizeMismatch { .. })
         ));
         assert!(matches!(
-            admission.check_cheap(&proof, chunk, 10, &view[..1], Arrival::Replica),
+            admission.check_cheap(&proof, chunk, 10, view(&nodes[..1]), Arrival::Replica),
             Err(Rejection::UnknownIssuer { .. })
+        ));
+        let strict = Admission::new(
+            Vault::connect("http://127.0.0.1:9", Address::ZERO, None).unwrap(),
+            7,
+            0,
+            Amount::wei(100),
+        );
+        assert!(matches!(
+            strict.check_cheap(&proof, chunk, 10, view(&nodes), Arrival::Replica),
+            Err(Rejection::BelowFloor { .. })
+        ));
+        let empty = Registry::default();
+        let unregistered = View {
+            nodes: &nodes,
+            registry: &empty,
+            diversity: &diversity,
+        };
+        assert!(matches!(
+            admission.check_cheap(&proof, chunk, 10, unregistered, Arrival::Replica),
+            Err(Rejection::UnregisteredIssuer { .. })
         ));
     }
 
     #[test]
-    fn the_verified_cache_forgets_the_oldest_beyond_its_limit() {
-        let mut cache = VerifiedCache::new(2);
-        let [a, b, c] = [1u8, 2, 3].map(wave);
-        cache.insert(a);
-        cache.insert(b);
-        cache.insert(a);
-        cache.insert(c);
-        assert!(!cache.contains(&a));
-        assert!(cache.contains(&b) && cache.contains(&c));
-    }
-
-    #[test]
-    fn unpaid_quotes_are_remembered_briefly_and_boundedly() {
-        let start = Instant::now();
-        let ttl = Duration::from_secs(3);
-        let mut cache = UnpaidCache::new(2, ttl);
-        let [a, b, c] = [1u8, 2, 3].map(wave);
-        cache.insert(a, start);
-        assert!(cache.contains(&a, start + Duration::from_secs(2)));
-        assert!(!cache.contains(&a, start + ttl));
-        cache.insert(b, start);
-        cache.insert(c, start);
-        assert!(!cache.contains(&a, start));
-        assert!(cache.contains(&b, start) && cache.contains(&c, start));
-        cache.insert(a, start + ttl);
-        assert!(cache.contains(&a, start + ttl));
-        assert!(!cache.contains(&b, start + ttl));
+    fn a_node_stores_only_chunks_whose_close_group_it_is_in() {
+        let vault = Vault::connect("http://127.0.0.1:9", Address::ZERO, None).unwrap();
+        let admission = Admission::new(vault, 3, 0, Amount::wei(1));
+        let nodes: Vec<NodeInfo> = (0..12u8)
+            .map(|i| NodeInfo {
+                id: NodeId([i * 16; 32]),
+                url: format!("http://127.0.{}.1:7000", i + 1),
+                rewards: Address::repeat_byte(i + 1),
+            })
+            .collect();
+        let registry = Registry::new(1, nodes.iter().map(|n| (n.rewards, n.id)));
+        let diversity = Diversity::default();
+        let far = ChunkAddress([0xff; 32]);
+        let proof = PaymentProof {
+            quotes: Vec::new(),
+            paid: 0,
+            tx_hash: Default::default(),
+            wave: crate::wire::wave::WaveTree::new(vec![crate::wire::wave::WaveLeaf {
+                chunk: far,
+                rewards: Address::repeat_byte(1),
+                amount: Amount::wei(3),
+            }])
+            .unwrap()
+            .membership(0),
+        };
+        let view = View {
+            nodes: &nodes,
+            registry: &registry,
+            diversity: &diversity,
+        };
+        assert!(matches!(
+            admission.check_cheap(&proof, far, 10, view, Arrival::First),
+            Err(Rejection::NotResponsible { k: 5, .. })
+        ));
     }
 }

@@ -13,6 +13,8 @@
 //! - `forward`: sending a client's PUT on to the chunk's next closest nodes;
 //! - [`earnings`]: the leaves paying this node, learned from the proofs it admitted;
 //! - [`rewards`]: showing and claiming what the vault holds for the node;
+//! - [`register`]: staking for the node in the vault's registry, so it counts;
+//! - `paid_waves`: what the node remembers of the vault's answers about waves;
 //! - [`scan`]: learning from the chain the leaves paying the node that no proof brought;
 //! - `server`: the HTTP routes and the order of a PUT's checks;
 //! - `holding`: the routes that show what the node holds (challenges, one or a batch; proofs);
@@ -33,8 +35,10 @@ mod forward;
 mod gossip;
 mod holding;
 mod pacing;
+mod paid_waves;
 pub mod peers;
 pub mod pricing;
+pub mod register;
 pub mod rewards;
 pub mod scan;
 mod server;
@@ -56,7 +60,6 @@ use crate::vault::{self, PaymentError, Vault};
 use crate::wire::network::{
     BadNodeUrl, CLOSE_GROUP_SIZE, NetworkConfig, NetworkFileError, NodeInfo, node_url,
 };
-use crate::wire::signed::node_id;
 use crate::wire::types::Amount;
 
 pub use server::{MAX_CHUNK_TRANSFERS, MAX_PUT_BODY};
@@ -67,6 +70,9 @@ pub use upkeep::DEFAULT_REPAIR_INTERVAL;
 pub const DEFAULT_CAPACITY: u64 = 10 * 1024 * 1024 * 1024;
 /// Default base price of a chunk on an empty node, in wei.
 pub const DEFAULT_BASE_PRICE_WEI: u128 = 1_000_000_000;
+/// Confirmations a payment needs on a chain that is not a devnet, unless told otherwise:
+/// deeper than Ethereum mainnet's common reorganisations (1 or 2 blocks) with a wide margin.
+pub const DEFAULT_CONFIRMATIONS: u64 = 12;
 /// How long requests under way may take to finish once shutdown begins.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -92,8 +98,9 @@ pub struct NodeConfig {
     pub close_group: usize,
     /// Replaces the network file's `rpc_url` (from `FERRY_RPC_URL`).
     pub rpc_url: Option<String>,
-    /// How deep a payment's block must be before it counts (0 or 1: once mined).
-    pub confirmations: u64,
+    /// How deep a payment's block must be before it counts (0 or 1: once mined); `None`: 0 on
+    /// a devnet chain (chain id 31337 or 1337), [`DEFAULT_CONFIRMATIONS`] on any other.
+    pub confirmations: Option<u64>,
     /// Whether the node announces itself to the bootstrap nodes (joins the network); without,
     /// it learns the network but others list it only once it is in their bootstrap list.
     pub announce: bool,
@@ -119,7 +126,7 @@ impl NodeConfig {
             base_price: Amount::wei(DEFAULT_BASE_PRICE_WEI),
             close_group: CLOSE_GROUP_SIZE,
             rpc_url: None,
-            confirmations: 0,
+            confirmations: None,
             announce: true,
             repair_interval: DEFAULT_REPAIR_INTERVAL,
         }
@@ -180,6 +187,22 @@ pub enum NodeError {
         /// The id the file names.
         file_chain_id: u64,
     },
+    /// The node's key is not an active node of the vault's registry.
+    #[error(
+        "node {address} is not registered in the vault {vault}; register it first: ferry-node register --key-file {key_file} --network {network_file} (stakes the vault's minimum from FERRY_PRIVATE_KEY, or a devnet's funded key)",
+        key_file = key_file.display(),
+        network_file = network_file.display()
+    )]
+    NotRegistered {
+        /// The node's signing address.
+        address: alloy::primitives::Address,
+        /// The vault.
+        vault: alloy::primitives::Address,
+        /// The node's key file.
+        key_file: PathBuf,
+        /// The network file.
+        network_file: PathBuf,
+    },
     /// The chunk store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -225,6 +248,7 @@ impl NodeError {
                 | NodeError::BadKey { .. }
                 | NodeError::Network(_)
                 | NodeError::WrongChain { .. }
+                | NodeError::NotRegistered { .. }
                 | NodeError::Chain(PaymentError::BadUrl(_))
         )
     }
@@ -268,6 +292,8 @@ pub struct Node {
     listener: TcpListener,
     state: Arc<server::NodeState>,
     repair_interval: Duration,
+    /// Reads the vault's registry.
+    chain: Vault,
 }
 
 impl Node {
@@ -319,6 +345,24 @@ impl Node {
                 file_chain_id: network.chain_id,
             });
         }
+        let confirmations =
+            config
+                .confirmations
+                .unwrap_or(if vault::is_devnet_chain(rpc_chain_id) {
+                    0
+                } else {
+                    DEFAULT_CONFIRMATIONS
+                });
+        let registry = vault.registry(None).await?;
+        let Some(id) = registry.id_of(&signer.address()) else {
+            return Err(NodeError::NotRegistered {
+                address: signer.address(),
+                vault: network.vault,
+                key_file: config.key_file.clone(),
+                network_file: config.network_file.clone(),
+            });
+        };
+        let chain = Vault::connect(rpc_url, network.vault, None)?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -331,18 +375,25 @@ impl Node {
             source,
         })?;
         let me = NodeInfo {
-            id: node_id(&signer.address()),
+            id,
             url: public_url.unwrap_or_else(|| listen_url(local)),
             rewards: signer.address(),
         };
-        tracing::info!(url = %me.url, id = %me.id, rewards = %me.rewards, rpc_url, vault = %network.vault, confirmations = config.confirmations, "node bound");
+        tracing::info!(url = %me.url, id = %me.id, rewards = %me.rewards, rpc_url, vault = %network.vault, confirmations, "node bound");
         let state = server::NodeState {
             peers: peers::Peers::new(
                 me,
                 config.announce.then(|| signer.clone()),
                 config.network_file.clone(),
+                registry,
+                network.diversity,
             ),
-            admission: admission::Admission::new(vault, config.close_group, config.confirmations),
+            admission: admission::Admission::new(
+                vault,
+                config.close_group,
+                confirmations,
+                config.base_price,
+            ),
             store: Arc::new(store),
             earnings: Arc::new(earnings::Earnings::open(&config.root)),
             signer,
@@ -357,6 +408,7 @@ impl Node {
             listener,
             state: Arc::new(state),
             repair_interval: config.repair_interval,
+            chain,
         })
     }
 
@@ -379,6 +431,11 @@ impl Node {
             let shutdown = shutdown.clone();
             async move { state.peers.refresh_until(shutdown).await }
         });
+        let registry = tokio::spawn(read_registry_until(
+            self.state.clone(),
+            self.chain,
+            shutdown.clone(),
+        ));
         // Requests to peers leave from the listen IP, so peers see which node asks.
         let local = self
             .listener
@@ -410,9 +467,39 @@ impl Node {
         };
         shutdown.cancel();
         let _ = refresher.await;
+        let _ = registry.await;
         let _ = upkeep.await;
         tracing::info!("node stopped");
         result
+    }
+}
+
+/// Re-reads the vault's registry every [`peers::REFRESH_INTERVAL`] (one call while it has not
+/// changed) until `shutdown`, so nodes that register join the view and nodes that exit leave
+/// it. A failed read keeps the registry as it was.
+async fn read_registry_until(
+    state: Arc<server::NodeState>,
+    chain: Vault,
+    shutdown: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(peers::REFRESH_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = ticks.tick() => {
+                let known = state.peers.registry();
+                match chain.registry(Some(&known)).await {
+                    Ok(read) if read.version() != known.version() => {
+                        tracing::info!(nodes = read.len(), version = read.version(), "the vault's registry changed");
+                        state.peers.set_registry(read);
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "cannot read the vault's registry; keeping the last one"),
+                }
+            }
+        }
     }
 }
 

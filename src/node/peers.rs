@@ -15,8 +15,11 @@
 //! Invariants:
 //! - the node always knows itself;
 //! - a peer is learned only from its own `/info` (an announcement or another node's `/peers`
-//!   only says where to ask), and only if its id is the one derived from its rewards address,
-//!   so no node can claim a place on the ring it does not own;
+//!   only says where to ask), and only if the vault's registry lists its rewards address as an
+//!   active node at that id ([`Registry::admits`]), so no node can claim a place on the ring it
+//!   does not own, and a key nobody staked for is no peer; a peer whose registration ends
+//!   leaves the view at the next registry read;
+//! - close groups take at most one node per network prefix ([`Diversity`]), as clients do;
 //! - peers are keyed by the URL they were asked at: a node restarted with a new key replaces
 //!   its old entry;
 //! - a peer that has not answered for [`PEER_EXPIRY`] ages out of the view ([`Peers::all`]:
@@ -26,7 +29,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use alloy::signers::local::PrivateKeySigner;
@@ -36,8 +39,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::node::gossip::{self, CONNECT_TIMEOUT, ProbeError};
 use crate::wire::announce::Announcement;
-use crate::wire::network::{NetworkConfig, NodeInfo, by_distance, node_url};
-use crate::wire::signed::{Freshness, node_id, unix_now};
+use crate::wire::network::{Diversity, NetworkConfig, NodeInfo, node_url};
+use crate::wire::registry::Registry;
+use crate::wire::signed::{Freshness, unix_now};
 use crate::wire::types::{ChunkAddress, NodeId};
 
 /// How often peers are refreshed (and this node announced) in the background.
@@ -96,12 +100,25 @@ pub enum Membership {
     Unknown,
 }
 
-/// Whether `node` is among the `k` nodes of `nodes` closest to `chunk`.
-pub fn membership(nodes: &[NodeInfo], chunk: &ChunkAddress, node: &NodeId, k: usize) -> Membership {
-    match by_distance(chunk, nodes).iter().position(|n| n.id == *node) {
-        Some(rank) if rank < k => Membership::Close,
-        Some(_) => Membership::NotClose,
-        None => Membership::Unknown,
+/// Whether `node` is among the `k` nodes of `nodes` closest to `chunk`, one per prefix.
+pub fn membership(
+    diversity: &Diversity,
+    nodes: &[NodeInfo],
+    chunk: &ChunkAddress,
+    node: &NodeId,
+    k: usize,
+) -> Membership {
+    if !nodes.iter().any(|n| n.id == *node) {
+        return Membership::Unknown;
+    }
+    if diversity
+        .close_group(chunk, nodes, k)
+        .iter()
+        .any(|n| n.id == *node)
+    {
+        Membership::Close
+    } else {
+        Membership::NotClose
     }
 }
 
@@ -121,6 +138,8 @@ pub struct Peers {
     network_file: PathBuf,
     http: reqwest::Client,
     known: RwLock<HashMap<String, Known>>,
+    registry: RwLock<Arc<Registry>>,
+    diversity: Diversity,
     last_refresh: tokio::sync::Mutex<Option<Instant>>,
     last_on_demand: std::sync::Mutex<Option<Instant>>,
     admissions: Semaphore,
@@ -135,8 +154,18 @@ fn normal(url: &str) -> String {
 impl Peers {
     /// A view holding only `me`, refreshed from the bootstrap list in `network_file`; with
     /// `signer` (`me`'s key), `me` is announced to the bootstrap nodes after each refresh.
-    pub fn new(me: NodeInfo, signer: Option<PrivateKeySigner>, network_file: PathBuf) -> Self {
+    /// Peers count only as `registry` (kept current with [`Peers::set_registry`]) admits them,
+    /// and close groups follow `diversity`.
+    pub fn new(
+        me: NodeInfo,
+        signer: Option<PrivateKeySigner>,
+        network_file: PathBuf,
+        registry: Registry,
+        diversity: Diversity,
+    ) -> Self {
         Self {
+            registry: RwLock::new(Arc::new(registry)),
+            diversity,
             me,
             signer,
             network_file,
@@ -154,6 +183,27 @@ impl Peers {
     /// This node.
     pub fn me(&self) -> &NodeInfo {
         &self.me
+    }
+
+    /// The vault's registry as last read.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the registry with a newer read of the vault's.
+    pub fn set_registry(&self, registry: Registry) {
+        *self
+            .registry
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(registry);
+    }
+
+    /// The close-group rule of the network.
+    pub fn diversity(&self) -> &Diversity {
+        &self.diversity
     }
 
     /// The nodes in the view (answered within [`PEER_EXPIRY`]), this one first, then the
@@ -178,10 +228,12 @@ impl Peers {
     }
 
     fn seen_within(&self, window: Duration) -> Vec<NodeInfo> {
+        let registry = self.registry();
         let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
         let mut others: Vec<NodeInfo> = known
             .values()
             .filter(|peer| peer.info.id != self.me.id && peer.last_seen.elapsed() <= window)
+            .filter(|peer| registry.admits(&peer.info))
             .map(|peer| peer.info.clone())
             .collect();
         others.sort_by(|a, b| (a.id, &a.url).cmp(&(b.id, &b.url)));
@@ -200,7 +252,7 @@ impl Peers {
     /// Where `node` stands among the `k` nodes closest to `chunk`, in the view a quote by
     /// `node` is judged in ([`Peers::view_for`]).
     pub fn membership(&self, chunk: &ChunkAddress, node: &NodeId, k: usize) -> Membership {
-        membership(&self.view_for(&[*node]), chunk, node, k)
+        membership(&self.diversity, &self.view_for(&[*node]), chunk, node, k)
     }
 
     /// Re-reads the bootstrap list, asks each bootstrap URL and each remembered peer for its
@@ -276,7 +328,7 @@ impl Peers {
         let Some(signer) = &self.signer else {
             return;
         };
-        let announcement = Announcement::sign(&self.me.url, signer, unix_now());
+        let announcement = Announcement::sign(&self.me.url, self.me.id, signer, unix_now());
         let bootstrap = self.bootstrap().await;
         let answers: Vec<_> = futures::stream::iter(bootstrap)
             .map(|url| {
@@ -385,13 +437,14 @@ impl Peers {
             .collect()
             .await;
         let in_view: HashSet<String> = self.all().into_iter().map(|peer| peer.url).collect();
+        let registry = self.registry();
         let mut heard = HashSet::new();
         for (url, list) in lists {
             match list {
                 Ok(entries) => heard.extend(
                     entries
                         .into_iter()
-                        .filter(|entry| entry.id == node_id(&entry.rewards))
+                        .filter(|entry| registry.admits(entry))
                         .filter_map(|entry| node_url(&entry.url).ok())
                         .filter(|entry| *entry != self.me.url && !in_view.contains(entry)),
                 ),
@@ -404,11 +457,12 @@ impl Peers {
     }
 
     fn learn(&self, answers: Vec<(String, Result<NodeInfo, ProbeError>)>) {
+        let registry = self.registry();
         let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
         for (url, answer) in answers {
             match answer {
-                Ok(info) if info.id != node_id(&info.rewards) => {
-                    tracing::warn!(%url, id = %info.id, "ignoring a peer whose id is not its rewards address's");
+                Ok(info) if !registry.admits(&info) => {
+                    tracing::warn!(%url, id = %info.id, rewards = %info.rewards, "ignoring a peer the vault's registry does not list at that id");
                 }
                 Ok(info) => {
                     let key = normal(&url);
@@ -448,27 +502,51 @@ mod tests {
     fn node(byte: u8) -> NodeInfo {
         let rewards = Address::repeat_byte(byte);
         NodeInfo {
-            id: node_id(&rewards),
-            url: format!("http://127.0.0.1:{}", 9000 + byte as u16),
+            id: NodeId(*blake3::hash(&[byte]).as_bytes()),
+            url: format!("http://127.0.{byte}.1:{}", 9000 + byte as u16),
             rewards,
         }
+    }
+
+    /// A registry listing nodes 1 to 20 at their positions.
+    fn registry() -> Registry {
+        Registry::new(1, (1..=20).map(|byte| (node(byte).rewards, node(byte).id)))
+    }
+
+    fn peers(me: NodeInfo, network_file: &str) -> Peers {
+        Peers::new(
+            me,
+            None,
+            PathBuf::from(network_file),
+            registry(),
+            Diversity::default(),
+        )
     }
 
     #[test]
     fn only_the_k_closest_known_nodes_are_in_a_chunks_close_group() {
         let nodes: Vec<NodeInfo> = (1..=10).map(node).collect();
         let chunk = ChunkAddress::of(b"some chunk");
-        let order = by_distance(&chunk, &nodes);
+        let order = Diversity::default().order(&chunk, &nodes);
         let (closest, fourth) = (order[0].id, order[3].id);
-        assert_eq!(membership(&nodes, &chunk, &closest, 3), Membership::Close);
         assert_eq!(
-            membership(&nodes, &chunk, &order[2].id, 3),
+            membership(&Diversity::default(), &nodes, &chunk, &closest, 3),
             Membership::Close
         );
-        assert_eq!(membership(&nodes, &chunk, &fourth, 3), Membership::NotClose);
-        assert_eq!(membership(&nodes, &chunk, &fourth, 7), Membership::Close);
         assert_eq!(
-            membership(&nodes, &chunk, &node(99).id, 7),
+            membership(&Diversity::default(), &nodes, &chunk, &order[2].id, 3),
+            Membership::Close
+        );
+        assert_eq!(
+            membership(&Diversity::default(), &nodes, &chunk, &fourth, 3),
+            Membership::NotClose
+        );
+        assert_eq!(
+            membership(&Diversity::default(), &nodes, &chunk, &fourth, 7),
+            Membership::Close
+        );
+        assert_eq!(
+            membership(&Diversity::default(), &nodes, &chunk, &node(99).id, 7),
             Membership::Unknown
         );
     }
@@ -479,14 +557,17 @@ mod tests {
         for text in ["a", "b", "c", "d"] {
             let chunk = ChunkAddress::of(text.as_bytes());
             for n in &nodes {
-                assert_eq!(membership(&nodes, &chunk, &n.id, 7), Membership::Close);
+                assert_eq!(
+                    membership(&Diversity::default(), &nodes, &chunk, &n.id, 7),
+                    Membership::Close
+                );
             }
         }
     }
 
     #[test]
     fn peers_learned_from_their_own_info_join_the_view_and_forgers_do_not() {
-        let peers = Peers::new(node(1), None, PathBuf::from("/nonexistent"));
+        let peers = peers(node(1), "/nonexistent");
         assert!(peers.knows_only_itself());
         let mut forger = node(3);
         forger.id = NodeId([0; 32]);
@@ -507,7 +588,7 @@ mod tests {
 
     #[test]
     fn a_silent_peer_leaves_the_view_but_is_remembered_for_its_quotes() {
-        let peers = Peers::new(node(1), None, PathBuf::from("/nonexistent"));
+        let peers = peers(node(1), "/nonexistent");
         peers.learn(vec![(node(2).url, Ok(node(2))), (node(3).url, Ok(node(3)))]);
         let long_ago = Instant::now()
             .checked_sub(PEER_EXPIRY + Duration::from_secs(1))
@@ -526,7 +607,13 @@ mod tests {
         let chunk = ChunkAddress::of(b"y");
         assert_eq!(peers.membership(&chunk, &node(3).id, 7), Membership::Close);
         assert_eq!(
-            membership(&peers.view_for(&[node(2).id]), &chunk, &node(3).id, 7),
+            membership(
+                &Diversity::default(),
+                &peers.view_for(&[node(2).id]),
+                &chunk,
+                &node(3).id,
+                7
+            ),
             Membership::Unknown,
             "a silent node that did not quote takes no place"
         );
@@ -536,7 +623,7 @@ mod tests {
 
     #[tokio::test]
     async fn refreshes_are_spaced_coalesced_and_survive_a_missing_network_file() {
-        let peers = Peers::new(node(1), None, PathBuf::from("/nonexistent/network.json"));
+        let peers = peers(node(1), "/nonexistent/network.json");
         assert!(peers.refresh().await);
         let first = peers.last_refresh.lock().await.expect("refreshed");
         let concurrent = futures::future::join_all((0..5).map(|_| peers.refresh())).await;
@@ -552,7 +639,7 @@ mod tests {
 
     #[tokio::test]
     async fn on_demand_refreshes_are_rate_limited_and_refused_at_once() {
-        let peers = Peers::new(node(1), None, PathBuf::from("/nonexistent/network.json"));
+        let peers = peers(node(1), "/nonexistent/network.json");
         assert!(peers.refresh_on_demand().await);
         let started = Instant::now();
         assert!(!peers.refresh_on_demand().await);

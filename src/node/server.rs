@@ -31,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::node::admission::{Admission, Arrival, Rejection};
+use crate::node::admission::{Admission, Arrival, Rejection, View};
 use crate::node::forward::Forwarder;
 use crate::node::holding;
 use crate::node::peers::{AdmitError, Peers};
@@ -42,10 +42,8 @@ use crate::wire::http::{
     ErrorBody, FORWARDED_HEADER, MAX_PROOF_BYTES, NodeInfo, PutOutcome, PutResponse, QuoteRequest,
     QuoteResponse,
 };
-use crate::wire::network::{REPLICAS, close_group};
-use crate::wire::signed::{
-    PaymentProof, QuoteBody, SignedQuote, StorageReceipt, node_id, unix_now,
-};
+use crate::wire::network::REPLICAS;
+use crate::wire::signed::{PaymentProof, QuoteBody, SignedQuote, StorageReceipt, unix_now};
 use crate::wire::types::MAX_CHUNK_BYTES;
 use crate::wire::types::{Amount, ChunkAddress, NodeId};
 use crate::wire::wave::WaveMembership;
@@ -243,14 +241,16 @@ async fn announce(
             format!("bad announcement: {}", rejection.body_text()),
         )
     })?;
-    let announced = announcement.verify(unix_now()).map_err(|error| {
-        let status = if error.is_forgery() {
-            StatusCode::FORBIDDEN
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        ApiError::new(status, crate::exit::with_causes(&error))
-    })?;
+    let announced = announcement
+        .verify(unix_now(), &state.peers.registry())
+        .map_err(|error| {
+            let status = if error.is_forgery() {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            ApiError::new(status, crate::exit::with_causes(&error))
+        })?;
     state
         .peers
         .admit(announced.clone())
@@ -328,6 +328,8 @@ fn refusal(rejection: Rejection) -> ApiError {
         StatusCode::SERVICE_UNAVAILABLE
     } else if rejection.is_too_early() {
         StatusCode::TOO_EARLY
+    } else if matches!(rejection, Rejection::NotResponsible { .. }) {
+        StatusCode::MISDIRECTED_REQUEST
     } else {
         StatusCode::PAYMENT_REQUIRED
     };
@@ -403,7 +405,11 @@ async fn accept_put(
         outcome
     };
     let (outcome, peer_receipts) = if forwards {
-        let targets: Vec<NodeInfo> = close_group(&address, &state.peers.all(), state.close_group)
+        let view = state.peers.all();
+        let targets: Vec<NodeInfo> = state
+            .peers
+            .diversity()
+            .close_group(&address, &view, state.close_group)
             .into_iter()
             .filter(|node| node.id != state.peers.me().id)
             .cloned()
@@ -441,15 +447,22 @@ async fn admit_put<'s>(
     size: usize,
     arrival: Arrival,
 ) -> Result<SemaphorePermit<'s>, ApiError> {
+    let registry = state.peers.registry();
+    let diversity = state.peers.diversity();
     let issuers: Vec<NodeId> = proof
         .quotes
         .iter()
-        .map(|quote| node_id(&quote.body.rewards))
+        .filter_map(|quote| registry.id_of(&quote.body.rewards))
         .collect();
-    let view = state.peers.view_for(&issuers);
+    let nodes = state.peers.view_for(&issuers);
+    let view = View {
+        nodes: &nodes,
+        registry: &registry,
+        diversity,
+    };
     match state
         .admission
-        .check_cheap(&proof, address, size, &view, arrival)
+        .check_cheap(&proof, address, size, view, arrival)
     {
         Ok(_) => {}
         Err(Rejection::UnknownIssuer { issuer }) => {
@@ -458,10 +471,15 @@ async fn admit_put<'s>(
             if !state.peers.refresh_on_demand().await {
                 return Err(refusal(Rejection::RefreshPending { issuer }));
             }
-            let view = state.peers.view_for(&issuers);
+            let nodes = state.peers.view_for(&issuers);
+            let view = View {
+                nodes: &nodes,
+                registry: &registry,
+                diversity,
+            };
             state
                 .admission
-                .check_cheap(&proof, address, size, &view, arrival)
+                .check_cheap(&proof, address, size, view, arrival)
                 .map_err(refusal)?;
             slot = transfer_slot(state).await?;
         }
@@ -504,7 +522,9 @@ async fn get_chunk(
     let address = parse_address(&address)?;
     // A known peer's GET is paced and held back past every audit deadline (no slot held).
     let peers = state.peers.all();
-    let paced = state.pacing.wait(source.ip(), &peers);
+    let paced = state
+        .pacing
+        .wait(source.ip(), &peers, state.peers.diversity());
     paced.await.map_err(|full| ApiError::new(StatusCode::TOO_MANY_REQUESTS, full.to_string()))?;
     let _slot = transfer_slot(&state).await?;
     let store = state.store.clone();

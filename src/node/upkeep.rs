@@ -34,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 use crate::node::audit::{self, PeerAudit};
 use crate::node::server::NodeState;
 use crate::wire::http::encode_put_raw;
-use crate::wire::network::{NodeInfo, REPLICAS, close_group};
+use crate::wire::network::{NodeInfo, REPLICAS};
 use crate::wire::types::ChunkAddress;
 
 /// How often a node checks its chunks' replicas unless told otherwise: hourly.
@@ -98,6 +98,7 @@ async fn pass(
 ) -> Vec<ChunkAddress> {
     let view = state.peers.all();
     let me = state.peers.me().id;
+    let diversity = state.peers.diversity();
     let mut done = Vec::new();
     for round in chunks.chunks(CHUNKS_PER_ROUND) {
         if budget == 0 {
@@ -106,7 +107,8 @@ async fn pass(
         let wanted: Vec<(ChunkAddress, Vec<NodeInfo>)> = round
             .iter()
             .map(|chunk| {
-                let peers = close_group(chunk, &view, REPLICAS)
+                let peers = diversity
+                    .close_group(chunk, &view, REPLICAS)
                     .into_iter()
                     .filter(|node| node.id != me)
                     .cloned()

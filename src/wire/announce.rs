@@ -6,8 +6,9 @@
 //!
 //! Invariants kept here ([`Announcement::verify`], cheapest checks first, the signature last):
 //! - the URL is a plain `http(s)://host[:port]` ([`node_url`]), in its normal form;
-//! - the id is the one derived from the rewards address, so no one claims a place on the ring
-//!   they do not own;
+//! - the id is the position the vault's registry gave the rewards address
+//!   ([`Registry::admits`]), so no one claims a place on the ring they do not own, and a key
+//!   that is not staked in the vault announces nothing;
 //! - it is fresh by the receiver's clock ([`ANNOUNCEMENT_FRESHNESS`]: at most 10 minutes old,
 //!   300 s ahead), so a captured announcement cannot be replayed for ever;
 //! - the signature recovers to the rewards address.
@@ -22,7 +23,8 @@ use alloy::signers::local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
 
 use crate::wire::network::{BadNodeUrl, NodeInfo, node_url};
-use crate::wire::signed::{Freshness, QuoteError, StaleKind, node_id, recover, sign_prehash};
+use crate::wire::registry::Registry;
+use crate::wire::signed::{Freshness, QuoteError, StaleKind, recover, sign_prehash};
 use crate::wire::types::NodeId;
 
 const ANNOUNCE_DOMAIN: &[u8] = b"ferry announcement v1";
@@ -36,7 +38,7 @@ pub const ANNOUNCEMENT_FRESHNESS: Freshness = Freshness {
 /// A node's signed statement of who it is and where it is reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Announcement {
-    /// The node's id (derived from `rewards`).
+    /// The node's id: its position in the vault's registry.
     pub id: NodeId,
     /// The node's rewards (EVM) address: the signer.
     pub rewards: Address,
@@ -54,8 +56,11 @@ pub enum AnnounceError {
     /// The URL is not a plain node URL.
     #[error("the announced URL is not usable")]
     BadUrl(#[source] BadNodeUrl),
-    /// The id is not the one derived from the rewards address.
-    #[error("the announced id {id} is not the id of rewards address {rewards}")]
+    /// The rewards address is not an active node of the vault's registry, or the id is not
+    /// the position the registry gave it.
+    #[error(
+        "the announced id {id} is not the registered position of {rewards}; register the node first (ferry-node register)"
+    )]
     WrongId {
         /// The id claimed.
         id: NodeId,
@@ -101,10 +106,10 @@ impl Announcement {
         keccak256(&bytes).0
     }
 
-    /// Signs an announcement that the node with `signer`'s key is reached at `url`, now.
-    pub fn sign(url: &str, signer: &PrivateKeySigner, issued_at: u64) -> Self {
+    /// Signs an announcement that the node with `signer`'s key, at position `id`, is reached
+    /// at `url`, now.
+    pub fn sign(url: &str, id: NodeId, signer: &PrivateKeySigner, issued_at: u64) -> Self {
         let rewards = signer.address();
-        let id = node_id(&rewards);
         let signature = sign_prehash(signer, Self::digest(&id, &rewards, url, issued_at));
         Self {
             id,
@@ -115,16 +120,17 @@ impl Announcement {
         }
     }
 
-    /// Checks the announcement against the clock `now` (Unix seconds); returns the node it
-    /// announces. Cheap checks run first, the signature recovery last.
-    pub fn verify(&self, now: u64) -> Result<NodeInfo, AnnounceError> {
+    /// Checks the announcement against the clock `now` (Unix seconds) and the vault's
+    /// `registry`; returns the node it announces. Cheap checks run first, the signature
+    /// recovery last.
+    pub fn verify(&self, now: u64, registry: &Registry) -> Result<NodeInfo, AnnounceError> {
         let url = node_url(&self.url).map_err(AnnounceError::BadUrl)?;
         if url != self.url {
             return Err(AnnounceError::BadUrl(BadNodeUrl {
                 url: self.url.clone(),
             }));
         }
-        if self.id != node_id(&self.rewards) {
+        if registry.id_of(&self.rewards) != Some(self.id) {
             return Err(AnnounceError::WrongId {
                 id: self.id,
                 rewards: self.rewards,
@@ -155,13 +161,18 @@ mod tests {
     use super::*;
 
     const NOW: u64 = 1_000_000;
+    const POSITION: NodeId = NodeId([5; 32]);
+
+    fn registered(signer: &PrivateKeySigner) -> Registry {
+        Registry::new(1, [(signer.address(), POSITION)])
+    }
 
     #[test]
     fn a_signed_announcement_verifies_and_names_its_node() {
         let signer = PrivateKeySigner::random();
-        let announcement = Announcement::sign("http://10.0.0.2:7000", &signer, NOW);
-        let info = announcement.verify(NOW + 5).unwrap();
-        assert_eq!(info.id, node_id(&signer.address()));
+        let announcement = Announcement::sign("http://10.0.0.2:7000", POSITION, &signer, NOW);
+        let info = announcement.verify(NOW + 5, &registered(&signer)).unwrap();
+        assert_eq!(info.id, POSITION);
         assert_eq!(info.rewards, signer.address());
         assert_eq!(info.url, "http://10.0.0.2:7000");
     }
@@ -169,46 +180,54 @@ mod tests {
     #[test]
     fn forged_altered_stale_and_odd_announcements_are_refused() {
         let signer = PrivateKeySigner::random();
-        let good = Announcement::sign("http://10.0.0.2:7000", &signer, NOW);
+        let registry = registered(&signer);
+        let good = Announcement::sign("http://10.0.0.2:7000", POSITION, &signer, NOW);
+        assert!(matches!(
+            good.verify(NOW, &Registry::default()),
+            Err(AnnounceError::WrongId { .. })
+        ));
         let mut moved = good.clone();
         moved.url = "http://10.0.0.3:7000".into();
         assert_eq!(
-            moved.verify(NOW),
+            moved.verify(NOW, &registry),
             Err(AnnounceError::BadSignature {
                 rewards: signer.address()
             })
         );
         let mut unsigned = good.clone();
         unsigned.signature.clear();
-        assert!(unsigned.verify(NOW).unwrap_err().is_forgery());
+        assert!(unsigned.verify(NOW, &registry).unwrap_err().is_forgery());
         let mut stolen = good.clone();
         stolen.rewards = PrivateKeySigner::random().address();
         assert!(matches!(
-            stolen.verify(NOW),
+            stolen.verify(NOW, &registry),
             Err(AnnounceError::WrongId { .. })
         ));
         let mut other_id = good.clone();
         other_id.id = NodeId([7; 32]);
-        assert!(other_id.verify(NOW).unwrap_err().is_forgery());
+        assert!(other_id.verify(NOW, &registry).unwrap_err().is_forgery());
         assert!(matches!(
-            good.verify(NOW + 601),
+            good.verify(NOW + 601, &registry),
             Err(AnnounceError::Stale {
                 age: StaleKind::Expired,
                 ..
             })
         ));
         assert!(matches!(
-            good.verify(NOW - 301),
+            good.verify(NOW - 301, &registry),
             Err(AnnounceError::Stale {
                 age: StaleKind::FromTheFuture,
                 ..
             })
         ));
-        let odd = Announcement::sign("http://10.0.0.2:7000/x", &signer, NOW);
-        assert!(matches!(odd.verify(NOW), Err(AnnounceError::BadUrl(_))));
-        let not_normal = Announcement::sign("http://10.0.0.2:7000/", &signer, NOW);
+        let odd = Announcement::sign("http://10.0.0.2:7000/x", POSITION, &signer, NOW);
         assert!(matches!(
-            not_normal.verify(NOW),
+            odd.verify(NOW, &registry),
+            Err(AnnounceError::BadUrl(_))
+        ));
+        let not_normal = Announcement::sign("http://10.0.0.2:7000/", POSITION, &signer, NOW);
+        assert!(matches!(
+            not_normal.verify(NOW, &registry),
             Err(AnnounceError::BadUrl(_))
         ));
     }

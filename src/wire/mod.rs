@@ -2,7 +2,8 @@
 //! client or the node.
 //!
 //! - [`types`]: chunk addresses, node ids, quote hashes, wave roots, amounts;
-//! - [`network`]: the network file and the XOR geometry of close groups;
+//! - [`network`]: the network file and the XOR geometry of close groups (one node per prefix);
+//! - [`registry`]: who counts as a node: the vault's staked nodes and their positions;
 //! - [`signed`]: what nodes sign (quotes, storage receipts) and what clients carry (payment
 //!   proofs), with the one freshness rule;
 //! - [`announce`]: a node's signed statement of its id, rewards address and URL;
@@ -14,6 +15,7 @@ pub mod announce;
 pub mod challenge;
 pub mod http;
 pub mod network;
+pub mod registry;
 pub mod signed;
 pub mod types;
 pub mod wave;

@@ -2,9 +2,17 @@
 //!
 //! A network file is JSON with `chain_id`, `rpc_url`, `vault` and `bootstrap` (node URLs), and
 //! optionally `vault_block` (the block the vault was deployed in, where reading its logs can
-//! start); `ferry devnet up` writes both and adds `funded_key`. The close group of a chunk is the K nodes whose ids are
-//! XOR-closest to its address, ties broken by id so every party computes the same group.
+//! start); `ferry devnet up` writes both and adds `funded_key`, and marks the network `private`
+//! (its nodes sit on loopback or private addresses).
+//!
+//! The close group of a chunk is the K nodes whose ids are XOR-closest to its address, ties
+//! broken by id so every party computes the same group, taking **at most one node per network
+//! prefix** ([`Diversity`]: /24 for IPv4 and /48 for IPv6 unless the network file says
+//! otherwise). Walking the ring outwards, a node whose prefix already has a closer node in the
+//! group is passed over, so an operator with hundreds of nodes in one subnet holds at most one
+//! place in any close group. Client and nodes apply the same rule to the same entries.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::Address;
@@ -61,6 +69,110 @@ pub struct NetworkConfig {
     /// (`ETH` when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub native_unit: Option<String>,
+    /// True for a network whose nodes sit on loopback or private addresses (a devnet): nodes
+    /// then reach such addresses, which they refuse on a public network.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
+    /// How wide a network prefix is: a close group takes at most one node per prefix.
+    #[serde(default, skip_serializing_if = "Diversity::is_default")]
+    pub diversity: Diversity,
+}
+
+/// The rule that keeps many nodes of one operator out of one close group: at most one node per
+/// network prefix of these lengths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diversity {
+    /// Prefix length of an IPv4 network (24: a /24).
+    pub ipv4_prefix: u8,
+    /// Prefix length of an IPv6 network (48: a /48).
+    pub ipv6_prefix: u8,
+}
+
+impl Default for Diversity {
+    fn default() -> Self {
+        Self {
+            ipv4_prefix: 24,
+            ipv6_prefix: 48,
+        }
+    }
+}
+
+/// The network a node's address is in, under a [`Diversity`] rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NetPrefix {
+    /// An IPv4 network: the address with its host bits cleared.
+    V4(u32),
+    /// An IPv6 network: the address with its host bits cleared.
+    V6(u128),
+    /// Every node whose URL names a host rather than an IP address: they count together as
+    /// one network, since a name says nothing of where the node is.
+    Named,
+}
+
+impl NetPrefix {
+    /// The network `ip` is in with prefixes of `ipv4_bits` and `ipv6_bits`.
+    pub fn of(ip: IpAddr, ipv4_bits: u8, ipv6_bits: u8) -> Self {
+        match ip {
+            IpAddr::V4(v4) => {
+                let bits = u32::from(ipv4_bits.min(32));
+                let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+                NetPrefix::V4(u32::from(v4) & mask)
+            }
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => NetPrefix::of(IpAddr::V4(v4), ipv4_bits, ipv6_bits),
+                None => {
+                    let bits = u32::from(ipv6_bits.min(128));
+                    let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+                    NetPrefix::V6(u128::from(v6) & mask)
+                }
+            },
+        }
+    }
+}
+
+impl Diversity {
+    /// True for the default rule (not written to a network file).
+    pub fn is_default(&self) -> bool {
+        *self == Diversity::default()
+    }
+
+    /// The network of the host in `url` (`http://HOST:PORT`).
+    pub fn prefix_of(&self, url: &str) -> NetPrefix {
+        let ip = reqwest::Url::parse(url).ok().and_then(|parsed| {
+            let host = parsed
+                .host_str()?
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            host.parse::<IpAddr>().ok()
+        });
+        match ip {
+            Some(ip) => NetPrefix::of(ip, self.ipv4_prefix, self.ipv6_prefix),
+            None => NetPrefix::Named,
+        }
+    }
+
+    /// `nodes` by XOR distance of their id to `address`, closest first, one entry per id and
+    /// at most one per network prefix (the closest of each).
+    pub fn order<'a>(&self, address: &ChunkAddress, nodes: &'a [NodeInfo]) -> Vec<&'a NodeInfo> {
+        let mut seen = std::collections::HashSet::new();
+        ring_order(address, nodes)
+            .into_iter()
+            .filter(|node| seen.insert(self.prefix_of(&node.url)))
+            .collect()
+    }
+
+    /// The `k` nodes of `nodes` closest to `address`, at most one per network prefix (all
+    /// that qualify when there are fewer).
+    pub fn close_group<'a>(
+        &self,
+        address: &ChunkAddress,
+        nodes: &'a [NodeInfo],
+        k: usize,
+    ) -> Vec<&'a NodeInfo> {
+        let mut group = self.order(address, nodes);
+        group.truncate(k);
+        group
+    }
 }
 
 impl NetworkConfig {
@@ -123,22 +235,13 @@ pub fn node_url(url: &str) -> Result<String, BadNodeUrl> {
     Ok(parsed.origin().ascii_serialization())
 }
 
-/// All `nodes` ordered by XOR distance of their id to `address`, closest first.
-pub fn by_distance<'a>(address: &ChunkAddress, nodes: &'a [NodeInfo]) -> Vec<&'a NodeInfo> {
+/// All `nodes` ordered by XOR distance of their id to `address`, closest first, one entry per
+/// id, whatever their networks: where to look for a chunk, not who is responsible for it
+/// ([`Diversity::order`]).
+pub fn ring_order<'a>(address: &ChunkAddress, nodes: &'a [NodeInfo]) -> Vec<&'a NodeInfo> {
     let mut sorted: Vec<&NodeInfo> = nodes.iter().collect();
     sorted.sort_by_key(|node| (node.id.distance(address), node.id));
     sorted.dedup_by_key(|node| node.id);
-    sorted
-}
-
-/// The `k` nodes closest to `address` (all of them when there are fewer).
-pub fn close_group<'a>(
-    address: &ChunkAddress,
-    nodes: &'a [NodeInfo],
-    k: usize,
-) -> Vec<&'a NodeInfo> {
-    let mut sorted = by_distance(address, nodes);
-    sorted.truncate(k);
     sorted
 }
 
@@ -149,7 +252,7 @@ mod tests {
     fn node(byte: u8) -> NodeInfo {
         NodeInfo {
             id: NodeId([byte; 32]),
-            url: format!("http://n{byte}"),
+            url: format!("http://127.0.{byte}.1:7000"),
             rewards: Address::ZERO,
         }
     }
@@ -161,12 +264,56 @@ mod tests {
             .map(node)
             .collect();
         let target = ChunkAddress([0xf1; 32]);
-        let group: Vec<u8> = close_group(&target, &nodes, 3)
+        let rule = Diversity::default();
+        let group: Vec<u8> = rule
+            .close_group(&target, &nodes, 3)
             .iter()
             .map(|n| n.id.0[0])
             .collect();
         assert_eq!(group, vec![0xf0, 0xff, 0x10]);
-        assert_eq!(close_group(&target, &nodes, 9).len(), 5);
+        assert_eq!(rule.close_group(&target, &nodes, 9).len(), 5);
+    }
+
+    #[test]
+    fn a_close_group_takes_one_node_per_prefix() {
+        let mut nodes: Vec<_> = (0..40u8)
+            .map(|i| NodeInfo {
+                id: NodeId([i; 32]),
+                url: format!("http://127.0.200.{}:7000", i + 1),
+                rewards: Address::ZERO,
+            })
+            .collect();
+        nodes.push(NodeInfo {
+            id: NodeId([0xee; 32]),
+            url: "http://127.0.5.1:7000".into(),
+            rewards: Address::ZERO,
+        });
+        nodes.push(NodeInfo {
+            id: NodeId([0xef; 32]),
+            url: "http://[2001:db8:1:2::1]:7000".into(),
+            rewards: Address::ZERO,
+        });
+        nodes.push(NodeInfo {
+            id: NodeId([0xf0; 32]),
+            url: "http://[2001:db8:1:3::1]:7000".into(),
+            rewards: Address::ZERO,
+        });
+        let group = Diversity::default().close_group(&ChunkAddress([0; 32]), &nodes, 7);
+        let ids: Vec<u8> = group.iter().map(|n| n.id.0[0]).collect();
+        assert_eq!(ids, vec![0x00, 0xee, 0xef], "one per /24 and per /48");
+        let wide = Diversity {
+            ipv4_prefix: 32,
+            ipv6_prefix: 64,
+        };
+        assert_eq!(wide.close_group(&ChunkAddress([0; 32]), &nodes, 7).len(), 7);
+        assert_eq!(
+            Diversity::default().prefix_of("http://node.example.org:1"),
+            Diversity::default().prefix_of("http://other.example.org:2")
+        );
+        assert_eq!(
+            NetPrefix::of("::ffff:10.1.2.3".parse().unwrap(), 24, 48),
+            NetPrefix::of("10.1.2.200".parse().unwrap(), 24, 48)
+        );
     }
 
     #[test]
@@ -203,6 +350,11 @@ mod tests {
             bootstrap: vec!["http://127.0.0.1:1".into()],
             funded_key: None,
             native_unit: Some("POL".into()),
+            private: true,
+            diversity: Diversity {
+                ipv4_prefix: 16,
+                ipv6_prefix: 32,
+            },
         };
         let back: NetworkConfig = serde_json::from_str(&config.to_json()).unwrap();
         assert_eq!(back, config);

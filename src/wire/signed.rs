@@ -24,7 +24,7 @@ use alloy::signers::SignerSync;
 use alloy::signers::local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
 
-use crate::wire::types::{Amount, ChunkAddress, NodeId, QuoteHash, WaveRoot};
+use crate::wire::types::{Amount, ChunkAddress, QuoteHash, WaveRoot};
 use crate::wire::wave::WaveMembership;
 
 /// The paid quote is paid this many times its price.
@@ -32,7 +32,6 @@ pub const PAYMENT_MULTIPLIER: u64 = 3;
 
 const QUOTE_DOMAIN: &[u8] = b"ferry quote v2";
 const RECEIPT_DOMAIN: &[u8] = b"ferry storage receipt v1";
-const NODE_ID_CONTEXT: &str = "ferry 2026-11 node id v1";
 
 /// Why a quote, proof or receipt is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -200,11 +199,6 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// A node's id on the XOR ring, derived from its EVM address (itself derived from its key).
-pub fn node_id(rewards: &Address) -> NodeId {
-    NodeId(blake3::derive_key(NODE_ID_CONTEXT, rewards.as_slice()))
-}
-
 /// What a node offers to store a chunk for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuoteBody {
@@ -255,10 +249,11 @@ impl SignedQuote {
         Self { body, signature }
     }
 
-    /// Checks the signature; returns the issuing node's id.
-    pub fn verify(&self) -> Result<NodeId, QuoteError> {
+    /// Checks the signature; returns the issuing node's address (its id is the position the
+    /// vault's registry gave that address).
+    pub fn verify(&self) -> Result<Address, QuoteError> {
         if recover(&self.signature, self.body.hash().0) == Some(self.body.rewards) {
-            Ok(node_id(&self.body.rewards))
+            Ok(self.body.rewards)
         } else {
             Err(QuoteError::BadSignature {
                 chunk: self.body.chunk,
@@ -492,7 +487,7 @@ mod tests {
         let signer = PrivateKeySigner::random();
         let chunk = ChunkAddress::of(b"c");
         let good = quote(&signer, chunk, 5);
-        assert_eq!(good.verify().unwrap(), node_id(&signer.address()));
+        assert_eq!(good.verify().unwrap(), signer.address());
         let mut raised = good.clone();
         raised.body.price = Amount::wei(50);
         assert!(raised.verify().is_err());

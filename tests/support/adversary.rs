@@ -20,7 +20,7 @@ use ferry::wire::http::{
     ChallengeAnswer, ChallengeRequest, FORWARDED_HEADER, PutOutcome, PutResponse, QuoteRequest,
     QuoteResponse,
 };
-use ferry::wire::network::{NetworkConfig, NodeInfo, by_distance};
+use ferry::wire::network::{NetworkConfig, NodeInfo, ring_order};
 use ferry::wire::signed::StorageReceipt;
 use ferry::wire::types::{ChunkAddress, HoldingHash, NodeId};
 use futures::StreamExt;
@@ -149,7 +149,7 @@ impl Adversary {
             }
             nodes
         });
-        let closest = by_distance(&chunk, &nodes)[0].clone();
+        let closest = ring_order(&chunk, &nodes)[0].clone();
         let index = nodes.iter().position(|n| n.id == closest.id).unwrap();
         Adversary::start(devnet, index, mode)
     }

@@ -1,5 +1,6 @@
 //! Scripted peers that claim to hold chunks they never store, for tests: a node of their own
-//! (their own key, their own loopback IP, announced to a devnet's nodes like any node) served
+//! (their own key, staked in the vault's registry, their own loopback IP, announced to a
+//! devnet's nodes like any node) served
 //! from the test process (axum, on its own runtime thread). Each answers `/info`, `/peers`
 //! and `/announce` like a node, every quote with "already held" and a valid storage receipt
 //! it signs itself, every PUT (first, forwarded or replica) with a valid storage receipt, and
@@ -22,7 +23,7 @@ use ferry::wire::http::{
     QuoteRequest, QuoteResponse,
 };
 use ferry::wire::network::NodeInfo;
-use ferry::wire::signed::{StorageReceipt, node_id, unix_now};
+use ferry::wire::signed::{StorageReceipt, unix_now};
 use ferry::wire::types::ChunkAddress;
 
 use ferry::client::nodes::{NodeClient, Timeouts};
@@ -77,15 +78,17 @@ struct Shared {
 }
 
 impl Liar {
-    /// Starts a liar on `ip` (a loopback address of its own) that announces itself to every
-    /// node of `devnet` every few seconds.
+    /// Starts a liar on `ip` (a loopback address of its own), registered in the devnet's
+    /// vault like any node (a fresh funded account stakes for it), that announces itself to
+    /// every node of `devnet` every few seconds.
     pub fn start(devnet: &Devnet, ip: IpAddr, behaviour: Behaviour) -> Liar {
         let key = PrivateKeySigner::random();
+        let position = devnet.register(&key);
         let listener = std::net::TcpListener::bind(SocketAddr::new(ip, 0)).unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let info = NodeInfo {
-            id: node_id(&key.address()),
+            id: position,
             url: url.clone(),
             rewards: key.address(),
         };

@@ -29,6 +29,14 @@ pub fn path_with_anvil() -> String {
     format!("{bin}:{}", std::env::var("PATH").unwrap_or_default())
 }
 
+/// A loopback address on a /24 of its own, never one a devnet's nodes use (127.0.N.1) nor the
+/// clients' 127.0.0.0/24: 127.1.1.1, 127.1.2.1, … (one per call in this test process).
+pub fn fresh_loopback() -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("127.{}.{}.1", 1 + n / 254, n % 254 + 1)
+}
+
 /// A running devnet owned by this test process.
 pub struct Devnet {
     /// The devnet's data dir.
@@ -259,6 +267,36 @@ impl Devnet {
                 _ => {}
             }
         }
+    }
+
+    /// The vault's registry of active nodes, read now.
+    pub fn registry(&self) -> ferry::wire::registry::Registry {
+        let vault = Vault::connect(&self.network.rpc_url, self.network.vault, None).unwrap();
+        runtime().block_on(vault.registry(None)).unwrap()
+    }
+
+    /// The nodes a client discovers now, checked against the registry.
+    pub fn swarm(&self, client: &ferry::client::nodes::NodeClient) -> ferry::client::nodes::Swarm {
+        runtime()
+            .block_on(client.discover(
+                &self.network.bootstrap,
+                &self.registry(),
+                self.network.diversity,
+            ))
+            .unwrap()
+    }
+
+    /// Stakes for `key` in the vault (paid by a fresh funded account) and returns its
+    /// position.
+    pub fn register(&self, key: &PrivateKeySigner) -> ferry::wire::types::NodeId {
+        let sponsor = self.funded_account();
+        let vault =
+            Vault::connect(&self.network.rpc_url, self.network.vault, Some(&sponsor)).unwrap();
+        let stake = ferry::vault::RegistryTerms::DEVNET.min_stake;
+        runtime()
+            .block_on(vault.register_node(key.address(), stake))
+            .unwrap()
+            .position
     }
 
     /// The key file of node `index`.

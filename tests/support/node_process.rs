@@ -13,8 +13,9 @@ pub struct NodeProcess {
 }
 
 impl NodeProcess {
-    /// Starts `ferry-node --network NETWORK EXTRA…` with its own store and key; waits for its
-    /// `listening` line.
+    /// Registers a new key in the vault (`ferry-node register`, paid by the network file's
+    /// funded key), then starts `ferry-node --network NETWORK EXTRA…` with its own store and
+    /// that key; waits for its `listening` line.
     pub fn start(network: &Path, extra: &[&str]) -> NodeProcess {
         NodeProcess::start_in(None, network, extra)
     }
@@ -23,6 +24,7 @@ impl NodeProcess {
     /// (`ip netns exec`).
     pub fn start_in(namespace: Option<&str>, network: &Path, extra: &[&str]) -> NodeProcess {
         let dir = tempfile::tempdir().unwrap();
+        register(&dir.path().join("key"), network);
         let node = env!("CARGO_BIN_EXE_ferry-node");
         let mut command = match namespace {
             Some(namespace) => {
@@ -52,6 +54,27 @@ impl NodeProcess {
             _dir: dir,
         }
     }
+}
+
+/// Runs the real `ferry-node register` for the key in `key_file` (created when missing), paid
+/// by the network file's funded key.
+pub fn register(key_file: &Path, network: &Path) {
+    // One registration at a time: the funded key's nonces are shared by every test.
+    static REGISTERING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = REGISTERING.lock().unwrap_or_else(|e| e.into_inner());
+    let output = Command::new(env!("CARGO_BIN_EXE_ferry-node"))
+        .args(["register", "--key-file"])
+        .arg(key_file)
+        .arg("--network")
+        .arg(network)
+        .env_remove("FERRY_PRIVATE_KEY")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "ferry-node register failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Runs `ferry-node --network NETWORK EXTRA…` with its store and key in `dir`, for a start

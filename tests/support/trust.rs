@@ -9,25 +9,25 @@ use alloy::primitives::Address;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use ferry::client::nodes::{NodeClient, Timeouts};
-use ferry::wire::network::{NodeInfo, close_group};
-use ferry::wire::signed::{
-    PAYMENT_MULTIPLIER, PaymentProof, QuoteBody, SignedQuote, median_index, node_id,
-};
+use ferry::wire::network::NodeInfo;
+use ferry::wire::signed::{PAYMENT_MULTIPLIER, PaymentProof, QuoteBody, SignedQuote, median_index};
 use ferry::wire::types::{Amount, ChunkAddress, NodeId};
 use ferry::wire::wave::WaveLeaf;
 
 use super::node_process::listening_url;
 use super::{Devnet, runtime};
 
-/// Every devnet node's key, by node id (plus `extra`, a key the test holds itself).
+/// Every devnet node's key, by node id (its position in the vault's registry), plus `extra`,
+/// a registered key the test holds itself.
 pub fn keys_by_id(
     devnet: &Devnet,
     extra: Option<&PrivateKeySigner>,
 ) -> HashMap<NodeId, PrivateKeySigner> {
+    let registry = devnet.registry();
     (0..devnet.network.bootstrap.len())
         .map(|index| devnet.node_key(index))
         .chain(extra.cloned())
-        .map(|key| (node_id(&key.address()), key))
+        .filter_map(|key| registry.id_of(&key.address()).map(|id| (id, key)))
         .collect()
 }
 
@@ -38,7 +38,8 @@ pub fn close_group_keys(
     chunk: ChunkAddress,
     k: usize,
 ) -> Vec<PrivateKeySigner> {
-    close_group(&chunk, view, k)
+    ferry::wire::network::Diversity::default()
+        .close_group(&chunk, view, k)
         .iter()
         .map(|node| {
             keys.get(&node.id)
@@ -127,14 +128,17 @@ pub struct ExtraNode {
 }
 
 impl ExtraNode {
-    /// Starts a node with `flags`, and waits until it knows every devnet node.
+    /// Starts a registered node with `flags`, on a loopback /24 of its own, and waits until
+    /// it knows every devnet node.
     pub fn start(devnet: &Devnet, flags: &[&str]) -> ExtraNode {
         let dir = tempfile::tempdir().unwrap();
         let key = PrivateKeySigner::random();
         let key_file = dir.path().join("key");
         std::fs::write(&key_file, hex::encode(key.to_bytes())).unwrap();
+        devnet.register(&key);
+        let listen = format!("{}:0", super::fresh_loopback());
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferry-node"))
-            .args(["--listen", "127.0.0.1:0", "--no-announce", "--root"])
+            .args(["--listen", &listen, "--no-announce", "--root"])
             .arg(dir.path().join("store"))
             .arg("--network")
             .arg(&devnet.network_file)
