@@ -32,7 +32,10 @@ fn liars(devnet: &Devnet, count: usize, behaviour: Behaviour) -> Vec<Liar> {
     liars
 }
 
-fn total(liars: &[Liar], counter: impl Fn(&Counts) -> &std::sync::atomic::AtomicUsize + Copy) -> usize {
+fn total(
+    liars: &[Liar],
+    counter: impl Fn(&Counts) -> &std::sync::atomic::AtomicUsize + Copy,
+) -> usize {
     liars.iter().map(|liar| liar.count(counter)).sum()
 }
 
@@ -53,7 +56,10 @@ fn claims_without_proof_are_paid_and_stored_on_honest_nodes_anyway() {
         "{} chunks; the liars claimed {claims} quotes and acknowledged {puts} PUTs with receipts they signed; {refused} challenges found nothing",
         chunks.len()
     );
-    assert!(claims > 0 && puts > 0, "the liars were in the chunks' close groups");
+    assert!(
+        claims > 0 && puts > 0,
+        "the liars were in the chunks' close groups"
+    );
     for chunk in &chunks {
         let honest = devnet.holders_on_disk(*chunk);
         assert!(
@@ -99,7 +105,10 @@ fn relayed_answers_are_late_for_verify_and_for_upkeep() {
             );
         }
     }
-    assert!(relayed_on_verify > 0, "the relays answered verify's challenges");
+    assert!(
+        relayed_on_verify > 0,
+        "the relays answered verify's challenges"
+    );
 
     // upkeep: the honest nodes challenge the relays, find them late and send them replicas.
     let started = Instant::now();

@@ -69,8 +69,11 @@ pub async fn prove(
     let claimed = claimed.to_vec();
     tokio::task::spawn_blocking(move || {
         let mut possession = Possession::default();
-        for (((node, request), expected), answer) in
-            claimed.into_iter().zip(&requests).zip(&expected).zip(answers)
+        for (((node, request), expected), answer) in claimed
+            .into_iter()
+            .zip(&requests)
+            .zip(&expected)
+            .zip(answers)
         {
             let verdict = match answer {
                 Err(error) => Err(Unproven::Failed(error)),

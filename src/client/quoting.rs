@@ -119,7 +119,9 @@ pub async fn quote_chunk(
             .map(|node| (*node).clone())
             .collect();
         let proven = proven_claims(context, chunk, claimed).await;
-        answers.held.retain(|receipt| proven.contains(&receipt.node));
+        answers
+            .held
+            .retain(|receipt| proven.contains(&receipt.node));
         if answers.held.len() >= needed {
             return Ok(QuoteOutcome::AlreadyStored {
                 receipts: answers.held,

@@ -239,8 +239,9 @@ pub async fn replicate<'a>(
     let candidates = swarm.close_group(&chunk, placement.close_group);
     let needed = swarm.replicas(placement.replicas);
     let mut tally = Tally::new(chunk, &candidates, reporter);
-    let mut running = FuturesUnordered::new();
+    // Declared before `running`, whose futures borrow it.
     let bytes = chunk_bytes(&body);
+    let mut running = FuturesUnordered::new();
     let (candidates_ref, bytes_ref, body_ref) = (&candidates, &bytes, &body);
     let start = move |node: &'a NodeInfo, mode| async move {
         let put = Put {

@@ -32,8 +32,8 @@ use crate::exit::ErrorKind;
 use crate::wire::challenge::{ChallengeFailure, ChallengeRequest, holding_hash};
 use crate::wire::http::ChallengeAnswer;
 use crate::wire::network::{CLOSE_GROUP_SIZE, Diversity, NodeInfo, REPLICAS, ring_order};
-use crate::wire::types::MAX_CHUNK_BYTES;
 use crate::wire::types::ChunkAddress;
+use crate::wire::types::MAX_CHUNK_BYTES;
 
 /// How a verify (or repair) runs.
 #[derive(Debug, Clone, Copy)]

@@ -118,7 +118,9 @@ pub(crate) async fn audit_peer(
             Err(Asked::Late(after)) => {
                 tracing::info!(peer = %peer.url, chunks = audits.len(), deadline = ?deadline, after = ?after, "upkeep: a peer answered its challenges too late to hold the chunks (relayed?)");
                 result.late += audits.len();
-                result.lacking.extend(audits.iter().map(|audit| audit.request.chunk));
+                result
+                    .lacking
+                    .extend(audits.iter().map(|audit| audit.request.chunk));
             }
             Err(Asked::NotJudged(error)) => {
                 tracing::debug!(peer = %peer.url, %error, "upkeep: a peer could not be challenged");

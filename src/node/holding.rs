@@ -82,7 +82,9 @@ pub(super) async fn challenges(
                     answers.push(ChallengeAnswer::answer(request, &bytes, &shared.signer));
                 }
                 Ok(None) => {}
-                Err(error) => tracing::warn!(chunk = %request.chunk, %error, "cannot answer a challenge"),
+                Err(error) => {
+                    tracing::warn!(chunk = %request.chunk, %error, "cannot answer a challenge")
+                }
             }
         }
         answers

@@ -400,7 +400,7 @@ impl Node {
             base_price: config.base_price,
             transfers: Semaphore::new(MAX_CHUNK_TRANSFERS),
             requests: server::RequestCounts::default(),
-            forwarder: forward::Forwarder::new(),
+            forwarder: forward::Forwarder::new(Some(local.ip()).filter(|ip| !ip.is_unspecified())),
             close_group: config.close_group,
             pacing: pacing::PeerPacing::default(),
         };

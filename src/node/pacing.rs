@@ -68,7 +68,10 @@ impl PeerPacing {
     /// Books the next turn of `prefix` at or after `now`; `None` when its queue is full.
     fn take_turn(&self, prefix: NetPrefix, now: Instant) -> Option<Instant> {
         let spacing = Duration::from_secs(1) / PEER_GETS_PER_SECOND;
-        let mut turns = self.next_turn.lock().expect("the pacing table is never poisoned");
+        let mut turns = self
+            .next_turn
+            .lock()
+            .expect("the pacing table is never poisoned");
         if turns.len() >= PREFIXES_KEPT {
             turns.retain(|_, next| *next > now);
         }
@@ -86,7 +89,10 @@ impl PeerPacing {
 pub fn url_ip(url: &str) -> Option<IpAddr> {
     let parsed = reqwest::Url::parse(url).ok()?;
     let host = parsed.host_str()?;
-    let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let literal = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     literal.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
 }
 
@@ -104,7 +110,10 @@ mod tests {
 
     #[test]
     fn urls_give_their_ip() {
-        assert_eq!(url_ip("http://127.0.4.1:9000"), Some("127.0.4.1".parse().unwrap()));
+        assert_eq!(
+            url_ip("http://127.0.4.1:9000"),
+            Some("127.0.4.1".parse().unwrap())
+        );
         assert_eq!(url_ip("http://[::1]:80"), Some("::1".parse().unwrap()));
         assert_eq!(url_ip("https://node.example.org"), None);
     }
@@ -132,6 +141,9 @@ mod tests {
         let far = (0..40)
             .map(|_| pacing.take_turn(prefix("127.0.6.9"), now))
             .find(Option::is_none);
-        assert!(far.is_some(), "a queue longer than {MAX_PEER_QUEUE:?} is refused");
+        assert!(
+            far.is_some(),
+            "a queue longer than {MAX_PEER_QUEUE:?} is refused"
+        );
     }
 }

@@ -525,7 +525,9 @@ async fn get_chunk(
     let paced = state
         .pacing
         .wait(source.ip(), &peers, state.peers.diversity());
-    paced.await.map_err(|full| ApiError::new(StatusCode::TOO_MANY_REQUESTS, full.to_string()))?;
+    paced
+        .await
+        .map_err(|full| ApiError::new(StatusCode::TOO_MANY_REQUESTS, full.to_string()))?;
     let _slot = transfer_slot(&state).await?;
     let store = state.store.clone();
     match blocking(move || store.get(&address)).await? {

@@ -148,10 +148,20 @@ async fn restore(state: &Arc<NodeState>, chunks: usize, audits: Vec<(NodeInfo, P
     let unjudged: usize = audits.iter().map(|(_, audit)| audit.unjudged).sum();
     let missing: Vec<(NodeInfo, ChunkAddress)> = audits
         .into_iter()
-        .flat_map(|(peer, audit)| audit.lacking.into_iter().map(move |chunk| (peer.clone(), chunk)))
+        .flat_map(|(peer, audit)| {
+            audit
+                .lacking
+                .into_iter()
+                .map(move |chunk| (peer.clone(), chunk))
+        })
         .collect();
     if missing.is_empty() {
-        tracing::debug!(chunks, proven, unjudged, "upkeep: every replica proven in place");
+        tracing::debug!(
+            chunks,
+            proven,
+            unjudged,
+            "upkeep: every replica proven in place"
+        );
         return;
     }
     let results: Vec<bool> = futures::stream::iter(missing.clone())

@@ -46,7 +46,8 @@ pub const PEER_GET_DELAY: Duration = Duration::from_secs(4);
 
 /// The deadline of a challenge (or a batch) covering `bytes` of chunk data: a local read.
 pub fn audit_deadline(bytes: u64) -> Duration {
-    AUDIT_ALLOWANCE + Duration::from_millis(bytes.saturating_mul(1000) / AUDIT_READ_BYTES_PER_SECOND)
+    AUDIT_ALLOWANCE
+        + Duration::from_millis(bytes.saturating_mul(1000) / AUDIT_READ_BYTES_PER_SECOND)
 }
 
 /// The longest deadline any audit has: that of a full chunk (a batch covers no more).
@@ -84,7 +85,10 @@ pub fn pack_batches<T>(items: Vec<(T, u64)>) -> Vec<Vec<(T, u64)>> {
             bytes = 0;
         }
         bytes += size;
-        batches.last_mut().expect("a batch was just pushed").push((item, size));
+        batches
+            .last_mut()
+            .expect("a batch was just pushed")
+            .push((item, size));
     }
     batches
 }

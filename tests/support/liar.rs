@@ -149,7 +149,8 @@ impl Drop for Liar {
 /// Announces the liar to every honest node, again every `period` (nodes forget silent peers).
 async fn announce_every(shared: Arc<Shared>, period: Duration) {
     loop {
-        let announcement = Announcement::sign(&shared.info.url, &shared.key, unix_now());
+        let announcement =
+            Announcement::sign(&shared.info.url, shared.info.id, &shared.key, unix_now());
         for node in &shared.honest {
             let _ = shared
                 .http
