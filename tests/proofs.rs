@@ -80,7 +80,7 @@ fn relayed_answers_are_late_for_verify_and_for_upkeep() {
     let (dir, file) = scratch_file(10);
     let reference = devnet.upload_reference(dir.path(), &key, &file);
     let chunks = planned_chunks(&file);
-    let relayed_on_upload = total(&liars, |c| &c.relayed);
+    let challenged_on_upload = total(&liars, |c| &c.challenges);
 
     // verify: every chunk's proven count is the number of honest nodes holding it.
     let output = devnet
@@ -89,7 +89,7 @@ fn relayed_answers_are_late_for_verify_and_for_upkeep() {
         .output()
         .unwrap();
     let events = json_lines(&output.stdout);
-    let relayed_on_verify = total(&liars, |c| &c.relayed) - relayed_on_upload;
+    let challenged_on_verify = total(&liars, |c| &c.challenges) - challenged_on_upload;
     for chunk in &chunks {
         let verdict = chunk_verified(&events, *chunk);
         let honest = devnet.holders_on_disk(*chunk).len();
@@ -106,9 +106,20 @@ fn relayed_answers_are_late_for_verify_and_for_upkeep() {
         }
     }
     assert!(
-        relayed_on_verify > 0,
-        "the relays answered verify's challenges"
+        challenged_on_verify > 0,
+        "verify challenged the relays: {events:?}"
     );
+    let late = events
+        .iter()
+        .filter(|e| e["event"] == "chunk_verified")
+        .flat_map(|e| e["failed"].as_array().cloned().unwrap_or_default())
+        .filter(|failure| {
+            failure["reason"]
+                .as_str()
+                .is_some_and(|reason| reason.contains("did not answer within"))
+        })
+        .count();
+    assert!(late > 0, "verify reports the relays as late: {events:?}");
 
     // upkeep: the honest nodes challenge the relays, find them late and send them replicas.
     let started = Instant::now();
@@ -119,15 +130,15 @@ fn relayed_answers_are_late_for_verify_and_for_upkeep() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    let relayed = total(&liars, |c| &c.relayed);
     println!(
         "audit deadline {:?} for an empty chunk, {:?} for a full one (a batch covers no more); a peer's GET is held back {PEER_GET_DELAY:?}",
         audit_deadline(0),
         max_audit_deadline()
     );
     println!(
-        "relayed answers refused: {relayed_on_upload} after the upload's PUTs, {relayed_on_verify} by verify, {} by upkeep so far (slowest relay {} ms); replicas upkeep sent the relays: {}",
-        relayed - relayed_on_upload - relayed_on_verify,
+        "challenges to the relays: {challenged_on_upload} after the upload's PUTs, {challenged_on_verify} by verify ({late} reported late), {} by upkeep so far; {} answered from relayed bytes, all refused (slowest relay {} ms); replicas upkeep sent the relays: {}",
+        total(&liars, |c| &c.challenges) - challenged_on_upload - challenged_on_verify,
+        total(&liars, |c| &c.relayed),
         liars
             .iter()
             .map(|liar| liar.count(|c| &c.slowest_relay_ms))

@@ -198,7 +198,7 @@ async fn handle(
         }
         ("POST", "/challenge") => {
             let request: ChallengeRequest = serde_json::from_slice(&body).unwrap();
-            match shared.answer(&request).await {
+            match Shared::answer_detached(&shared, request).await {
                 Some(answer) => axum::Json(answer).into_response(),
                 None => StatusCode::NOT_FOUND.into_response(),
             }
@@ -206,8 +206,8 @@ async fn handle(
         ("POST", "/challenges") => {
             let batch: ChallengeBatch = serde_json::from_slice(&body).unwrap();
             let mut answers = Vec::new();
-            for request in &batch.challenges {
-                answers.extend(shared.answer(request).await);
+            for request in batch.challenges {
+                answers.extend(Shared::answer_detached(&shared, request).await);
             }
             axum::Json(BatchAnswer { answers }).into_response()
         }
@@ -216,6 +216,19 @@ async fn handle(
 }
 
 impl Shared {
+    /// [`Shared::answer`] in a task of its own, so a relay finishes (and is counted) even when
+    /// the challenger stops waiting and closes the connection.
+    async fn answer_detached(
+        shared: &Arc<Shared>,
+        request: ChallengeRequest,
+    ) -> Option<ChallengeAnswer> {
+        let shared = shared.clone();
+        tokio::spawn(async move { shared.answer(&request).await })
+            .await
+            .ok()
+            .flatten()
+    }
+
     /// The liar's answer to a challenge: none, or one made from bytes fetched from a peer.
     async fn answer(&self, request: &ChallengeRequest) -> Option<ChallengeAnswer> {
         self.counts.challenges.fetch_add(1, Ordering::SeqCst);
