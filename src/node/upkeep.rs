@@ -14,8 +14,9 @@
 //!   placing is not copied over the client's own PUTs;
 //! - a pass reads at most [`AUDIT_BYTES_PER_SECOND`] times the interval of its own chunks
 //!   (hourly: every chunk of a large store; on a 5 s devnet, 20 MiB), chunks never audited
-//!   first, then those audited longest ago, so audits cost a bounded share of the disk and
-//!   every chunk comes round again;
+//!   first, then those audited longest ago, and a chunk is audited again only after the
+//!   interval or [`MIN_REAUDIT`], whichever is longer; so audits cost a bounded share of the
+//!   disk and every chunk comes round again;
 //! - a peer counts as holding a chunk only by a proof: a claim, a false answer or a late one
 //!   (a peer that fetches the chunk from elsewhere when challenged) counts as not holding, and
 //!   gets a replica; a peer that cannot be reached is skipped until the next pass;
@@ -47,6 +48,9 @@ const REPLICAS_AT_ONCE: usize = 4;
 const CHUNKS_PER_ROUND: usize = 1024;
 /// The bytes of its own chunks a pass may read per second of the repair interval.
 pub const AUDIT_BYTES_PER_SECOND: u64 = 4 * 1024 * 1024;
+/// The least time between two audits of a chunk's peers (on a devnet, passes run every few
+/// seconds; chunks are audited as they settle, then every 10 minutes).
+pub const MIN_REAUDIT: Duration = Duration::from_secs(600);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs a pass every `interval` until `shutdown` is cancelled; requests leave from `local`
@@ -67,13 +71,18 @@ pub(super) async fn run_until(
     // When each chunk's peers were last audited.
     let mut audited: HashMap<ChunkAddress, Instant> = HashMap::new();
     let budget = AUDIT_BYTES_PER_SECOND.saturating_mul(interval.as_secs().max(1));
+    let reaudit = interval.max(MIN_REAUDIT);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(interval) => {}
         }
         let held: HashSet<ChunkAddress> = state.store.addresses().into_iter().collect();
-        let mut due: Vec<ChunkAddress> = held.intersection(&settled).copied().collect();
+        let mut due: Vec<ChunkAddress> = held
+            .intersection(&settled)
+            .filter(|chunk| audited.get(chunk).is_none_or(|at| at.elapsed() >= reaudit))
+            .copied()
+            .collect();
         audited.retain(|chunk, _| held.contains(chunk));
         settled = held;
         // Never audited first, then the longest ago.
