@@ -136,8 +136,8 @@ fn relayed_answers_are_late_for_verify_and_for_upkeep() {
         max_audit_deadline()
     );
     println!(
-        "challenges to the relays: {challenged_on_upload} after the upload's PUTs, {challenged_on_verify} by verify ({late} reported late), {} by upkeep so far; {} answered from relayed bytes, all refused (slowest relay {} ms); replicas upkeep sent the relays: {}",
-        total(&liars, |c| &c.challenges) - challenged_on_upload - challenged_on_verify,
+        "challenges to the relays: {} in all ({challenged_on_upload} by the upload's checks after its PUTs; verify's run saw {challenged_on_verify}, upkeep's passes going on meanwhile); verify reported {late} late; {} answered from relayed bytes, all refused (slowest relay {} ms); replicas upkeep sent the relays: {}",
+        total(&liars, |c| &c.challenges),
         total(&liars, |c| &c.relayed),
         liars
             .iter()
