@@ -404,6 +404,8 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
         }
         'ferry;vault;deploy' {
             [CompletionResult]::new('--rpc-url', '--rpc-url', [CompletionResultType]::ParameterName, 'The chain''s JSON-RPC URL (else `rpc_url` from the config file)')
+            [CompletionResult]::new('--min-stake', '--min-stake', [CompletionResultType]::ParameterName, 'The least stake a node registers with (`0.1eth`, `5gwei`, or wei)')
+            [CompletionResult]::new('--exit-delay', '--exit-delay', [CompletionResultType]::ParameterName, 'Blocks between a node''s exit and the return of its stake (50,400: a week of 12 s blocks)')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')

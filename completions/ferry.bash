@@ -1290,13 +1290,21 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault__subcmd__deploy)
-            opts="-q -v -h -V --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --rpc-url --min-stake --exit-delay --json --quiet --verbose --data-dir --config --units --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-stake)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exit-delay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -370,6 +370,8 @@ set edit:completion:arg-completer[ferry] = {|@words|
         }
         &'ferry;vault;deploy'= {
             cand --rpc-url 'The chain''s JSON-RPC URL (else `rpc_url` from the config file)'
+            cand --min-stake 'The least stake a node registers with (`0.1eth`, `5gwei`, or wei)'
+            cand --exit-delay 'Blocks between a node''s exit and the return of its stake (50,400: a week of 12 s blocks)'
             cand --data-dir 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]'
             cand --config 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]'
             cand --units 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]'

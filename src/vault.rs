@@ -330,6 +330,30 @@ impl Vault {
             .map_err(|e| self.classify(e))
     }
 
+    /// The price a transaction sent now pays per gas, wei: the latest block's base fee plus the
+    /// priority fee a payment is sent with (what an EIP-1559 transaction is charged), or the
+    /// legacy gas price on a chain without a base fee. Estimates use it, not the fee cap a
+    /// transaction offers (twice the base fee and more), which it rarely pays.
+    pub async fn effective_gas_price(&self) -> Result<Amount, PaymentError> {
+        let block = self
+            .provider
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| self.classify(e))?;
+        let Some(base_fee) = block.and_then(|block| block.header.base_fee_per_gas) else {
+            return self.gas_price().await;
+        };
+        // The fees a payment is sent with are alloy's estimate (from the fee history); it pays
+        // the base fee plus that tip, never more than the cap.
+        let fees = self
+            .provider
+            .estimate_eip1559_fees()
+            .await
+            .map_err(|e| self.classify(e))?;
+        let paid = (u128::from(base_fee) + fees.max_priority_fee_per_gas).min(fees.max_fee_per_gas);
+        Ok(Amount(U256::from(paid)))
+    }
+
     /// What the vault records for `payer`'s wave `root` (a payment by anyone else does not
     /// count): one call.
     pub async fn wave_status(
@@ -460,13 +484,14 @@ impl Vault {
     }
 
     /// Estimates the gas cost (wei) of paying `chunks` chunks in `waves` transactions, without
-    /// a wallet, at the current gas price (one query), by [`estimated_gas`].
+    /// a wallet, at the price a transaction pays now ([`Vault::effective_gas_price`]), by
+    /// [`estimated_gas`].
     pub async fn estimate_gas_cost(
         &self,
         chunks: usize,
         waves: usize,
     ) -> Result<Amount, PaymentError> {
-        let gas_price = self.gas_price().await?;
+        let gas_price = self.effective_gas_price().await?;
         Ok(Amount(
             gas_price.0 * U256::from(estimated_gas(chunks, waves)),
         ))

@@ -189,7 +189,7 @@ fn forged_peer_entries_are_dropped_and_a_node_counts_once_however_many_urls() {
     let run = upload_past(Mode::ForgedPeers, 12);
     assert!(
         run.stderr
-            .contains("whose id is not derived from their rewards address"),
+            .contains("that the vault's registry does not list at their id"),
         "{}",
         run.stderr
     );

@@ -16,6 +16,7 @@ mod generated;
 mod isolated;
 mod keeping;
 mod local_io;
+mod membership;
 mod network;
 mod node;
 mod node_trust;

@@ -67,6 +67,25 @@ impl Fixture {
         (address, bytes)
     }
 
+    /// A fresh encrypted chunk whose close group in `view` holds `node` (so `node` is
+    /// responsible for it and stores it).
+    pub(crate) fn chunk_near(
+        &self,
+        node: &ferry::wire::network::NodeInfo,
+        view: &[ferry::wire::network::NodeInfo],
+    ) -> (ChunkAddress, Vec<u8>) {
+        loop {
+            let (address, bytes) = self.chunk();
+            let group = self
+                .swarm
+                .diversity
+                .close_group(&address, view, CLOSE_GROUP_SIZE);
+            if group.iter().any(|member| member.id == node.id) {
+                return (address, bytes);
+            }
+        }
+    }
+
     /// The close group's quotes for a chunk, verified, not yet paid.
     pub(crate) fn quoted(&self, address: ChunkAddress, bytes: &[u8]) -> (WaveLeaf, PaymentProof) {
         let planned = PlannedChunk {

@@ -311,7 +311,7 @@ fn a_stranger_paying_the_quotes_first_neither_blocks_the_payer_nor_counts_for_th
 fn a_flood_of_unpaid_puts_asks_the_chain_about_once_per_quote() {
     let fixture = Fixture::new();
     let node = ExtraNode::start(fixture.devnet, &[]);
-    let (address, bytes) = fixture.chunk();
+    let (address, bytes) = fixture.chunk_near(&node.info(), &node.view());
     let quotes = close_group_quotes(
         &fixture,
         &node.view(),
@@ -526,10 +526,13 @@ fn a_payment_reorganised_away_is_refused_and_was_never_cached() {
 fn an_unknown_issuer_triggers_one_peer_refresh_and_later_puts_are_refused_at_once() {
     let fixture = Fixture::new();
     let node = ExtraNode::start(fixture.devnet, &[]);
-    let (address, bytes) = fixture.chunk();
+    let (address, bytes) = fixture.chunk_near(&node.info(), &node.view());
     let keys = keys_by_id(fixture.devnet, Some(&node.key));
     let mut signers = close_group_keys(&keys, &node.view(), address, CLOSE_GROUP_SIZE);
-    signers[6] = PrivateKeySigner::random();
+    // Staked, but never started: no node knows it.
+    let stranger = PrivateKeySigner::random();
+    fixture.devnet.register(&stranger);
+    signers[6] = stranger;
     let payer = fixture.vault.payer().unwrap();
     let quotes = signed_quotes(&signers, address, bytes.len(), payer, unix_now());
     let (payment, mut proof) = median_proof(quotes);

@@ -115,6 +115,10 @@ enum Command {
         /// Only show what the vault holds; withdraw nothing.
         #[arg(long)]
         show_only: bool,
+        /// Blocks deep a paid wave must be before its leaves are learned from the chain
+        /// [default: 0 on a devnet chain, 12 on any other].
+        #[arg(long, value_name = "N", env = "FERRY_CONFIRMATIONS")]
+        confirmations: Option<u64>,
     },
 }
 
@@ -158,12 +162,14 @@ fn main() -> ExitCode {
             network,
             rpc_url,
             show_only,
+            confirmations,
         }) => runtime.block_on(rewards(RewardsConfig {
             root,
             network_file: network,
             key_file,
             rpc_url,
             withdraw: !show_only,
+            confirmations,
         })),
         None => runtime.block_on(run(args)),
     };

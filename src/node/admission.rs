@@ -113,12 +113,10 @@ pub enum Rejection {
         issuer: NodeId,
     },
     /// A quote's issuer is unknown and this node refreshed its peers too recently to look again.
-    #[error(
-        "quote issuer {issuer} is not a node this node knows yet; its peer view is being refreshed, retry in a few seconds"
-    )]
+    #[error("{issuer} yet; its peer view is being refreshed, retry in a few seconds")]
     RefreshPending {
-        /// The issuer's id.
-        issuer: NodeId,
+        /// What is unknown of the issuer.
+        issuer: String,
     },
     /// A quote's issuer is not close to the chunk.
     #[error(

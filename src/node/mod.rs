@@ -73,6 +73,16 @@ pub const DEFAULT_BASE_PRICE_WEI: u128 = 1_000_000_000;
 /// Confirmations a payment needs on a chain that is not a devnet, unless told otherwise:
 /// deeper than Ethereum mainnet's common reorganisations (1 or 2 blocks) with a wide margin.
 pub const DEFAULT_CONFIRMATIONS: u64 = 12;
+/// The confirmations a payment needs on chain `chain_id` unless told otherwise: none on a
+/// devnet chain, [`DEFAULT_CONFIRMATIONS`] on any other.
+pub fn default_confirmations(chain_id: u64) -> u64 {
+    if vault::is_devnet_chain(chain_id) {
+        0
+    } else {
+        DEFAULT_CONFIRMATIONS
+    }
+}
+
 /// How long requests under way may take to finish once shutdown begins.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -292,8 +302,6 @@ pub struct Node {
     listener: TcpListener,
     state: Arc<server::NodeState>,
     repair_interval: Duration,
-    /// Reads the vault's registry.
-    chain: Vault,
 }
 
 impl Node {
@@ -345,14 +353,9 @@ impl Node {
                 file_chain_id: network.chain_id,
             });
         }
-        let confirmations =
-            config
-                .confirmations
-                .unwrap_or(if vault::is_devnet_chain(rpc_chain_id) {
-                    0
-                } else {
-                    DEFAULT_CONFIRMATIONS
-                });
+        let confirmations = config
+            .confirmations
+            .unwrap_or_else(|| default_confirmations(rpc_chain_id));
         let registry = vault.registry(None).await?;
         let Some(id) = registry.id_of(&signer.address()) else {
             return Err(NodeError::NotRegistered {
@@ -403,12 +406,13 @@ impl Node {
             forwarder: forward::Forwarder::new(Some(local.ip()).filter(|ip| !ip.is_unspecified())),
             close_group: config.close_group,
             pacing: pacing::PeerPacing::default(),
+            chain,
+            registry_lookups: Semaphore::new(server::MAX_REGISTRY_LOOKUPS),
         };
         Ok(Self {
             listener,
             state: Arc::new(state),
             repair_interval: config.repair_interval,
-            chain,
         })
     }
 
@@ -431,11 +435,7 @@ impl Node {
             let shutdown = shutdown.clone();
             async move { state.peers.refresh_until(shutdown).await }
         });
-        let registry = tokio::spawn(read_registry_until(
-            self.state.clone(),
-            self.chain,
-            shutdown.clone(),
-        ));
+        let registry = tokio::spawn(read_registry_until(self.state.clone(), shutdown.clone()));
         // Requests to peers leave from the listen IP, so peers see which node asks.
         let local = self
             .listener
@@ -477,28 +477,34 @@ impl Node {
 /// Re-reads the vault's registry every [`peers::REFRESH_INTERVAL`] (one call while it has not
 /// changed) until `shutdown`, so nodes that register join the view and nodes that exit leave
 /// it. A failed read keeps the registry as it was.
-async fn read_registry_until(
-    state: Arc<server::NodeState>,
-    chain: Vault,
-    shutdown: CancellationToken,
-) {
+async fn read_registry_until(state: Arc<server::NodeState>, shutdown: CancellationToken) {
     let mut ticks = tokio::time::interval(peers::REFRESH_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = ticks.tick() => {
-                let known = state.peers.registry();
-                match chain.registry(Some(&known)).await {
-                    Ok(read) if read.version() != known.version() => {
-                        tracing::info!(nodes = read.len(), version = read.version(), "the vault's registry changed");
-                        state.peers.set_registry(read);
-                    }
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "cannot read the vault's registry; keeping the last one"),
-                }
-            }
+            _ = ticks.tick() => read_registry(&state).await,
+        }
+    }
+}
+
+/// Reads the vault's registry once (one call while it has not changed) and keeps it when it
+/// changed. A failed read keeps the registry as it was.
+pub(crate) async fn read_registry(state: &server::NodeState) {
+    let known = state.peers.registry();
+    match state.chain.registry(Some(&known)).await {
+        Ok(read) if read.version() != known.version() => {
+            tracing::info!(
+                nodes = read.len(),
+                version = read.version(),
+                "the vault's registry changed"
+            );
+            state.peers.set_registry(read);
+        }
+        Ok(_) => {}
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the vault's registry; keeping the last one")
         }
     }
 }

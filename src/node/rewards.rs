@@ -38,6 +38,10 @@ pub struct RewardsConfig {
     pub rpc_url: Option<String>,
     /// Claim what is unclaimed (otherwise only show it).
     pub withdraw: bool,
+    /// How deep a paid wave's block must be before its leaves are learned; `None`: as
+    /// `ferry-node` defaults (0 on a devnet chain, [`crate::node::DEFAULT_CONFIRMATIONS`]
+    /// elsewhere).
+    pub confirmations: Option<u64>,
 }
 
 /// What the vault holds for the node, and what was claimed.
@@ -79,7 +83,18 @@ pub async fn rewards(config: RewardsConfig) -> Result<RewardsReport, NodeError> 
     let rewards = signer.address();
     let earnings = Arc::new(Earnings::open(&config.root));
     let first_block = network.vault_block.unwrap_or(0);
-    let scan = scan_chain(&vault, earnings.clone(), rewards, first_block).await?;
+    let confirmations = match config.confirmations {
+        Some(confirmations) => confirmations,
+        None => crate::node::default_confirmations(vault.chain_id().await?),
+    };
+    let scan = scan_chain(
+        &vault,
+        earnings.clone(),
+        rewards,
+        first_block,
+        confirmations,
+    )
+    .await?;
     let waves = {
         let earnings = earnings.clone();
         tokio::task::spawn_blocking(move || earnings.waves())

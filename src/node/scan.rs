@@ -63,20 +63,25 @@ struct WindowFindings {
 }
 
 /// Reads the chain from the node's scan position (from `first_block` on the first scan of this
-/// vault) to the latest block and records every unclaimed leaf paying `rewards` that the
-/// earnings record does not hold yet.
+/// vault) to the newest block that is `confirmations` deep (counting its own) and records every
+/// unclaimed leaf paying `rewards` that the earnings record does not hold yet. Blocks not yet
+/// that deep are read by a later scan.
 pub async fn scan_chain(
     vault: &Vault,
     earnings: Arc<Earnings>,
     rewards: Address,
     first_block: u64,
+    confirmations: u64,
 ) -> Result<ScanReport, NodeError> {
     let vault_address = vault.address();
     let position = blocking(&earnings, move |e| e.scan_position(vault_address)).await?;
     let from = position.map_or(first_block, |next| {
         next.saturating_sub(REORG_MARGIN).max(first_block)
     });
-    let latest = vault.block_number().await?;
+    let latest = vault
+        .block_number()
+        .await?
+        .saturating_sub(confirmations.saturating_sub(1));
     let mut report = ScanReport {
         to_block: latest,
         ..ScanReport::default()

@@ -37,7 +37,7 @@ use crate::node::holding;
 use crate::node::peers::{AdmitError, Peers};
 use crate::node::pricing;
 use crate::node::store::{ChunkStore, StoreError};
-use crate::wire::announce::Announcement;
+use crate::wire::announce::{AnnounceError, Announcement};
 use crate::wire::http::{
     ErrorBody, FORWARDED_HEADER, MAX_PROOF_BYTES, NodeInfo, PutOutcome, PutResponse, QuoteRequest,
     QuoteResponse,
@@ -54,6 +54,8 @@ pub const MAX_PUT_BODY: usize = MAX_CHUNK_BYTES + 4 + MAX_PROOF_BYTES;
 pub const MAX_CHUNK_TRANSFERS: usize = 32;
 /// The longest any request may take, body included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// Registry lookups of announcing addresses run at once.
+pub const MAX_REGISTRY_LOOKUPS: usize = 4;
 /// A PUT whose body sends no bytes for this long is dropped.
 pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -71,6 +73,11 @@ pub(crate) struct NodeState {
     pub(crate) forwarder: Forwarder,
     pub(crate) close_group: usize,
     pub(crate) pacing: crate::node::pacing::PeerPacing,
+    /// Reads the vault's registry.
+    pub(crate) chain: crate::vault::Vault,
+    /// Registry lookups for announcing addresses not in the registry yet, at most
+    /// [`MAX_REGISTRY_LOOKUPS`] at once.
+    pub(crate) registry_lookups: Semaphore,
 }
 
 /// Requests served since the node started, by kind: what `GET /stats` reports (benchmarks use
@@ -241,16 +248,20 @@ async fn announce(
             format!("bad announcement: {}", rejection.body_text()),
         )
     })?;
-    let announced = announcement
-        .verify(unix_now(), &state.peers.registry())
-        .map_err(|error| {
-            let status = if error.is_forgery() {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            ApiError::new(status, crate::exit::with_causes(&error))
-        })?;
+    let mut verified = announcement.verify(unix_now(), &state.peers.registry());
+    if matches!(verified, Err(AnnounceError::WrongId { .. }))
+        && registered_since(&state, &announcement).await
+    {
+        verified = announcement.verify(unix_now(), &state.peers.registry());
+    }
+    let announced = verified.map_err(|error| {
+        let status = if error.is_forgery() {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        ApiError::new(status, crate::exit::with_causes(&error))
+    })?;
     state
         .peers
         .admit(announced.clone())
@@ -265,6 +276,27 @@ async fn announce(
             ApiError::new(status, error.to_string())
         })?;
     Ok(Json(announced))
+}
+
+/// True when the announcing address is registered at the announced position on the chain,
+/// though not in this node's registry yet (it registered since the last read): then the
+/// registry is read again. At most [`MAX_REGISTRY_LOOKUPS`] such lookups run at once; a flood of
+/// free keys finds them busy and is refused as unregistered.
+async fn registered_since(state: &NodeState, announcement: &Announcement) -> bool {
+    let Ok(_turn) = state.registry_lookups.try_acquire() else {
+        return false;
+    };
+    match state.chain.position_of(announcement.rewards).await {
+        Ok(Some(position)) if position == announcement.id => {
+            crate::node::read_registry(state).await;
+            true
+        }
+        Ok(_) => false,
+        Err(error) => {
+            tracing::debug!(%error, "cannot look up an announcing address in the registry");
+            false
+        }
+    }
 }
 
 pub(super) fn parse_address(text: &str) -> Result<ChunkAddress, ApiError> {
@@ -447,40 +479,37 @@ async fn admit_put<'s>(
     size: usize,
     arrival: Arrival,
 ) -> Result<SemaphorePermit<'s>, ApiError> {
-    let registry = state.peers.registry();
-    let diversity = state.peers.diversity();
-    let issuers: Vec<NodeId> = proof
-        .quotes
-        .iter()
-        .filter_map(|quote| registry.id_of(&quote.body.rewards))
-        .collect();
-    let nodes = state.peers.view_for(&issuers);
-    let view = View {
-        nodes: &nodes,
-        registry: &registry,
-        diversity,
+    let check = || {
+        let registry = state.peers.registry();
+        let issuers: Vec<NodeId> = proof
+            .quotes
+            .iter()
+            .filter_map(|quote| registry.id_of(&quote.body.rewards))
+            .collect();
+        let nodes = state.peers.view_for(&issuers);
+        let view = View {
+            nodes: &nodes,
+            registry: &registry,
+            diversity: state.peers.diversity(),
+        };
+        state
+            .admission
+            .check_cheap(&proof, address, size, view, arrival)
+            .map(drop)
     };
-    match state
-        .admission
-        .check_cheap(&proof, address, size, view, arrival)
-    {
-        Ok(_) => {}
-        Err(Rejection::UnknownIssuer { issuer }) => {
-            // Never refresh while holding a transfer slot: give it back first.
+    match check() {
+        Ok(()) => {}
+        Err(unknown @ (Rejection::UnknownIssuer { .. } | Rejection::UnregisteredIssuer { .. })) => {
+            // A node that joined or registered since the last refresh: look again, at most
+            // once per gap, and never while holding a transfer slot.
             drop(slot);
             if !state.peers.refresh_on_demand().await {
-                return Err(refusal(Rejection::RefreshPending { issuer }));
+                return Err(refusal(Rejection::RefreshPending {
+                    issuer: unknown.to_string(),
+                }));
             }
-            let nodes = state.peers.view_for(&issuers);
-            let view = View {
-                nodes: &nodes,
-                registry: &registry,
-                diversity,
-            };
-            state
-                .admission
-                .check_cheap(&proof, address, size, view, arrival)
-                .map_err(refusal)?;
+            crate::node::read_registry(state).await;
+            check().map_err(refusal)?;
             slot = transfer_slot(state).await?;
         }
         Err(rejection) => return Err(refusal(rejection)),

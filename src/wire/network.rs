@@ -169,9 +169,13 @@ impl Diversity {
         nodes: &'a [NodeInfo],
         k: usize,
     ) -> Vec<&'a NodeInfo> {
-        let mut group = self.order(address, nodes);
-        group.truncate(k);
-        group
+        // Walk outwards and stop at k: only the nodes walked have their prefix worked out.
+        let mut seen = std::collections::HashSet::new();
+        ring_order(address, nodes)
+            .into_iter()
+            .filter(|node| seen.insert(self.prefix_of(&node.url)))
+            .take(k)
+            .collect()
     }
 }
 

@@ -112,6 +112,11 @@ pub fn listening_url(child: &mut Child, log: &Path) -> String {
 }
 
 impl NodeProcess {
+    /// Its root directory (chunk store and kept proofs).
+    pub fn root(&self) -> std::path::PathBuf {
+        self._dir.path().join("store")
+    }
+
     /// Stops it (SIGTERM) and waits for it to exit.
     pub fn stop(&mut self) {
         super::signal(self.child.id(), "TERM");
