@@ -24,6 +24,7 @@ mod node_trust;
 mod ordinary;
 mod output;
 mod pipes;
+mod proofs;
 mod pty;
 mod resume;
 mod rewards;

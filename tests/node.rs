@@ -7,10 +7,11 @@ use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
 use ferry::client::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encrypt_in_place};
 use ferry::client::nodes::{NodeClient, PutMode, RequestError, Swarm, Timeouts};
-use ferry::client::quoting::{QuoteOutcome, quote_chunk};
+use ferry::client::quoting::{QuoteContext, QuoteOutcome, quote_chunk};
+use ferry::client::sources::Sources;
 use ferry::vault::Vault;
 use ferry::wire::http::{PutOutcome, PutResponse, encode_put};
-use ferry::wire::network::{CLOSE_GROUP_SIZE, ring_order};
+use ferry::wire::network::{CLOSE_GROUP_SIZE, REPLICAS, ring_order};
 use ferry::wire::signed::{PaymentProof, QuoteBody, SignedQuote, unix_now};
 use ferry::wire::types::ChunkAddress;
 use ferry::wire::wave::{WaveLeaf, WaveTree};
@@ -92,16 +93,17 @@ impl Fixture {
             size: bytes.len() as u32,
             source: ChunkSource::Memory(Arc::new(bytes.to_vec())),
         };
-        match runtime()
-            .block_on(quote_chunk(
-                &self.client,
-                &self.swarm,
-                CLOSE_GROUP_SIZE,
-                self.vault.payer().unwrap(),
-                &planned,
-            ))
-            .unwrap()
-        {
+        // A memory chunk is its own source: no files to re-derive it from.
+        let sources = Arc::new(Sources::many(Vec::new()));
+        let quoting = QuoteContext {
+            client: &self.client,
+            swarm: &self.swarm,
+            close_group: CLOSE_GROUP_SIZE,
+            replicas: REPLICAS,
+            payer: self.vault.payer().unwrap(),
+            sources: &sources,
+        };
+        match runtime().block_on(quote_chunk(&quoting, &planned)).unwrap() {
             QuoteOutcome::Payable { payment, proof } => (payment, *proof),
             QuoteOutcome::AlreadyStored { .. } => panic!("a fresh chunk is not stored yet"),
         }

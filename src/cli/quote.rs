@@ -7,11 +7,11 @@ use super::output::{JsonEvent, print_json_line, stdout_line};
 use super::transfer::{connect_vault, discover, is_stdin, payment_failure, spool_stdin};
 use super::{CliError, Context, QuoteArgs};
 use crate::client::nodes::{NodeClient, Timeouts};
-use crate::client::quoting::{Estimate, estimate_plan};
+use crate::client::quoting::{Estimate, QuoteContext, estimate_plan};
 use crate::client::reporter::Silent;
 use crate::client::upload::{Input, MAX_WAVE_SIZE, UploadOptions, check_file};
 use crate::exit::ErrorKind;
-use crate::wire::network::CLOSE_GROUP_SIZE;
+use crate::wire::network::{CLOSE_GROUP_SIZE, REPLICAS};
 use crate::wire::types::Amount;
 
 /// Chunks quoted at once.
@@ -106,20 +106,20 @@ async fn gather(context: &Context, args: &QuoteArgs) -> Result<Quoted, CliError>
         .await
         .map_err(|e| CliError::new(ErrorKind::Internal, e))?
         .map_err(|e| CliError::new(e.kind(), e))?;
-    let plan = input
+    let planned = input
         .encrypt(threads, Arc::new(Silent), None)
         .await
-        .map_err(|e| CliError::new(e.kind(), e))?
-        .plan;
-    let estimate = estimate_plan(
-        &client,
-        &nodes,
-        CLOSE_GROUP_SIZE,
-        alloy::primitives::Address::ZERO,
-        &plan.chunks,
-        QUOTES_IN_FLIGHT,
-    )
-    .await;
+        .map_err(|e| CliError::new(e.kind(), e))?;
+    let (plan, sources) = (planned.plan, Arc::new(planned.sources));
+    let quoting = QuoteContext {
+        client: &client,
+        swarm: &nodes,
+        close_group: CLOSE_GROUP_SIZE,
+        replicas: REPLICAS,
+        payer: alloy::primitives::Address::ZERO,
+        sources: &sources,
+    };
+    let estimate = estimate_plan(&quoting, &plan.chunks, QUOTES_IN_FLIGHT).await;
     let wave_size = args
         .wave_size
         .or(context.config.wave_size)

@@ -5,6 +5,7 @@
 //!   changed files;
 //! - [`nodes`]: requests to nodes over HTTP (bounded answers, deadlines) and discovery;
 //! - [`quoting`]: asking a chunk's close group for quotes and choosing what to pay;
+//! - [`possession`]: challenging the nodes that claim a chunk, against the client's own bytes;
 //! - [`replication`]: getting a paid chunk onto enough nodes of its close group;
 //! - [`upload`]: the upload pipeline (resume, encrypt, quote, pay, send);
 //! - [`download`]: fetching, verifying and decrypting a file back;
@@ -22,6 +23,7 @@ pub mod download;
 pub mod folder;
 pub mod nodes;
 pub mod plan_cache;
+pub mod possession;
 pub mod quoting;
 mod race;
 pub mod receipt;

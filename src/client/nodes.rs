@@ -21,8 +21,8 @@ use futures::stream::FuturesUnordered;
 use crate::client::chunking::MAX_CHUNK_BYTES;
 use crate::client::race::Grace;
 use crate::wire::http::{
-    ChallengeAnswer, ChallengeRequest, ErrorBody, FORWARD_BUDGET, FORWARDED_HEADER,
-    MAX_PROOF_BYTES, PutResponse, QuoteRequest, QuoteResponse,
+    BatchAnswer, ChallengeAnswer, ChallengeBatch, ChallengeRequest, ErrorBody, FORWARD_BUDGET,
+    FORWARDED_HEADER, MAX_PROOF_BYTES, PutResponse, QuoteRequest, QuoteResponse, audit_deadline,
 };
 use crate::wire::network::{Diversity, NodeInfo};
 use crate::wire::registry::Registry;
@@ -30,6 +30,8 @@ use crate::wire::types::ChunkAddress;
 
 /// The largest JSON answer (quote, info, PUT) read from a node.
 pub const MAX_JSON_BYTES: usize = 256 * 1024;
+/// The largest `/challenges` answer read from a node.
+pub const MAX_BATCH_ANSWER_BYTES: usize = 512 * 1024;
 /// The largest `/peers` answer read from a node.
 pub const MAX_PEERS_BYTES: usize = 1024 * 1024;
 /// The most of an error answer's text kept for the message.
@@ -301,17 +303,19 @@ impl NodeClient {
             .await
     }
 
-    /// Asks a node to prove it holds a chunk; `None` when it says it does not. The answer is
-    /// the node's word: the caller checks it against the chunk's bytes.
+    /// Asks a node to prove it holds a chunk of `size` bytes; `None` when it says it does
+    /// not. The answer must be in within [`audit_deadline`]`(size)`, a local read: a later one
+    /// is [`RequestError::TimedOut`] (it does not count). The answer is the node's word: the
+    /// caller checks it against the chunk's bytes.
     pub async fn challenge(
         &self,
         node: &NodeInfo,
         request: &ChallengeRequest,
+        size: u64,
     ) -> Result<Option<ChallengeAnswer>, RequestError> {
         let url = &node.url;
         let http = self.http.post(format!("{url}/challenge")).json(request);
-        // The node reads and hashes the whole chunk before it answers.
-        let deadline = self.timeouts.small + self.timeouts.chunk;
+        let deadline = audit_deadline(size);
         let Some(body) = self
             .exchange_optional(url, http, deadline, MAX_JSON_BYTES)
             .await?
@@ -324,6 +328,27 @@ impl NodeClient {
                 url: url.clone(),
                 source,
             })
+    }
+
+    /// Asks a node to prove it holds many chunks in one request (`POST /challenges`), whose
+    /// chunks are `bytes` long in all (at most [`crate::wire::challenge::MAX_BATCH_BYTES`],
+    /// see [`crate::wire::challenge::pack_batches`]); the answers must be in within
+    /// [`audit_deadline`]`(bytes)`. One answer per chunk the node says it holds, unchecked.
+    pub async fn challenge_batch(
+        &self,
+        node: &NodeInfo,
+        challenges: Vec<ChallengeRequest>,
+        bytes: u64,
+    ) -> Result<Vec<ChallengeAnswer>, RequestError> {
+        let url = &node.url;
+        let request = self
+            .http
+            .post(format!("{url}/challenges"))
+            .json(&ChallengeBatch { challenges });
+        let answer: BatchAnswer = self
+            .exchange_json(url, request, audit_deadline(bytes), MAX_BATCH_ANSWER_BYTES)
+            .await?;
+        Ok(answer.answers)
     }
 
     /// The bytes of the payment proof a node keeps for a chunk (at most

@@ -4,20 +4,27 @@
 //! - every quote is verified before it can be paid: signed by the node that was asked (its id
 //!   matches), for this chunk and this size, and fresh by this client's clock
 //!   ([`Freshness::CLIENT`]); a stale quote is asked for again once, never paid;
-//! - "already held" counts only with that node's signed storage receipt for this chunk, and
+//! - "already held" is a claim, and counts only once that node answers a fresh possession
+//!   challenge checked against the client's own bytes of the chunk, in time
+//!   ([`crate::client::possession`]); its signed storage receipt alone counts for nothing, and
 //!   each node (one per id) counts once;
-//! - a chunk that a majority of its close group already holds is neither paid for nor sent;
+//! - a chunk that the required replica count of distinct close-group nodes prove they hold is
+//!   neither paid for nor sent; otherwise it is paid and sent as usual;
 //! - a chunk is payable only with quotes from a majority of its close group, so the median
 //!   cannot be steered by a minority; the median quote is paid three times its price.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
 use crate::client::chunking::PlannedChunk;
 use crate::client::nodes::{NodeClient, Swarm};
+use crate::client::possession::prove;
 use crate::client::race::Grace;
+use crate::client::sources::{Sources, read_planned};
 use crate::wire::http::QuoteResponse;
 use crate::wire::network::NodeInfo;
 use crate::wire::signed::{
@@ -29,10 +36,10 @@ use alloy::primitives::{Address, B256};
 /// What the close group said about one chunk.
 #[derive(Debug, Clone)]
 pub enum QuoteOutcome {
-    /// A majority of the close group already holds it, each proven by the node's signed
-    /// storage receipt: nothing to pay or send.
+    /// The required replica count of its close group already holds it, each node proven by a
+    /// fresh possession challenge: nothing to pay or send.
     AlreadyStored {
-        /// One verified storage receipt per holding node.
+        /// The storage receipt of each node that proved it holds the chunk.
         receipts: Vec<StorageReceipt>,
     },
     /// Quotes to pay: the payment for the median (its leaf) and the proof to carry (its wave
@@ -64,27 +71,68 @@ pub struct QuoteFailure {
 /// How long to wait for the rest of a close group once a majority has answered.
 pub const QUOTE_GRACE: Duration = Duration::from_millis(500);
 
+/// What quoting needs: the nodes, the rules, and where the chunks' bytes come from (to check
+/// "already held" claims against).
+#[derive(Clone, Copy)]
+pub struct QuoteContext<'a> {
+    /// HTTP client for nodes.
+    pub client: &'a NodeClient,
+    /// Known nodes.
+    pub swarm: &'a Swarm,
+    /// Nodes asked per chunk (K).
+    pub close_group: usize,
+    /// Proven holders a chunk needs to count as already stored.
+    pub replicas: usize,
+    /// The address that will pay; quotes bind it.
+    pub payer: Address,
+    /// The files the chunks are re-derived from.
+    pub sources: &'a Arc<Sources>,
+}
+
 /// Asks the close group of `chunk` (the K closest known nodes, one per id) for quotes bound to
-/// `payer` and decides. Once a majority has given valid answers, the rest get only
-/// [`QUOTE_GRACE`], so a node that never answers costs no more than that.
+/// the payer and decides. Once a majority has given valid answers, the rest get only
+/// [`QUOTE_GRACE`], so a node that never answers costs no more than that. Claims to hold the
+/// chunk already are challenged; they count only when enough are proven.
 pub async fn quote_chunk(
-    client: &NodeClient,
-    swarm: &Swarm,
-    k: usize,
-    payer: Address,
+    context: &QuoteContext<'_>,
     chunk: &PlannedChunk,
 ) -> Result<QuoteOutcome, QuoteFailure> {
+    let QuoteContext {
+        client,
+        swarm,
+        close_group: k,
+        payer,
+        ..
+    } = *context;
     let group = swarm.close_group(&chunk.address, k);
     let majority = swarm.quote_majority(k);
+    let needed = swarm.replicas(context.replicas);
     let pending: FuturesUnordered<_> = group
         .iter()
         .map(|node| ask(client, node, chunk, payer))
         .collect();
-    let answers = gather(pending, majority).await;
-    if answers.held.len() >= majority {
-        return Ok(QuoteOutcome::AlreadyStored {
-            receipts: answers.held,
-        });
+    let mut answers = gather(pending, majority, needed).await;
+    if answers.held.len() >= needed {
+        let claimed: Vec<NodeInfo> = group
+            .iter()
+            .filter(|node| answers.held.iter().any(|r| r.node == node.rewards))
+            .map(|node| (*node).clone())
+            .collect();
+        let proven = proven_claims(context, chunk, claimed).await;
+        answers
+            .held
+            .retain(|receipt| proven.contains(&receipt.node));
+        if answers.held.len() >= needed {
+            return Ok(QuoteOutcome::AlreadyStored {
+                receipts: answers.held,
+            });
+        }
+        answers.last = format!(
+            "{} nodes said they hold chunk {} but only {} proved it",
+            answers.claims,
+            chunk.address,
+            proven.len()
+        );
     }
     if answers.quotes.len() < majority {
         return Err(QuoteFailure {
@@ -97,21 +145,51 @@ pub async fn quote_chunk(
     payable(chunk, answers.quotes, group.len())
 }
 
+/// The rewards addresses of the `claimed` holders that prove they hold `chunk`; none when its
+/// bytes cannot be re-derived (the chunk is then paid and sent, and the send reports why).
+async fn proven_claims(
+    context: &QuoteContext<'_>,
+    chunk: &PlannedChunk,
+    claimed: Vec<NodeInfo>,
+) -> std::collections::HashSet<Address> {
+    let (sources, planned) = (context.sources.clone(), chunk.clone());
+    let bytes = tokio::task::spawn_blocking(move || read_planned(&sources, &planned))
+        .await
+        .expect("re-deriving a chunk does not panic");
+    let bytes = match bytes {
+        Ok(bytes) => Bytes::from(bytes),
+        Err(error) => {
+            tracing::warn!(chunk = %chunk.address, %error, "cannot re-derive the chunk to check claims that it is held");
+            return Default::default();
+        }
+    };
+    let possession = prove(context.client, chunk.address, &bytes, &claimed).await;
+    for (node, why) in &possession.unproven {
+        tracing::info!(chunk = %chunk.address, node = %node.url, %why, "a node said it holds the chunk but did not prove it");
+    }
+    possession.proven
+}
+
 /// The valid answers of a close group, and the last problem seen.
 struct Answers {
+    /// Storage receipts of the nodes that say they hold the chunk (claims, not yet proven).
     held: Vec<StorageReceipt>,
+    /// How many said so.
+    claims: usize,
     quotes: Vec<SignedQuote>,
     last: String,
 }
 
-/// Collects the close group's answers: all of them, or, once a majority agrees, those that
-/// come within [`QUOTE_GRACE`].
+/// Collects the close group's answers: all of them, or, once a majority quotes or `needed`
+/// say they hold the chunk, those that come within [`QUOTE_GRACE`].
 async fn gather(
     mut pending: FuturesUnordered<impl Future<Output = Result<Answer, String>>>,
     majority: usize,
+    needed: usize,
 ) -> Answers {
     let mut answers = Answers {
         held: Vec::new(),
+        claims: 0,
         quotes: Vec::new(),
         last: String::from("no answer"),
     };
@@ -119,10 +197,13 @@ async fn gather(
     while let Some(answer) = grace.next(&mut pending).await {
         match answer {
             Ok(Answer::Quote(quote)) => answers.quotes.push(quote),
-            Ok(Answer::Held(receipt)) => answers.held.push(receipt),
+            Ok(Answer::Held(receipt)) => {
+                answers.claims += 1;
+                answers.held.push(receipt);
+            }
             Err(problem) => answers.last = problem,
         }
-        if answers.quotes.len() >= majority || answers.held.len() >= majority {
+        if answers.quotes.len() >= majority || answers.held.len() >= needed {
             grace.start();
         }
     }
@@ -199,7 +280,7 @@ async fn ask(
 enum Answer {
     /// A quote to pay.
     Quote(SignedQuote),
-    /// The node holds the chunk, proven by its storage receipt.
+    /// The node says it holds the chunk, with its storage receipt (a claim to challenge).
     Held(StorageReceipt),
 }
 
@@ -242,7 +323,7 @@ pub struct Estimate {
     pub chunks: usize,
     /// Chunks that would be paid.
     pub payable_chunks: usize,
-    /// Chunks the network already holds.
+    /// Chunks the network is proven to hold already.
     pub already_stored: usize,
     /// Chunks no majority would quote.
     pub unquoted: usize,
@@ -252,15 +333,12 @@ pub struct Estimate {
 
 /// Quotes every chunk of a plan, `in_flight` at a time, and sums what paying would cost.
 pub async fn estimate_plan(
-    client: &NodeClient,
-    swarm: &Swarm,
-    k: usize,
-    payer: Address,
+    context: &QuoteContext<'_>,
     chunks: &[PlannedChunk],
     in_flight: usize,
 ) -> Estimate {
     let outcomes: Vec<_> = futures::stream::iter(chunks)
-        .map(|chunk| quote_chunk(client, swarm, k, payer, chunk))
+        .map(|chunk| quote_chunk(context, chunk))
         .buffer_unordered(in_flight.max(1))
         .collect()
         .await;

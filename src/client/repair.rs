@@ -8,8 +8,9 @@
 //! chunks are challenged again, so the report says what holds now, not what nodes said.
 //!
 //! Invariants: nothing is paid and no quote is asked for; a replica is sent only to nodes of
-//! the chunk's close group that did not prove they hold it and did not answer falsely, closest
-//! first; a replica counts as stored only with that node's signed storage receipt, and the
+//! the chunk's close group that did not prove they hold it and did not answer falsely or late
+//! (a node that answers late may be relaying the chunk, and would not keep a replica either),
+//! closest first; a replica counts as stored only with that node's signed storage receipt, and the
 //! final word is the second round of challenges.
 
 use futures::{StreamExt, stream};
@@ -134,7 +135,12 @@ async fn repair_chunk(
     let targets: Vec<&NodeInfo> = health
         .checks
         .iter()
-        .filter(|check| !matches!(check.verdict, Verdict::Proven | Verdict::FalseAnswer(_)))
+        .filter(|check| {
+            !matches!(
+                check.verdict,
+                Verdict::Proven | Verdict::FalseAnswer(_) | Verdict::Late(_)
+            )
+        })
         .map(|check| &check.node)
         .collect();
     let needed = options.replicas.saturating_sub(holders.len());

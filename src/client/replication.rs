@@ -11,10 +11,16 @@
 //! - only nodes this client itself places among the chunk's `close_group` closest (one per id)
 //!   are asked, and only their storage receipts count, however they arrive (directly or
 //!   through a forwarding node), so a node's word never widens where a chunk counts as stored;
+//! - a storage receipt is a claim: its node counts only once it also answers a fresh
+//!   possession challenge, checked against the chunk's bytes the client holds, within a
+//!   deadline sized to a local read ([`crate::client::possession`]); the holders a PUT's answer
+//!   names are challenged all at once, as soon as it arrives, and a node that does not prove
+//!   it is passed over;
 //! - a chunk counts as stored only once `replicas` distinct nodes of that close group have
-//!   each signed a storage receipt for this chunk with their rewards address (every node, on
-//!   a network smaller than that); any other answer is that node's failure, and a receipt that
-//!   does not check is ignored, so a node forging receipts for others gains nothing;
+//!   each signed a storage receipt for this chunk with their rewards address and proven they
+//!   hold it (every node, on a network smaller than that); any other answer is that node's
+//!   failure, and a receipt that does not check is ignored, so a node forging receipts for
+//!   others gains nothing;
 //! - a node's status or error text is never interpreted beyond "this node failed this chunk"
 //!   (or "try this node again" for 5xx and 429): it never leads to a payment or a dropped proof;
 //! - the forwarding node counts for all `replicas` until it answers or [`FORWARD_HEDGE_DELAY`]
@@ -32,9 +38,10 @@ use bytes::Bytes;
 use futures::stream::FuturesUnordered;
 
 use crate::client::nodes::{NodeClient, PutMode, RequestError, Swarm};
+use crate::client::possession::{Unproven, prove};
 use crate::client::race::{Next, next_or_hedge};
 use crate::client::reporter::{Event, Reporter};
-use crate::wire::http::{FORWARD_BUDGET, PutResponse};
+use crate::wire::http::{FORWARD_BUDGET, PutResponse, split_put};
 use crate::wire::network::NodeInfo;
 use crate::wire::signed::StorageReceipt;
 use crate::wire::types::ChunkAddress;
@@ -99,12 +106,17 @@ pub struct ReplicationFailure {
     pub bytes_sent: u64,
 }
 
-/// One PUT's end: the node, how it was asked, and its answer.
+/// One PUT's end: the node, how it was asked, its answer, and which of the holders it names
+/// proved they hold the chunk.
 struct Answer<'a> {
     node: &'a NodeInfo,
     mode: PutMode,
     result: Result<PutResponse, RequestError>,
     bytes_sent: u64,
+    /// The rewards addresses of the named holders that answered their challenge.
+    proven: HashSet<Address>,
+    /// The named holders that did not, and why.
+    unproven: Vec<(NodeInfo, Unproven)>,
 }
 
 /// The receipts collected for one chunk, by the client's own rules.
@@ -114,6 +126,8 @@ struct Tally<'a> {
     group: HashSet<Address>,
     receipts: Vec<StorageReceipt>,
     holders: HashSet<Address>,
+    /// Nodes that claimed the chunk and did not prove it: never asked again.
+    refuted: HashSet<Address>,
     bytes_sent: u64,
     failures: u32,
     last: String,
@@ -128,6 +142,7 @@ impl<'a> Tally<'a> {
             group: candidates.iter().map(|node| node.rewards).collect(),
             receipts: Vec::new(),
             holders: HashSet::new(),
+            refuted: HashSet::new(),
             bytes_sent: 0,
             failures: 0,
             last: String::from("no node to try"),
@@ -136,10 +151,11 @@ impl<'a> Tally<'a> {
     }
 
     /// Counts `receipt` when it is a valid storage receipt for this chunk by a close-group
-    /// node not counted yet.
-    fn add(&mut self, receipt: StorageReceipt) -> bool {
+    /// node not counted yet that proved it holds the chunk (one of `proven`).
+    fn add(&mut self, receipt: StorageReceipt, proven: &HashSet<Address>) -> bool {
         let counts = receipt.chunk == self.chunk
             && self.group.contains(&receipt.node)
+            && proven.contains(&receipt.node)
             && !self.holders.contains(&receipt.node)
             && receipt.is_valid();
         if counts {
@@ -166,25 +182,41 @@ impl<'a> Tally<'a> {
             Ok(put) => put,
             Err(error) => return self.fail(answer.node, error),
         };
-        if put.receipt.node != answer.node.rewards || !self.add(put.receipt) {
-            // A receipt already counted (through a forwarding node) is no failure.
-            if !self.holders.contains(&answer.node.rewards) {
+        for (node, why) in answer.unproven {
+            if !self.holders.contains(&node.rewards) && self.refuted.insert(node.rewards) {
                 self.fail(
-                    answer.node,
+                    &node,
                     RequestError::Refused {
-                        url: answer.node.url.clone(),
+                        url: node.url.clone(),
                         status: 200,
-                        message: "the storage receipt is not signed by this node for this chunk"
-                            .into(),
+                        message: format!(
+                            "it acknowledged the chunk but did not prove it holds it: {why}"
+                        ),
                     },
                 );
             }
+        }
+        let proven = &answer.proven;
+        let own = put.receipt;
+        if own.node == answer.node.rewards && own.chunk == self.chunk && own.is_valid() {
+            // Counted when proven; an unproven node was reported above.
+            self.add(own, proven);
+        } else if !self.holders.contains(&answer.node.rewards) {
+            // A receipt already counted (through a forwarding node) is no failure.
+            self.fail(
+                answer.node,
+                RequestError::Refused {
+                    url: answer.node.url.clone(),
+                    status: 200,
+                    message: "the storage receipt is not signed by this node for this chunk".into(),
+                },
+            );
         }
         let offered = put.peer_receipts.len();
         let counted = put
             .peer_receipts
             .into_iter()
-            .filter(|receipt| self.add(receipt.clone()))
+            .filter(|receipt| self.add(receipt.clone(), proven))
             .count();
         if counted < offered {
             tracing::debug!(chunk = %self.chunk, node = %answer.node.url, offered, counted, "peer receipts that do not count were ignored");
@@ -207,9 +239,20 @@ pub async fn replicate<'a>(
     let candidates = swarm.close_group(&chunk, placement.close_group);
     let needed = swarm.replicas(placement.replicas);
     let mut tally = Tally::new(chunk, &candidates, reporter);
+    // Declared before `running`, whose futures borrow it.
+    let bytes = chunk_bytes(&body);
     let mut running = FuturesUnordered::new();
-    let start = |node: &'a NodeInfo, mode| {
-        put_with_retries(client, node, chunk, body.clone(), mode, policy, reporter)
+    let (candidates_ref, bytes_ref, body_ref) = (&candidates, &bytes, &body);
+    let start = move |node: &'a NodeInfo, mode| async move {
+        let put = Put {
+            client,
+            chunk,
+            body: body_ref.clone(),
+            policy,
+            reporter,
+        };
+        let answer = put_with_retries(&put, node, mode).await;
+        prove_named(client, answer, candidates_ref, chunk, bytes_ref).await
     };
     // The forwarding node counts for every replica until it answers or is too slow.
     let mut forwarding = needed > 1 && !candidates.is_empty();
@@ -227,7 +270,7 @@ pub async fn replicate<'a>(
             }
         };
         while tally.holders.len() + awaited(running.len(), forwarding) < needed {
-            let Some(node) = next_missing(&candidates, &mut next, &tally.holders) else {
+            let Some(node) = next_missing(&candidates, &mut next, &tally) else {
                 break;
             };
             running.push(start(node, PutMode::StoreOnly));
@@ -241,7 +284,7 @@ pub async fn replicate<'a>(
         match next_or_hedge(&mut running, may_hedge.then_some(delay)).await {
             Next::Hedge if forwarding => forwarding = false,
             Next::Hedge => {
-                if let Some(node) = next_missing(&candidates, &mut next, &tally.holders) {
+                if let Some(node) = next_missing(&candidates, &mut next, &tally) {
                     running.push(start(node, PutMode::StoreOnly));
                 }
             }
@@ -268,30 +311,72 @@ pub async fn replicate<'a>(
     })
 }
 
-/// The next candidate from `next` on that does not hold the chunk yet.
+/// The chunk's bytes in a PUT body (after its proof), without a copy.
+fn chunk_bytes(body: &Bytes) -> Bytes {
+    let start = split_put(body).map_or(body.len(), |(proof, _)| 4 + proof.len());
+    body.slice(start..)
+}
+
+/// The next candidate from `next` on that neither holds the chunk yet nor failed to prove it.
 fn next_missing<'a>(
     candidates: &[&'a NodeInfo],
     next: &mut usize,
-    holders: &HashSet<Address>,
+    tally: &Tally<'_>,
 ) -> Option<&'a NodeInfo> {
     while let Some(node) = candidates.get(*next) {
         *next += 1;
-        if !holders.contains(&node.rewards) {
+        if !tally.holders.contains(&node.rewards) && !tally.refuted.contains(&node.rewards) {
             return Some(node);
         }
     }
     None
 }
 
-async fn put_with_retries<'a>(
+/// Challenges, all at once, the close-group nodes a PUT's answer names as holders (the node
+/// itself and those it forwarded to, each with a valid storage receipt for the chunk).
+async fn prove_named<'a>(
     client: &NodeClient,
-    node: &'a NodeInfo,
+    mut answer: Answer<'a>,
+    candidates: &[&NodeInfo],
+    chunk: ChunkAddress,
+    bytes: &Bytes,
+) -> Answer<'a> {
+    let Ok(put) = &answer.result else {
+        return answer;
+    };
+    let named: Vec<NodeInfo> = candidates
+        .iter()
+        .filter(|node| {
+            std::iter::once(&put.receipt)
+                .chain(&put.peer_receipts)
+                .any(|r| r.node == node.rewards && r.chunk == chunk && r.is_valid())
+        })
+        .map(|node| (*node).clone())
+        .collect();
+    let possession = prove(client, chunk, bytes, &named).await;
+    answer.proven = possession.proven;
+    answer.unproven = possession.unproven;
+    answer
+}
+
+/// What every PUT of one chunk shares.
+struct Put<'a> {
+    client: &'a NodeClient,
     chunk: ChunkAddress,
     body: Bytes,
-    mode: PutMode,
     policy: RetryPolicy,
-    reporter: &dyn Reporter,
-) -> Answer<'a> {
+    reporter: &'a dyn Reporter,
+}
+
+async fn put_with_retries<'a>(put: &Put<'_>, node: &'a NodeInfo, mode: PutMode) -> Answer<'a> {
+    let Put {
+        client,
+        chunk,
+        policy,
+        reporter,
+        ..
+    } = *put;
+    let body = &put.body;
     let mut backoff = policy.first_backoff;
     let mut attempt = 1;
     let mut bytes_sent = 0;
@@ -316,6 +401,8 @@ async fn put_with_retries<'a>(
                     mode,
                     result,
                     bytes_sent,
+                    proven: HashSet::new(),
+                    unproven: Vec::new(),
                 };
             }
         }
@@ -361,20 +448,31 @@ mod tests {
                     forged,
                     StorageReceipt::sign(chunk, &stranger),
                     StorageReceipt::sign(ChunkAddress::of(b"other"), &keys[3]),
+                    StorageReceipt::sign(chunk, &keys[2]),
                 ],
             }),
             bytes_sent: 100,
+            // keys[2] signed a valid receipt but did not answer its challenge.
+            proven: HashSet::from([keys[0].address(), keys[1].address(), keys[3].address()]),
+            unproven: vec![(
+                group[2].clone(),
+                Unproven::Failed(RequestError::TimedOut {
+                    url: group[2].url.clone(),
+                    after: Duration::from_secs(3),
+                }),
+            )],
         };
         tally.count(answer);
         let holders: HashSet<Address> = tally.receipts.iter().map(|r| r.node).collect();
         assert_eq!(
             holders,
             HashSet::from([keys[0].address(), keys[1].address()]),
-            "the node's own and one genuine peer receipt; no duplicate, forgery, stranger or other chunk"
+            "the node's own and one genuine, proven peer receipt; no duplicate, forgery, stranger, other chunk or unproven holder"
         );
         assert_eq!(tally.receipts.len(), 2);
         assert_eq!(tally.bytes_sent, 100);
-        assert_eq!(tally.failures, 0);
+        assert_eq!(tally.failures, 1, "the unproven holder is passed over");
+        assert!(tally.refuted.contains(&keys[2].address()));
         let lying = Answer {
             node: &group[3],
             mode: PutMode::StoreOnly,
@@ -384,11 +482,13 @@ mod tests {
                 peer_receipts: vec![],
             }),
             bytes_sent: 100,
+            proven: HashSet::new(),
+            unproven: vec![],
         };
         tally.count(lying);
         assert_eq!(tally.receipts.len(), 2);
         assert_eq!(
-            tally.failures, 1,
+            tally.failures, 2,
             "a node answering with another's receipt failed"
         );
         assert_eq!(tally.bytes_sent, 200);

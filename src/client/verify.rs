@@ -1,14 +1,17 @@
 //! `verify`: does the network still hold every chunk of a file, now?
 //!
-//! For every chunk of the file (the data map's chunks too), each node of the chunk's close
-//! group gets a fresh random challenge and must answer with the chunk's bytes hashed under it,
-//! signed ([`crate::wire::challenge`]). The client fetches the chunk once, from any node, checks
-//! the bytes against the address, and judges every answer against them itself.
+//! For every chunk of the file (the data map's chunks too), the client fetches the chunk once,
+//! from any node, and checks the bytes against the address; then each node of the chunk's
+//! close group gets a fresh random challenge and must answer with the chunk's bytes hashed
+//! under it, signed ([`crate::wire::challenge`]), within a deadline sized to a local read of
+//! the chunk ([`crate::wire::challenge::audit_deadline`]). The client judges every answer against the bytes itself.
 //!
 //! Invariants:
 //! - a replica counts only with an answer to this run's nonce, signed by the node asked, whose
-//!   hash this client computed from bytes that hash to the chunk's address: a node cannot
-//!   answer without the bytes, and cannot replay an old answer;
+//!   hash this client computed from bytes that hash to the chunk's address, that arrives
+//!   within the deadline: a node cannot answer without the bytes, cannot replay an old answer,
+//!   and a node that fetches the chunk from elsewhere when challenged (a relay) answers late
+//!   and does not count;
 //! - what a node says (a status, an error text) never counts as proof, and costs no more
 //!   than that node's verdict for that chunk;
 //! - nothing is paid; per chunk one fetch and one small request per close-group node, at most
@@ -30,6 +33,7 @@ use crate::wire::challenge::{ChallengeFailure, ChallengeRequest, holding_hash};
 use crate::wire::http::ChallengeAnswer;
 use crate::wire::network::{CLOSE_GROUP_SIZE, Diversity, NodeInfo, REPLICAS, ring_order};
 use crate::wire::types::ChunkAddress;
+use crate::wire::types::MAX_CHUNK_BYTES;
 
 /// How a verify (or repair) runs.
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +88,9 @@ pub enum Verdict {
     FalseAnswer(ChallengeFailure),
     /// It answered, but no node served the chunk's bytes to check the answer against.
     Unchecked,
+    /// It did not answer within the deadline a local read allows: it does not count as
+    /// holding the chunk (a node that relays the chunk from elsewhere is late).
+    Late(std::time::Duration),
     /// The request failed (unreachable, timed out, refused, garbled).
     Failed(String),
 }
@@ -97,6 +104,9 @@ impl Verdict {
             Verdict::Unchecked => {
                 "no node served the chunk's bytes to check its answer against".into()
             }
+            Verdict::Late(deadline) => format!(
+                "did not answer within the {deadline:?} a local read of the chunk allows, so it does not count as holding it"
+            ),
             Verdict::Failed(error) => error.clone(),
         }
     }
@@ -137,13 +147,13 @@ impl ChunkHealth {
     }
 
     /// The nodes that failed it: among its `replicas` closest and not proven, or answering
-    /// falsely wherever they stand.
+    /// falsely or late wherever they stand.
     pub fn failures(&self, replicas: usize) -> Vec<NodeFailure> {
         self.checks
             .iter()
             .filter(|check| match check.verdict {
                 Verdict::Proven => false,
-                Verdict::FalseAnswer(_) => true,
+                Verdict::FalseAnswer(_) | Verdict::Late(_) => true,
                 _ => check.rank < replicas,
             })
             .map(|check| NodeFailure {
@@ -322,8 +332,9 @@ pub async fn verify_chunks(
     healths
 }
 
-/// Challenges every node of `chunk`'s close group while fetching the chunk once, then judges
-/// the answers against the bytes.
+/// Fetches the chunk once, then challenges every node of `chunk`'s close group at once,
+/// each within the deadline of a local read of the chunk, and judges the answers against the
+/// bytes.
 async fn verify_chunk(
     client: &NodeClient,
     nodes: &[NodeInfo],
@@ -336,6 +347,11 @@ async fn verify_chunk(
         .into_iter()
         .cloned()
         .collect();
+    let bytes = fetch_verified(client, nodes, chunk).await;
+    // Without the bytes the answers cannot be checked; the largest chunk's deadline then.
+    let size = bytes
+        .as_ref()
+        .map_or(MAX_CHUNK_BYTES as u64, |bytes| bytes.len() as u64);
     let requests: Vec<ChallengeRequest> = group
         .iter()
         .map(|_| ChallengeRequest::fresh(chunk))
@@ -344,10 +360,9 @@ async fn verify_chunk(
         group
             .iter()
             .zip(&requests)
-            .map(|(node, request)| client.challenge(node, request)),
-    );
-    let (answers, bytes) =
-        futures::future::join(answers, fetch_verified(client, nodes, chunk)).await;
+            .map(|(node, request)| client.challenge(node, request, size)),
+    )
+    .await;
     let checks = tokio::task::spawn_blocking(move || judge(group, &requests, answers, bytes))
         .await
         .expect("judging answers does not panic");
@@ -390,6 +405,7 @@ fn judge(
         .enumerate()
         .map(|(rank, (node, (request, answer)))| {
             let verdict = match (answer, &bytes) {
+                (Err(RequestError::TimedOut { after, .. }), _) => Verdict::Late(after),
                 (Err(error), _) => Verdict::Failed(error.to_string()),
                 (Ok(None), _) => Verdict::NotHeld,
                 (Ok(Some(_)), None) => Verdict::Unchecked,

@@ -75,9 +75,12 @@ pub(crate) struct Forwarder {
 }
 
 impl Forwarder {
-    pub(crate) fn new() -> Self {
+    /// A forwarder whose requests leave from `local` (the node's listen IP, when concrete),
+    /// so peers see which node sends them.
+    pub(crate) fn new(local: Option<std::net::IpAddr>) -> Self {
         Self {
             http: reqwest::Client::builder()
+                .local_address(local)
                 .connect_timeout(CONNECT_TIMEOUT)
                 .tcp_nodelay(true)
                 .build()

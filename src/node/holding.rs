@@ -1,12 +1,13 @@
 //! The routes by which a node shows what it holds: a signed answer to a storage challenge
-//! (`POST /challenge`), which of many chunks are on its disk (`POST /held`, for peers'
-//! upkeep), and the payment proof a chunk was admitted with (`GET /chunk/{address}/proof`, so
-//! a replica can travel with it).
+//! (`POST /challenge`), signed answers to many at once (`POST /challenges`, for peers' upkeep
+//! and a client's check after a PUT), and the payment proof a chunk was admitted with
+//! (`GET /chunk/{address}/proof`, so a replica can travel with it).
 //!
 //! Invariants: a challenge is answered only from bytes read from disk and verified against
-//! their address (a chunk whose file is gone or corrupt is not held); reading a chunk for a
+//! their address (a chunk whose file is gone or corrupt is not held); reading chunks for a
 //! challenge takes a transfer slot like a GET, and the hashing and signing run on a blocking
-//! thread.
+//! thread; a batch holds one chunk in memory at a time and reads at most
+//! [`MAX_BATCH_BYTES`] of chunks (the chunk that crosses it is the last answered).
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -15,9 +16,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::node::server::{ApiError, Shared, blocking, count, parse_address, transfer_slot};
-use crate::wire::http::{
-    ChallengeAnswer, ChallengeRequest, HeldRequest, HeldResponse, MAX_HELD_QUERY,
-};
+use crate::wire::challenge::{MAX_BATCH_BYTES, MAX_BATCH_CHALLENGES};
+use crate::wire::http::{BatchAnswer, ChallengeAnswer, ChallengeBatch, ChallengeRequest};
 
 fn bad_body(rejection: JsonRejection) -> ApiError {
     ApiError::new(
@@ -51,32 +51,46 @@ pub(super) async fn challenge(
     answer.map(Json).ok_or_else(|| not_held(request.chunk))
 }
 
-/// `POST /held`: which of the chunks asked about are on this node's disk.
-pub(super) async fn held(
+/// `POST /challenges`: a signed answer for each chunk of the batch this node holds, read one
+/// at a time.
+pub(super) async fn challenges(
     State(state): State<Shared>,
-    request: Result<Json<HeldRequest>, JsonRejection>,
-) -> Result<Json<HeldResponse>, ApiError> {
-    count(&state.requests.held_queries, 1);
-    let Json(request) = request.map_err(bad_body)?;
-    if request.chunks.len() > MAX_HELD_QUERY {
+    request: Result<Json<ChallengeBatch>, JsonRejection>,
+) -> Result<Json<BatchAnswer>, ApiError> {
+    let Json(batch) = request.map_err(bad_body)?;
+    let asked = batch.challenges.len();
+    count(&state.requests.challenges, asked as u64);
+    if asked > MAX_BATCH_CHALLENGES {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            format!(
-                "asked about {} chunks; at most {MAX_HELD_QUERY} per request",
-                request.chunks.len()
-            ),
+            format!("a batch of {asked} challenges; at most {MAX_BATCH_CHALLENGES} per request"),
         ));
     }
-    let store = state.store.clone();
-    let held = blocking(move || {
-        request
-            .chunks
-            .into_iter()
-            .filter(|chunk| store.holds_on_disk(chunk))
-            .collect()
+    let _slot = transfer_slot(&state).await?;
+    let shared = state.clone();
+    let answers = blocking(move || {
+        let mut answers = Vec::new();
+        let mut read = 0u64;
+        for request in &batch.challenges {
+            if read >= MAX_BATCH_BYTES {
+                break;
+            }
+            // A chunk that cannot be read (gone, corrupt) is not held: no answer for it.
+            match shared.store.get(&request.chunk) {
+                Ok(Some(bytes)) => {
+                    read += bytes.len() as u64;
+                    answers.push(ChallengeAnswer::answer(request, &bytes, &shared.signer));
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(chunk = %request.chunk, %error, "cannot answer a challenge")
+                }
+            }
+        }
+        answers
     })
     .await?;
-    Ok(Json(HeldResponse { held }))
+    Ok(Json(BatchAnswer { answers }))
 }
 
 /// `GET /chunk/{address}/proof`: the proof's bytes as the chunk's PUT carried them.

@@ -17,8 +17,11 @@
 //! - `paid_waves`: what the node remembers of the vault's answers about waves;
 //! - [`scan`]: learning from the chain the leaves paying the node that no proof brought;
 //! - `server`: the HTTP routes and the order of a PUT's checks;
-//! - `holding`: the routes that show what the node holds (challenges, held queries, proofs);
-//! - `upkeep`: the periodic pass that keeps each held chunk on its closest nodes.
+//! - `holding`: the routes that show what the node holds (challenges, one or a batch; proofs);
+//! - `upkeep`: the periodic pass that keeps each held chunk on its closest nodes, proven by
+//!   challenges;
+//! - `pacing`: serving chunk GETs to other nodes at a bounded rate, each held back past every
+//!   audit deadline.
 //!
 //! Invariants: the node never answers a PUT with success before the chunk is durable on disk;
 //! it never serves bytes that do not hash to their address; on shutdown it stops accepting
@@ -26,10 +29,12 @@
 //! writes already started always run to completion.
 
 mod admission;
+mod audit;
 pub mod earnings;
 mod forward;
 mod gossip;
 mod holding;
+mod pacing;
 mod paid_waves;
 pub mod peers;
 pub mod pricing;
@@ -439,8 +444,9 @@ impl Node {
             base_price: config.base_price,
             transfers: Semaphore::new(MAX_CHUNK_TRANSFERS),
             requests: server::RequestCounts::default(),
-            forwarder: forward::Forwarder::new(),
+            forwarder: forward::Forwarder::new(Some(local.ip()).filter(|ip| !ip.is_unspecified())),
             close_group: config.close_group,
+            pacing: pacing::PeerPacing::default(),
             chain,
             registry_lookups: Semaphore::new(server::MAX_REGISTRY_LOOKUPS),
         };
@@ -471,12 +477,21 @@ impl Node {
             async move { state.peers.refresh_until(shutdown).await }
         });
         let registry = tokio::spawn(read_registry_until(self.state.clone(), shutdown.clone()));
+        // Requests to peers leave from the listen IP, so peers see which node asks.
+        let local = self
+            .listener
+            .local_addr()
+            .ok()
+            .map(|address| address.ip())
+            .filter(|ip| !ip.is_unspecified());
         let upkeep = tokio::spawn(upkeep::run_until(
             self.state.clone(),
             self.repair_interval,
+            local,
             shutdown.clone(),
         ));
         let app = server::router(self.state.clone());
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let server = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned())
             .into_future();

@@ -72,6 +72,7 @@ pub(crate) struct NodeState {
     pub(crate) requests: RequestCounts,
     pub(crate) forwarder: Forwarder,
     pub(crate) close_group: usize,
+    pub(crate) pacing: crate::node::pacing::PeerPacing,
     /// Reads the vault's registry.
     pub(crate) chain: crate::vault::Vault,
     /// Registry lookups for announcing addresses not in the registry yet, at most
@@ -91,7 +92,6 @@ pub(crate) struct RequestCounts {
     /// Replica PUTs (from peers' upkeep or `ferry repair`), not counted in `puts`.
     pub(super) replica_puts: std::sync::atomic::AtomicU64,
     pub(super) challenges: std::sync::atomic::AtomicU64,
-    pub(super) held_queries: std::sync::atomic::AtomicU64,
 }
 
 pub(super) fn count(counter: &std::sync::atomic::AtomicU64, by: u64) {
@@ -175,7 +175,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/chunk/{address}/proof", get(holding::proof))
         .route("/replica/{address}", put(put_replica))
         .route("/challenge", post(holding::challenge))
-        .route("/held", post(holding::held))
+        .route("/challenges", post(holding::challenges))
         .layer(middleware::from_fn(time_limit))
         .with_state(state)
 }
@@ -544,10 +544,19 @@ async fn record_earning(
 
 async fn get_chunk(
     State(state): State<Shared>,
+    axum::extract::ConnectInfo(source): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Path(address): Path<String>,
 ) -> Result<Response, ApiError> {
     count(&state.requests.gets, 1);
     let address = parse_address(&address)?;
+    // A known peer's GET is paced and held back past every audit deadline (no slot held).
+    let peers = state.peers.all();
+    let paced = state
+        .pacing
+        .wait(source.ip(), &peers, state.peers.diversity());
+    paced
+        .await
+        .map_err(|full| ApiError::new(StatusCode::TOO_MANY_REQUESTS, full.to_string()))?;
     let _slot = transfer_slot(&state).await?;
     let store = state.store.clone();
     match blocking(move || store.get(&address)).await? {

@@ -1,105 +1,176 @@
 //! Keeping replicas up: every `--repair-interval`, the node checks that the
-//! [`REPLICAS`] nodes closest to each chunk it holds (in its current view) hold it too, and
-//! forwards the chunk with the payment proof it was admitted with to those that do not
-//! (`PUT /replica/{address}`, which a peer admits by the same rules as a first PUT, save the
-//! quote's age).
+//! [`REPLICAS`] nodes closest to each chunk it holds (in its current view) hold it too, by
+//! challenging them ([`crate::node::audit`]: fresh nonces, answers checked against its own
+//! copy, within a deadline sized to a local read), and forwards the chunk with the payment
+//! proof it was admitted with to those that do not prove it (`PUT /replica/{address}`, which
+//! a peer admits by the same rules as a first PUT, save the quote's age).
 //!
 //! Invariants:
-//! - a pass asks each peer once per [`MAX_HELD_QUERY`] chunks (`POST /held`), never once per
-//!   chunk, and at most [`PEERS_AT_ONCE`] peers and [`REPLICAS_AT_ONCE`] replicas are in flight,
-//!   so memory stays at a few chunks;
+//! - a pass challenges each peer in batches (`POST /challenges`, at most a chunk's worth of
+//!   bytes each), never once per chunk; it works through its chunks [`CHUNKS_PER_ROUND`] at a
+//!   time, and at most [`PEERS_AT_ONCE`] peers and [`REPLICAS_AT_ONCE`] replicas are in
+//!   flight, so memory stays at a few chunks;
 //! - only chunks held since the previous pass are checked, so a chunk an upload is still
 //!   placing is not copied over the client's own PUTs;
-//! - a chunk without a kept proof is never forwarded (a peer would refuse it anyway), and a
-//!   peer that does not answer is skipped until the next pass; nothing here ever pays;
-//! - a peer's word on what it holds is taken as it is (a stat of its files, not a proof): a
-//!   peer that lies only keeps its own copy from being restored; `ferry verify`'s challenges
-//!   are what prove who holds a chunk.
+//! - a pass reads at most [`AUDIT_BYTES_PER_SECOND`] times the interval of its own chunks
+//!   (hourly: every chunk of a large store; on a 5 s devnet, 20 MiB), chunks never audited
+//!   first, then those audited longest ago, and a chunk is audited again only after the
+//!   interval or [`MIN_REAUDIT`], whichever is longer; so audits cost a bounded share of the
+//!   disk and every chunk comes round again;
+//! - a peer counts as holding a chunk only by a proof: a claim, a false answer or a late one
+//!   (a peer that fetches the chunk from elsewhere when challenged) counts as not holding, and
+//!   gets a replica; a peer that cannot be reached is skipped until the next pass;
+//! - a chunk without a kept proof is never forwarded (a peer would refuse it anyway), and
+//!   nothing here ever pays.
 
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::node::forward::read_bounded;
+use crate::node::audit::{self, PeerAudit};
 use crate::node::server::NodeState;
-use crate::wire::http::{HeldRequest, HeldResponse, MAX_HELD_QUERY, encode_put_raw};
+use crate::wire::http::encode_put_raw;
 use crate::wire::network::{NodeInfo, REPLICAS};
 use crate::wire::types::ChunkAddress;
 
 /// How often a node checks its chunks' replicas unless told otherwise: hourly.
 pub const DEFAULT_REPAIR_INTERVAL: Duration = Duration::from_secs(3600);
-/// Peers asked about their chunks at once.
+/// Peers challenged at once.
 const PEERS_AT_ONCE: usize = 4;
 /// Replicas being forwarded at once (each a chunk in memory).
 const REPLICAS_AT_ONCE: usize = 4;
+/// Chunks whose peers are challenged in one round of a pass (bounds the challenges in memory).
+const CHUNKS_PER_ROUND: usize = 1024;
+/// The bytes of its own chunks a pass may read per second of the repair interval.
+pub const AUDIT_BYTES_PER_SECOND: u64 = 4 * 1024 * 1024;
+/// The least time between two audits of a chunk's peers (on a devnet, passes run every few
+/// seconds; chunks are audited as they settle, then every 10 minutes).
+pub const MIN_REAUDIT: Duration = Duration::from_secs(600);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-const HELD_TIMEOUT: Duration = Duration::from_secs(10);
-/// The largest `/held` answer read: every chunk asked, in hex, with room to spare.
-const MAX_HELD_ANSWER: usize = MAX_HELD_QUERY * 80 + 1024;
 
-/// Runs a pass every `interval` until `shutdown` is cancelled.
+/// Runs a pass every `interval` until `shutdown` is cancelled; requests leave from `local`
+/// (the node's listen IP, when concrete), so peers see which node asks.
 pub(super) async fn run_until(
     state: Arc<NodeState>,
     interval: Duration,
+    local: Option<IpAddr>,
     shutdown: CancellationToken,
 ) {
     let http = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
+        .local_address(local)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("the HTTP client builds");
     let mut settled = HashSet::new();
+    // When each chunk's peers were last audited.
+    let mut audited: HashMap<ChunkAddress, Instant> = HashMap::new();
+    let budget = AUDIT_BYTES_PER_SECOND.saturating_mul(interval.as_secs().max(1));
+    let reaudit = interval.max(MIN_REAUDIT);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(interval) => {}
         }
         let held: HashSet<ChunkAddress> = state.store.addresses().into_iter().collect();
-        let due: Vec<ChunkAddress> = held.intersection(&settled).copied().collect();
+        let mut due: Vec<ChunkAddress> = held
+            .intersection(&settled)
+            .filter(|chunk| audited.get(chunk).is_none_or(|at| at.elapsed() >= reaudit))
+            .copied()
+            .collect();
+        audited.retain(|chunk, _| held.contains(chunk));
         settled = held;
+        // Never audited first, then the longest ago.
+        due.sort_by_key(|chunk| audited.get(chunk).copied());
         tokio::select! {
             () = shutdown.cancelled() => return,
-            () = pass(state.clone(), http.clone(), due) => {}
+            done = pass(state.clone(), http.clone(), due, budget) => {
+                let now = Instant::now();
+                audited.extend(done.into_iter().map(|chunk| (chunk, now)));
+            }
         }
     }
 }
 
-/// Checks `chunks`' closest nodes and forwards each chunk to those that lack it.
-async fn pass(state: Arc<NodeState>, http: reqwest::Client, chunks: Vec<ChunkAddress>) {
+/// Challenges `chunks`' closest nodes, in order, until `budget` bytes of them are read, and
+/// forwards each chunk to those that do not prove they hold it; returns the chunks audited.
+async fn pass(
+    state: Arc<NodeState>,
+    http: reqwest::Client,
+    chunks: Vec<ChunkAddress>,
+    mut budget: u64,
+) -> Vec<ChunkAddress> {
     let view = state.peers.all();
     let me = state.peers.me().id;
-    let mut wanted: HashMap<String, (NodeInfo, Vec<ChunkAddress>)> = HashMap::new();
-    for chunk in &chunks {
-        for node in state.peers.diversity().close_group(chunk, &view, REPLICAS) {
-            if node.id != me {
-                let entry = wanted.entry(node.url.clone());
-                entry
-                    .or_insert_with(|| (node.clone(), Vec::new()))
-                    .1
-                    .push(*chunk);
-            }
+    let diversity = state.peers.diversity();
+    let mut done = Vec::new();
+    for round in chunks.chunks(CHUNKS_PER_ROUND) {
+        if budget == 0 {
+            break;
         }
-    }
-    let missing: Vec<Vec<(NodeInfo, ChunkAddress)>> = futures::stream::iter(wanted.into_values())
-        .map(|(peer, chunks)| {
-            let http = http.clone();
-            async move {
-                let lacking = lacking(&http, &peer, chunks).await;
-                lacking
+        let wanted: Vec<(ChunkAddress, Vec<NodeInfo>)> = round
+            .iter()
+            .map(|chunk| {
+                let peers = diversity
+                    .close_group(chunk, &view, REPLICAS)
                     .into_iter()
-                    .map(|chunk| (peer.clone(), chunk))
-                    .collect()
-            }
+                    .filter(|node| node.id != me)
+                    .cloned()
+                    .collect();
+                (*chunk, peers)
+            })
+            .collect();
+        let store = state.store.clone();
+        let prepared =
+            tokio::task::spawn_blocking(move || audit::prepare(&store, wanted, budget)).await;
+        let Ok(prepared) = prepared else {
+            return done;
+        };
+        budget = budget.saturating_sub(prepared.bytes);
+        done.extend(prepared.chunks);
+        let by_peer = prepared.by_peer;
+        let audits: Vec<(NodeInfo, PeerAudit)> = futures::stream::iter(by_peer.into_values())
+            .map(|(peer, audits)| {
+                let http = http.clone();
+                async move {
+                    let result = audit::audit_peer(&http, &peer, audits).await;
+                    (peer, result)
+                }
+            })
+            .buffer_unordered(PEERS_AT_ONCE)
+            .collect()
+            .await;
+        restore(&state, round.len(), audits).await;
+    }
+    done
+}
+
+/// Forwards each chunk a peer did not prove to that peer.
+async fn restore(state: &Arc<NodeState>, chunks: usize, audits: Vec<(NodeInfo, PeerAudit)>) {
+    let proven: usize = audits.iter().map(|(_, audit)| audit.proven.len()).sum();
+    let late: usize = audits.iter().map(|(_, audit)| audit.late).sum();
+    let unjudged: usize = audits.iter().map(|(_, audit)| audit.unjudged).sum();
+    let missing: Vec<(NodeInfo, ChunkAddress)> = audits
+        .into_iter()
+        .flat_map(|(peer, audit)| {
+            audit
+                .lacking
+                .into_iter()
+                .map(move |chunk| (peer.clone(), chunk))
         })
-        .buffer_unordered(PEERS_AT_ONCE)
-        .collect()
-        .await;
-    let missing: Vec<(NodeInfo, ChunkAddress)> = missing.into_iter().flatten().collect();
+        .collect();
     if missing.is_empty() {
-        tracing::debug!(chunks = chunks.len(), "upkeep: every replica in place");
+        tracing::debug!(
+            chunks,
+            proven,
+            unjudged,
+            "upkeep: every replica proven in place"
+        );
         return;
     }
     let results: Vec<bool> = futures::stream::iter(missing.clone())
@@ -112,58 +183,14 @@ async fn pass(state: Arc<NodeState>, http: reqwest::Client, chunks: Vec<ChunkAdd
         .await;
     let forwarded = results.iter().filter(|ok| **ok).count();
     tracing::info!(
-        chunks = chunks.len(),
+        chunks,
+        proven,
         missing = missing.len(),
+        late,
+        unjudged,
         forwarded,
-        "upkeep: forwarded replicas to close nodes that lacked them"
+        "upkeep: forwarded replicas to close nodes that did not prove they hold them"
     );
-}
-
-/// The chunks of `chunks` that `peer` says it does not hold; none when it does not answer.
-async fn lacking(
-    http: &reqwest::Client,
-    peer: &NodeInfo,
-    chunks: Vec<ChunkAddress>,
-) -> Vec<ChunkAddress> {
-    let mut lacking = Vec::new();
-    for batch in chunks.chunks(MAX_HELD_QUERY) {
-        match ask_held(http, peer, batch).await {
-            Ok(held) => {
-                let held: HashSet<ChunkAddress> = held.into_iter().collect();
-                lacking.extend(batch.iter().filter(|chunk| !held.contains(chunk)));
-            }
-            Err(error) => {
-                tracing::debug!(peer = %peer.url, %error, "upkeep: peer did not say what it holds");
-                return Vec::new();
-            }
-        }
-    }
-    lacking
-}
-
-async fn ask_held(
-    http: &reqwest::Client,
-    peer: &NodeInfo,
-    chunks: &[ChunkAddress],
-) -> Result<Vec<ChunkAddress>, String> {
-    let request = HeldRequest {
-        chunks: chunks.to_vec(),
-    };
-    let response = http
-        .post(format!("{}/held", peer.url))
-        .json(&request)
-        .timeout(HELD_TIMEOUT)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !response.status().is_success() {
-        return Err(format!("answered {}", response.status()));
-    }
-    let body = read_bounded(response, MAX_HELD_ANSWER)
-        .await
-        .map_err(|e| e.to_string())?;
-    let answer: HeldResponse = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
-    Ok(answer.held)
 }
 
 /// Sends `chunk` with its kept proof to `peer`; true when the peer took it.

@@ -5,16 +5,93 @@
 //! over the chunk, the nonce, the hash and its address ([`ChallengeAnswer`]). The challenger
 //! holds the bytes (checked against their address) and computes the same hash.
 //!
+//! Many challenges to one node travel in one request ([`ChallengeBatch`], `POST /challenges`),
+//! packed so that the chunk bytes they cover stay within [`MAX_BATCH_BYTES`].
+//!
+//! Every challenge has a deadline sized to a local read of what it covers ([`audit_deadline`]):
+//! a fixed [`AUDIT_ALLOWANCE`] for the round trip and a loaded machine, plus the bytes at
+//! [`AUDIT_READ_BYTES_PER_SECOND`]. A late answer counts as not holding. Nodes hold back
+//! their answer to a peer's chunk GET for [`PEER_GET_DELAY`], longer than any audit deadline,
+//! so a node that keeps nothing and fetches the chunk from a peer when challenged always
+//! answers late.
+//!
 //! Invariants: an answer counts only when it is signed by the node asked, names the chunk and
-//! the nonce asked, and carries the hash the challenger computed itself; so a node cannot
-//! answer without the bytes, and an answer to an earlier challenge never counts again.
+//! the nonce asked, carries the hash the challenger computed itself, and arrives within its
+//! deadline; so a node cannot answer without the bytes, and an answer to an earlier challenge
+//! never counts again.
+
+use std::time::Duration;
 
 use alloy::primitives::{Address, keccak256};
 use alloy::signers::local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
 
 use crate::wire::signed::{recover, sign_prehash};
-use crate::wire::types::{ChunkAddress, HoldingHash, Nonce};
+use crate::wire::types::{ChunkAddress, HoldingHash, MAX_CHUNK_BYTES, Nonce};
+
+/// The fixed part of every audit deadline: the round trip, a queue behind other requests and
+/// a loaded machine (an honest node on a busy 2-core machine answers in tens of milliseconds).
+pub const AUDIT_ALLOWANCE: Duration = Duration::from_secs(3);
+/// The local-disk rate an audit deadline allows for the bytes a challenge covers: 10 MiB/s, a
+/// cold read from a slow disk, far below a page-cache read and BLAKE3 (over 1 GiB/s).
+pub const AUDIT_READ_BYTES_PER_SECOND: u64 = 10 * 1024 * 1024;
+/// The most chunk bytes one [`ChallengeBatch`] covers (a larger single chunk goes alone):
+/// so no batch's deadline is longer than a full chunk's.
+pub const MAX_BATCH_BYTES: u64 = MAX_CHUNK_BYTES as u64;
+/// The most challenges in one [`ChallengeBatch`].
+pub const MAX_BATCH_CHALLENGES: usize = 256;
+/// How long a node holds back its answer to a chunk GET from a known peer's IP: longer than
+/// the longest audit deadline ([`max_audit_deadline`]), so a relayed answer is always late.
+pub const PEER_GET_DELAY: Duration = Duration::from_secs(4);
+
+/// The deadline of a challenge (or a batch) covering `bytes` of chunk data: a local read.
+pub fn audit_deadline(bytes: u64) -> Duration {
+    AUDIT_ALLOWANCE
+        + Duration::from_millis(bytes.saturating_mul(1000) / AUDIT_READ_BYTES_PER_SECOND)
+}
+
+/// The longest deadline any audit has: that of a full chunk (a batch covers no more).
+pub fn max_audit_deadline() -> Duration {
+    audit_deadline(MAX_BATCH_BYTES)
+}
+
+/// Many challenges to one node in one request (`POST /challenges`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeBatch {
+    /// At most [`MAX_BATCH_CHALLENGES`], covering at most [`MAX_BATCH_BYTES`] of chunks
+    /// (one larger chunk may go alone).
+    pub challenges: Vec<ChallengeRequest>,
+}
+
+/// A node's answers to a [`ChallengeBatch`]: one per chunk it holds, none for the others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchAnswer {
+    /// The signed answers, each naming its chunk and nonce.
+    pub answers: Vec<ChallengeAnswer>,
+}
+
+/// Packs `items` (each with its chunk's size in bytes) into batches of at most
+/// [`MAX_BATCH_CHALLENGES`] covering at most [`MAX_BATCH_BYTES`] (a larger item alone), in
+/// order.
+pub fn pack_batches<T>(items: Vec<(T, u64)>) -> Vec<Vec<(T, u64)>> {
+    let mut batches: Vec<Vec<(T, u64)>> = Vec::new();
+    let mut bytes = 0;
+    for (item, size) in items {
+        let full = batches.last().is_none_or(|batch| {
+            batch.len() >= MAX_BATCH_CHALLENGES || bytes + size > MAX_BATCH_BYTES
+        });
+        if full {
+            batches.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += size;
+        batches
+            .last_mut()
+            .expect("a batch was just pushed")
+            .push((item, size));
+    }
+    batches
+}
 
 const ANSWER_DOMAIN: &[u8] = b"ferry challenge answer v1";
 
@@ -54,6 +131,9 @@ pub enum ChallengeFailure {
     /// The hash is not the chunk's under this nonce: the node does not have the bytes.
     #[error("it answered the challenge without the chunk's bytes (wrong hash)")]
     WrongHash,
+    /// The answer came after the challenge's deadline: the bytes were not on a local disk.
+    #[error("it answered after the {0:?} a local read allows (a relayed answer)")]
+    Late(Duration),
 }
 
 /// A node's signed answer to a [`ChallengeRequest`].
@@ -129,6 +209,31 @@ impl ChallengeAnswer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_cover_a_local_read_and_a_peer_get_always_misses_them() {
+        assert_eq!(audit_deadline(0), AUDIT_ALLOWANCE);
+        assert_eq!(
+            max_audit_deadline(),
+            AUDIT_ALLOWANCE + Duration::from_millis(400)
+        );
+        assert!(PEER_GET_DELAY > max_audit_deadline());
+    }
+
+    #[test]
+    fn batches_cover_at_most_a_chunk_of_bytes_and_a_big_chunk_goes_alone() {
+        let big = MAX_BATCH_BYTES;
+        let sizes = [1000, 2000, big, big / 2, big / 2, 1, 5];
+        let items: Vec<(usize, u64)> = sizes.iter().copied().enumerate().collect();
+        let batches = pack_batches(items);
+        let shape: Vec<Vec<usize>> = batches
+            .iter()
+            .map(|batch| batch.iter().map(|(i, _)| *i).collect())
+            .collect();
+        assert_eq!(shape, vec![vec![0, 1], vec![2], vec![3, 4], vec![5, 6]]);
+        let many: Vec<(usize, u64)> = (0..MAX_BATCH_CHALLENGES + 1).map(|i| (i, 1)).collect();
+        assert_eq!(pack_batches(many).len(), 2);
+    }
 
     #[test]
     fn only_a_holder_of_the_bytes_answers_a_fresh_challenge() {

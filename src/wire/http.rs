@@ -8,11 +8,13 @@
 //! | `/announce` | POST | [`Announcement`] | the [`NodeInfo`] admitted; 403 for a forged one, 422 for a bad URL, a stale one or a URL that does not answer as that node |
 //! | `/quote` | POST | [`QuoteRequest`] | [`QuoteResponse`] |
 //! | `/chunk/{address}` | PUT | [`encode_put`] framing; [`FORWARDED_HEADER`] to store only | [`PutResponse`] (with the receipts of the peers it forwarded to), or 4xx with [`ErrorBody`] |
-//! | `/chunk/{address}` | GET | | the chunk's bytes, verified on read |
+//! | `/chunk/{address}` | GET | | the chunk's bytes, verified on read; to a known peer's IP, at most 2 a second per /24 and each held back [`PEER_GET_DELAY`] |
 //! | `/chunk/{address}/proof` | GET | | the payment proof the chunk was admitted with (bincode 2), 404 when none |
 //! | `/replica/{address}` | PUT | [`encode_put`] framing | as `/chunk/{address}`; a copy of a chunk already paid, so its quote's age is not checked |
 //! | `/challenge` | POST | [`ChallengeRequest`] | [`ChallengeAnswer`], 404 when the chunk is not held |
-//! | `/held` | POST | [`HeldRequest`] | [`HeldResponse`]: which of the chunks are on the node's disk |
+//! | `/challenges` | POST | [`ChallengeBatch`] | [`BatchAnswer`]: an answer for each chunk held |
+//!
+//! A challenge's answer counts only within [`audit_deadline`] of the bytes it covers.
 //!
 //! A PUT body is the proof's length (4 bytes, big-endian), the proof (bincode 2), then the chunk.
 //!
@@ -30,7 +32,9 @@ use crate::wire::announce::Announcement;
 use crate::wire::signed::{PaymentProof, SignedQuote, StorageReceipt};
 use crate::wire::types::ChunkAddress;
 
-pub use crate::wire::challenge::{ChallengeAnswer, ChallengeRequest};
+pub use crate::wire::challenge::{
+    BatchAnswer, ChallengeAnswer, ChallengeBatch, ChallengeRequest, PEER_GET_DELAY, audit_deadline,
+};
 
 pub use crate::wire::network::NodeInfo;
 #[cfg(doc)]
@@ -44,23 +48,6 @@ pub const FORWARDED_HEADER: &str = "x-ferry-forwarded";
 /// The longest a node spends forwarding a client's PUT before it answers with the storage
 /// receipts it has; a client gives a PUT this much more time than the transfer itself.
 pub const FORWARD_BUDGET: std::time::Duration = std::time::Duration::from_secs(8);
-
-/// The most chunks one [`HeldRequest`] may name.
-pub const MAX_HELD_QUERY: usize = 1024;
-
-/// Asks a node which of these chunks it holds (one request for many chunks).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeldRequest {
-    /// At most [`MAX_HELD_QUERY`] chunks.
-    pub chunks: Vec<ChunkAddress>,
-}
-
-/// The chunks of a [`HeldRequest`] the node has on disk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeldResponse {
-    /// The chunks held, a subset of those asked.
-    pub held: Vec<ChunkAddress>,
-}
 
 /// Asks a node for a quote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,7 +69,8 @@ pub enum QuoteResponse {
         /// The signed quote.
         quote: SignedQuote,
     },
-    /// The node already holds the chunk: its signed storage receipt proves it.
+    /// The node says it already holds the chunk, with its signed storage receipt: a claim,
+    /// which counts only once the node also answers a fresh challenge for the chunk.
     AlreadyHeld {
         /// The node's storage receipt for the chunk.
         receipt: StorageReceipt,

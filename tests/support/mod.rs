@@ -17,6 +17,7 @@ use ferry::wire::network::NetworkConfig;
 use ferry::wire::types::ChunkAddress;
 
 pub mod adversary;
+pub mod liar;
 pub mod node_process;
 pub mod rpc_proxy;
 pub mod runs;

@@ -10,8 +10,8 @@
 //!    bytes are re-derived from their file, [`crate::client::sources`], when they are sent; a
 //!    folder's files unchanged since an earlier run are taken from its plan cache). Chunks
 //!    recorded stored are skipped; chunks with a usable proof go straight to the send stage;
-//! 3. per wave of up to `wave_size` chunks: **quote** each chunk's close group; chunks a majority
-//!    already holds are skipped; before the first payment the whole cost is estimated, checked
+//! 3. per wave of up to `wave_size` chunks: **quote** each chunk's close group; chunks that
+//!    `replicas` nodes prove they hold (a fresh challenge each) are skipped; before the first payment the whole cost is estimated, checked
 //!    against the wallet and approved (`cost.rs`); `--max-cost` is checked before every wave;
 //!    the wave's quotes are journalled, it is **paid** in one transaction, its proofs are
 //!    written to the receipt, and only then
@@ -462,8 +462,8 @@ impl Stages<'_> {
         let bytes_total: u64 = plan.chunks.iter().map(|c| c.size as u64).sum();
         let bytes = (work.stored_before_bytes, bytes_total);
         let (pay_result, ()) = tokio::join!(
-            self.quote_and_pay(work, sender, &mut pay_totals),
-            self.send_waves(sources, receiver, bytes, &mut send_totals),
+            self.quote_and_pay(work, &sources, sender, &mut pay_totals),
+            self.send_waves(sources.clone(), receiver, bytes, &mut send_totals),
         );
         (pay_result, pay_totals, send_totals)
     }

@@ -3,6 +3,8 @@
 //! (with the payer's nonce), pay in one transaction sent with that nonce, record the proofs,
 //! and hand the wave to the send stage.
 
+use std::sync::Arc;
+
 use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
 
@@ -11,9 +13,10 @@ use super::outcome::PayStop;
 use super::resume::Work;
 use super::{MAX_WAVE_SIZE, PaidWave, PayTotals, Stages, UploadContext, UploadOptions, cost};
 use crate::client::chunking::PlannedChunk;
-use crate::client::quoting::{QuoteFailure, QuoteOutcome, quote_chunk};
+use crate::client::quoting::{QuoteContext, QuoteFailure, QuoteOutcome, quote_chunk};
 use crate::client::receipt::WaveRecord;
 use crate::client::reporter::{Event, Phase};
+use crate::client::sources::Sources;
 use crate::vault::PaymentError;
 use crate::wire::types::Amount;
 use crate::wire::wave::{WaveError, WaveTree};
@@ -43,10 +46,11 @@ impl Stages<'_> {
     pub(super) async fn quote_and_pay(
         &self,
         work: Work,
+        sources: &Arc<Sources>,
         sender: mpsc::Sender<PaidWave>,
         totals: &mut PayTotals,
     ) -> Result<(), PayStop> {
-        let reused = self.skip_held(work.reused, totals).await?;
+        let reused = self.skip_held(work.reused, sources, totals).await?;
         if !reused.is_empty() && sender.send(PaidWave { chunks: reused }).await.is_err() {
             return Ok(());
         }
@@ -63,7 +67,7 @@ impl Stages<'_> {
                 break;
             }
             waves.quoted += group.len();
-            let Some(paid) = self.settle_wave(group, &mut waves, totals).await? else {
+            let Some(paid) = self.settle_wave(group, sources, &mut waves, totals).await? else {
                 break;
             };
             if !paid.is_empty() && sender.send(PaidWave { chunks: paid }).await.is_err() {
@@ -79,11 +83,12 @@ impl Stages<'_> {
     async fn settle_wave(
         &self,
         group: &[PlannedChunk],
+        sources: &Arc<Sources>,
         waves: &mut Waves,
         totals: &mut PayTotals,
     ) -> Result<Option<Vec<PaidChunk>>, PayStop> {
         let context = self.context;
-        let payable = self.quote_wave(group, totals).await?;
+        let payable = self.quote_wave(group, sources, totals).await?;
         if payable.is_empty() {
             self.report_paid(totals, waves.total);
             return Ok(Some(Vec::new()));
@@ -126,9 +131,10 @@ impl Stages<'_> {
     async fn quote_wave(
         &self,
         group: &[PlannedChunk],
+        sources: &Arc<Sources>,
         totals: &mut PayTotals,
     ) -> Result<Vec<PayableChunk>, PayStop> {
-        let quoted = quote_each(self.context, self.options, group.to_vec(), |chunk| chunk).await;
+        let quoted = quote_each(self, sources, group.to_vec(), |chunk| chunk).await;
         let mut payable = Vec::new();
         let mut held = Vec::new();
         for Quoted {
@@ -255,12 +261,13 @@ impl Stages<'_> {
     async fn skip_held(
         &self,
         reused: Vec<PaidChunk>,
+        sources: &Arc<Sources>,
         totals: &mut PayTotals,
     ) -> Result<Vec<PaidChunk>, PayStop> {
         if reused.is_empty() {
             return Ok(reused);
         }
-        let answers = quote_each(self.context, self.options, reused, |paid| &paid.chunk).await;
+        let answers = quote_each(self, sources, reused, |paid| &paid.chunk).await;
         let mut held = Vec::new();
         let mut to_send = Vec::new();
         for Quoted {
@@ -323,23 +330,24 @@ fn form_wave(mut payable: Vec<PayableChunk>) -> Result<(WaveTree, Vec<PayableChu
 /// Quotes the chunk of each item, a bounded number at a time; each answer comes back with
 /// its own item, in the items' order.
 async fn quote_each<T: Send>(
-    context: &UploadContext,
-    options: &UploadOptions,
+    stages: &Stages<'_>,
+    sources: &Arc<Sources>,
     items: Vec<T>,
     chunk_of: impl Fn(&T) -> &PlannedChunk + Sync,
 ) -> Vec<Quoted<T>> {
-    let chunk_of = &chunk_of;
+    let (context, options): (&UploadContext, &UploadOptions) = (stages.context, stages.options);
+    let quoting = QuoteContext {
+        client: &context.client,
+        swarm: &context.swarm,
+        close_group: options.close_group,
+        replicas: options.replicas,
+        payer: context.vault.payer().unwrap_or_default(),
+        sources,
+    };
+    let (chunk_of, quoting) = (&chunk_of, &quoting);
     let mut quoted: Vec<_> = stream::iter(items.into_iter().enumerate())
         .map(|(index, item)| async move {
-            let payer = context.vault.payer().unwrap_or_default();
-            let outcome = quote_chunk(
-                &context.client,
-                &context.swarm,
-                options.close_group,
-                payer,
-                chunk_of(&item),
-            )
-            .await;
+            let outcome = quote_chunk(quoting, chunk_of(&item)).await;
             (index, Quoted { item, outcome })
         })
         .buffer_unordered(options.quotes_in_flight.max(1))
