@@ -24,6 +24,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -59,6 +62,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask before paying (ferry never asks off a terminal or with --json)')
             [CompletionResult]::new('--no-resume', '--no-resume', [CompletionResultType]::ParameterName, 'Ignore any cached receipt and start afresh')
             [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
@@ -81,6 +87,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -100,6 +109,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -118,6 +130,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -136,6 +151,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -152,6 +170,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -167,6 +188,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -185,6 +209,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -200,6 +227,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Also remove receipts holding unexpired paid-but-unstored proofs (those chunks would be paid again)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -231,6 +261,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -240,9 +273,66 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet''s funded key)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Save a private key in an encrypted keystore under the data dir, as account NAME: the key is typed at a prompt (or read from standard input off a terminal, never from an argument), the password asked twice (or read from --password-file)')
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Make a fresh key and save it in an encrypted keystore as account NAME (fund its address before paying with it)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts under the data dir: names and addresses, never keys')
+            [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Print the paying address (from --account, --keystore, FERRY_PRIVATE_KEY, or the devnet''s funded key)')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Print the paying address''s balance in wei')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ferry;wallet;import' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
+            [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ferry;wallet;new' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
+            [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ferry;wallet;list' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
+            [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'ferry;wallet;address' {
@@ -251,6 +341,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -269,6 +362,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--devnet', '--devnet', [CompletionResultType]::ParameterName, 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -282,9 +378,21 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;wallet;help' {
-            [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet''s funded key)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Save a private key in an encrypted keystore under the data dir, as account NAME: the key is typed at a prompt (or read from standard input off a terminal, never from an argument), the password asked twice (or read from --password-file)')
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Make a fresh key and save it in an encrypted keystore as account NAME (fund its address before paying with it)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts under the data dir: names and addresses, never keys')
+            [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Print the paying address (from --account, --keystore, FERRY_PRIVATE_KEY, or the devnet''s funded key)')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Print the paying address''s balance in wei')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ferry;wallet;help;import' {
+            break
+        }
+        'ferry;wallet;help;new' {
+            break
+        }
+        'ferry;wallet;help;list' {
             break
         }
         'ferry;wallet;help;address' {
@@ -300,6 +408,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -322,6 +433,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Leave the devnet running in the background and return; stop it with `ferry devnet down`')
             [CompletionResult]::new('--until-stdin-closes', '--until-stdin-closes', [CompletionResultType]::ParameterName, 'Also stop when stdin reaches EOF (for test harnesses)')
             [CompletionResult]::new('--isolated', '--isolated', [CompletionResultType]::ParameterName, 'Run anvil and each node in its own network namespace on a bridge, reached from here by their own IPs, as if on other machines (Linux, root, iproute2)')
@@ -340,6 +454,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -355,6 +472,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -389,6 +509,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -409,6 +532,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -435,6 +561,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -459,6 +588,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -485,6 +617,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -500,6 +635,9 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where ferry keeps receipts and the devnet [default: the platform''s data dir, e.g. ~/.local/share/ferry]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: config.toml in the platform''s config dir, e.g. ~/.config/ferry/config.toml]')
             [CompletionResult]::new('--units', '--units', [CompletionResultType]::ParameterName, 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)')
+            [CompletionResult]::new('--keystore', '--keystore', [CompletionResultType]::ParameterName, 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the keystore''s password from the first line of this file instead of asking')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of human output')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show only errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show only errors')
@@ -558,8 +696,20 @@ Register-ArgumentCompleter -Native -CommandName 'ferry' -ScriptBlock {
             break
         }
         'ferry;help;wallet' {
-            [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet''s funded key)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Save a private key in an encrypted keystore under the data dir, as account NAME: the key is typed at a prompt (or read from standard input off a terminal, never from an argument), the password asked twice (or read from --password-file)')
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Make a fresh key and save it in an encrypted keystore as account NAME (fund its address before paying with it)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the accounts under the data dir: names and addresses, never keys')
+            [CompletionResult]::new('address', 'address', [CompletionResultType]::ParameterValue, 'Print the paying address (from --account, --keystore, FERRY_PRIVATE_KEY, or the devnet''s funded key)')
             [CompletionResult]::new('balance', 'balance', [CompletionResultType]::ParameterValue, 'Print the paying address''s balance in wei')
+            break
+        }
+        'ferry;help;wallet;import' {
+            break
+        }
+        'ferry;help;wallet;new' {
+            break
+        }
+        'ferry;help;wallet;list' {
             break
         }
         'ferry;help;wallet;address' {

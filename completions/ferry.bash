@@ -169,6 +169,15 @@ _ferry() {
             ferry__subcmd__help__subcmd__wallet,balance)
                 cmd="ferry__subcmd__help__subcmd__wallet__subcmd__balance"
                 ;;
+            ferry__subcmd__help__subcmd__wallet,import)
+                cmd="ferry__subcmd__help__subcmd__wallet__subcmd__import"
+                ;;
+            ferry__subcmd__help__subcmd__wallet,list)
+                cmd="ferry__subcmd__help__subcmd__wallet__subcmd__list"
+                ;;
+            ferry__subcmd__help__subcmd__wallet,new)
+                cmd="ferry__subcmd__help__subcmd__wallet__subcmd__new"
+                ;;
             ferry__subcmd__network,help)
                 cmd="ferry__subcmd__network__subcmd__help"
                 ;;
@@ -202,6 +211,15 @@ _ferry() {
             ferry__subcmd__wallet,help)
                 cmd="ferry__subcmd__wallet__subcmd__help"
                 ;;
+            ferry__subcmd__wallet,import)
+                cmd="ferry__subcmd__wallet__subcmd__import"
+                ;;
+            ferry__subcmd__wallet,list)
+                cmd="ferry__subcmd__wallet__subcmd__list"
+                ;;
+            ferry__subcmd__wallet,new)
+                cmd="ferry__subcmd__wallet__subcmd__new"
+                ;;
             ferry__subcmd__wallet__subcmd__help,address)
                 cmd="ferry__subcmd__wallet__subcmd__help__subcmd__address"
                 ;;
@@ -211,6 +229,15 @@ _ferry() {
             ferry__subcmd__wallet__subcmd__help,help)
                 cmd="ferry__subcmd__wallet__subcmd__help__subcmd__help"
                 ;;
+            ferry__subcmd__wallet__subcmd__help,import)
+                cmd="ferry__subcmd__wallet__subcmd__help__subcmd__import"
+                ;;
+            ferry__subcmd__wallet__subcmd__help,list)
+                cmd="ferry__subcmd__wallet__subcmd__help__subcmd__list"
+                ;;
+            ferry__subcmd__wallet__subcmd__help,new)
+                cmd="ferry__subcmd__wallet__subcmd__help__subcmd__new"
+                ;;
             *)
                 ;;
         esac
@@ -218,7 +245,7 @@ _ferry() {
 
     case "${cmd}" in
         ferry)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version upload download quote verify repair status cache wallet devnet vault network completions man help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version upload download quote verify repair status cache wallet devnet vault network completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -236,6 +263,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -244,7 +283,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version gc clear help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version gc clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,6 +301,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -270,7 +321,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache__subcmd__clear)
-            opts="-q -v -h -V --force --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --force --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,6 +337,18 @@ _ferry() {
                     ;;
                 --units)
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -296,7 +359,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache__subcmd__gc)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -312,6 +375,18 @@ _ferry() {
                     ;;
                 --units)
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -378,7 +453,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__completions)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -394,6 +469,18 @@ _ferry() {
                     ;;
                 --units)
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -404,7 +491,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version up down status help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -422,6 +509,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -430,7 +529,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__down)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -446,6 +545,18 @@ _ferry() {
                     ;;
                 --units)
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -526,7 +637,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,6 +655,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -552,7 +675,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__up)
-            opts="-q -v -h -V --nodes --detach --until-stdin-closes --repair-interval --isolated --uplink-mbit --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --nodes --detach --until-stdin-closes --repair-interval --isolated --uplink-mbit --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -582,6 +705,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -590,7 +725,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__download)
-            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,6 +757,18 @@ _ferry() {
                     ;;
                 --units)
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -926,7 +1073,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__help__subcmd__wallet)
-            opts="address balance"
+            opts="import new list address balance"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -967,8 +1114,50 @@ _ferry() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ferry__subcmd__help__subcmd__wallet__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__help__subcmd__wallet__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__help__subcmd__wallet__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ferry__subcmd__man)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -984,6 +1173,18 @@ _ferry() {
                     ;;
                 --units)
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -994,7 +1195,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__network)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version init help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1010,6 +1211,18 @@ _ferry() {
                     ;;
                 --units)
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1062,7 +1275,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__network__subcmd__init)
-            opts="-o -q -v -h -V --rpc-url --vault --bootstrap --vault-block --native-unit --output --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-o -q -v -h -V --rpc-url --vault --bootstrap --vault-block --native-unit --output --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1108,6 +1321,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1116,7 +1341,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__quote)
-            opts="-q -v -h -V --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1146,6 +1371,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1154,7 +1391,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__repair)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1180,6 +1417,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1188,7 +1437,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1206,6 +1455,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1214,7 +1475,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__upload)
-            opts="-q -v -h -V --yes --max-cost --confirm-above --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --yes --max-cost --confirm-above --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1256,6 +1517,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1264,7 +1537,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version deploy help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version deploy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1282,6 +1555,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1290,7 +1575,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault__subcmd__deploy)
-            opts="-q -v -h -V --rpc-url --min-stake --exit-delay --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --rpc-url --min-stake --exit-delay --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1318,6 +1603,18 @@ _ferry() {
                     ;;
                 --units)
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1370,7 +1667,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__verify)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1394,6 +1691,18 @@ _ferry() {
                     ;;
                 --units)
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1404,7 +1713,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --help --version address balance help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version import new list address balance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1422,6 +1731,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1430,7 +1751,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__address)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1454,6 +1775,18 @@ _ferry() {
                     ;;
                 --units)
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1464,7 +1797,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__balance)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --help --version"
+            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1490,6 +1823,18 @@ _ferry() {
                     COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1498,7 +1843,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__help)
-            opts="address balance help"
+            opts="import new list address balance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1546,6 +1891,162 @@ _ferry() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__wallet__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__wallet__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__wallet__subcmd__help__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__wallet__subcmd__import)
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__wallet__subcmd__list)
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ferry__subcmd__wallet__subcmd__new)
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --units)
+                    COMPREPLY=($(compgen -W "wei gwei eth" -- "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keystore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

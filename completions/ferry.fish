@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ferry_global_optspecs
-    string join \n json q/quiet v/verbose data-dir= config= units= h/help V/version
+    string join \n json q/quiet v/verbose data-dir= config= units= account= keystore= password-file= h/help V/version
 end
 
 function __fish_ferry_needs_command
@@ -29,6 +29,9 @@ complete -c ferry -n "__fish_ferry_needs_command" -l config -d 'The config file 
 complete -c ferry -n "__fish_ferry_needs_command" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_needs_command" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_needs_command" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_needs_command" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_needs_command" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_needs_command" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_needs_command" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -59,6 +62,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand upload" -l config -d 'The co
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l yes -d 'Do not ask before paying (ferry never asks off a terminal or with --json)'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l no-resume -d 'Ignore any cached receipt and start afresh'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
@@ -75,6 +81,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand download" -l config -d 'The 
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -s q -l quiet -d 'Show only errors'
@@ -89,6 +98,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand quote" -l config -d 'The con
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -s q -l quiet -d 'Show only errors'
@@ -102,6 +114,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand verify" -l config -d 'The co
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -s q -l quiet -d 'Show only errors'
@@ -115,6 +130,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand repair" -l config -d 'The co
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -s q -l quiet -d 'Show only errors'
@@ -126,6 +144,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand status" -l config -d 'The co
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand status" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand status" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand status" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand status" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -136,6 +157,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_s
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -149,6 +173,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subco
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -159,6 +186,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subco
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l force -d 'Also remove receipts holding unexpired paid-but-unstored proofs (those chunks would be paid again)'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s q -l quiet -d 'Show only errors'
@@ -168,19 +198,64 @@ complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subco
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Remove receipts whose proofs have all expired (a day after their newest payment)'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -l json -d 'Print one JSON object per line on stdout instead of human output'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -f -a "balance" -d 'Print the paying address\'s balance in wei'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from address balance help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "import" -d 'Save a private key in an encrypted keystore under the data dir, as account NAME: the key is typed at a prompt (or read from standard input off a terminal, never from an argument), the password asked twice (or read from --password-file)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "new" -d 'Make a fresh key and save it in an encrypted keystore as account NAME (fund its address before paying with it)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "list" -d 'List the accounts under the data dir: names and addresses, never keys'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "address" -d 'Print the paying address (from --account, --keystore, FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "balance" -d 'Print the paying address\'s balance in wei'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
@@ -188,6 +263,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s q -l quiet -d 'Show only errors'
@@ -201,13 +279,19 @@ complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "import" -d 'Save a private key in an encrypted keystore under the data dir, as account NAME: the key is typed at a prompt (or read from standard input off a terminal, never from an argument), the password asked twice (or read from --password-file)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "new" -d 'Make a fresh key and save it in an encrypted keystore as account NAME (fund its address before paying with it)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the accounts under the data dir: names and addresses, never keys'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "address" -d 'Print the paying address (from --account, --keystore, FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "balance" -d 'Print the paying address\'s balance in wei'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
@@ -215,6 +299,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -232,6 +319,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l detach -d 'Leave the devnet running in the background and return; stop it with `ferry devnet down`'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l until-stdin-closes -d 'Also stop when stdin reaches EOF (for test harnesses)'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l isolated -d 'Run anvil and each node in its own network namespace on a bridge, reached from here by their own IPs, as if on other machines (Linux, root, iproute2)'
@@ -245,6 +335,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -255,6 +348,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -269,6 +365,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_s
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -284,6 +383,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subco
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -296,6 +398,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -314,6 +419,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_sub
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -326,6 +434,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand completions" -l config -d 'T
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -336,6 +447,9 @@ complete -c ferry -n "__fish_ferry_using_subcommand man" -l config -d 'The confi
 complete -c ferry -n "__fish_ferry_using_subcommand man" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
 gwei\t'Gwei (10^9 wei), exact'
 eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand man" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand man" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand man" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand man" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s q -l quiet -d 'Show only errors'
 complete -c ferry -n "__fish_ferry_using_subcommand man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -357,7 +471,10 @@ complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_su
 complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "gc" -d 'Remove receipts whose proofs have all expired (a day after their newest payment)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clear" -d 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Print the paying address (from FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "import" -d 'Save a private key in an encrypted keystore under the data dir, as account NAME: the key is typed at a prompt (or read from standard input off a terminal, never from an argument), the password asked twice (or read from --password-file)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "new" -d 'Make a fresh key and save it in an encrypted keystore as account NAME (fund its address before paying with it)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "list" -d 'List the accounts under the data dir: names and addresses, never keys'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Print the paying address (from --account, --keystore, FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Print the paying address\'s balance in wei'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from devnet" -f -a "up" -d 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from devnet" -f -a "down" -d 'Stop the devnet that `up` started in this data dir'
