@@ -31,8 +31,11 @@ _ferry() {
             ferry,help)
                 cmd="ferry__subcmd__help"
                 ;;
-            ferry,man)
-                cmd="ferry__subcmd__man"
+            ferry,list)
+                cmd="ferry__subcmd__list"
+                ;;
+            ferry,ls)
+                cmd="ferry__subcmd__list"
                 ;;
             ferry,network)
                 cmd="ferry__subcmd__network"
@@ -115,8 +118,8 @@ _ferry() {
             ferry__subcmd__help,help)
                 cmd="ferry__subcmd__help__subcmd__help"
                 ;;
-            ferry__subcmd__help,man)
-                cmd="ferry__subcmd__help__subcmd__man"
+            ferry__subcmd__help,list)
+                cmd="ferry__subcmd__help__subcmd__list"
                 ;;
             ferry__subcmd__help,network)
                 cmd="ferry__subcmd__help__subcmd__network"
@@ -245,7 +248,7 @@ _ferry() {
 
     case "${cmd}" in
         ferry)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version upload download quote verify repair status cache wallet devnet vault network completions man help"
+            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version upload download quote verify repair status list ls cache wallet devnet vault network completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -283,7 +286,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version gc clear help"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help gc clear help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -321,7 +324,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache__subcmd__clear)
-            opts="-q -v -h -V --force --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --force --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -359,7 +362,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__cache__subcmd__gc)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -453,7 +456,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__completions)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -491,7 +494,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version up down status help"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help up down status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -529,7 +532,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__down)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -637,7 +640,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,7 +678,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__devnet__subcmd__up)
-            opts="-q -v -h -V --nodes --detach --until-stdin-closes --repair-interval --isolated --uplink-mbit --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --nodes --detach --until-stdin-closes --repair-interval --isolated --uplink-mbit --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -725,7 +728,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__download)
-            opts="-o -q -v -h -V --output --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-o -n -q -v -h --output --path --no-clobber --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -736,6 +739,10 @@ _ferry() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -779,7 +786,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__help)
-            opts="upload download quote verify repair status cache wallet devnet vault network completions man help"
+            opts="upload download quote verify repair status list cache wallet devnet vault network completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -932,7 +939,7 @@ _ferry() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ferry__subcmd__help__subcmd__man)
+        ferry__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1156,13 +1163,21 @@ _ferry() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        ferry__subcmd__man)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+        ferry__subcmd__list)
+            opts="-q -v -h --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rpc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1195,7 +1210,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__network)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version init help"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1275,7 +1290,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__network__subcmd__init)
-            opts="-o -q -v -h -V --rpc-url --vault --bootstrap --vault-block --native-unit --output --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-o -q -v -h --rpc-url --vault --bootstrap --vault-block --native-unit --private --output --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1341,7 +1356,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__quote)
-            opts="-q -v -h -V --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1391,7 +1406,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__repair)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1437,7 +1452,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__status)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1475,7 +1490,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__upload)
-            opts="-q -v -h -V --yes --max-cost --confirm-above --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --yes --max-cost --confirm-above --no-resume --transfers --wave-size --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1537,7 +1552,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version deploy help"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help deploy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1575,7 +1590,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__vault__subcmd__deploy)
-            opts="-q -v -h -V --rpc-url --min-stake --exit-delay --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --rpc-url --min-stake --exit-delay --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1667,7 +1682,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__verify)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1713,7 +1728,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version import new list address balance help"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help import new list address balance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1751,7 +1766,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__address)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1797,7 +1812,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__balance)
-            opts="-q -v -h -V --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --network --devnet --rpc-url --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1941,7 +1956,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__import)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1979,7 +1994,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__list)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2017,7 +2032,7 @@ _ferry() {
             return 0
             ;;
         ferry__subcmd__wallet__subcmd__new)
-            opts="-q -v -h -V --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help --version"
+            opts="-q -v -h --json --quiet --verbose --data-dir --config --units --account --keystore --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -34,7 +34,7 @@ complete -c ferry -n "__fish_ferry_needs_command" -l keystore -d 'Pay with the k
 complete -c ferry -n "__fish_ferry_needs_command" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_needs_command" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_needs_command" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_needs_command" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_needs_command" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_needs_command" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "upload" -d 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume'
@@ -42,14 +42,15 @@ complete -c ferry -n "__fish_ferry_needs_command" -f -a "download" -d 'Download 
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "verify" -d 'Check that a file is still fully stored: every node of each chunk\'s close group is challenged to prove it holds the chunk. Pays nothing'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "repair" -d 'Verify, then store the missing replicas of every chunk below 4 on its close group. Pays nothing'
-complete -c ferry -n "__fish_ferry_needs_command" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, what they paid, when proofs expire, and the command that resumes each'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "list" -d 'List finished uploads from the local history (name, size, date, cost, reference), or with a folder\'s reference, its files and directories'
+complete -c ferry -n "__fish_ferry_needs_command" -f -a "ls" -d 'List finished uploads from the local history (name, size, date, cost, reference), or with a folder\'s reference, its files and directories'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "cache" -d 'Clean the receipt cache'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "wallet" -d 'Show the paying wallet'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "vault" -d 'Deploy the payment vault contract'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "network" -d 'Write a network file for a chain, its vault and some nodes'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-complete -c ferry -n "__fish_ferry_needs_command" -f -a "man" -d 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
 complete -c ferry -n "__fish_ferry_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l max-cost -d 'Never let this run pay more than this, storage and gas: wei (1000), gwei (5gwei) or ETH (0.01eth)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l confirm-above -d 'On a terminal, ask before paying more than this (storage and gas): wei, gwei (5gwei) or ETH (0.01eth); 0 asks always [default: 0.01eth]' -r
@@ -66,14 +67,14 @@ complete -c ferry -n "__fish_ferry_using_subcommand upload" -l account -d 'Pay w
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l yes -d 'Do not ask before paying (ferry never asks off a terminal or with --json)'
-complete -c ferry -n "__fish_ferry_using_subcommand upload" -l no-resume -d 'Ignore any cached receipt and start afresh'
-complete -c ferry -n "__fish_ferry_using_subcommand upload" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l no-resume -d 'Do not trust the cached receipt\'s record of what is stored: ask every chunk\'s nodes again. Chunks the chain shows paid (proofs still valid) are never paid again'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -l devnet -d 'Use the local devnet (wins over --network and FERRY_NETWORK). upload, quote and wallet start one, detached, when none is running; download, verify, repair and list need one running (a new devnet holds nothing uploaded before)'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand upload" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand upload" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand upload" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand upload" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand download" -s o -l output -d 'Where to write the file (`-` for standard output), or the directory to rebuild a folder in' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s o -l output -d 'Where to write the file (`-` for standard output; missing parent directories are created), or the directory to rebuild a folder in. With --path, an existing directory gets the file under its own name' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l path -d 'For a folder\'s reference: download only the file at this path inside the folder (`a/b.txt`), fetching only the chunks that hold it' -r
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
@@ -84,12 +85,12 @@ eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand download" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s n -l no-clobber -d 'Refuse to replace an existing file (or, for a folder, to write into a directory that is not empty) instead of overwriting it'
+complete -c ferry -n "__fish_ferry_using_subcommand download" -l devnet -d 'Use the local devnet (wins over --network and FERRY_NETWORK). upload, quote and wallet start one, detached, when none is running; download, verify, repair and list need one running (a new devnet holds nothing uploaded before)'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand download" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand download" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand download" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand download" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l wave-size -d 'Chunks per payment transaction the estimate assumes, 1 to 64 [default: 64]' -r
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l rpc-url -d 'Override the network file\'s RPC URL' -r
@@ -101,12 +102,11 @@ eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand quote" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -l devnet -d 'Use the local devnet (wins over --network and FERRY_NETWORK). upload, quote and wallet start one, detached, when none is running; download, verify, repair and list need one running (a new devnet holds nothing uploaded before)'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand quote" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand quote" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand quote" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand quote" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
@@ -117,12 +117,11 @@ eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand verify" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -l devnet -d 'Use the local devnet (wins over --network and FERRY_NETWORK). upload, quote and wallet start one, detached, when none is running; download, verify, repair and list need one running (a new devnet holds nothing uploaded before)'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand verify" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand verify" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
@@ -133,12 +132,11 @@ eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand repair" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -l devnet -d 'Use the local devnet (wins over --network and FERRY_NETWORK). upload, quote and wallet start one, detached, when none is running; download, verify, repair and list need one running (a new devnet holds nothing uploaded before)'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand repair" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand repair" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand repair" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand repair" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
@@ -149,9 +147,38 @@ complete -c ferry -n "__fish_ferry_using_subcommand status" -l keystore -d 'Pay 
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand status" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand status" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand status" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand status" -s V -l version -d 'Print version'
+complete -c ferry -n "__fish_ferry_using_subcommand list" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand list" -l rpc-url -d 'Override the network file\'s RPC URL' -r
+complete -c ferry -n "__fish_ferry_using_subcommand list" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand list" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand list" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand list" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand list" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand list" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand list" -l devnet -d 'Use the local devnet (wins over --network and FERRY_NETWORK). upload, quote and wallet start one, detached, when none is running; download, verify, repair and list need one running (a new devnet holds nothing uploaded before)'
+complete -c ferry -n "__fish_ferry_using_subcommand list" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand list" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand list" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
+complete -c ferry -n "__fish_ferry_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -l rpc-url -d 'Override the network file\'s RPC URL' -r
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
+gwei\t'Gwei (10^9 wei), exact'
+eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -l devnet -d 'Use the local devnet (wins over --network and FERRY_NETWORK). upload, quote and wallet start one, detached, when none is running; download, verify, repair and list need one running (a new devnet holds nothing uploaded before)'
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -l json -d 'Print one JSON object per line on stdout instead of human output'
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -s q -l quiet -d 'Show only errors'
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
+complete -c ferry -n "__fish_ferry_using_subcommand ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
@@ -162,9 +189,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_s
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -f -a "gc" -d 'Remove receipts whose proofs have all expired (a day after their newest payment)'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -f -a "clear" -d 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and not __fish_seen_subcommand_from gc clear help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -178,9 +204,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subco
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from gc" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
@@ -192,9 +217,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subco
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l force -d 'Also remove receipts holding unexpired paid-but-unstored proofs (those chunks would be paid again)'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from clear" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Remove receipts whose proofs have all expired (a day after their newest payment)'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
 complete -c ferry -n "__fish_ferry_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -208,14 +232,13 @@ complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "import" -d 'Save a private key in an encrypted keystore under the data dir, as account NAME: the key is typed at a prompt (or read from standard input off a terminal, never from an argument), the password asked twice (or read from --password-file)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "new" -d 'Make a fresh key and save it in an encrypted keystore as account NAME (fund its address before paying with it)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "list" -d 'List the accounts under the data dir: names and addresses, never keys'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "address" -d 'Print the paying address (from --account, --keystore, FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "balance" -d 'Print the paying address\'s balance in wei'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "balance" -d 'Print the paying address\'s balance, exactly, in the chain\'s coin (--units gwei or wei for those; --json gives wei)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and not __fish_seen_subcommand_from import new list address balance help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
@@ -227,9 +250,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
@@ -240,9 +262,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from new" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
@@ -253,9 +274,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
@@ -266,12 +286,11 @@ eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l devnet -d 'Use the local devnet (wins over --network and FERRY_NETWORK). upload, quote and wallet start one, detached, when none is running; download, verify, repair and list need one running (a new devnet holds nothing uploaded before)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from address" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l network -d 'A network file (JSON: chain_id, rpc_url, vault, bootstrap)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l rpc-url -d 'Override the network file\'s RPC URL' -r
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
@@ -282,17 +301,16 @@ eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l devnet -d 'Use the local devnet, starting it (detached) if none is running; wins over --network and FERRY_NETWORK'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l devnet -d 'Use the local devnet (wins over --network and FERRY_NETWORK). upload, quote and wallet start one, detached, when none is running; download, verify, repair and list need one running (a new devnet holds nothing uploaded before)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from balance" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "import" -d 'Save a private key in an encrypted keystore under the data dir, as account NAME: the key is typed at a prompt (or read from standard input off a terminal, never from an argument), the password asked twice (or read from --password-file)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "new" -d 'Make a fresh key and save it in an encrypted keystore as account NAME (fund its address before paying with it)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the accounts under the data dir: names and addresses, never keys'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "address" -d 'Print the paying address (from --account, --keystore, FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
-complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "balance" -d 'Print the paying address\'s balance in wei'
+complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "balance" -d 'Print the paying address\'s balance, exactly, in the chain\'s coin (--units gwei or wei for those; --json gives wei)'
 complete -c ferry -n "__fish_ferry_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
@@ -304,9 +322,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Stop the devnet that `up` started in this data dir'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and not __fish_seen_subcommand_from up down status help" -f -a "status" -d 'Show whether the devnet\'s chain and nodes answer'
@@ -327,9 +344,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l isolated -d 'Run anvil and each node in its own network namespace on a bridge, reached from here by their own IPs, as if on other machines (Linux, root, iproute2)'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
@@ -340,9 +356,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
@@ -353,9 +368,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subc
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop the devnet that `up` started in this data dir'
 complete -c ferry -n "__fish_ferry_using_subcommand devnet; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether the devnet\'s chain and nodes answer'
@@ -370,9 +384,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_s
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -f -a "deploy" -d 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and not __fish_seen_subcommand_from deploy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l rpc-url -d 'The chain\'s JSON-RPC URL (else `rpc_url` from the config file)' -r
@@ -388,9 +401,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subco
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from deploy" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "deploy" -d 'Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address'
 complete -c ferry -n "__fish_ferry_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
@@ -403,9 +415,8 @@ complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -f -a "init" -d 'Write a network file: the chain id is read from the RPC endpoint and the vault checked'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and not __fish_seen_subcommand_from init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l rpc-url -d 'The chain\'s JSON-RPC URL (else `rpc_url` from the config file)' -r
@@ -422,11 +433,11 @@ eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l private -d 'Mark the network private: its nodes live on loopback or private (LAN) addresses and may connect to such peers. Without it, nodes refuse to reach any loopback, private, link-local or otherwise non-public address'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a network file: the chain id is read from the RPC endpoint and the vault checked'
 complete -c ferry -n "__fish_ferry_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
@@ -439,43 +450,29 @@ complete -c ferry -n "__fish_ferry_using_subcommand completions" -l keystore -d 
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -l json -d 'Print one JSON object per line on stdout instead of human output'
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c ferry -n "__fish_ferry_using_subcommand completions" -s v -l verbose -d 'Show ferry\'s decisions on stderr: -v waves, retries and why, failed nodes; -vv each chunk and which nodes; -vvv also the libraries\' debug logs'
 complete -c ferry -n "__fish_ferry_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand man" -l data-dir -d 'Where ferry keeps receipts and the devnet [default: the platform\'s data dir, e.g. ~/.local/share/ferry]' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand man" -l config -d 'The config file [default: config.toml in the platform\'s config dir, e.g. ~/.config/ferry/config.toml]' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand man" -l units -d 'The unit human output shows amounts in (`--json` always gives decimal strings of wei) [default: eth]' -r -f -a "wei\t'Wei, exact'
-gwei\t'Gwei (10^9 wei), exact'
-eth\t'The chain\'s native unit (10^18 wei), six significant digits'"
-complete -c ferry -n "__fish_ferry_using_subcommand man" -l account -d 'Pay with the key in the keystore of this account (made by `ferry wallet import` or `ferry wallet new`, under the data dir)' -r
-complete -c ferry -n "__fish_ferry_using_subcommand man" -l keystore -d 'Pay with the key in this keystore file (Web3 Secret Storage v3, as geth, clef and `cast wallet` write them)' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand man" -l password-file -d 'Read the keystore\'s password from the first line of this file instead of asking' -r -F
-complete -c ferry -n "__fish_ferry_using_subcommand man" -l json -d 'Print one JSON object per line on stdout instead of human output'
-complete -c ferry -n "__fish_ferry_using_subcommand man" -s q -l quiet -d 'Show only errors'
-complete -c ferry -n "__fish_ferry_using_subcommand man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c ferry -n "__fish_ferry_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ferry -n "__fish_ferry_using_subcommand man" -s V -l version -d 'Print version'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "upload" -d 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "download" -d 'Download a file or a folder by its reference'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "verify" -d 'Check that a file is still fully stored: every node of each chunk\'s close group is challenged to prove it holds the chunk. Pays nothing'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "repair" -d 'Verify, then store the missing replicas of every chunk below 4 on its close group. Pays nothing'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, and when proofs expire'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "cache" -d 'Clean the receipt cache'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "wallet" -d 'Show the paying wallet'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "vault" -d 'Deploy the payment vault contract'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "network" -d 'Write a network file for a chain, its vault and some nodes'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "man" -d 'Print the man page ferry.1 (roff) to stdout, or write it and a page per command into DIR'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status cache wallet devnet vault network completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "upload" -d 'Upload a file or a folder: encrypt, pay in waves, store; rerun to resume'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "download" -d 'Download a file or a folder by its reference'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "quote" -d 'Estimate what uploading a file costs; pays nothing and needs no wallet'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "verify" -d 'Check that a file is still fully stored: every node of each chunk\'s close group is challenged to prove it holds the chunk. Pays nothing'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "repair" -d 'Verify, then store the missing replicas of every chunk below 4 on its close group. Pays nothing'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "status" -d 'List interrupted uploads: chunks paid, stored and total, what they paid, when proofs expire, and the command that resumes each'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "list" -d 'List finished uploads from the local history (name, size, date, cost, reference), or with a folder\'s reference, its files and directories'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "cache" -d 'Clean the receipt cache'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "wallet" -d 'Show the paying wallet'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "devnet" -d 'Run a local network: anvil, the payment vault and storage nodes'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "vault" -d 'Deploy the payment vault contract'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "network" -d 'Write a network file for a chain, its vault and some nodes'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and not __fish_seen_subcommand_from upload download quote verify repair status list cache wallet devnet vault network completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "gc" -d 'Remove receipts whose proofs have all expired (a day after their newest payment)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clear" -d 'Remove every receipt; receipts holding paid chunks not yet stored need --force'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "import" -d 'Save a private key in an encrypted keystore under the data dir, as account NAME: the key is typed at a prompt (or read from standard input off a terminal, never from an argument), the password asked twice (or read from --password-file)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "new" -d 'Make a fresh key and save it in an encrypted keystore as account NAME (fund its address before paying with it)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "list" -d 'List the accounts under the data dir: names and addresses, never keys'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "address" -d 'Print the paying address (from --account, --keystore, FERRY_PRIVATE_KEY, or the devnet\'s funded key)'
-complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Print the paying address\'s balance in wei'
+complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "balance" -d 'Print the paying address\'s balance, exactly, in the chain\'s coin (--units gwei or wei for those; --json gives wei)'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from devnet" -f -a "up" -d 'Start anvil, deploy the payment vault and start storage nodes; writes `<data dir>/devnet/network.json`. Runs until Ctrl-C unless --detach'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from devnet" -f -a "down" -d 'Stop the devnet that `up` started in this data dir'
 complete -c ferry -n "__fish_ferry_using_subcommand help; and __fish_seen_subcommand_from devnet" -f -a "status" -d 'Show whether the devnet\'s chain and nodes answer'

@@ -1,4 +1,9 @@
-//! The classes of failure a user or a script acts on, and their exit codes (SPEC.md).
+//! The classes of failure a user or a script acts on, and their exit codes: the table in the
+//! README's "Exit codes" section, which the man page ferry(1) repeats (`cli::man`).
+//!
+//! Invariant: this is the one place a failure's class becomes a number. Library errors say
+//! their [`ErrorKind`] by type (each error enum's `kind()`), never by their message text, and
+//! the command line exits with [`ErrorKind::exit_code`]; scripts rely on the numbers never moving.
 
 /// What kind of failure ended a command; each maps to one exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,15 +70,60 @@ impl ErrorKind {
     }
 }
 
-/// An error's message followed by each of its causes, `: `-separated: how a message is shown
-/// where no chain printer runs (a node's HTTP answer, `ferry-node`'s last line).
+/// An error's message followed by each of its causes, `: `-separated: how every message is
+/// shown (the CLI's errors, a node's HTTP answer, `ferry-node`'s last line). A cause whose text
+/// the line already holds is left out: some dependencies (reqwest, alloy's transports) wrap an
+/// error in one that prints the same words, and a user should read each cause once.
 pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
+        let said = inner.to_string();
+        if !said.is_empty() && !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         cause = inner.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{text}")]
+    struct Wrapped {
+        text: &'static str,
+        #[source]
+        source: Option<Box<Wrapped>>,
+    }
+
+    fn chain(texts: &[&'static str]) -> Wrapped {
+        texts
+            .iter()
+            .rev()
+            .fold(None, |source, text| {
+                Some(Wrapped {
+                    text,
+                    source: source.map(Box::new),
+                })
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_cause_that_repeats_the_text_before_it_is_shown_once() {
+        let error = chain(&[
+            "cannot reach the chain at http://x",
+            "error sending request for url (http://x)",
+            "error sending request for url (http://x)",
+            "connection refused",
+        ]);
+        assert_eq!(
+            with_causes(&error),
+            "cannot reach the chain at http://x: error sending request for url (http://x): connection refused"
+        );
+    }
 }

@@ -17,7 +17,8 @@
 //!   lives only in the CLI layer and the binaries.
 //! - A message never repeats its cause: a variant either marks its cause `#[source]` (and leaves
 //!   it out of its text) or puts it in its text (and has no source). The CLI prints the chain
-//!   with `{:#}`, so each cause appears once. A test walks the chains of the errors users meet.
+//!   with [`exit::with_causes`], which also drops a dependency's cause that only repeats the
+//!   text before it, so each cause appears once. A test walks the chains of the errors users meet.
 //! - A message says what failed, on which file, node or chain, and what to do next.
 //! - Each library error knows its kind ([`exit::ErrorKind`]: bad input, network, payment,
 //!   partial, local I/O, interrupted, internal) through a `kind()` method, classified by type,
@@ -26,13 +27,17 @@
 //! - What a remote party says is never a classification: a node's status code or text is a
 //!   failure of that node for that chunk, nothing more.
 
+pub mod blocking;
 pub mod cli;
 pub mod client;
+pub mod config_file;
 pub mod devnet;
 pub mod exit;
 pub mod fsutil;
 pub mod keys;
 pub mod node;
 pub mod paths;
+pub mod shell;
+pub mod sizes;
 pub mod vault;
 pub mod wire;

@@ -5,7 +5,6 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 use alloy::signers::local::PrivateKeySigner;
@@ -23,22 +22,6 @@ fn scratch_file(mib: usize) -> (tempfile::TempDir, PathBuf) {
     (dir, file)
 }
 
-/// Runs `ferry ARGS…` on `devnet` through the network file `network`.
-fn ferry_via(
-    devnet: &Devnet,
-    network: &Path,
-    dir: &Path,
-    key: &PrivateKeySigner,
-    args: &[&str],
-) -> Output {
-    devnet
-        .ferry(dir, key)
-        .env("FERRY_NETWORK", network)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 /// Uploads `file` with `--json` through `network`; returns the exit code, events and stderr.
 fn upload_via(
     devnet: &Devnet,
@@ -47,8 +30,7 @@ fn upload_via(
     key: &PrivateKeySigner,
     file: &Path,
 ) -> (Option<i32>, Vec<Value>, String) {
-    let output = ferry_via(
-        devnet,
+    let output = devnet.ferry_via(
         network,
         dir,
         key,
@@ -72,8 +54,7 @@ fn assert_downloads_identical(
     let out = dir.join("downloaded.bin");
     let _ = std::fs::remove_file(&out);
     let reference = done["reference"].as_str().unwrap();
-    let output = ferry_via(
-        devnet,
+    let output = devnet.ferry_via(
         network,
         dir,
         key,

@@ -44,7 +44,9 @@ fn read_tree(root: &Path) -> Tree {
 fn folder_chunks(root: &Path) -> Vec<ChunkAddress> {
     let walk = ferry::client::folder::walk(root, Path::new("/nonexistent")).unwrap();
     let none = ferry::client::plan_cache::PlanCache::none();
-    let (planned, _) = ferry::client::folder::plan(&walk, 2, &Silent, &none).unwrap();
+    let spool = tempfile::tempdir().unwrap();
+    let plan = ferry::client::folder::plan;
+    let (planned, _) = plan(walk, spool.path(), 2, &Silent, &none).unwrap();
     let plan = planned.plan;
     plan.chunks.iter().map(|c| c.address).collect()
 }
@@ -170,7 +172,8 @@ fn a_folder_round_trips_with_empty_dirs_empty_files_odd_names_and_1000_files_in_
     let (code, events) = devnet.upload_json(dir.path(), &account, &root, &[]);
     let done = finished(code, &events);
     let chunks = done["chunks"].as_u64().unwrap();
-    assert!(chunks > 1000, "{done}");
+    // The 1,000 small files share packs of chunks: a few chunks, not one or two per file.
+    assert!(chunks < 64, "{done}");
     assert_eq!(done["files"], 1004, "{done}");
     // One transaction per wave of 64, not one per file.
     let sent = transactions_sent(devnet, &account);

@@ -41,7 +41,7 @@ fn contract_abi_and_bytecode_match_the_solidity_source() {
 }
 
 #[test]
-fn completions_and_man_page_match_the_clap_definitions() {
+fn completions_and_man_pages_of_both_binaries_match_the_clap_definitions() {
     let out = tempfile::tempdir().unwrap();
     let ferry = env!("CARGO_BIN_EXE_ferry");
     let shells = [
@@ -78,6 +78,29 @@ fn completions_and_man_page_match_the_clap_definitions() {
     let pages = out.path().join("man");
     let written = Command::new(ferry).arg("man").arg(&pages).status().unwrap();
     assert!(written.success());
+    let node = Command::new(env!("CARGO_BIN_EXE_ferry-node"))
+        .arg("man")
+        .arg(&pages)
+        .status()
+        .unwrap();
+    assert!(node.success(), "ferry-node man failed");
+    for page in [
+        "ferry-node.1",
+        "ferry-node-register.1",
+        "ferry-node-rewards.1",
+        "ferry-node-status.1",
+    ] {
+        let text = std::fs::read_to_string(pages.join(page)).unwrap();
+        assert!(
+            text.contains(".SH EXAMPLES") || page != "ferry-node.1",
+            "{page}"
+        );
+    }
+    let upload = std::fs::read_to_string(pages.join("ferry-upload.1")).unwrap();
+    assert!(
+        upload.contains(".SH EXAMPLES"),
+        "ferry-upload.1 has examples"
+    );
     let names = |dir: &Path| -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()

@@ -434,7 +434,7 @@ fn forged_announcements_of_a_node_in_another_namespace_are_refused() {
     let mut forged = Announcement::sign(&node.url, forger_id, &forger, unix_now());
     (forged.id, forged.rewards) = (info.id, info.rewards);
     for (announcement, says) in [
-        (&impostor, "not the announced"),
+        (&impostor, "did not answer /info as the announced node"),
         (&forged, "is not signed by its rewards address"),
     ] {
         let answer = runtime().block_on(async {

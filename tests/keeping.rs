@@ -289,8 +289,10 @@ fn verify_of_a_folder_challenges_every_file_and_a_file_chunk_no_node_holds_is_lo
     let root = dir.path().join("photos");
     std::fs::create_dir_all(root.join("2026/november")).unwrap();
     let files = [root.join("notes.txt"), root.join("2026/november/day.bin")];
+    // Files above the packing threshold: each has chunks of its own to verify.
+    let size = ferry::client::pack::PACK_THRESHOLD as u32 + 300_000;
     for (i, file) in files.iter().enumerate() {
-        let bytes: Vec<u8> = (0..300_000u32).map(|n| (n * 7 + i as u32) as u8).collect();
+        let bytes: Vec<u8> = (0..size).map(|n| (n * 7 + i as u32) as u8).collect();
         std::fs::write(file, [&bytes[..], &rand::random::<[u8; 32]>()[..]].concat()).unwrap();
     }
     let reference = devnet.upload_reference(dir.path(), &key, &root);

@@ -50,7 +50,8 @@ fn many_staked_nodes_from_one_subnet_get_at_most_one_replica_of_a_chunk_and_vani
             NodeProcess::start(&devnet.network_file, &["--listen", &listen])
         })
         .collect();
-    let everyone = HONEST + ATTACKERS;
+    // A node's table keeps at most PEERS_PER_PREFIX peers of one /24: the rest are refused.
+    let everyone = HONEST + ATTACKERS.min(ferry::node::peers::PEERS_PER_PREFIX);
     let deadline = Instant::now() + Duration::from_secs(60);
     while peers_of(&devnet.network.bootstrap[0]).len() < everyone {
         assert!(

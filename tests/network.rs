@@ -5,13 +5,14 @@ use std::time::{Duration, Instant};
 
 use alloy::signers::local::PrivateKeySigner;
 use ferry::client::nodes::{NodeClient, Timeouts};
-use ferry::node::peers::PEER_EXPIRY;
+use ferry::node::peers::{PEER_EXPIRY, REFRESH_INTERVAL};
 use ferry::wire::announce::Announcement;
 use ferry::wire::network::NodeInfo;
 use ferry::wire::signed::unix_now;
 use ferry::wire::types::NodeId;
 
 use crate::support::node_process::{NodeProcess, free_port, start_refused};
+use crate::support::trust::ExtraNode;
 use crate::support::{
     Devnet, assert_paid_once_and_downloads, planned_chunks, random_file, runtime,
 };
@@ -160,6 +161,22 @@ fn a_stopped_node_ages_out_of_the_peer_lists() {
         )),
         "the stopped node is still listed"
     );
+}
+
+#[test]
+fn a_node_that_does_not_announce_itself_is_never_listed_by_the_network() {
+    let devnet = Devnet::shared();
+    let quiet = ExtraNode::start(devnet, &[]);
+    // It knows every devnet node now. A node in SWIM would offer to join at its next refresh
+    // and be listed a moment later.
+    std::thread::sleep(REFRESH_INTERVAL + Duration::from_secs(4));
+    for url in &devnet.network.bootstrap {
+        let listed: Vec<String> = peers_of(url).into_iter().map(|peer| peer.url).collect();
+        assert!(
+            !listed.contains(&quiet.url),
+            "{url} lists the node started with --no-announce: {listed:?}"
+        );
+    }
 }
 
 /// POSTs `body` to node `url`'s `/announce`; returns the status and the error text.
@@ -327,7 +344,7 @@ fn network_init_refuses_a_vault_without_code_an_odd_bootstrap_url_and_a_dead_rpc
         (
             &["--rpc-url", rpc, "--vault", &empty, "--bootstrap", node],
             2,
-            "there is no contract at",
+            "no ferry vault at",
         ),
         (
             &[

@@ -1,5 +1,6 @@
 //! What the real binary writes where: the complete `--json` event stream on stdout, logs on
-//! stderr at the level `-v` asks for, nothing but the reference with `-q`, and never the key.
+//! stderr at the level `-v` asks for, nothing but the reference with `-q` (and on every other
+//! command nothing but its result and its errors), and never the key.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -115,4 +116,121 @@ fn verbose_logs_go_to_stderr_and_never_hold_the_private_key() {
             );
         }
     }
+}
+
+/// The `ferry` binary with only `PATH` (anvil) and the data dir set.
+fn bare_ferry(data_dir: &std::path::Path) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("ferry").unwrap();
+    command
+        .env_clear()
+        .env("PATH", crate::support::path_with_anvil())
+        .env("FERRY_DATA_DIR", data_dir)
+        .env("XDG_CONFIG_HOME", data_dir);
+    command
+}
+
+/// Runs `command`, asserts it exits `code`, and returns its stdout and stderr.
+fn outputs(command: &mut assert_cmd::Command, code: i32) -> (String, String) {
+    let output = command.output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    );
+    assert_eq!(output.status.code(), Some(code), "{stdout}{stderr}");
+    (stdout, stderr)
+}
+
+#[test]
+fn quiet_devnet_up_and_down_print_nothing_and_errors_still_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = ["-q", "devnet", "up", "--detach", "--nodes", "1"];
+    assert_eq!(
+        outputs(bare_ferry(dir.path()).args(up), 0),
+        ("".into(), "".into())
+    );
+    // Without -q the same command says what runs where.
+    let (again, _) = outputs(bare_ferry(dir.path()).args(&up[1..]), 0);
+    assert!(again.contains("a devnet is already running"), "{again}");
+    let down = ["-q", "devnet", "down"];
+    assert_eq!(
+        outputs(bare_ferry(dir.path()).args(down), 0),
+        ("".into(), "".into())
+    );
+    assert_eq!(
+        outputs(bare_ferry(dir.path()).args(down), 0),
+        ("".into(), "".into())
+    );
+    let reference = format!("ferry:{}", "0".repeat(128));
+    let (stdout, stderr) = outputs(
+        bare_ferry(dir.path()).args(["-q", "verify", "--devnet", &reference]),
+        2,
+    );
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("error: no devnet is running"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn quiet_cache_prints_nothing_and_its_refusal_still_shows() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let (dir, file) = crate::support::runs::scratch_file(12);
+    let (_, said) = outputs(devnet.ferry(dir.path(), &account).args(["cache", "gc"]), 0);
+    assert!(said.contains("removed 0 receipt(s)"), "{said}");
+    let gc = ["-q", "cache", "gc"];
+    assert_eq!(
+        outputs(devnet.ferry(dir.path(), &account).args(gc), 0),
+        ("".into(), "".into())
+    );
+    crate::support::runs::upload_killed_after_first_payment(devnet, dir.path(), &account, &file);
+    let (stdout, stderr) = outputs(
+        devnet
+            .ferry(dir.path(), &account)
+            .args(["-q", "cache", "clear"]),
+        2,
+    );
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("error: kept 1 receipt(s) holding chunks paid"),
+        "{stderr}"
+    );
+    assert_eq!(
+        outputs(
+            devnet
+                .ferry(dir.path(), &account)
+                .args(["-q", "cache", "clear", "--force"]),
+            0
+        ),
+        ("".into(), "".into())
+    );
+}
+
+#[test]
+fn quiet_vault_deploy_prints_only_the_address_and_errors_still_show() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let (stdout, stderr) = outputs(
+        devnet.ferry(dir.path(), &account).args([
+            "-q",
+            "vault",
+            "deploy",
+            "--rpc-url",
+            &devnet.network.rpc_url,
+        ]),
+        0,
+    );
+    assert_eq!(stderr, "");
+    let address: alloy::primitives::Address = stdout.trim().parse().unwrap();
+    assert_eq!(stdout, format!("{address}\n"));
+    let (stdout, stderr) = outputs(
+        devnet
+            .ferry(dir.path(), &account)
+            .args(["-q", "vault", "deploy"]),
+        2,
+    );
+    assert_eq!(stdout, "");
+    assert!(stderr.starts_with("error: no chain given"), "{stderr}");
 }

@@ -95,26 +95,10 @@ fn a_download_to_stdout_that_fails_writes_nothing_unverified_and_exits_non_zero(
     assert_eq!(output.status.code(), Some(2));
 }
 
-/// `len` pseudo-random bytes (BLAKE3's output stream of `seed`), written to `sink` in pieces,
-/// so the test holds none of it whole.
-fn write_stream(seed: &[u8], len: u64, mut sink: impl Write) {
-    let mut stream = blake3::Hasher::new().update(seed).finalize_xof();
-    let mut buffer = vec![0u8; 1024 * 1024];
-    let mut left = len;
-    while left > 0 {
-        let n = left.min(buffer.len() as u64) as usize;
-        stream.fill(&mut buffer[..n]);
-        if sink.write_all(&buffer[..n]).is_err() {
-            return;
-        }
-        left -= n as u64;
-    }
-}
-
-/// The BLAKE3 hash of what [`write_stream`] writes.
+/// The BLAKE3 hash of what [`crate::support::write_stream`] writes.
 fn stream_hash(seed: &[u8], len: u64) -> blake3::Hash {
     let mut hasher = blake3::Hasher::new();
-    write_stream(seed, len, &mut hasher);
+    crate::support::write_stream(seed, len, &mut hasher);
     hasher.finalize()
 }
 
@@ -146,7 +130,7 @@ fn spawn_upload_stdin(
         .spawn()
         .unwrap();
     let stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || write_stream(seed, len, stdin));
+    let feeder = std::thread::spawn(move || crate::support::write_stream(seed, len, stdin));
     (child, feeder)
 }
 
@@ -238,7 +222,7 @@ fn a_killed_stdin_upload_fed_the_same_bytes_again_pays_nothing_twice() {
     assert!(done["reused_proofs"].as_u64().unwrap() >= 1, "{done}");
     // The same bytes as a file give the same chunks: each paid exactly once.
     let same = dir.path().join("same-bytes.bin");
-    write_stream(seed, len, std::fs::File::create(&same).unwrap());
+    crate::support::write_stream(seed, len, std::fs::File::create(&same).unwrap());
     crate::support::runs::assert_each_chunk_paid_once(devnet, &same);
 }
 

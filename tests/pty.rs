@@ -148,9 +148,11 @@ fn on_a_terminal_upload_draws_a_bar_per_phase_and_asks_nothing_below_the_thresho
         assert!(screen.contains(phase), "no {phase:?} bar: {screen:?}");
     }
     assert!(screen.contains(" chunks"), "pay counts chunks: {screen:?}");
+    // A rate comes only from what this run sent, once it means something: never an absurd
+    // one, nor an ETA of nothing at the start.
     assert!(
-        screen.contains("/s ETA"),
-        "store shows rate and ETA: {screen:?}"
+        !screen.contains("TiB/s") && !screen.contains("0 B/s"),
+        "a meaningless rate: {screen:?}"
     );
     assert!(
         !screen.contains(QUESTION),
@@ -212,5 +214,57 @@ fn on_a_terminal_yes_skips_the_question() {
     assert!(!screen.contains(QUESTION), "--yes still asked: {screen:?}");
     for chunk in planned_chunks(&upload.file) {
         assert_eq!(devnet.times_paid(chunk), 1);
+    }
+}
+
+/// The amount in wei after `before` in `text` (`… before 12345 wei …`).
+fn wei_after(text: &str, before: &str) -> u128 {
+    let at = text
+        .find(before)
+        .unwrap_or_else(|| panic!("no {before:?} in {text:?}"))
+        + before.len();
+    let digits: String = text[at..]
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no amount after {before:?} in {text:?}"))
+}
+
+#[test]
+fn quote_and_the_cost_question_are_within_a_quarter_of_what_the_upload_pays() {
+    // Its own devnet: no other test's transactions move the gas price in between.
+    let devnet = Devnet::start(5);
+    let account = devnet.funded_account();
+    let (dir, file, _) = crate::support::random_file("estimated.bin", 9 * 1024 * 1024);
+    let quote = devnet
+        .ferry(dir.path(), &account)
+        .args(["quote", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let quote = crate::support::json_lines(&quote.stdout).pop().unwrap();
+    let wei = |field: &str| -> u128 { quote[field].as_str().unwrap().parse().unwrap() };
+    let quoted = wei("storage_cost_wei") + wei("estimated_gas_wei");
+
+    let mut command = devnet.ferry_process(dir.path(), &account);
+    command
+        .args(["--units", "wei", "upload", "--confirm-above", "0"])
+        .arg(&file);
+    let mut terminal = Terminal::spawn(command);
+    terminal.wait_for(QUESTION, Duration::from_secs(60));
+    let asked = wei_after(&terminal.text(), "Pay about");
+    terminal.type_line("y");
+    let (code, screen) = terminal.finish(Duration::from_secs(120));
+    assert_eq!(code, Some(0), "{screen}");
+    let paid = wei_after(&screen, "already stored) for") + wei_after(&screen, "wei storage +");
+    for (what, estimate) in [("quote", quoted), ("question", asked)] {
+        let ratio = estimate as f64 / paid as f64;
+        assert!(
+            (0.75..=1.25).contains(&ratio),
+            "{what} estimated {estimate} wei, the upload paid {paid} wei ({ratio:.2}x)"
+        );
     }
 }

@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::config_file::{string, whole};
 use crate::wire::types::Amount;
 
 /// The environment variable (and `--config` flag) naming the config file.
@@ -60,40 +61,8 @@ pub struct Config {
     pub password_file: Option<PathBuf>,
 }
 
-/// A config file that cannot be used. Messages name the file and the key, never a value.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file is missing (when named explicitly) or unreadable.
-    #[error(
-        "cannot read the config file {path} ({reason}); create it, or point --config / {CONFIG_ENV} at another file"
-    )]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        reason: std::io::Error,
-    },
-    /// The file is not valid TOML.
-    #[error("config file {path}, line {line}: {message}; fix the TOML syntax")]
-    Syntax {
-        /// The file.
-        path: PathBuf,
-        /// Where, from 1.
-        line: usize,
-        /// What the parser said.
-        message: String,
-    },
-    /// A key is unknown, or its value has the wrong type or range.
-    #[error("config file {path}: key `{key}` {problem}")]
-    Key {
-        /// The file.
-        path: PathBuf,
-        /// The key.
-        key: String,
-        /// What is wrong with it and what to do.
-        problem: String,
-    },
-}
+/// A config file that cannot be used (see [`crate::config_file`]).
+pub type ConfigError = crate::config_file::ConfigFileError;
 
 /// Where the config file is: `explicit` (from `--config` or `FERRY_CONFIG`), else the default
 /// place. The flag says whether the file must exist.
@@ -113,42 +82,34 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
     match std::fs::read_to_string(&path) {
         Ok(text) => parse(&path, &text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
-        Err(reason) => Err(ConfigError::Read { path, reason }),
+        Err(reason) => Err(ConfigError::Read {
+            path,
+            reason,
+            env: CONFIG_ENV,
+        }),
     }
 }
 
 /// Parses a config file's text; relative paths in it are relative to the file's directory.
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let table: toml::Table = toml::from_str(text).map_err(|error| ConfigError::Syntax {
-        path: path.to_owned(),
-        line: error
-            .span()
-            .map_or(1, |span| 1 + text[..span.start].matches('\n').count()),
-        message: error.message().trim_end().to_owned(),
-    })?;
+    let table = crate::config_file::table(path, text)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut config = Config::default();
     for (key, value) in &table {
-        let bad = |problem: String| ConfigError::Key {
-            path: path.to_owned(),
-            key: key.clone(),
-            problem,
-        };
+        let bad = |problem: String| ConfigError::key(path, key, problem);
         match key.as_str() {
             "data_dir" => config.data_dir = Some(base.join(path_value(value).map_err(bad)?)),
             "network" => config.network = Some(base.join(path_value(value).map_err(bad)?)),
-            "rpc_url" => config.rpc_url = Some(string_value(value, "a URL").map_err(bad)?),
+            "rpc_url" => config.rpc_url = Some(string(value, "a URL").map_err(bad)?),
             "max_cost" => config.max_cost = Some(amount_value(value).map_err(bad)?),
             "confirm_above" => config.confirm_above = Some(amount_value(value).map_err(bad)?),
             "units" => config.units = Some(unit_value(value).map_err(bad)?),
-            "wave_size" => config.wave_size = Some(count_value(value, 1, 64).map_err(bad)? as u8),
-            "transfers" => config.transfers = Some(count_value(value, 1, 32).map_err(bad)? as u8),
+            "wave_size" => config.wave_size = Some(whole(value, 1, 64).map_err(bad)? as u8),
+            "transfers" => config.transfers = Some(whole(value, 1, 32).map_err(bad)? as u8),
             "devnet_nodes" => {
-                config.devnet_nodes = Some(count_value(value, 1, 1000).map_err(bad)? as usize)
+                config.devnet_nodes = Some(whole(value, 1, 1000).map_err(bad)? as usize)
             }
-            "account" => {
-                config.account = Some(string_value(value, "an account name").map_err(bad)?)
-            }
+            "account" => config.account = Some(string(value, "an account name").map_err(bad)?),
             "keystore" => config.keystore = Some(base.join(path_value(value).map_err(bad)?)),
             "password_file" => {
                 config.password_file = Some(base.join(path_value(value).map_err(bad)?))
@@ -169,19 +130,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-fn string_value(value: &toml::Value, what: &str) -> Result<String, String> {
-    match value {
-        toml::Value::String(text) if !text.trim().is_empty() => Ok(text.clone()),
-        toml::Value::String(_) => Err(format!("is empty; give {what} or remove the line")),
-        other => Err(format!(
-            "must be a string ({what}), not {}",
-            other.type_str()
-        )),
-    }
-}
-
 fn path_value(value: &toml::Value) -> Result<PathBuf, String> {
-    string_value(value, "a path, absolute or relative to the config file").map(PathBuf::from)
+    string(value, "a path, absolute or relative to the config file").map(PathBuf::from)
 }
 
 fn amount_value(value: &toml::Value) -> Result<Amount, String> {
@@ -200,13 +150,6 @@ fn unit_value(value: &toml::Value) -> Result<super::units::Unit, String> {
             clap::ValueEnum::from_str(text, true).map_err(|_| WHAT.to_owned())
         }
         _ => Err(WHAT.to_owned()),
-    }
-}
-
-fn count_value(value: &toml::Value, low: i64, high: i64) -> Result<i64, String> {
-    match value {
-        toml::Value::Integer(count) if (low..=high).contains(count) => Ok(*count),
-        _ => Err(format!("must be a whole number from {low} to {high}")),
     }
 }
 

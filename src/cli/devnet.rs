@@ -2,16 +2,18 @@
 //!
 //! `up` runs the devnet in the foreground until Ctrl-C (or SIGTERM, or with the hidden
 //! `--until-stdin-closes` until stdin reaches EOF, or until the chain dies; a node that dies is
-//! reported and the rest go on) and then stops it; `up --detach` leaves it running for `down`. "No devnet is running" is a state, not
-//! an error: `down` and `status` report it and exit 0.
+//! reported and the rest go on) and then stops it; `up --detach` leaves it running for `down`.
+//! "No devnet is running" is a state, not an error: `down` and `status` report it and exit 0.
+//! With `-q`, `up` and `down` print nothing but errors; `status` still prints the status, the
+//! answer it was asked for.
 
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::CliError;
-use super::output::{JsonEvent, print_json_line};
+use super::output::{JsonEvent, OutputMode, print_json_line};
+use super::{CliError, Context};
 use crate::devnet::{
     self, ChildExit, DevnetError, DevnetHealth, DevnetOptions, DevnetStatus, IsolatedNetwork,
     RunningDevnet, StartOutcome, StopHow, StopReport, Topology,
@@ -61,8 +63,10 @@ fn parse_node_count(text: &str) -> Result<usize, String> {
     }
 }
 
-/// Runs a devnet command against the devnet in `data_dir`.
-pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> Result<(), CliError> {
+/// Runs a devnet command against the devnet in the data dir (`up`'s node count: the flag,
+/// else the config file's `devnet_nodes`, else the default).
+pub async fn devnet(context: &Context, command: DevnetCommand) -> Result<(), CliError> {
+    let (data_dir, output) = (context.data_dir.as_path(), context.output);
     match command {
         DevnetCommand::Up {
             nodes,
@@ -78,7 +82,9 @@ pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> Result<
                 (false, false) => Lifetime::UntilSignal,
             };
             let options = DevnetOptions {
-                nodes: nodes.unwrap_or(devnet::DEFAULT_NODES),
+                nodes: nodes
+                    .or(context.config.devnet_nodes)
+                    .unwrap_or(devnet::DEFAULT_NODES),
                 repair_interval: repair_interval
                     .map_or(devnet::DEFAULT_REPAIR_INTERVAL, Duration::from_secs),
                 topology: match isolated {
@@ -87,10 +93,10 @@ pub async fn run(command: DevnetCommand, data_dir: &Path, json: bool) -> Result<
                 },
                 ..DevnetOptions::new(data_dir)
             };
-            up(options, lifetime, json).await
+            up(options, lifetime, output).await
         }
-        DevnetCommand::Down => down(data_dir, json).await,
-        DevnetCommand::Status => status(data_dir, json).await,
+        DevnetCommand::Down => down(data_dir, output).await,
+        DevnetCommand::Status => show_status(data_dir, output).await,
     }
 }
 
@@ -109,9 +115,13 @@ enum Lifetime {
     Detached,
 }
 
-async fn up(options: DevnetOptions, lifetime: Lifetime, json: bool) -> Result<(), CliError> {
+async fn up(
+    options: DevnetOptions,
+    lifetime: Lifetime,
+    output: OutputMode,
+) -> Result<(), CliError> {
     let data_dir = &options.data_dir.clone();
-    if !json {
+    if output.narrates() {
         let isolated = match options.topology {
             Topology::Isolated { .. } => "an isolated ",
             Topology::Loopback => "a ",
@@ -134,7 +144,7 @@ async fn up(options: DevnetOptions, lifetime: Lifetime, json: bool) -> Result<()
     };
     let devnet = match outcome {
         StartOutcome::AlreadyRunning(network) => {
-            print_network(data_dir, &network, None, UpState::AlreadyRunning, json);
+            print_network(data_dir, &network, None, UpState::AlreadyRunning, output);
             return Ok(());
         }
         StartOutcome::Started(devnet) => *devnet,
@@ -145,7 +155,7 @@ async fn up(options: DevnetOptions, lifetime: Lifetime, json: bool) -> Result<()
             devnet.network(),
             devnet.isolated(),
             UpState::Detached,
-            json,
+            output,
         );
         devnet.detach();
         return Ok(());
@@ -155,9 +165,9 @@ async fn up(options: DevnetOptions, lifetime: Lifetime, json: bool) -> Result<()
         devnet.network(),
         devnet.isolated(),
         UpState::Foreground,
-        json,
+        output,
     );
-    run_foreground(devnet, signals, data_dir, lifetime, json).await
+    run_foreground(devnet, signals, data_dir, lifetime, output).await
 }
 
 /// SIGINT (Ctrl-C) and SIGTERM, listened to from creation on.
@@ -191,7 +201,7 @@ async fn run_foreground(
     mut signals: StopSignals,
     data_dir: &Path,
     lifetime: Lifetime,
-    json: bool,
+    output: OutputMode,
 ) -> Result<(), CliError> {
     let stdin_closed = async {
         if lifetime == Lifetime::UntilSignalOrStdinEof {
@@ -211,7 +221,7 @@ async fn run_foreground(
                 if exit.is_chain {
                     break Err(exit);
                 }
-                if !json {
+                if output.narrates() {
                     eprintln!("{} exited ({}); the devnet goes on without it (log: {})", exit.name, exit.status, exit.log.display());
                 }
             }
@@ -225,11 +235,11 @@ async fn run_foreground(
         Ok(why) => (*why).to_owned(),
         Err(exit) => format!("{} exited ({})", exit.name, exit.status),
     };
-    if !json {
+    if output.narrates() {
         eprintln!("{reason}: stopping the devnet…");
     }
     let report = devnet.shutdown().await;
-    print_stop_report(data_dir, Some(&report), Some(&reason), json);
+    print_stop_report(data_dir, Some(&report), Some(&reason), output);
     stopped_by.map(|_| ()).map_err(|exit| {
         CliError::new(
             ErrorKind::Network,
@@ -262,15 +272,16 @@ fn stdin_eof() -> tokio::sync::oneshot::Receiver<()> {
     receiver
 }
 
-async fn down(data_dir: &Path, json: bool) -> Result<(), CliError> {
+async fn down(data_dir: &Path, output: OutputMode) -> Result<(), CliError> {
     let report = devnet::stop(data_dir).await.map_err(devnet_failure)?;
-    print_stop_report(data_dir, report.as_ref(), None, json);
+    print_stop_report(data_dir, report.as_ref(), None, output);
     Ok(())
 }
 
-async fn status(data_dir: &Path, json: bool) -> Result<(), CliError> {
-    let status = devnet::status(data_dir).await.map_err(devnet_failure)?;
-    if json {
+/// `devnet status`: printed in every mode (with `-q` too: the status is what was asked for).
+async fn show_status(data_dir: &Path, output: OutputMode) -> Result<(), CliError> {
+    let status = devnet::inspect(data_dir).await.map_err(devnet_failure)?;
+    if output.is_json() {
         let healthy = match &status {
             DevnetStatus::Running(health) => Some(health.is_healthy()),
             DevnetStatus::NotRunning => None,
@@ -303,10 +314,10 @@ fn print_network(
     network: &NetworkConfig,
     isolated: Option<&IsolatedNetwork>,
     state: UpState,
-    json: bool,
+    output: OutputMode,
 ) {
     let network_file = crate::paths::devnet_network_file(data_dir);
-    if json {
+    if output.is_json() {
         print_json_line(&JsonEvent::DevnetUp {
             state: match state {
                 UpState::AlreadyRunning => "already_running",
@@ -320,7 +331,7 @@ fn print_network(
             nodes: &network.bootstrap,
             isolated,
         });
-    } else {
+    } else if output.narrates() {
         let mut text = network_text(data_dir, &network_file, network, state);
         if let Some(isolated) = isolated {
             text.push_str(&isolated_text(isolated));
@@ -381,9 +392,9 @@ fn print_stop_report(
     data_dir: &Path,
     report: Option<&StopReport>,
     reason: Option<&str>,
-    json: bool,
+    output: OutputMode,
 ) {
-    if json {
+    if output.is_json() {
         print_json_line(&JsonEvent::DevnetDown {
             state: if report.is_some() {
                 "stopped"
@@ -393,6 +404,9 @@ fn print_stop_report(
             reason,
             processes: report.map_or(&[][..], |report| &report.processes),
         });
+        return;
+    }
+    if !output.narrates() {
         return;
     }
     let Some(report) = report else {
@@ -459,12 +473,7 @@ fn age(unix_seconds: u64) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO);
-    let seconds = now.as_secs().saturating_sub(unix_seconds);
-    match seconds {
-        0..60 => format!("{seconds} s"),
-        60..3600 => format!("{} min", seconds / 60),
-        _ => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
-    }
+    crate::sizes::format_seconds(now.as_secs().saturating_sub(unix_seconds))
 }
 
 #[cfg(test)]

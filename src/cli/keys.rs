@@ -10,6 +10,7 @@ use alloy::signers::local::PrivateKeySigner;
 use anyhow::anyhow;
 
 use super::{CliError, Context};
+use crate::blocking::blocking;
 use crate::exit::ErrorKind;
 use crate::keys::{self, KeyError};
 use crate::vault::parse_private_key;
@@ -74,18 +75,15 @@ impl Context {
         if let Some(keystore) = self.keystore() {
             let password = self.password(&keystore)?;
             let path = keystore.clone();
-            return tokio::task::spawn_blocking(move || keys::unlock(&path, &password))
+            return blocking(move || keys::unlock(&path, &password))
                 .await
-                .map_err(|e| {
-                    CliError::new(ErrorKind::Internal, anyhow!("unlocking panicked: {e}"))
-                })?
                 .map_err(key_failure);
         }
         let raw = std::env::var(PRIVATE_KEY_ENV)
             .ok()
             .filter(|key| !key.trim().is_empty());
         if let Some(raw) = raw {
-            if !self.json && self.verbosity != super::Verbosity::Quiet {
+            if self.output.narrates() {
                 eprintln!(
                     "note: {PRIVATE_KEY_ENV} holds a raw key; a keystore is safer: `ferry wallet import NAME`, then --account NAME"
                 );
@@ -180,9 +178,8 @@ pub(super) async fn save_account(
     }
     let password = new_password(context, &path)?;
     let target = path.clone();
-    tokio::task::spawn_blocking(move || keys::write(&target, &signer, &password))
+    blocking(move || keys::write(&target, &signer, &password))
         .await
-        .map_err(|e| CliError::new(ErrorKind::Internal, anyhow!("writing panicked: {e}")))?
         .map_err(key_failure)?;
     Ok(path)
 }

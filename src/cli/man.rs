@@ -1,6 +1,8 @@
 //! The man pages, from the clap definitions: `ferry.1` (global options, the commands, and the
 //! exit status, environment and files that clap does not know about) and one page per command
-//! (`ferry-upload.1`, `ferry-devnet-up.1`, …) with its options and their variables.
+//! (`ferry-upload.1`, `ferry-devnet-up.1`, …) with its options and their variables; the same
+//! for `ferry-node` (its binary passes its clap definition to [`write_node_pages`]). Every page
+//! that has examples in [`super::man_examples`] gets an EXAMPLES section before VERSION.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,7 +14,7 @@ use clap_mangen::roff::{Roff, bold, roman};
 use super::Cli;
 use crate::exit::ErrorKind;
 
-/// The exit codes, as SPEC.md and the README give them.
+/// The exit codes, as the README's "Exit codes" section gives them ([`ErrorKind::exit_code`]).
 const EXIT_STATUS: [(Option<ErrorKind>, &str); 10] = [
     (
         None,
@@ -21,7 +23,7 @@ const EXIT_STATUS: [(Option<ErrorKind>, &str); 10] = [
     (Some(ErrorKind::Internal), "internal error (a bug)"),
     (
         Some(ErrorKind::BadInput),
-        "bad input or usage: missing or unreadable file, a directory, a file that changed during its upload, bad flag, no or bad key, bad config file, a network file whose chain id is not its RPC's, a crafted reference, receipt from a newer ferry",
+        "bad input or usage: missing or unreadable file, a file that changed during its upload, bad flag, no or bad key, bad config file, a network file whose chain id is not its RPC's or whose vault is not a ferry vault, --devnet for a command that reads stored data while no devnet runs, a reference that is not one, receipt from a newer ferry",
     ),
     (
         Some(ErrorKind::Network),
@@ -91,38 +93,127 @@ fn extra_sections() -> Roff {
         .control("TP", [])
         .text([bold("~/.local/share/ferry")])
         .text([roman(
-            "The data dir (--data-dir, FERRY_DATA_DIR): receipts, and the devnet with its network file devnet/network.json.",
+            "The data dir (--data-dir, FERRY_DATA_DIR): receipts, the upload history history.jsonl (what ferry list shows), and the devnet with its network file devnet/network.json.",
         )]);
     roff
 }
 
-/// Writes `ferry.1`.
-pub fn render_main(out: &mut dyn Write) -> std::io::Result<()> {
-    let mut page = Vec::new();
-    Man::new(command()).render(&mut page)?;
+/// `page` with an EXAMPLES section for `name` (and `extra`) put before its VERSION section.
+fn with_sections(page: Vec<u8>, name: &str, extra: Option<Roff>) -> Vec<u8> {
     let page = String::from_utf8(page).expect("roff is text");
     let at = page.find("\n.SH VERSION").map_or(page.len(), |at| at + 1);
-    out.write_all(&page.as_bytes()[..at])?;
-    out.write_all(extra_sections().to_roff().as_bytes())?;
-    out.write_all(&page.as_bytes()[at..])
+    let mut roff = Roff::new();
+    let examples = super::man_examples::examples(name);
+    if !examples.is_empty() {
+        roff.control("SH", ["EXAMPLES"]);
+        for (what, command) in examples {
+            roff.control("TP", [])
+                .text([roman(*what)])
+                .control("nf", [])
+                .text([bold(*command)])
+                .control("fi", []);
+        }
+    }
+    let mut sections = roff.to_roff();
+    if let Some(extra) = extra {
+        sections.push_str(&extra.to_roff());
+    }
+    [&page[..at], &sections, &page[at..]].concat().into_bytes()
 }
 
-/// Writes `ferry.1` and a page per command into `dir`; returns the files written.
-pub fn write_pages(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+fn render(command: clap::Command, extra: Option<Roff>) -> std::io::Result<(String, Vec<u8>)> {
+    let man = Man::new(command);
+    let name = man.get_filename();
+    let mut page = Vec::new();
+    man.render(&mut page)?;
+    let stem = name.trim_end_matches(".1").to_owned();
+    Ok((name, with_sections(page, &stem, extra)))
+}
+
+/// Writes `ferry.1`.
+pub fn render_main(out: &mut dyn Write) -> std::io::Result<()> {
+    let (_, page) = render(command(), Some(extra_sections()))?;
+    out.write_all(&page)
+}
+
+/// Writes the page of `main` (with `extra` sections) and one per visible subcommand into
+/// `dir`; returns the files written.
+fn write_all(main: clap::Command, extra: Roff, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let main = dir.join("ferry.1");
-    render_main(&mut std::fs::File::create(&main)?)?;
-    let mut written = vec![main];
-    let mut pending: Vec<clap::Command> = command().get_subcommands().cloned().collect();
+    let mut written = Vec::new();
+    let mut pending: Vec<clap::Command> = main.get_subcommands().cloned().collect();
+    let (name, page) = render(main, Some(extra))?;
+    std::fs::write(dir.join(&name), page)?;
+    written.push(dir.join(name));
     while let Some(command) = pending.pop() {
         if command.is_hide_set() {
             continue;
         }
         pending.extend(command.get_subcommands().cloned());
-        written.push(Man::new(command).generate_to(dir)?);
+        let (name, page) = render(command, None)?;
+        std::fs::write(dir.join(&name), page)?;
+        written.push(dir.join(name));
     }
     written.sort();
     Ok(written)
+}
+
+/// Writes `ferry.1` and a page per command into `dir`; returns the files written.
+pub fn write_pages(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    write_all(command(), extra_sections(), dir)
+}
+
+/// Writes `ferry-node.1` and a page per subcommand into `dir`, from `ferry-node`'s clap
+/// definition; returns the files written.
+pub fn write_node_pages(node: clap::Command, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut node = node.disable_help_subcommand(true);
+    node.build();
+    let mut roff = Roff::new();
+    roff.control("SH", ["EXIT STATUS"]);
+    for (code, meaning) in [
+        (
+            0,
+            "stopped cleanly (SIGTERM or SIGINT), or the subcommand did what it was asked",
+        ),
+        (
+            1,
+            "a failure while running (the chain, the disk), or a rewards claim transaction that failed (the others were sent; rerun to retry it)",
+        ),
+        (
+            2,
+            "bad input: a bad flag or size, a network file that cannot be read or whose chain id is not its RPC's, a key file that cannot be used, a key nobody staked for (run ferry-node register)",
+        ),
+    ] {
+        roff.control("TP", [])
+            .text([bold(code.to_string())])
+            .text([roman(meaning)]);
+    }
+    roff.control("SH", ["ENVIRONMENT"])
+        .control("TP", [])
+        .text([bold("FERRY_PRIVATE_KEY")])
+        .text([roman(
+            "ferry-node register: the key that pays the stake (a devnet network file's funded key otherwise). Never printed or logged.",
+        )])
+        .control("TP", [])
+        .text([bold("RUST_LOG")])
+        .text([roman("Log filter (for example ferry=debug) [default: info].")]);
+    write_all(node, roff, dir)
+}
+
+/// The completions' view of ferry: every command but the hidden ones (`ferry man`).
+pub fn completion_command() -> clap::Command {
+    let full = Cli::command();
+    let mut visible = clap::Command::new("ferry").version(env!("CARGO_PKG_VERSION"));
+    if let Some(about) = full.get_about() {
+        visible = visible.about(about.clone());
+    }
+    for arg in full.get_arguments() {
+        visible = visible.arg(arg.clone());
+    }
+    for sub in full.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+        visible = visible.subcommand(sub.clone());
+    }
+    visible
 }
 
 #[cfg(test)]
@@ -148,5 +239,19 @@ mod tests {
             .expect("an EXIT STATUS section");
         assert!(exit < page.find(".SH VERSION").unwrap());
         assert!(page.contains("FERRY_PRIVATE_KEY") && page.contains("FERRY_CONFIG"));
+        let examples = page.find(".SH EXAMPLES").expect("an EXAMPLES section");
+        assert!(examples < exit, "EXAMPLES come before EXIT STATUS");
+        assert!(
+            !page.contains("a directory,"),
+            "folders upload: not bad input"
+        );
+    }
+
+    #[test]
+    fn completions_leave_out_the_hidden_man_command() {
+        let visible = completion_command();
+        assert!(visible.find_subcommand("upload").is_some());
+        assert!(visible.find_subcommand("man").is_none());
+        assert!(Cli::command().find_subcommand("man").is_some());
     }
 }

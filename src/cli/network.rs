@@ -11,12 +11,12 @@ use alloy::primitives::Address;
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
 
-use super::output::{JsonEvent, print_json_line, stdout_line, write_stdout};
+use super::output::{JsonEvent, OutputMode, print_json_line, stdout_line, write_stdout};
 use super::{CliError, Context};
+use crate::blocking::blocking;
 use crate::exit::ErrorKind;
 use crate::vault::{PaymentError, Vault};
 use crate::wire::network::{NetworkConfig, node_url};
-use crate::wire::types::WaveRoot;
 
 /// `ferry network …`.
 #[derive(Debug, Subcommand)]
@@ -45,6 +45,11 @@ pub struct InitArgs {
     /// `xDAI`…) [default: ETH].
     #[arg(long, env = "FERRY_NATIVE_UNIT", value_name = "SYMBOL", value_parser = native_unit)]
     pub native_unit: Option<String>,
+    /// Mark the network private: its nodes live on loopback or private (LAN) addresses and
+    /// may connect to such peers. Without it, nodes refuse to reach any loopback, private,
+    /// link-local or otherwise non-public address.
+    #[arg(long)]
+    pub private: bool,
     /// Write the network file here (atomically) instead of to stdout.
     #[arg(short, long, env = "FERRY_NETWORK_OUTPUT", value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -63,8 +68,9 @@ fn native_unit(text: &str) -> Result<String, String> {
     }
 }
 
-/// Runs a network command.
-pub async fn run(context: &Context, command: NetworkCommand) -> Result<(), CliError> {
+/// Runs a network command: the network file on stdout, or with `-o FILE` written there and
+/// its path printed (unless `-q`).
+pub async fn network(context: &Context, command: NetworkCommand) -> Result<(), CliError> {
     let NetworkCommand::Init(args) = command;
     let bad_input = |error: anyhow::Error| CliError::new(ErrorKind::BadInput, error);
     let rpc_url = args
@@ -91,7 +97,7 @@ pub async fn run(context: &Context, command: NetworkCommand) -> Result<(), CliEr
         funded_key: None,
         vault_block: args.vault_block,
         native_unit: args.native_unit,
-        private: false,
+        private: args.private,
         diversity: Default::default(),
     };
     let json = network.to_json();
@@ -100,24 +106,21 @@ pub async fn run(context: &Context, command: NetworkCommand) -> Result<(), CliEr
         return Ok(());
     };
     let (target, text) = (path.clone(), json.clone());
-    tokio::task::spawn_blocking(move || {
-        crate::fsutil::write_atomic(&target, text.as_bytes(), 0o644)
-    })
-    .await
-    .map_err(|e| CliError::new(ErrorKind::Internal, e))?
-    .map_err(|e| {
-        CliError::new(
-            ErrorKind::Io,
-            anyhow::Error::new(e).context(format!("cannot write {}", path.display())),
-        )
-    })?;
-    if context.json {
-        print_json_line(&JsonEvent::NetworkFile {
+    blocking(move || crate::fsutil::write_atomic(&target, text.as_bytes(), 0o644))
+        .await
+        .map_err(|e| {
+            CliError::new(
+                ErrorKind::Io,
+                anyhow::Error::new(e).context(format!("cannot write {}", path.display())),
+            )
+        })?;
+    match context.output {
+        OutputMode::Json => print_json_line(&JsonEvent::NetworkFile {
             path: &path,
             chain_id: network.chain_id,
-        });
-    } else {
-        stdout_line(&path.display().to_string());
+        }),
+        OutputMode::Human => stdout_line(&path.display().to_string()),
+        OutputMode::Quiet => {}
     }
     Ok(())
 }
@@ -130,27 +133,6 @@ async fn checked_chain(rpc_url: &str, vault_address: Address) -> Result<u64, Cli
     };
     let vault = Vault::connect(rpc_url, vault_address, None).map_err(classify)?;
     let chain_id = vault.chain_id().await.map_err(classify)?;
-    if vault.code_size().await.map_err(classify)? == 0 {
-        return Err(CliError::new(
-            ErrorKind::BadInput,
-            anyhow!(
-                "there is no contract at {vault_address} on chain {chain_id} ({rpc_url}); deploy the vault with `ferry vault deploy --rpc-url {rpc_url}` and pass the address it prints"
-            ),
-        ));
-    }
-    if let Err(error) = vault.wave_status(Address::ZERO, WaveRoot([0; 32])).await {
-        let unreachable = matches!(error, PaymentError::Unreachable { .. });
-        let error = anyhow::Error::new(error);
-        return Err(if unreachable {
-            CliError::new(ErrorKind::Network, error)
-        } else {
-            CliError::new(
-                ErrorKind::BadInput,
-                error.context(format!(
-                    "the contract at {vault_address} on chain {chain_id} does not answer as a ferry payment vault; check the address"
-                )),
-            )
-        });
-    }
+    vault.check_is_vault(chain_id).await.map_err(classify)?;
     Ok(chain_id)
 }

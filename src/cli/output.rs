@@ -1,23 +1,58 @@
-//! What the CLI shows: JSON lines on stdout for `--json`, progress bars on a terminal, short
-//! status lines off one, and nothing but errors with `-q`.
+//! The output mode every command is run in, the one writer of stdout, and the JSON lines of
+//! `--json` (every event's name and fields). Human output on stderr lives in
+//! [`super::human`].
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::receipts::StatusLine;
-use crate::client::reporter::{EVENT_SCHEMA, Event, Phase, Reporter};
+use super::history::Finished;
+use super::list::EntryLine;
+use super::status::StatusLine;
+use crate::client::reporter::{EVENT_SCHEMA, Event, Reporter};
 use crate::devnet::{DevnetStatus, IsolatedNetwork, StoppedProcess};
 use crate::exit::ErrorKind;
 use alloy::primitives::Address;
 
-use super::units::Unit;
 use crate::wire::types::Amount;
+
+/// What a command prints, from `--json` and `-q`; every handler is given it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputMode {
+    /// `--json`: one JSON object per line on stdout and nothing else there; wins over `-q`.
+    Json,
+    /// Results on stdout; progress, summaries, notes and warnings on stderr.
+    Human,
+    /// `-q`: errors only. On stdout only what the command was run to get and a script
+    /// captures (upload's reference, an address, a balance, a quote, a listing, a downloaded
+    /// file); nothing on stderr but errors. Commands that only change state (`devnet up` and
+    /// `down`, `cache`, `vault deploy`'s block note) and `verify`'s summary (its exit code says
+    /// it) print nothing.
+    Quiet,
+}
+
+impl OutputMode {
+    /// The mode `--json` and `-q` ask for.
+    pub fn new(json: bool, quiet: bool) -> Self {
+        match (json, quiet) {
+            (true, _) => OutputMode::Json,
+            (false, false) => OutputMode::Human,
+            (false, true) => OutputMode::Quiet,
+        }
+    }
+
+    /// `--json`.
+    pub fn is_json(self) -> bool {
+        self == OutputMode::Json
+    }
+
+    /// Whether human progress, summaries, notes and warnings show (not with `--json` or `-q`).
+    pub fn narrates(self) -> bool {
+        self == OutputMode::Human
+    }
+}
 
 /// Set once stdout is found closed: nothing more is written to it.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
@@ -67,6 +102,9 @@ pub enum JsonEvent<'a> {
         message: &'a str,
         /// Whether rerunning the command may succeed.
         retryable: bool,
+        /// For an upload that stopped (interrupted, partial, refused): what it did before.
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        upload: Option<UploadCounts>,
     },
     /// `ferry upload` finished.
     #[serde(rename = "done")]
@@ -171,6 +209,17 @@ pub enum JsonEvent<'a> {
     },
     /// `ferry status`: one interrupted upload.
     UploadStatus(&'a StatusLine),
+    /// `ferry list`: one finished upload from the history.
+    Upload(&'a Finished),
+    /// `ferry list REF`: one file or directory of the folder.
+    Entry(&'a EntryLine),
+    /// The upload history could not be read: it was moved aside and a new one started.
+    HistorySetAside {
+        /// Where it is now.
+        path: &'a Path,
+        /// What was wrong with it.
+        reason: &'a str,
+    },
     /// `ferry cache gc|clear`: what the sweep did with each receipt.
     Cache {
         /// Receipts removed.
@@ -264,7 +313,49 @@ impl<'a> JsonEvent<'a> {
             kind: kind.as_str(),
             message,
             retryable: kind.is_retryable(),
+            upload: None,
         }
+    }
+}
+
+/// What an upload that stopped had done, as fields of its `error` line (the same figures its
+/// message gives, for scripts).
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadCounts {
+    /// Chunks in the plan, data map included.
+    pub chunks: usize,
+    /// Chunks paid in this run.
+    pub paid_chunks: usize,
+    /// Chunks stored in this run.
+    pub stored_chunks: usize,
+    /// Chunks paid by proofs from an earlier run.
+    pub reused_proofs: usize,
+    /// Chunks the network already held.
+    pub already_stored: usize,
+    /// Storage paid in this run (wei).
+    pub storage_cost_wei: Amount,
+    /// Gas paid in this run (wei).
+    pub gas_cost_wei: Amount,
+    /// Payment transactions confirmed in this run.
+    pub transactions: usize,
+}
+
+impl UploadCounts {
+    /// The counts of an upload's failure, when the error is one and says what it did.
+    pub fn of(error: &anyhow::Error) -> Option<Self> {
+        let summary = error
+            .downcast_ref::<crate::client::upload::UploadError>()?
+            .summary()?;
+        Some(Self {
+            chunks: summary.chunks,
+            paid_chunks: summary.paid_chunks,
+            stored_chunks: summary.stored_chunks,
+            reused_proofs: summary.reused_proofs,
+            already_stored: summary.already_stored,
+            storage_cost_wei: summary.storage_cost,
+            gas_cost_wei: summary.gas_cost,
+            transactions: summary.transactions,
+        })
     }
 }
 
@@ -295,282 +386,6 @@ impl Reporter for JsonReporter {
     }
 }
 
-/// How much to show on stderr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
-    /// Errors only.
-    Quiet,
-    /// Progress and summaries.
-    Normal,
-}
-
-/// Human output on stderr: bars on a terminal, status lines every few seconds off one.
-///
-/// Each phase gets its own bar when it starts (encrypt, pay, store; fetch for downloads). Bars
-/// count only what has happened: the pay bar confirmed payments (and chunks found already
-/// stored), the store bar bytes that nodes have acknowledged.
-pub struct HumanReporter {
-    bars: Option<Bars>,
-    plain: Option<Mutex<PlainStatus>>,
-    /// Bytes of chunks the network already held: stored without being sent.
-    already_stored_bytes: AtomicU64,
-}
-
-struct Bars {
-    multi: MultiProgress,
-    by_phase: Mutex<Vec<(Phase, ProgressBar)>>,
-    paid_wei: Mutex<Amount>,
-    units: Unit,
-}
-
-struct PlainStatus {
-    last: Instant,
-    interval: Duration,
-}
-
-impl HumanReporter {
-    /// A reporter for stderr as it is (terminal or not) at this verbosity.
-    pub fn new(verbosity: Verbosity, units: Unit) -> Self {
-        let terminal = std::io::stderr().is_terminal();
-        let (bars, plain) = match (verbosity, terminal) {
-            (Verbosity::Quiet, _) => (None, None),
-            (Verbosity::Normal, true) => (Some(Bars::new(units)), None),
-            (Verbosity::Normal, false) => (
-                None,
-                Some(Mutex::new(PlainStatus {
-                    last: Instant::now(),
-                    interval: Duration::from_secs(5),
-                })),
-            ),
-        };
-        Self {
-            bars,
-            plain,
-            already_stored_bytes: AtomicU64::new(0),
-        }
-    }
-
-    /// Prints a line on stderr without tearing the bars.
-    pub fn line(&self, text: &str) {
-        match &self.bars {
-            Some(bars) => {
-                let _ = bars.multi.println(text);
-            }
-            None if self.plain.is_some() => eprintln!("{text}"),
-            None => {}
-        }
-    }
-
-    /// Runs `f` (a question on the terminal) with the bars taken off the screen, so nothing
-    /// redraws over it; they come back afterwards.
-    pub fn hidden_while<R>(&self, f: impl FnOnce() -> R) -> R {
-        let Some(bars) = &self.bars else {
-            return f();
-        };
-        let _ = bars.multi.clear();
-        bars.multi.set_draw_target(ProgressDrawTarget::hidden());
-        let result = f();
-        bars.multi.set_draw_target(ProgressDrawTarget::stderr());
-        result
-    }
-
-    /// Removes the bars.
-    pub fn finish(&self) {
-        if let Some(bars) = &self.bars {
-            for (_, bar) in bars.by_phase.lock().expect("bars lock").iter() {
-                bar.finish_and_clear();
-            }
-        }
-    }
-
-    /// Store progress counts chunks the network already held as stored.
-    fn with_already_stored(&self, phase: Phase, done: u64, total: u64) -> u64 {
-        if phase == Phase::Store {
-            (done + self.already_stored_bytes.load(Ordering::Relaxed)).min(total)
-        } else {
-            done
-        }
-    }
-}
-
-impl Bars {
-    fn new(units: Unit) -> Self {
-        Self {
-            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
-            by_phase: Mutex::new(Vec::new()),
-            paid_wei: Mutex::new(Amount::ZERO),
-            units,
-        }
-    }
-
-    /// The phase's bar, added below the others the first time it is asked for.
-    fn bar(&self, phase: Phase) -> ProgressBar {
-        let mut by_phase = self.by_phase.lock().expect("bars lock");
-        if let Some((_, bar)) = by_phase.iter().find(|(p, _)| *p == phase) {
-            return bar.clone();
-        }
-        let template = match phase {
-            Phase::Pay | Phase::Verify | Phase::Repair => {
-                "{prefix:>8} [{bar:30}] {pos}/{len} chunks {msg}"
-            }
-            _ => {
-                "{prefix:>8} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}"
-            }
-        };
-        let style = ProgressStyle::with_template(template)
-            .expect("template")
-            .progress_chars("=> ");
-        let bar = self.multi.add(
-            ProgressBar::new(0)
-                .with_style(style)
-                .with_prefix(phase_name(phase)),
-        );
-        by_phase.push((phase, bar.clone()));
-        bar
-    }
-}
-
-impl Reporter for HumanReporter {
-    fn event(&self, event: &Event) {
-        if let Event::ChunkAlreadyStored { bytes, .. } = event {
-            self.already_stored_bytes
-                .fetch_add(u64::from(*bytes), Ordering::Relaxed);
-        }
-        match (event, &self.bars) {
-            (Event::Started { chunks, .. }, Some(bars)) => {
-                bars.bar(Phase::Pay).set_length(*chunks as u64);
-                if let Some(resuming) = resuming(event) {
-                    self.line(&resuming);
-                }
-            }
-            (Event::Started { chunks, bytes, .. }, None) => {
-                self.line(&format!("uploading {bytes} bytes in {chunks} chunks"));
-                if let Some(resuming) = resuming(event) {
-                    self.line(&resuming);
-                }
-            }
-            (
-                Event::WavePaid {
-                    storage_cost_wei,
-                    gas_cost_wei,
-                    ..
-                },
-                Some(bars),
-            ) => {
-                let mut paid = bars.paid_wei.lock().expect("paid lock");
-                *paid = Amount::sum([*paid, *storage_cost_wei, *gas_cost_wei]);
-                bars.bar(Phase::Pay).set_message(format!("{} paid", bars.units.format(*paid)));
-            }
-            (
-                Event::WavePaid {
-                    wave,
-                    chunks,
-                    tx_hash,
-                    ..
-                },
-                None,
-            ) => self.line(&format!("wave {wave}: paid {chunks} chunks in {tx_hash}")),
-            (Event::ChunkAlreadyStored { .. }, Some(bars)) => bars.bar(Phase::Pay).inc(1),
-            (
-                Event::FileEncrypted {
-                    files_done, files, ..
-                },
-                Some(bars),
-            ) => bars
-                .bar(Phase::Encrypt)
-                .set_message(format!("{files_done}/{files} files")),
-            (
-                Event::FileStored {
-                    files_done, files, ..
-                },
-                Some(bars),
-            ) => bars
-                .bar(Phase::Store)
-                .set_message(format!("{files_done}/{files} files")),
-            (Event::Skipped { file, reason }, _) => {
-                self.line(&format!("skipped {file}: {reason}"))
-            }
-            (Event::Retry { node, reason, .. }, _) => {
-                tracing::info!(%node, %reason, "retrying a chunk")
-            }
-            (Event::WaitingForLock { file }, _) => self.line(&format!(
-                "waiting: another ferry process is uploading {file}; this one carries on from its receipt when it finishes"
-            )),
-            (Event::ReceiptSetAside { path, reason }, _) => self.line(&format!(
-                "warning: the cached receipt was unreadable ({reason}); it was moved to {path} and the upload goes on without it"
-            )),
-            _ => {}
-        }
-    }
-
-    fn progress(&self, phase: Phase, done: u64, total: u64) {
-        let done = self.with_already_stored(phase, done, total);
-        if let Some(bars) = &self.bars {
-            let bar = bars.bar(phase);
-            bar.set_length(total);
-            bar.set_position(done);
-            return;
-        }
-        if let Some(plain) = &self.plain {
-            let mut plain = plain.lock().expect("status lock");
-            if plain.last.elapsed() >= plain.interval || (done == total && phase != Phase::Pay) {
-                plain.last = Instant::now();
-                let percent = (done * 100).checked_div(total).unwrap_or(100);
-                let line = match phase {
-                    Phase::Pay | Phase::Verify | Phase::Repair => {
-                        format!("{done}/{total} chunks")
-                    }
-                    _ => format!("{}/{}", HumanBytes(done), HumanBytes(total)),
-                };
-                eprintln!("{}: {line} ({percent}%)", phase_name(phase));
-            }
-        }
-    }
-}
-
-/// What a resumed upload starts from, when it resumes anything.
-fn resuming(started: &Event) -> Option<String> {
-    let Event::Started {
-        reused_proofs,
-        already_stored,
-        expired_proofs,
-        recovered_payments,
-        unpaid_proofs,
-        ..
-    } = started
-    else {
-        return None;
-    };
-    if reused_proofs + already_stored + expired_proofs + recovered_payments + unpaid_proofs == 0 {
-        return None;
-    }
-    let mut text =
-        format!("resuming: {already_stored} chunks already stored, {reused_proofs} paid earlier");
-    if *recovered_payments > 0 {
-        text += &format!(" ({recovered_payments} of them recovered from the chain)");
-    }
-    if *expired_proofs > 0 {
-        text += &format!(", {expired_proofs} proofs expired (those chunks are paid again)");
-    }
-    if *unpaid_proofs > 0 {
-        text += &format!(
-            ", {unpaid_proofs} proofs not found on this chain (those chunks are paid again)"
-        );
-    }
-    Some(text)
-}
-
-fn phase_name(phase: Phase) -> &'static str {
-    match phase {
-        Phase::Encrypt => "encrypt",
-        Phase::Pay => "pay",
-        Phase::Store => "store",
-        Phase::Fetch => "fetch",
-        Phase::Verify => "verify",
-        Phase::Repair => "repair",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -578,6 +393,16 @@ mod tests {
 
     fn line(event: &JsonEvent<'_>) -> serde_json::Value {
         serde_json::to_value(event).unwrap()
+    }
+
+    #[test]
+    fn json_wins_over_quiet_and_only_human_output_narrates() {
+        assert_eq!(OutputMode::new(true, true), OutputMode::Json);
+        assert_eq!(OutputMode::new(false, true), OutputMode::Quiet);
+        assert_eq!(OutputMode::new(false, false), OutputMode::Human);
+        let narrating =
+            [OutputMode::Json, OutputMode::Human, OutputMode::Quiet].map(OutputMode::narrates);
+        assert_eq!(narrating, [false, true, false]);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::output::HumanReporter;
-use super::units::Unit;
+use super::human::HumanReporter;
+use super::units::AmountFormat;
 use super::{Context, UploadArgs};
 use crate::client::upload::{Approval, ApproveAll, CostEstimate, CostGate, with_margin};
 use crate::wire::types::Amount;
@@ -27,11 +27,12 @@ pub const DEFAULT_CONFIRM_ABOVE_WEI: u128 = 10_000_000_000_000_000;
 pub fn gate(
     context: &Context,
     args: &UploadArgs,
+    amounts: &AmountFormat,
     human: Option<Arc<HumanReporter>>,
     cancel: CancellationToken,
 ) -> Arc<dyn CostGate> {
     let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if args.yes || context.json || !terminal {
+    if args.yes || context.output.is_json() || !terminal {
         return Arc::new(ApproveAll);
     }
     let threshold = args
@@ -42,7 +43,7 @@ pub fn gate(
         threshold,
         human,
         cancel,
-        units: context.units,
+        amounts: amounts.clone(),
     })
 }
 
@@ -54,8 +55,8 @@ pub struct CostPrompt {
     pub human: Option<Arc<HumanReporter>>,
     /// Ctrl-C: stops waiting for an answer (as a "no").
     pub cancel: CancellationToken,
-    /// The unit the question shows amounts in.
-    pub units: Unit,
+    /// How the question writes amounts.
+    pub amounts: AmountFormat,
 }
 
 impl CostGate for CostPrompt {
@@ -66,7 +67,7 @@ impl CostGate for CostPrompt {
         }
         let ask = || {
             let mut stderr = std::io::stderr().lock();
-            let _ = write!(stderr, "{} ", question(estimate, self.units));
+            let _ = write!(stderr, "{} ", question(estimate, &self.amounts));
             let _ = stderr.flush();
             drop(stderr);
             let answer = read_answer(&self.cancel);
@@ -93,7 +94,7 @@ pub fn needs_asking(threshold: Amount, estimate: &CostEstimate) -> bool {
 }
 
 /// The question, without the answer hint's trailing space.
-pub fn question(estimate: &CostEstimate, units: Unit) -> String {
+pub fn question(estimate: &CostEstimate, units: &AmountFormat) -> String {
     let transactions = if estimate.waves == 1 {
         "1 transaction".to_owned()
     } else {
@@ -136,6 +137,7 @@ fn read_answer(cancel: &CancellationToken) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::units::Unit;
 
     fn estimate(storage: u128, gas: u128) -> CostEstimate {
         CostEstimate {
@@ -157,11 +159,14 @@ mod tests {
     #[test]
     fn the_question_gives_the_total_its_parts_and_the_chunks() {
         assert_eq!(
-            question(&estimate(40, 60), Unit::Wei),
+            question(&estimate(40, 60), &AmountFormat::new(Unit::Wei, None)),
             "Pay about 100 wei (40 wei storage + 60 wei gas) for 3 chunks in 2 transactions? Your balance is 1000000 wei. [y/N]"
         );
         assert_eq!(
-            question(&estimate(400_000_000_000, 2_100_000_000_000), Unit::Eth),
+            question(
+                &estimate(400_000_000_000, 2_100_000_000_000),
+                &AmountFormat::new(Unit::Eth, None)
+            ),
             "Pay about 0.0000025 ETH (0.0000004 ETH storage + 0.0000021 ETH gas) for 3 chunks in 2 transactions? Your balance is 0.000000000001 ETH. [y/N]"
         );
     }

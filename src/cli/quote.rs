@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use super::output::{JsonEvent, print_json_line, stdout_line};
-use super::transfer::{connect_vault, discover, is_stdin, payment_failure, spool_stdin};
+use super::setup::{connect_vault, discover, is_stdin, payment_failure, spool_stdin};
+use super::units::AmountFormat;
 use super::{CliError, Context, QuoteArgs};
+use crate::blocking::blocking;
 use crate::client::nodes::{NodeClient, Timeouts};
 use crate::client::quoting::{Estimate, QuoteContext, estimate_plan};
 use crate::client::reporter::Silent;
 use crate::client::upload::{Input, MAX_WAVE_SIZE, UploadOptions, check_file};
-use crate::exit::ErrorKind;
 use crate::wire::network::{CLOSE_GROUP_SIZE, REPLICAS};
 use crate::wire::types::Amount;
 
@@ -24,6 +25,8 @@ struct Quoted {
     wave_size: usize,
     waves: usize,
     gas: Amount,
+    /// How the network's amounts are written.
+    amounts: AmountFormat,
 }
 
 /// `ferry quote FILE|DIR|-`: what uploading would cost now; pays nothing, needs no wallet.
@@ -35,11 +38,12 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
         wave_size,
         waves,
         gas,
+        amounts,
     } = &quoted;
     let gas_units = crate::vault::estimated_gas(estimate.payable_chunks, *waves);
     let full_wave = estimate.payable_chunks.min(*wave_size);
     let gas_per_wave = crate::vault::estimated_gas(full_wave, 1);
-    if context.json {
+    if context.output.is_json() {
         print_json_line(&JsonEvent::Quote {
             file: args.file.display().to_string(),
             bytes: *bytes,
@@ -56,18 +60,22 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
         return Ok(());
     }
     let lines = [
-        format!("file:             {} ({bytes} bytes)", args.file.display()),
+        format!(
+            "file:             {} ({})",
+            args.file.display(),
+            crate::sizes::format_size(*bytes)
+        ),
         format!(
             "chunks:           {} ({} to pay, {} already stored)",
             estimate.chunks, estimate.payable_chunks, estimate.already_stored
         ),
         format!(
             "storage cost:     {}",
-            context.units.format(estimate.storage_cost)
+            amounts.format(estimate.storage_cost)
         ),
         format!(
             "estimated gas:    {} over {waves} transaction(s): {gas_units} gas, {gas_per_wave} gas a wave of {full_wave} chunks",
-            context.units.format(*gas),
+            amounts.format(*gas),
         ),
     ];
     lines.iter().for_each(|line| stdout_line(line));
@@ -102,9 +110,8 @@ async fn gather(context: &Context, args: &QuoteArgs) -> Result<Quoted, CliError>
         .as_ref()
         .map_or_else(|| args.file.clone(), |s| s.path().to_owned());
     let data_dir = context.data_dir.clone();
-    let input = tokio::task::spawn_blocking(move || Input::inspect(&path, &data_dir))
+    let input = blocking(move || Input::inspect(&path, &data_dir))
         .await
-        .map_err(|e| CliError::new(ErrorKind::Internal, e))?
         .map_err(|e| CliError::new(e.kind(), e))?;
     let planned = input
         .encrypt(threads, Arc::new(Silent), None)
@@ -135,5 +142,6 @@ async fn gather(context: &Context, args: &QuoteArgs) -> Result<Quoted, CliError>
         wave_size,
         waves,
         gas,
+        amounts: context.amounts(Some(&network)),
     })
 }

@@ -5,6 +5,10 @@
 //! 256 bits; `1.5wei`, `-1eth` and `1e18` are refused. Formatting in ETH keeps six significant
 //! digits (rounded half up, trailing zeros dropped), in gwei and wei it is exact. JSON output
 //! never goes through here: it keeps decimal strings of wei.
+//!
+//! The coin unit is written with the symbol of the chain's native coin, which the network file
+//! names (`native_unit`, ETH when it names none); each command passes it in an
+//! [`AmountFormat`], so nothing here depends on which network a process read first.
 
 use alloy::primitives::U256;
 
@@ -13,14 +17,8 @@ use crate::wire::types::Amount;
 /// Significant digits an amount shows in ETH.
 const ETH_DIGITS: usize = 6;
 
-/// The native coin's symbol of the network this process talks to, once a command has read
-/// its network file (a process runs one command on one network); `ETH` until then.
-static NATIVE_SYMBOL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-/// Names the chain's native coin for human output (`Unit::Eth` amounts show with it).
-pub fn set_native_symbol(symbol: &str) {
-    let _ = NATIVE_SYMBOL.set(symbol.to_owned());
-}
+/// The coin's symbol when the network file names none.
+const DEFAULT_COIN: &str = "ETH";
 
 /// The unit human output shows amounts in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -44,23 +42,57 @@ impl Unit {
         }
     }
 
-    fn symbol(self) -> &'static str {
+    /// The unit's name in messages about what was typed (`eth`, whatever the chain's coin).
+    fn name(self) -> &'static str {
         match self {
             Unit::Wei => "wei",
             Unit::Gwei => "gwei",
-            Unit::Eth => NATIVE_SYMBOL.get().map_or("ETH", String::as_str),
+            Unit::Eth => DEFAULT_COIN,
+        }
+    }
+}
+
+/// How human output writes amounts: in the unit `--units` chose, the coin unit with the
+/// chain's own symbol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmountFormat {
+    unit: Unit,
+    coin: String,
+}
+
+impl AmountFormat {
+    /// Amounts in `unit`; `coin` is the chain's native coin symbol (`POL`), ETH when `None`.
+    pub fn new(unit: Unit, coin: Option<&str>) -> Self {
+        Self {
+            unit,
+            coin: coin.unwrap_or(DEFAULT_COIN).to_owned(),
+        }
+    }
+
+    fn symbol(&self) -> &str {
+        match self.unit {
+            Unit::Eth => &self.coin,
+            unit => unit.name(),
         }
     }
 
     /// `amount` in this unit, with its symbol (`0.0025 ETH`, `5 gwei`, `3000 wei`).
-    pub fn format(self, amount: Amount) -> String {
-        let digits = match self {
-            Unit::Eth => significant(amount.0, self.decimals(), ETH_DIGITS),
-            _ => self.decimals(),
+    pub fn format(&self, amount: Amount) -> String {
+        let decimals = self.unit.decimals();
+        let digits = match self.unit {
+            Unit::Eth => significant(amount.0, decimals, ETH_DIGITS),
+            _ => decimals,
         };
+        format!("{} {}", decimal(amount.0, decimals, digits), self.symbol())
+    }
+
+    /// `amount` in this unit exactly, every digit kept (`9999.99999919 ETH`): for a balance,
+    /// where rounding up would show money that is not there.
+    pub fn format_exact(&self, amount: Amount) -> String {
+        let decimals = self.unit.decimals();
         format!(
             "{} {}",
-            decimal(amount.0, self.decimals(), digits),
+            decimal(amount.0, decimals, decimals),
             self.symbol()
         )
     }
@@ -127,7 +159,7 @@ pub fn parse_amount(text: &str) -> Result<Amount, String> {
         return Err(format!(
             "{text:?} is not a whole number of wei; use at most {} decimal places with {}",
             unit.decimals(),
-            unit.symbol()
+            unit.name()
         ));
     }
     let digits = format!(
@@ -152,6 +184,11 @@ mod tests {
 
     fn wei(text: &str) -> Amount {
         Amount(U256::from_str_radix(text, 10).unwrap())
+    }
+
+    /// Amounts in `unit` on a chain whose network file names no coin.
+    fn in_unit(unit: Unit) -> AmountFormat {
+        AmountFormat::new(unit, None)
     }
 
     #[test]
@@ -189,23 +226,58 @@ mod tests {
 
     #[test]
     fn amounts_format_in_each_unit() {
-        assert_eq!(Unit::Eth.format(wei("2500000000000000")), "0.0025 ETH");
-        assert_eq!(Unit::Eth.format(wei("1000000000000000000000")), "1000 ETH");
-        assert_eq!(Unit::Eth.format(wei("0")), "0 ETH");
-        assert_eq!(Unit::Eth.format(wei("3000")), "0.000000000000003 ETH");
-        assert_eq!(Unit::Eth.format(wei("123456789012345")), "0.000123457 ETH");
-        assert_eq!(Unit::Eth.format(wei("1234567890000000000")), "1.23457 ETH");
-        assert_eq!(Unit::Eth.format(wei("999999999999999999")), "1 ETH");
-        assert_eq!(Unit::Gwei.format(wei("5000000000")), "5 gwei");
-        assert_eq!(Unit::Gwei.format(wei("1")), "0.000000001 gwei");
-        assert_eq!(Unit::Wei.format(wei("1234")), "1234 wei");
+        assert_eq!(
+            in_unit(Unit::Eth).format(wei("2500000000000000")),
+            "0.0025 ETH"
+        );
+        assert_eq!(
+            in_unit(Unit::Eth).format(wei("1000000000000000000000")),
+            "1000 ETH"
+        );
+        assert_eq!(in_unit(Unit::Eth).format(wei("0")), "0 ETH");
+        assert_eq!(
+            in_unit(Unit::Eth).format(wei("3000")),
+            "0.000000000000003 ETH"
+        );
+        assert_eq!(
+            in_unit(Unit::Eth).format(wei("123456789012345")),
+            "0.000123457 ETH"
+        );
+        assert_eq!(
+            in_unit(Unit::Eth).format(wei("1234567890000000000")),
+            "1.23457 ETH"
+        );
+        assert_eq!(
+            in_unit(Unit::Eth).format(wei("999999999999999999")),
+            "1 ETH"
+        );
+        assert_eq!(in_unit(Unit::Gwei).format(wei("5000000000")), "5 gwei");
+        assert_eq!(in_unit(Unit::Gwei).format(wei("1")), "0.000000001 gwei");
+        assert_eq!(in_unit(Unit::Wei).format(wei("1234")), "1234 wei");
+        assert_eq!(
+            in_unit(Unit::Eth).format_exact(wei("9999999999190000000000")),
+            "9999.99999919 ETH"
+        );
+        assert_eq!(
+            in_unit(Unit::Eth).format_exact(wei("1000000000000000000000")),
+            "1000 ETH"
+        );
+    }
+
+    #[test]
+    fn the_coin_unit_shows_the_chains_own_symbol() {
+        let pol = AmountFormat::new(Unit::Eth, Some("POL"));
+        assert_eq!(pol.format(wei("2500000000000000")), "0.0025 POL");
+        assert_eq!(pol.format_exact(wei("1000000000000000000000")), "1000 POL");
+        let gwei = AmountFormat::new(Unit::Gwei, Some("POL"));
+        assert_eq!(gwei.format(wei("5000000000")), "5 gwei");
     }
 
     #[test]
     fn formatted_amounts_parse_back() {
         for unit in [Unit::Wei, Unit::Gwei] {
             let amount = wei("123456789012345678");
-            let text = unit.format(amount).replace(' ', "");
+            let text = in_unit(unit).format(amount).replace(' ', "");
             assert_eq!(parse_amount(&text).unwrap(), amount, "{text}");
         }
     }

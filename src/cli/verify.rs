@@ -9,25 +9,28 @@
 use std::time::Instant;
 
 use super::output::{ChunkCount, JsonEvent, NodeCount, print_json_line, stdout_line};
-use super::transfer::{discover, reporter};
-use super::{CliError, Context, Verbosity, VerifyArgs};
+use super::setup::{discover, reporter};
+use super::{CliError, Context, VerifyArgs};
 use crate::client::chunking::Reference;
+use crate::client::lookup::Swarm;
 use crate::client::nodes::{NodeClient, Timeouts};
 use crate::client::repair::RepairReport;
 use crate::client::reporter::Reporter;
 use crate::client::verify::{Health, VerifyError, VerifyOptions, VerifyReport};
 use crate::exit::ErrorKind;
-use crate::wire::network::{NodeInfo, REPLICAS};
+use crate::wire::network::REPLICAS;
 
 /// Everything both commands need: the reference, a client, the nodes, the options.
-struct Setup {
+struct Checked {
     reference: Reference,
     client: NodeClient,
-    nodes: Vec<NodeInfo>,
+    swarm: std::sync::Arc<Swarm>,
     options: VerifyOptions,
+    network: crate::wire::network::NetworkConfig,
 }
 
-async fn setup(context: &Context, args: &VerifyArgs) -> Result<Setup, CliError> {
+/// Parses the reference, resolves the network and finds its nodes.
+async fn prepare(context: &Context, args: &VerifyArgs) -> Result<Checked, CliError> {
     let reference: Reference = args
         .reference
         .parse()
@@ -40,37 +43,39 @@ async fn setup(context: &Context, args: &VerifyArgs) -> Result<Setup, CliError> 
         diversity: network.diversity,
         ..VerifyOptions::default()
     };
-    Ok(Setup {
+    Ok(Checked {
         reference,
         client,
-        nodes: swarm.nodes.clone(),
+        swarm,
         options,
+        network,
     })
 }
 
 /// Runs `work` (verify or repair) on the file behind `args` with progress shown, and closes
 /// the progress display before the result is printed.
-async fn run<T>(
+async fn with_progress<T>(
     context: &Context,
     args: &VerifyArgs,
     work: impl AsyncFnOnce(
         &NodeClient,
-        &[NodeInfo],
+        &Swarm,
         Reference,
         VerifyOptions,
         &dyn Reporter,
     ) -> Result<T, VerifyError>,
 ) -> Result<T, CliError> {
-    let setup = setup(context, args).await?;
-    let (reporter, human) = reporter(context);
+    let checked = prepare(context, args).await?;
+    let (reporter, human) = reporter(context, &checked.network);
     let result = work(
-        &setup.client,
-        &setup.nodes,
-        setup.reference,
-        setup.options,
+        &checked.client,
+        &checked.swarm,
+        checked.reference,
+        checked.options,
         reporter.as_ref(),
     )
     .await;
+    checked.swarm.located.log_cost();
     if let Some(human) = &human {
         human.finish();
     }
@@ -79,26 +84,26 @@ async fn run<T>(
 
 /// `ferry verify REF`.
 pub async fn verify(context: &Context, args: VerifyArgs) -> Result<(), CliError> {
-    let report = run(context, &args, crate::client::verify::verify).await?;
+    let report = with_progress(context, &args, crate::client::verify::verify).await?;
     report_health(context, &report)
 }
 
 /// `ferry repair REF`.
 pub async fn repair(context: &Context, args: VerifyArgs) -> Result<(), CliError> {
     let started = Instant::now();
-    let report = run(context, &args, crate::client::repair::repair).await?;
+    let report = with_progress(context, &args, crate::client::repair::repair).await?;
     report_repair(context, &report, started.elapsed().as_secs_f64());
     report_health(context, &report.after)
 }
 
 fn report_repair(context: &Context, report: &RepairReport, seconds: f64) {
-    if context.json {
+    if context.output.is_json() {
         print_json_line(&JsonEvent::Repaired {
             chunks: report.repairs.len(),
             replicas_stored: report.replicas_stored(),
             seconds,
         });
-    } else if context.verbosity == Verbosity::Normal {
+    } else if context.output.narrates() {
         eprintln!(
             "repair: {} chunks were below {} proven replicas; stored {} replicas in {seconds:.1} s (nothing paid)",
             report.repairs.len(),
@@ -137,7 +142,7 @@ fn report_health(context: &Context, report: &VerifyReport) -> Result<(), CliErro
         Health::Degraded => "degraded",
         Health::Lost => "lost",
     };
-    if context.json {
+    if context.output.is_json() {
         print_json_line(&JsonEvent::Verified {
             status,
             chunks: report.chunks.len(),
@@ -149,7 +154,7 @@ fn report_health(context: &Context, report: &VerifyReport) -> Result<(), CliErro
             failed_nodes: failed_nodes.clone(),
             seconds: report.seconds,
         });
-    } else if context.verbosity == Verbosity::Normal {
+    } else if context.output.narrates() {
         print_summary(report, status, &below, &failed_nodes);
     }
     let replicas = report.replicas;

@@ -1,4 +1,5 @@
-//! `ferry wallet address|balance|import|new|list` and `ferry vault deploy`.
+//! `ferry wallet address|balance|import|new|list`: the paying key's accounts, address and
+//! balance. Keys are never printed; an account's keystore is written through [`super::keys`].
 
 use anyhow::anyhow;
 use clap::Subcommand;
@@ -6,7 +7,7 @@ use clap::Subcommand;
 use super::output::{JsonEvent, print_json_line, stdout_line};
 use super::{CliError, Context, NetworkArgs};
 use crate::exit::ErrorKind;
-use crate::vault::{RegistryTerms, Vault, deploy_vault};
+use crate::vault::Vault;
 
 /// `ferry wallet …`.
 #[derive(Debug, Subcommand)]
@@ -33,34 +34,12 @@ pub enum WalletCommand {
         #[command(flatten)]
         network: NetworkArgs,
     },
-    /// Print the paying address's balance in wei.
+    /// Print the paying address's balance, exactly, in the chain's coin (--units gwei or wei
+    /// for those; --json gives wei).
     Balance {
         /// The network.
         #[command(flatten)]
         network: NetworkArgs,
-    },
-}
-
-/// `ferry vault …`.
-#[derive(Debug, Subcommand)]
-pub enum VaultCommand {
-    /// Deploy the payment vault on a chain, paid by FERRY_PRIVATE_KEY; prints its address.
-    Deploy {
-        /// The chain's JSON-RPC URL (else `rpc_url` from the config file).
-        #[arg(long, env = "FERRY_RPC_URL", value_name = "URL")]
-        rpc_url: Option<String>,
-        /// The least stake a node registers with (`0.1eth`, `5gwei`, or wei).
-        #[arg(long, env = "FERRY_MIN_STAKE", value_name = "AMOUNT", default_value = "0.1eth", value_parser = super::units::parse_amount)]
-        min_stake: crate::wire::types::Amount,
-        /// Blocks between a node's exit and the return of its stake (50,400: a week of 12 s
-        /// blocks).
-        #[arg(
-            long,
-            env = "FERRY_EXIT_DELAY",
-            value_name = "BLOCKS",
-            default_value_t = 50_400
-        )]
-        exit_delay: u64,
     },
 }
 
@@ -103,7 +82,7 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
         WalletCommand::List => {
             for (name, address) in crate::keys::list(&context.data_dir) {
                 let path = crate::keys::account_path(&context.data_dir, &name);
-                if context.json {
+                if context.output.is_json() {
                     print_json_line(&JsonEvent::Account {
                         name: &name,
                         address: address.map(|a| a.to_string()),
@@ -118,7 +97,7 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
         }
         WalletCommand::Address { network } => {
             let (signer, _) = resolve_signer(context, &network).await?;
-            if context.json {
+            if context.output.is_json() {
                 print_json_line(&JsonEvent::Wallet {
                     address: signer.address().to_string(),
                     balance_wei: None,
@@ -143,13 +122,13 @@ pub async fn wallet(context: &Context, command: WalletCommand) -> Result<(), Cli
                 .balance_of(signer.address())
                 .await
                 .map_err(|e| CliError::new(ErrorKind::Network, e))?;
-            if context.json {
+            if context.output.is_json() {
                 print_json_line(&JsonEvent::Wallet {
                     address: signer.address().to_string(),
                     balance_wei: Some(balance),
                 });
             } else {
-                stdout_line(&context.units.format(balance));
+                stdout_line(&context.amounts(Some(&config)).format_exact(balance));
             }
         }
     }
@@ -163,7 +142,7 @@ fn report_account(
     address: alloy::primitives::Address,
     path: &std::path::Path,
 ) {
-    if context.json {
+    if context.output.is_json() {
         print_json_line(&JsonEvent::Account {
             name,
             address: Some(address.to_string()),
@@ -171,51 +150,11 @@ fn report_account(
         });
     } else {
         stdout_line(&address.to_string());
-        if context.verbosity != super::Verbosity::Quiet {
+        if context.output.narrates() {
             eprintln!(
                 "saved account {name} in {}; pay with --account {name}",
                 path.display()
             );
         }
     }
-}
-
-/// Runs a vault command.
-pub async fn vault(context: &Context, command: VaultCommand) -> Result<(), CliError> {
-    let VaultCommand::Deploy {
-        rpc_url,
-        min_stake,
-        exit_delay,
-    } = command;
-    let rpc_url = rpc_url
-        .or_else(|| context.config.rpc_url.clone())
-        .ok_or_else(|| {
-            CliError::new(
-                ErrorKind::BadInput,
-                anyhow!(
-                    "no chain given: pass --rpc-url URL (or set FERRY_RPC_URL, or `rpc_url` in the config file)"
-                ),
-            )
-        })?;
-    let signer = context.signer(None).await?;
-    let terms = RegistryTerms {
-        min_stake,
-        exit_delay,
-    };
-    let deployed = deploy_vault(&rpc_url, &signer, terms)
-        .await
-        .map_err(|e| CliError::new(ErrorKind::Network, e))?;
-    if context.json {
-        print_json_line(&JsonEvent::VaultDeployed {
-            vault: deployed.address.to_string(),
-            block: deployed.block,
-        });
-    } else {
-        stdout_line(&format!("{}", deployed.address));
-        eprintln!(
-            "deployed in block {}: pass --vault-block {} to `ferry network init` so nodes read its logs from there",
-            deployed.block, deployed.block
-        );
-    }
-    Ok(())
 }

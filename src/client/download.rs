@@ -26,14 +26,16 @@ use std::time::{Duration, Instant};
 use futures::stream::FuturesUnordered;
 use futures::{StreamExt, TryStreamExt, stream};
 
+use crate::blocking::blocking;
 use crate::client::chunking::{ChunkError, ChunkRef, DataMap, Reference, decrypt, piece_offset};
 use crate::client::folder::{FolderError, Manifest};
+use crate::client::lookup::Swarm;
 use crate::client::nodes::NodeClient;
 use crate::client::race::{Next, next_or_hedge};
 use crate::client::reporter::{Event, Phase, Reporter};
 use crate::exit::ErrorKind;
 use crate::fsutil::AtomicFile;
-use crate::wire::network::{NodeInfo, ring_order};
+use crate::wire::network::{CLOSE_GROUP_SIZE, NodeInfo, ring_order};
 use crate::wire::types::ChunkAddress;
 
 /// Why a download failed.
@@ -50,6 +52,15 @@ pub enum DownloadError {
         tried: usize,
         /// The last problem seen.
         last: String,
+    },
+    /// A node served the very bytes stored under the chunk's address (they hash to it), yet
+    /// the key does not open them: the key the reference (or its data map) gives is wrong.
+    #[error(
+        "the key in the reference does not open chunk {chunk}: the network holds that chunk, so the reference's key part is wrong (mistyped or cut short?); copy the whole reference again"
+    )]
+    WrongKey {
+        /// The chunk the key failed on.
+        chunk: ChunkAddress,
     },
     /// The reference opens nothing sensible.
     #[error(transparent)]
@@ -80,6 +91,7 @@ impl DownloadError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             DownloadError::NotFound { .. } => ErrorKind::Network,
+            DownloadError::WrongKey { .. } => ErrorKind::BadInput,
             DownloadError::Chunk(
                 ChunkError::BadReference(_)
                 | ChunkError::BadDataMap(_)
@@ -136,6 +148,8 @@ enum Miss {
     Absent,
     /// It failed or served bad bytes (reported).
     Failed(String),
+    /// It served the chunk's true bytes, which the key does not open.
+    WrongKey,
 }
 
 /// Fetches one chunk from the closest node that returns it intact and decrypts it; the
@@ -144,13 +158,17 @@ enum Miss {
 /// a node that fails or serves bad bytes is reported and passed over.
 async fn fetch(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     chunk: &ChunkRef,
     any_len: bool,
     reporter: &dyn Reporter,
 ) -> Result<Vec<u8>, DownloadError> {
     let mut last = String::from("no node has it");
-    let candidates = ring_order(&chunk.address, nodes);
+    // The chunk's closest nodes, found by a lookup when discovery did not list them.
+    let extended = swarm
+        .for_chunk(client, &chunk.address, CLOSE_GROUP_SIZE)
+        .await;
+    let candidates = ring_order(&chunk.address, &extended.as_ref().unwrap_or(swarm).nodes);
     let ask = |node: &NodeInfo| {
         let node = node.clone();
         async move {
@@ -180,6 +198,12 @@ async fn fetch(
         };
         match result {
             Ok(plain) => return Ok(plain),
+            // The bytes were the stored ones: no other node can serve anything the key opens.
+            Err(Miss::WrongKey) => {
+                return Err(DownloadError::WrongKey {
+                    chunk: chunk.address,
+                });
+            }
             Err(Miss::Absent) => last = format!("{} does not have it", node.url),
             Err(Miss::Failed(problem)) => {
                 failures += 1;
@@ -200,6 +224,17 @@ async fn fetch(
     })
 }
 
+/// Fetches one chunk named by `chunk` (its address, key and plaintext length) and decrypts it,
+/// checked as every chunk of a download is.
+pub(crate) async fn fetch_chunk(
+    client: &NodeClient,
+    swarm: &Swarm,
+    chunk: &ChunkRef,
+    reporter: &dyn Reporter,
+) -> Result<Vec<u8>, DownloadError> {
+    fetch(client, swarm, chunk, false, reporter).await
+}
+
 /// Asks one node for a chunk and checks what it sends: its address, its tag and its length.
 async fn fetch_from(
     client: &NodeClient,
@@ -213,15 +248,14 @@ async fn fetch_from(
         Err(error) => return Err(Miss::Failed(error.to_string())),
     };
     let chunk = *chunk;
-    let opened = tokio::task::spawn_blocking(move || decrypt(chunk.address, &chunk.key, &bytes))
-        .await
-        .expect("decryption does not panic");
+    let opened = blocking(move || decrypt(chunk.address, &chunk.key, &bytes)).await;
     match opened {
         Ok(plain) if any_len || plain.len() == chunk.len as usize => Ok(plain),
         Ok(_) => Err(Miss::Failed(format!(
             "{} served chunk {} with the wrong length",
             node.url, chunk.address
         ))),
+        Err(ChunkError::Tampered(_)) => Err(Miss::WrongKey),
         Err(error) => Err(Miss::Failed(format!(
             "{} served bad bytes: {error}",
             node.url
@@ -234,7 +268,7 @@ async fn fetch_from(
 /// is fetched, and levels must descend one at a time.
 pub(crate) async fn file_map(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     reference: Reference,
     reporter: &dyn Reporter,
 ) -> Result<(DataMap, Vec<ChunkAddress>), DownloadError> {
@@ -243,7 +277,7 @@ pub(crate) async fn file_map(
         key: reference.key,
         len: 0,
     };
-    let plain = fetch(client, nodes, &root, true, reporter).await?;
+    let plain = fetch(client, swarm, &root, true, reporter).await?;
     let mut map = DataMap::from_bytes(&plain, reference.address)?;
     map.validate(reference.address)?;
     let mut map_chunks = vec![reference.address];
@@ -251,7 +285,7 @@ pub(crate) async fn file_map(
         map_chunks.extend(map.chunks.iter().map(|chunk| chunk.address));
         let mut bytes = Vec::new();
         for chunk in &map.chunks {
-            bytes.extend(fetch(client, nodes, chunk, false, reporter).await?);
+            bytes.extend(fetch(client, swarm, chunk, false, reporter).await?);
         }
         let lower = DataMap::from_bytes(&bytes, reference.address)?;
         lower.validate(reference.address)?;
@@ -272,15 +306,15 @@ pub(crate) async fn file_map(
 /// [`MAX_MANIFEST_BYTES`](crate::client::folder::MAX_MANIFEST_BYTES).
 pub async fn folder_manifest(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     reference: Reference,
     reporter: &dyn Reporter,
 ) -> Result<Option<Manifest>, DownloadError> {
-    let (map, _) = file_map(client, nodes, reference, reporter).await?;
+    let (map, _) = file_map(client, swarm, reference, reporter).await?;
     let Some(first) = map.chunks.first() else {
         return Ok(None);
     };
-    let head = fetch(client, nodes, first, false, reporter).await?;
+    let head = fetch(client, swarm, first, false, reporter).await?;
     if !Manifest::is_manifest(&head) {
         return Ok(None);
     }
@@ -289,7 +323,7 @@ pub async fn folder_manifest(
     }
     let mut bytes = head;
     for chunk in &map.chunks[1..] {
-        bytes.extend(fetch(client, nodes, chunk, false, reporter).await?);
+        bytes.extend(fetch(client, swarm, chunk, false, reporter).await?);
     }
     Ok(Some(Manifest::from_bytes(&bytes)?))
 }
@@ -297,25 +331,24 @@ pub async fn folder_manifest(
 /// Downloads the file behind `reference` to `output`, `in_flight` chunks at a time.
 pub async fn download(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     reference: Reference,
     output: &Path,
     in_flight: usize,
     reporter: &dyn Reporter,
 ) -> Result<DownloadSummary, DownloadError> {
     let started = Instant::now();
-    let (map, _) = file_map(client, nodes, reference, reporter).await?;
+    let (map, _) = file_map(client, swarm, reference, reporter).await?;
     let output_error = DownloadError::output(output);
     let temp = AtomicFile::create(output, 0o666).map_err(output_error)?;
     let writer = Arc::new(temp.file().try_clone().map_err(output_error)?);
-    write_chunks(client, nodes, &map, writer, output, in_flight, reporter).await?;
+    write_chunks(client, swarm, &map, writer, output, in_flight, reporter).await?;
     let size = map.size;
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         temp.file().set_len(size)?;
         temp.commit()
     })
     .await
-    .expect("finishing the output does not panic")
     .map_err(output_error)?;
     Ok(DownloadSummary::of_file(&map, started))
 }
@@ -325,7 +358,7 @@ pub async fn download(
 /// `name` names the stream in errors.
 pub async fn download_to_stream(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     reference: Reference,
     stream: Box<dyn Write + Send>,
     name: &Path,
@@ -333,21 +366,20 @@ pub async fn download_to_stream(
     reporter: &dyn Reporter,
 ) -> Result<DownloadSummary, DownloadError> {
     let started = Instant::now();
-    let (map, _) = file_map(client, nodes, reference, reporter).await?;
+    let (map, _) = file_map(client, swarm, reference, reporter).await?;
     let output_error = DownloadError::output(name);
     let mut chunks = stream::iter(map.chunks.iter())
-        .map(|chunk| fetch(client, nodes, chunk, false, reporter))
+        .map(|chunk| fetch(client, swarm, chunk, false, reporter))
         .buffered(in_flight.max(1));
     let (mut writer, mut done) = (stream, 0u64);
     while let Some(plain) = chunks.try_next().await? {
         done += plain.len() as u64;
-        writer = tokio::task::spawn_blocking(move || {
+        writer = blocking(move || {
             writer.write_all(&plain)?;
             writer.flush()?;
             Ok(writer)
         })
         .await
-        .expect("a write does not panic")
         .map_err(output_error)?;
         reporter.progress(Phase::Fetch, done, map.size);
     }
@@ -356,7 +388,7 @@ pub async fn download_to_stream(
 
 async fn write_chunks(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     map: &DataMap,
     file: Arc<File>,
     output: &Path,
@@ -369,11 +401,10 @@ async fn write_chunks(
         .map(|(index, chunk)| {
             let file = file.clone();
             async move {
-                let plain = fetch(client, nodes, chunk, false, reporter).await?;
+                let plain = fetch(client, swarm, chunk, false, reporter).await?;
                 let len = plain.len() as u64;
-                tokio::task::spawn_blocking(move || file.write_all_at(&plain, piece_offset(index)))
+                blocking(move || file.write_all_at(&plain, piece_offset(index)))
                     .await
-                    .expect("a write does not panic")
                     .map_err(DownloadError::output(output))?;
                 Ok::<u64, DownloadError>(len)
             }

@@ -3,6 +3,7 @@
 //! - [`chunking`]: chunking and convergent encryption, data maps and references;
 //! - [`plan_cache`]: what a folder upload learnt of each file, so a resume re-reads only
 //!   changed files;
+//! - [`lookup`]: finding a chunk's close group by asking nodes for the nodes closest to it;
 //! - [`nodes`]: requests to nodes over HTTP (bounded answers, deadlines) and discovery;
 //! - [`quoting`]: asking a chunk's close group for quotes and choosing what to pay;
 //! - [`possession`]: challenging the nodes that claim a chunk, against the client's own bytes;
@@ -10,6 +11,7 @@
 //! - [`upload`]: the upload pipeline (resume, encrypt, quote, pay, send);
 //! - [`download`]: fetching, verifying and decrypting a file back;
 //! - [`folder`]: walking a folder into files to upload, and its manifest;
+//! - [`pack`]: a folder's small files packed into shared chunks;
 //! - [`receipt`]: the per-file cached receipt that makes an upload resumable;
 //! - [`restore`]: rebuilding a downloaded folder from its manifest;
 //! - [`sources`]: the files an upload reads, and re-deriving a chunk from them;
@@ -21,7 +23,9 @@
 pub mod chunking;
 pub mod download;
 pub mod folder;
+pub mod lookup;
 pub mod nodes;
+pub mod pack;
 pub mod plan_cache;
 pub mod possession;
 pub mod quoting;

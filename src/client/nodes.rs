@@ -13,31 +13,35 @@
 //!   for that request, nothing more.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures::stream::FuturesUnordered;
 
 use crate::client::chunking::MAX_CHUNK_BYTES;
+pub use crate::client::lookup::Swarm;
 use crate::client::race::Grace;
+use crate::wire::answer::{Overflow, PeerError, read_capped};
+use crate::wire::challenge::MAX_BATCH_ANSWER_BYTES;
 use crate::wire::http::{
     BatchAnswer, ChallengeAnswer, ChallengeBatch, ChallengeRequest, ErrorBody, FORWARD_BUDGET,
-    FORWARDED_HEADER, MAX_PROOF_BYTES, PutResponse, QuoteRequest, QuoteResponse, audit_deadline,
+    FORWARDED_HEADER, MAX_PEERS_BYTES, MAX_PROOF_BYTES, PutResponse, QuoteRequest, QuoteResponse,
+    audit_deadline,
 };
 use crate::wire::network::{Diversity, NodeInfo};
 use crate::wire::registry::Registry;
+use crate::wire::routes::Route;
 use crate::wire::types::ChunkAddress;
 
 /// The largest JSON answer (quote, info, PUT) read from a node.
 pub const MAX_JSON_BYTES: usize = 256 * 1024;
-/// The largest `/challenges` answer read from a node.
-pub const MAX_BATCH_ANSWER_BYTES: usize = 512 * 1024;
-/// The largest `/peers` answer read from a node.
-pub const MAX_PEERS_BYTES: usize = 1024 * 1024;
 /// The most of an error answer's text kept for the message.
 const MAX_ERROR_TEXT: usize = 4 * 1024;
 /// The deadline of a `/peers` request (a node may ask its own peers before answering).
 pub const DISCOVERY_DEADLINE: Duration = Duration::from_secs(10);
+/// The most bootstrap nodes discovery asks (picked at random from a longer list).
+pub const DISCOVERY_ASKS: usize = 16;
 /// How long discovery waits for the other bootstrap nodes once one has answered.
 pub const DISCOVERY_GRACE: Duration = Duration::from_secs(1);
 /// The slowest transfer rate a chunk request is given time for, bytes per second.
@@ -108,6 +112,18 @@ impl RequestError {
             | RequestError::BadAnswer { .. }
             | RequestError::TooLarge { .. } => false,
             RequestError::Refused { status, .. } => *status >= 500 || *status == 429,
+        }
+    }
+
+    /// The error for what the shared reader of answers ([`read_capped`]) met at `url`.
+    fn from_reading(url: &str, error: PeerError, after: Duration) -> Self {
+        match error {
+            PeerError::TooLarge(limit) => RequestError::TooLarge {
+                url: url.to_owned(),
+                limit,
+            },
+            PeerError::Unreachable(source) => Self::from_reqwest(url, source, after),
+            other => unreachable!("reading an answer fails only as too large or broken: {other}"),
         }
     }
 
@@ -198,10 +214,11 @@ impl NodeClient {
             .map_err(|e| RequestError::from_reqwest(url, e, deadline))?;
         let status = response.status();
         let body = if status.is_success() {
-            read_capped(url, &mut response, limit, deadline, Overflow::Fail).await?
+            read_capped(&mut response, limit, Overflow::Fail).await
         } else {
-            read_capped(url, &mut response, MAX_ERROR_TEXT, deadline, Overflow::Cut).await?
+            read_capped(&mut response, MAX_ERROR_TEXT, Overflow::Cut).await
         };
+        let body = body.map_err(|error| RequestError::from_reading(url, error, deadline))?;
         Ok((status, body))
     }
 
@@ -223,26 +240,33 @@ impl NodeClient {
         })
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(
-        &self,
-        url: &str,
-        path: &str,
-        limit: usize,
-    ) -> Result<T, RequestError> {
-        let request = self.http.get(format!("{url}{path}"));
-        self.exchange_json(url, request, self.timeouts.small, limit)
-            .await
+    /// A request of `route`'s method to `target` (a URL [`Route`] built).
+    fn request(&self, route: Route, target: String) -> reqwest::RequestBuilder {
+        self.http.request(route.method(), target)
     }
 
     /// The node's id, URL and rewards address.
     pub async fn info(&self, url: &str) -> Result<NodeInfo, RequestError> {
-        self.get_json(url, "/info", MAX_JSON_BYTES).await
+        let request = self.request(Route::Info, Route::Info.url(url));
+        self.exchange_json(url, request, self.timeouts.small, MAX_JSON_BYTES)
+            .await
+    }
+
+    /// The nodes the node at `url` knows closest to `address`, closest first, unchecked.
+    pub async fn closest(
+        &self,
+        url: &str,
+        address: &ChunkAddress,
+    ) -> Result<Vec<NodeInfo>, RequestError> {
+        let request = self.request(Route::Closest, Route::Closest.url_for(url, address));
+        self.exchange_json(url, request, self.timeouts.small, MAX_JSON_BYTES)
+            .await
     }
 
     /// The peers the node says it knows (itself included), unchecked. A node may ask its own
     /// peers before answering, so this gets [`DISCOVERY_DEADLINE`].
     pub async fn peers(&self, url: &str) -> Result<Vec<NodeInfo>, RequestError> {
-        let request = self.http.get(format!("{url}/peers"));
+        let request = self.request(Route::Peers, Route::Peers.url(url));
         let deadline = self.timeouts.small.max(DISCOVERY_DEADLINE);
         self.exchange_json(url, request, deadline, MAX_PEERS_BYTES)
             .await
@@ -257,8 +281,7 @@ impl NodeClient {
         payer: alloy::primitives::Address,
     ) -> Result<QuoteResponse, RequestError> {
         let request = self
-            .http
-            .post(format!("{}/quote", node.url))
+            .request(Route::Quote, Route::Quote.url(&node.url))
             .json(&QuoteRequest { chunk, size, payer });
         self.exchange_json(&node.url, request, self.timeouts.small, MAX_JSON_BYTES)
             .await
@@ -276,7 +299,7 @@ impl NodeClient {
         mode: PutMode,
     ) -> Result<PutResponse, RequestError> {
         let mut deadline = self.timeouts.for_chunk(body.len());
-        let mut request = self.http.put(format!("{}/chunk/{chunk}", node.url));
+        let mut request = self.request(Route::PutChunk, Route::PutChunk.url_for(&node.url, &chunk));
         match mode {
             PutMode::Forward => deadline += FORWARD_BUDGET,
             PutMode::StoreOnly => request = request.header(FORWARDED_HEADER, "1"),
@@ -296,8 +319,7 @@ impl NodeClient {
     ) -> Result<PutResponse, RequestError> {
         let deadline = self.timeouts.for_chunk(body.len());
         let request = self
-            .http
-            .put(format!("{}/replica/{chunk}", node.url))
+            .request(Route::Replica, Route::Replica.url_for(&node.url, &chunk))
             .body(body);
         self.exchange_json(&node.url, request, deadline, MAX_JSON_BYTES)
             .await
@@ -314,7 +336,9 @@ impl NodeClient {
         size: u64,
     ) -> Result<Option<ChallengeAnswer>, RequestError> {
         let url = &node.url;
-        let http = self.http.post(format!("{url}/challenge")).json(request);
+        let http = self
+            .request(Route::Challenge, Route::Challenge.url(url))
+            .json(request);
         let deadline = audit_deadline(size);
         let Some(body) = self
             .exchange_optional(url, http, deadline, MAX_JSON_BYTES)
@@ -342,8 +366,7 @@ impl NodeClient {
     ) -> Result<Vec<ChallengeAnswer>, RequestError> {
         let url = &node.url;
         let request = self
-            .http
-            .post(format!("{url}/challenges"))
+            .request(Route::Challenges, Route::Challenges.url(url))
             .json(&ChallengeBatch { challenges });
         let answer: BatchAnswer = self
             .exchange_json(url, request, audit_deadline(bytes), MAX_BATCH_ANSWER_BYTES)
@@ -358,7 +381,7 @@ impl NodeClient {
         node: &NodeInfo,
         chunk: ChunkAddress,
     ) -> Result<Option<Bytes>, RequestError> {
-        let request = self.http.get(format!("{}/chunk/{chunk}/proof", node.url));
+        let request = self.request(Route::Proof, Route::Proof.url_for(&node.url, &chunk));
         self.exchange_optional(&node.url, request, self.timeouts.small, MAX_PROOF_BYTES)
             .await
     }
@@ -370,7 +393,7 @@ impl NodeClient {
         node: &NodeInfo,
         chunk: ChunkAddress,
     ) -> Result<Option<Bytes>, RequestError> {
-        let request = self.http.get(format!("{}/chunk/{chunk}", node.url));
+        let request = self.request(Route::GetChunk, Route::GetChunk.url_for(&node.url, &chunk));
         let deadline = self.timeouts.for_chunk(MAX_CHUNK_BYTES);
         self.exchange_optional(&node.url, request, deadline, MAX_CHUNK_BYTES)
             .await
@@ -402,7 +425,16 @@ impl NodeClient {
         registry: &Registry,
         diversity: Diversity,
     ) -> Result<Swarm, RequestError> {
-        let answers = self.ask_bootstrap(bootstrap).await;
+        let asked: Vec<String> = if bootstrap.len() > DISCOVERY_ASKS {
+            use rand::seq::IndexedRandom;
+            bootstrap
+                .choose_multiple(&mut rand::rng(), DISCOVERY_ASKS)
+                .cloned()
+                .collect()
+        } else {
+            bootstrap.to_vec()
+        };
+        let answers = self.ask_bootstrap(&asked).await;
         let mut own = Vec::new();
         let mut heard = Vec::new();
         for (url, answer) in answers {
@@ -438,11 +470,21 @@ impl NodeClient {
         }
         let mut nodes: Vec<NodeInfo> = nodes.into_values().collect();
         nodes.sort_by_key(|n| n.id);
+        tracing::info!(
+            "discovery: {} requests (/peers of bootstrap nodes) found {} of the {} registered nodes",
+            asked.len(),
+            nodes.len(),
+            registry.len()
+        );
         let listed: HashSet<&String> = bootstrap.iter().collect();
         Ok(Swarm {
-            size: nodes.len().max(listed.len()),
+            // The registry is the network's true size: a peer list naming few nodes (or
+            // lying) never lowers the quotes or replicas a chunk needs.
+            size: nodes.len().max(listed.len()).max(registry.len()),
             nodes,
             diversity,
+            registry: Some(Arc::new(registry.clone())),
+            located: Arc::default(),
         })
     }
 }
@@ -477,50 +519,6 @@ fn is_genuine_entry(entry: &NodeInfo, registry: &Registry) -> bool {
         && (entry.url.starts_with("http://") || entry.url.starts_with("https://"))
 }
 
-/// What to do with an answer longer than its cap.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Overflow {
-    /// It is the node's failure.
-    Fail,
-    /// Keep the start (error text, only reported).
-    Cut,
-}
-
-/// Reads an answer's body in pieces, never more than `limit` bytes, whatever the node claims.
-async fn read_capped(
-    url: &str,
-    response: &mut reqwest::Response,
-    limit: usize,
-    deadline: Duration,
-    overflow: Overflow,
-) -> Result<Bytes, RequestError> {
-    let too_large = || RequestError::TooLarge {
-        url: url.to_owned(),
-        limit,
-    };
-    let claimed = response.content_length().unwrap_or(0);
-    if overflow == Overflow::Fail && claimed > limit as u64 {
-        return Err(too_large());
-    }
-    let mut body = BytesMut::with_capacity((claimed as usize).min(limit));
-    while let Some(piece) = response
-        .chunk()
-        .await
-        .map_err(|e| RequestError::from_reqwest(url, e, deadline))?
-    {
-        let room = limit - body.len();
-        if piece.len() > room {
-            if overflow == Overflow::Fail {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&piece[..room]);
-            break;
-        }
-        body.extend_from_slice(&piece);
-    }
-    Ok(body.freeze())
-}
-
 /// The error for an error status; the node's text is kept for the message only.
 fn refused(url: &str, status: reqwest::StatusCode, body: &[u8]) -> RequestError {
     let message = serde_json::from_slice::<ErrorBody>(body)
@@ -530,37 +528,6 @@ fn refused(url: &str, status: reqwest::StatusCode, body: &[u8]) -> RequestError 
         url: url.to_owned(),
         status: status.as_u16(),
         message: message.chars().take(300).collect(),
-    }
-}
-
-/// The nodes a client found, and how many the network is known to have. Nodes that did not
-/// answer discovery still count in `size`, so a network that is partly down never lowers the
-/// bar: quotes need a majority of the full close group, and chunks the full replica count.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Swarm {
-    /// The nodes that answered (with the peers they know), by id.
-    pub nodes: Vec<NodeInfo>,
-    /// Nodes the network has: the bootstrap list or the discovered set, whichever is larger.
-    pub size: usize,
-    /// The network's close-group rule.
-    pub diversity: Diversity,
-}
-
-impl Swarm {
-    /// Quotes needed for a chunk: a majority of a close group of `k` (or of the whole
-    /// network when it is smaller).
-    pub fn quote_majority(&self, k: usize) -> usize {
-        k.min(self.size) / 2 + 1
-    }
-
-    /// The `k` nodes closest to `chunk` that this client knows, one per network prefix.
-    pub fn close_group(&self, chunk: &ChunkAddress, k: usize) -> Vec<&NodeInfo> {
-        self.diversity.close_group(chunk, &self.nodes, k)
-    }
-
-    /// Nodes that must hold a chunk: `wanted`, or every node on a smaller network.
-    pub fn replicas(&self, wanted: usize) -> usize {
-        wanted.min(self.size).max(1)
     }
 }
 

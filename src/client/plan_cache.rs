@@ -2,6 +2,9 @@
 //! keys) with the file's stamp, so that a resumed upload re-reads and re-encrypts only the
 //! files that changed.
 //!
+//! Small files are not cached one by one: a pack of them is, keyed by a digest of its
+//! members' paths and stamps ([`crate::client::pack`]).
+//!
 //! One cache file per folder, `<data dir>/plans/<digest of the folder's canonical path>.plan`,
 //! written atomically once the folder is planned and removed when its upload completes. A file
 //! is taken from the cache only when its stamp now (size, modification and status change
@@ -20,7 +23,7 @@ use crate::client::chunking::ChunkRef;
 
 /// A cache nobody has written for this long belongs to an abandoned upload.
 pub const STALE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 const KEY_CONTEXT: &str = "ferry 2026-11 folder plan cache v1";
 
 /// What identifies a file's content cheaply: size, modification and status change times,
@@ -41,6 +44,26 @@ impl Stamp {
             meta.ino() as i64,
         ])
     }
+
+    /// A 128-bit digest of the stamp: equal stamps give equal digests, and different ones
+    /// differ but with negligible odds (what a long list of stamps keeps, at 16 bytes each).
+    pub fn digest(&self) -> u128 {
+        let hash = blake3::Hasher::new_derive_key("ferry 2026-12 file stamp v1")
+            .update(&self.to_bytes())
+            .finalize();
+        let mut first = [0; 16];
+        first.copy_from_slice(&hash.as_bytes()[..16]);
+        u128::from_le_bytes(first)
+    }
+
+    /// The stamp as bytes (for keys that cover it).
+    pub fn to_bytes(&self) -> [u8; 56] {
+        let mut bytes = [0; 56];
+        for (field, out) in self.0.iter().zip(bytes.chunks_mut(8)) {
+            out.copy_from_slice(&field.to_le_bytes());
+        }
+        bytes
+    }
 }
 
 /// One file as a plan found it.
@@ -56,10 +79,19 @@ pub struct CachedFile {
     pub refs: Vec<ChunkRef>,
 }
 
+/// Everything a plan learnt: its big files and its packs (by their members' digest).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Learnt {
+    /// Files with chunks of their own.
+    pub files: Vec<CachedFile>,
+    /// Packs of small files, keyed by [`crate::client::pack::Packer::digest`].
+    pub packs: Vec<([u8; 32], ChunkRef)>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct CacheFile {
     version: u8,
-    files: Vec<CachedFile>,
+    learnt: Learnt,
 }
 
 /// A folder's plan cache.
@@ -67,6 +99,7 @@ struct CacheFile {
 pub struct PlanCache {
     path: Option<PathBuf>,
     files: HashMap<Vec<u8>, CachedFile>,
+    packs: HashMap<[u8; 32], ChunkRef>,
 }
 
 impl PlanCache {
@@ -80,7 +113,7 @@ impl PlanCache {
     pub fn open(data_dir: &Path, folder: &Path) -> Self {
         sweep(&data_dir.join("plans"));
         let path = path_for(data_dir, folder);
-        let files = std::fs::read(&path)
+        let learnt = std::fs::read(&path)
             .ok()
             .and_then(|bytes| {
                 bincode::serde::decode_from_slice::<CacheFile, _>(
@@ -90,18 +123,22 @@ impl PlanCache {
                 .ok()
             })
             .filter(|(cache, _)| cache.version == VERSION)
-            .map(|(cache, _)| {
-                cache
-                    .files
-                    .into_iter()
-                    .map(|file| (file.relative.clone(), file))
-                    .collect()
-            })
+            .map(|(cache, _)| cache.learnt)
             .unwrap_or_default();
         Self {
             path: Some(path),
-            files,
+            files: learnt
+                .files
+                .into_iter()
+                .map(|file| (file.relative.clone(), file))
+                .collect(),
+            packs: learnt.packs.into_iter().collect(),
         }
+    }
+
+    /// The chunk of the pack whose members' digest is `digest`, when known.
+    pub fn lookup_pack(&self, digest: &[u8; 32]) -> Option<ChunkRef> {
+        self.packs.get(digest).copied()
     }
 
     /// The pieces of `relative` when its stamp is still `stamp`.
@@ -109,15 +146,16 @@ impl PlanCache {
         self.files.get(relative).filter(|file| file.stamp == stamp)
     }
 
-    /// Replaces the cache with `files` (blocking, atomic). A failure costs only the saving.
-    pub fn save(&self, files: Vec<CachedFile>) {
+    /// Replaces the cache with what a plan learnt (blocking, atomic). A failure costs only the
+    /// saving.
+    pub fn save(&self, learnt: Learnt) {
         let Some(path) = &self.path else {
             return;
         };
         let bytes = bincode::serde::encode_to_vec(
             CacheFile {
                 version: VERSION,
-                files,
+                learnt,
             },
             bincode::config::standard(),
         )
@@ -165,14 +203,20 @@ mod tests {
         let (size, refs) = crate::client::chunking::encrypt_file(&file, 1, &|_| {}).unwrap();
         let cache = PlanCache::open(data.path(), folder.path());
         assert!(cache.lookup(b"f", stamp).is_none());
-        cache.save(vec![CachedFile {
-            relative: b"f".to_vec(),
-            stamp,
-            size,
-            refs: refs.clone(),
-        }]);
+        let pack = refs[0];
+        cache.save(Learnt {
+            files: vec![CachedFile {
+                relative: b"f".to_vec(),
+                stamp,
+                size,
+                refs: refs.clone(),
+            }],
+            packs: vec![([7; 32], pack)],
+        });
         let cache = PlanCache::open(data.path(), folder.path());
         assert_eq!(cache.lookup(b"f", stamp).unwrap().refs, refs);
+        assert_eq!(cache.lookup_pack(&[7; 32]), Some(pack));
+        assert_eq!(cache.lookup_pack(&[8; 32]), None);
         std::thread::sleep(Duration::from_millis(20));
         std::fs::write(&file, b"changed").unwrap();
         let now = Stamp::of(&std::fs::metadata(&file).unwrap());

@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use alloy::primitives::Address;
 use bytes::Bytes;
 
+use crate::blocking::blocking;
 use crate::client::nodes::{NodeClient, RequestError};
 use crate::wire::challenge::{ChallengeFailure, ChallengeRequest, holding_hash};
 use crate::wire::network::NodeInfo;
@@ -67,7 +68,7 @@ pub async fn prove(
     )
     .await;
     let claimed = claimed.to_vec();
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let mut possession = Possession::default();
         for (((node, request), expected), answer) in claimed
             .into_iter()
@@ -92,19 +93,17 @@ pub async fn prove(
         possession
     })
     .await
-    .expect("checking answers does not panic")
 }
 
 /// The hash each of `requests` must be answered with, computed off the async threads.
 async fn expected_hashes(requests: &[ChallengeRequest], bytes: &Bytes) -> Vec<HoldingHash> {
     let nonces: Vec<_> = requests.iter().map(|request| request.nonce).collect();
     let bytes = bytes.clone();
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         nonces
             .iter()
             .map(|nonce| holding_hash(nonce, &bytes))
             .collect()
     })
     .await
-    .expect("hashing does not panic")
 }

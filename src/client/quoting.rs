@@ -20,6 +20,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
+use crate::blocking::blocking;
 use crate::client::chunking::PlannedChunk;
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::possession::prove;
@@ -104,6 +105,8 @@ pub async fn quote_chunk(
         payer,
         ..
     } = *context;
+    let extended = swarm.for_chunk(client, &chunk.address, k).await;
+    let swarm = extended.as_ref().unwrap_or(swarm);
     let group = swarm.close_group(&chunk.address, k);
     let majority = swarm.quote_majority(k);
     let needed = swarm.replicas(context.replicas);
@@ -153,9 +156,7 @@ async fn proven_claims(
     claimed: Vec<NodeInfo>,
 ) -> std::collections::HashSet<Address> {
     let (sources, planned) = (context.sources.clone(), chunk.clone());
-    let bytes = tokio::task::spawn_blocking(move || read_planned(&sources, &planned))
-        .await
-        .expect("re-deriving a chunk does not panic");
+    let bytes = blocking(move || read_planned(&sources, &planned)).await;
     let bytes = match bytes {
         Ok(bytes) => Bytes::from(bytes),
         Err(error) => {

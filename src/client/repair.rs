@@ -16,6 +16,7 @@
 use futures::{StreamExt, stream};
 
 use crate::client::chunking::Reference;
+use crate::client::lookup::Swarm;
 use crate::client::nodes::NodeClient;
 use crate::client::reporter::{Event, NodeFailure, Phase, Reporter};
 use crate::client::verify::{
@@ -59,12 +60,12 @@ impl RepairReport {
 /// chunks; pays nothing.
 pub async fn repair(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     reference: Reference,
     options: VerifyOptions,
     reporter: &dyn Reporter,
 ) -> Result<RepairReport, VerifyError> {
-    let before = verify(client, nodes, reference, options, reporter).await?;
+    let before = verify(client, swarm, reference, options, reporter).await?;
     let degraded: Vec<ChunkHealth> = before
         .below()
         .filter(|health| health.proven() > 0)
@@ -72,7 +73,7 @@ pub async fn repair(
         .collect();
     let total = degraded.len() as u64;
     let mut running = stream::iter(&degraded)
-        .map(|health| repair_chunk(client, nodes, health, options))
+        .map(|health| repair_chunk(client, swarm, health, options))
         .buffer_unordered(options.chunks_in_flight.max(1));
     let mut repairs = Vec::with_capacity(degraded.len());
     while let Some(repair) = running.next().await {
@@ -87,7 +88,7 @@ pub async fn repair(
     drop(running);
     let again: Vec<ChunkAddress> = degraded.iter().map(|health| health.chunk).collect();
     let mut after = before.clone();
-    after.update(verify_chunks(client, nodes, &again, options, reporter).await);
+    after.update(verify_chunks(client, swarm, &again, options, reporter).await);
     after.seconds = before.seconds;
     Ok(RepairReport {
         before,
@@ -100,7 +101,7 @@ pub async fn repair(
 /// its close group that lack it, closest first, until it has `options.replicas`.
 async fn repair_chunk(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     health: &ChunkHealth,
     options: VerifyOptions,
 ) -> ChunkRepair {
@@ -118,6 +119,8 @@ async fn repair_chunk(
         });
         return repair;
     };
+    let extended = swarm.for_chunk(client, &chunk, options.close_group).await;
+    let nodes = &extended.as_ref().unwrap_or(swarm).nodes;
     let bytes = match fetch_verified(client, &holders, chunk).await {
         Some(bytes) => Some(bytes),
         // A holder may have lost it since it answered; any node will do.

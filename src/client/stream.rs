@@ -1,16 +1,19 @@
-//! Uploading a stream (`ferry upload -`): standard input is copied, in constant memory, into a
-//! spool file under the data dir named by the BLAKE3 hash of its content, and that file is
-//! uploaded like any other.
+//! Reading a stream (`ferry upload -`, `ferry quote -`) onto disk in bounded space.
 //!
-//! Why a spool and not chunks sent as they are read: a pipe cannot be read twice, while the
-//! upload pipeline re-derives a chunk from its source whenever it is sent (so nothing but the
-//! chunks in flight is ever held in memory, whatever the size), and a resumed upload must know
-//! the chunks it paid for. Naming the spool by its content gives both: the same bytes piped in
-//! again give the same path, hence the same cached receipt, so a rerun reuses every proof and
-//! skips every chunk stored, exactly as for a file, without reading the old pipe.
+//! `ferry upload -` reads standard input in [`Segments`] of at most [`SEGMENT_BYTES`] (one wave
+//! of chunks): each segment is written to one file under the data dir, uploaded, then replaced
+//! by the next, so the disk holds one segment however long the stream is. The stream is named
+//! by the BLAKE3 hash of its first segment (`<data dir>/spool/stdin-<hash>`, an empty file
+//! whose path keys the receipt), so the same bytes piped in again find the same receipt.
+//! `ferry quote -` still copies the whole stream into a spool file named by its content's hash.
+//!
+//! Why a segment on disk and not chunks sent as they are read: a pipe cannot be read twice,
+//! while the upload pipeline re-derives a chunk from its source whenever it is sent (so nothing
+//! but the chunks in flight is held in memory). A segment is the bound: one wave on disk.
 //!
 //! Invariants:
-//! - memory stays at one copy buffer ([`COPY_BUFFER_BYTES`]) however long the stream is;
+//! - memory stays at one copy buffer ([`COPY_BUFFER_BYTES`]) however long the stream is, and
+//!   the disk at one segment for an upload;
 //! - the spool is written under a temporary name and renamed to its content's hash only once
 //!   the stream has ended, so a spool under a content name always holds that content;
 //! - a spool is removed when its upload ends, however it ends (dropping [`Spooled`]). Its
@@ -123,6 +126,126 @@ pub fn spool(
         bytes,
         _lock: lock,
     })
+}
+
+/// A stream's bytes on disk one segment at a time: at most [`SEGMENT_BYTES`] under the data dir
+/// however long the stream is (`ferry upload -`).
+pub struct Segments {
+    reader: Box<dyn Read + Send>,
+    /// The stream's name: an empty file `stdin-<hash of the first segment>`, held (shared lock)
+    /// while the upload runs and removed when it ends; the receipt is keyed by it.
+    marker: Spooled,
+    /// The file holding the current segment (removed when dropped).
+    segment: RemoveOnDrop,
+    /// Bytes of the stream before the current segment.
+    pub offset: u64,
+    /// Bytes in the current segment.
+    pub len: u64,
+    /// True once the stream has ended.
+    pub ended: bool,
+}
+
+impl std::fmt::Debug for Segments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Segments")
+            .field("marker", &self.marker)
+            .field("offset", &self.offset)
+            .field("len", &self.len)
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The largest segment of a stream held on disk: one full wave of chunks.
+pub const SEGMENT_BYTES: u64 = 64 * crate::client::chunking::MAX_PLAINTEXT_BYTES as u64;
+
+impl Segments {
+    /// Reads the first segment of `reader` into a file under `dir` (blocking) and names the
+    /// stream by it.
+    pub fn start(reader: Box<dyn Read + Send>, dir: &Path) -> Result<Self, StreamError> {
+        let spool_error = |path: &Path| {
+            let path = path.to_owned();
+            move |source| StreamError::Spool { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(spool_error(dir))?;
+        remove_stale_temps(dir);
+        let segment = scopeguard(&dir.join(format!("{TEMP_PREFIX}{}", std::process::id())));
+        let mut hasher = blake3::Hasher::new();
+        let (reader, len, ended) = fill(reader, &segment.0, &mut |bytes| {
+            hasher.update(bytes);
+        })?;
+        let marker = dir.join(format!("stdin-{}", hasher.finalize().to_hex()));
+        File::create(&marker).map_err(spool_error(&marker))?;
+        let lock = File::open(&marker).map_err(spool_error(&marker))?;
+        fs2::FileExt::lock_shared(&lock).map_err(spool_error(&marker))?;
+        Ok(Self {
+            reader,
+            marker: Spooled {
+                path: marker,
+                bytes: 0,
+                _lock: lock,
+            },
+            segment,
+            offset: 0,
+            len,
+            ended,
+        })
+    }
+
+    /// The file naming the stream (empty; its path keys the receipt).
+    pub fn marker(&self) -> &Path {
+        self.marker.path()
+    }
+
+    /// The file holding the current segment.
+    pub fn segment(&self) -> &Path {
+        &self.segment.0
+    }
+
+    /// Replaces the current segment with the next one (blocking); false when the stream had
+    /// ended.
+    pub fn advance(&mut self) -> Result<bool, StreamError> {
+        if self.ended {
+            return Ok(false);
+        }
+        let reader = std::mem::replace(&mut self.reader, Box::new(std::io::empty()));
+        let (reader, len, ended) = fill(reader, &self.segment.0, &mut |_| {})?;
+        self.reader = reader;
+        self.offset += self.len;
+        self.len = len;
+        self.ended = ended;
+        Ok(len > 0)
+    }
+}
+
+/// Reads up to [`SEGMENT_BYTES`] of `reader` into `path` (replacing it), passing each block to
+/// `seen`; returns the reader, the bytes read and whether the stream ended.
+fn fill(
+    mut reader: Box<dyn Read + Send>,
+    path: &Path,
+    seen: &mut dyn FnMut(&[u8]),
+) -> Result<(Box<dyn Read + Send>, u64, bool), StreamError> {
+    let spool_error = |source| StreamError::Spool {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::create(path).map_err(spool_error)?;
+    let mut buffer = vec![0u8; COPY_BUFFER_BYTES];
+    let mut len = 0u64;
+    while len < SEGMENT_BYTES {
+        let want = (SEGMENT_BYTES - len).min(COPY_BUFFER_BYTES as u64) as usize;
+        let read = match reader.read(&mut buffer[..want]) {
+            Ok(0) => return Ok((reader, len, true)),
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(StreamError::Read(e)),
+        };
+        seen(&buffer[..read]);
+        file.write_all(&buffer[..read]).map_err(spool_error)?;
+        len += read as u64;
+    }
+    file.flush().map_err(spool_error)?;
+    Ok((reader, len, false))
 }
 
 /// Removes `path` when dropped, unless forgotten.

@@ -23,9 +23,10 @@ use std::time::Instant;
 use bytes::Bytes;
 use futures::{StreamExt, stream};
 
+use crate::blocking::blocking;
 use crate::client::chunking::Reference;
 use crate::client::download::{DownloadError, file_map, folder_manifest};
-use crate::client::folder::EntryKind;
+use crate::client::lookup::Swarm;
 use crate::client::nodes::{NodeClient, RequestError};
 use crate::client::reporter::{Event, NodeFailure, Phase, Reporter};
 use crate::exit::ErrorKind;
@@ -261,7 +262,7 @@ impl VerifyReport {
 /// folder's reference, then those of every file its manifest names.
 pub async fn file_chunks(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     reference: Reference,
     reporter: &dyn Reporter,
 ) -> Result<Vec<ChunkAddress>, VerifyError> {
@@ -270,19 +271,17 @@ pub async fn file_chunks(
     let mut files = vec![reference];
     // A chunk that cannot be read here is judged (lost) by the challenges below; it only
     // keeps a folder's files from being listed, and the folder is lost then anyway.
-    if let Ok(Some(manifest)) = folder_manifest(client, nodes, reference, reporter).await {
+    if let Ok(Some(manifest)) = folder_manifest(client, swarm, reference, reporter).await {
         files.extend(
             manifest
                 .entries
                 .iter()
-                .filter_map(|entry| match entry.kind {
-                    EntryKind::File { address, key, .. } => Some(Reference { address, key }),
-                    EntryKind::Dir => None,
-                }),
+                .filter_map(|entry| entry.reference()),
         );
+        all.extend(manifest.pack_chunks().filter(|chunk| seen.insert(*chunk)));
     }
     for file in files {
-        let (map, map_chunks) = file_map(client, nodes, file, reporter)
+        let (map, map_chunks) = file_map(client, swarm, file, reporter)
             .await
             .map_err(VerifyError::Map)?;
         let chunks = map_chunks
@@ -296,14 +295,14 @@ pub async fn file_chunks(
 /// Challenges the close group of every chunk of the file behind `reference`.
 pub async fn verify(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     reference: Reference,
     options: VerifyOptions,
     reporter: &dyn Reporter,
 ) -> Result<VerifyReport, VerifyError> {
     let started = Instant::now();
-    let chunks = file_chunks(client, nodes, reference, reporter).await?;
-    let chunks = verify_chunks(client, nodes, &chunks, options, reporter).await;
+    let chunks = file_chunks(client, swarm, reference, reporter).await?;
+    let chunks = verify_chunks(client, swarm, &chunks, options, reporter).await;
     Ok(VerifyReport {
         chunks,
         replicas: options.replicas,
@@ -314,14 +313,14 @@ pub async fn verify(
 /// Challenges the close group of each of `chunks`, in order, reporting each as it is judged.
 pub async fn verify_chunks(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     chunks: &[ChunkAddress],
     options: VerifyOptions,
     reporter: &dyn Reporter,
 ) -> Vec<ChunkHealth> {
     let total = chunks.len() as u64;
     let mut judged = stream::iter(chunks)
-        .map(|chunk| verify_chunk(client, nodes, *chunk, options))
+        .map(|chunk| verify_chunk(client, swarm, *chunk, options))
         .buffered(options.chunks_in_flight.max(1));
     let mut healths = Vec::with_capacity(chunks.len());
     while let Some(health) = judged.next().await {
@@ -337,10 +336,13 @@ pub async fn verify_chunks(
 /// bytes.
 async fn verify_chunk(
     client: &NodeClient,
-    nodes: &[NodeInfo],
+    swarm: &Swarm,
     chunk: ChunkAddress,
     options: VerifyOptions,
 ) -> ChunkHealth {
+    // The chunk's closest nodes, found by a lookup when discovery did not list them.
+    let extended = swarm.for_chunk(client, &chunk, options.close_group).await;
+    let nodes = &extended.as_ref().unwrap_or(swarm).nodes;
     let group: Vec<NodeInfo> = options
         .diversity
         .close_group(&chunk, nodes, options.close_group)
@@ -363,9 +365,7 @@ async fn verify_chunk(
             .map(|(node, request)| client.challenge(node, request, size)),
     )
     .await;
-    let checks = tokio::task::spawn_blocking(move || judge(group, &requests, answers, bytes))
-        .await
-        .expect("judging answers does not panic");
+    let checks = blocking(move || judge(group, &requests, answers, bytes)).await;
     ChunkHealth { chunk, checks }
 }
 
@@ -379,11 +379,7 @@ pub async fn fetch_verified(
         let Ok(Some(bytes)) = client.get(node, chunk).await else {
             continue;
         };
-        let checked = tokio::task::spawn_blocking(move || {
-            (ChunkAddress::of(&bytes) == chunk).then_some(bytes)
-        })
-        .await
-        .expect("hashing does not panic");
+        let checked = blocking(move || (ChunkAddress::of(&bytes) == chunk).then_some(bytes)).await;
         if checked.is_some() {
             return checked;
         }

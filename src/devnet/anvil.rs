@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::DevnetError;
 use crate::paths::npm_prefix;
+use crate::shell::shell_quote;
 
 /// The npm package (and version) ferry installs anvil from.
 pub const ANVIL_NPM_PACKAGE: &str = "@foundry-rs/anvil-linux-amd64@1.7.1";
@@ -161,16 +162,6 @@ fn find_executable(name: &str, path_var: &OsStr) -> Option<PathBuf> {
 fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path)
         .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-}
-
-/// Quotes `text` for a POSIX shell when it needs it.
-fn shell_quote(text: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+=:@%,".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Is a recorded devnet alive? Its chain answers `eth_chainId` and every node answers
-//! `GET /health` with `ok`.
+//! `GET /health` with `serving` (or `starting`: up, still learning its peers).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::anvil::{self, CHAIN_ID};
 use super::isolated::IsolatedNetwork;
 use super::state::DevnetState;
+use crate::wire::routes::Route;
 
 /// How long one health request may take.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
@@ -74,12 +75,12 @@ pub struct NodeHealth {
     pub url: Option<String>,
     /// Its process.
     pub pid: u32,
-    /// True when `GET /health` answers `ok`.
+    /// True when `GET /health` answers `serving`, or `starting` (up, still learning its peers).
     pub healthy: bool,
 }
 
 /// Checks the chain and all nodes of `state` concurrently.
-pub async fn check(state: &DevnetState) -> DevnetHealth {
+pub async fn assess(state: &DevnetState) -> DevnetHealth {
     let http = reqwest::Client::builder()
         .connect_timeout(HEALTH_TIMEOUT)
         .timeout(HEALTH_TIMEOUT)
@@ -126,8 +127,15 @@ pub async fn check(state: &DevnetState) -> DevnetHealth {
 }
 
 async fn node_answers(http: &reqwest::Client, url: &str) -> bool {
-    let Ok(response) = http.get(format!("{url}/health")).send().await else {
+    let Ok(response) = http.get(Route::Health.url(url)).send().await else {
         return false;
     };
-    response.status().is_success() && response.text().await.is_ok_and(|body| body.trim() == "ok")
+    // A node answers `serving` when ready and `starting: …` (503) while it learns its peers:
+    // both are up; `ok` is a ferry-node from before readiness was told apart.
+    let status = response.status();
+    response.text().await.is_ok_and(|body| {
+        let body = body.trim();
+        (status.is_success() && matches!(body, "serving" | "ok"))
+            || (status == reqwest::StatusCode::SERVICE_UNAVAILABLE && body.starts_with("starting"))
+    })
 }

@@ -212,7 +212,7 @@ impl NetResource {
             NetResource::Namespace { name } => namespace_exists(name),
             NetResource::Shaping { device, .. } => {
                 link_exists(device)
-                    && run("tc", &["qdisc", "show", "dev", device, "root"])
+                    && run_tool("tc", &["qdisc", "show", "dev", device, "root"])
                         .is_ok_and(|shown| shown.contains("tbf"))
             }
         }
@@ -247,7 +247,7 @@ impl NetResource {
             NetResource::Shaping { device, mbit } => {
                 let (rate, burst) = (format!("{mbit}mbit"), burst_bytes(*mbit).to_string());
                 let args = ["qdisc", "add", "dev", device, "root", "tbf", "rate", &rate];
-                run(
+                run_tool(
                     "tc",
                     &[&args[..], &["burst", &burst, "latency", "50ms"]].concat(),
                 )
@@ -267,7 +267,7 @@ impl NetResource {
             }
             NetResource::Namespace { name } => ip(&["netns", "del", name]),
             NetResource::Shaping { device, .. } => {
-                run("tc", &["qdisc", "del", "dev", device, "root"]).map(drop)
+                run_tool("tc", &["qdisc", "del", "dev", device, "root"]).map(drop)
             }
         }
     }
@@ -322,8 +322,8 @@ fn on_path(program: &str) -> bool {
 
 /// A random `10.x.y.0` (x from 64) whose /24 no route or address of the host overlaps.
 fn free_subnet() -> Result<Ipv4Addr, DevnetError> {
-    let routes = run("ip", &["-4", "route", "show", "table", "all"])?;
-    let addresses = run("ip", &["-4", "-o", "addr", "show"])?;
+    let routes = run_tool("ip", &["-4", "route", "show", "table", "all"])?;
+    let addresses = run_tool("ip", &["-4", "-o", "addr", "show"])?;
     let taken: Vec<(u32, u32)> = routes
         .lines()
         .chain(addresses.lines())
@@ -363,11 +363,11 @@ fn namespace_exists(name: &str) -> bool {
 }
 
 fn ip(args: &[&str]) -> Result<(), DevnetError> {
-    run("ip", args).map(drop)
+    run_tool("ip", args).map(drop)
 }
 
 /// Runs `program args`; its stdout, or an error naming the command and what it printed.
-fn run(program: &str, args: &[&str]) -> Result<String, DevnetError> {
+fn run_tool(program: &str, args: &[&str]) -> Result<String, DevnetError> {
     let command = format!("{program} {}", args.join(" "));
     let output = Command::new(program)
         .args(args)

@@ -1,7 +1,8 @@
 //! Bringing a devnet up: an isolated devnet's network first, then anvil, the vault and the
 //! nodes, recording each namespace and link in `state.json` before it is created and each
 //! process the moment it is spawned, and writing `network.json` twice (without nodes, for the
-//! nodes to read at start, then with all of them as `bootstrap`).
+//! nodes to read at start, then with all of them as `bootstrap`), then waiting until every
+//! node lists the others of its neighbourhood in `/peers`.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError};
@@ -14,6 +15,7 @@ use super::state::{self, Program};
 use super::{DevnetError, DevnetOptions, READY_TIMEOUT, RunningDevnet, blocking, process};
 use crate::vault::{RegistryTerms, Vault, deploy_vault, parse_private_key};
 use crate::wire::network::Diversity;
+use crate::wire::routes::Route;
 
 impl RunningDevnet {
     /// Starts anvil, deploys the vault and starts the nodes; on error, what was started is
@@ -43,7 +45,49 @@ impl RunningDevnet {
         self.save_network().await?;
         self.register_nodes(options.nodes, &deployer).await?;
         self.start_nodes(options).await?;
-        self.save_network().await
+        self.save_network().await?;
+        self.wait_for_mesh().await;
+        Ok(())
+    }
+
+    /// Waits (at most [`READY_TIMEOUT`]) until every node lists every node of its
+    /// neighbourhood in `/peers` (every node, in a network of fewer than 32). A
+    /// node answers `/peers` from memory at once and learns the bootstrap list written after
+    /// it started on its next refresh (one that knows only itself starts one when asked), so
+    /// only then are uploads sure to find nodes that know each other.
+    async fn wait_for_mesh(&self) {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(2))
+            .build()
+            .expect("the HTTP client builds");
+        // A node's view is its neighbourhood (all nodes of a network under twice the
+        // smallest neighbourhood; at least that smallest one in a larger network).
+        let smallest = crate::node::membership::zone::MIN_NEIGHBOURHOOD;
+        let nodes = self.network.bootstrap.len();
+        let everyone = if nodes < 2 * smallest {
+            nodes
+        } else {
+            smallest
+        };
+        let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+        while tokio::time::Instant::now() < deadline {
+            let lists = futures::future::join_all(self.network.bootstrap.iter().map(|url| {
+                let request = http.get(Route::Peers.url(url)).send();
+                async move {
+                    let peers: Vec<crate::wire::network::NodeInfo> =
+                        request.await.ok()?.json().await.ok()?;
+                    Some(peers.len())
+                }
+            }))
+            .await;
+            if lists
+                .iter()
+                .all(|listed| listed.is_some_and(|n| n >= everyone))
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
     }
 
     /// Creates an isolated devnet's bridge, shaping, namespaces and links, each recorded first.

@@ -41,6 +41,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use crate::blocking::blocking;
 use crate::paths::{devnet_dir, devnet_network_file};
 use crate::wire::network::NetworkConfig;
 
@@ -247,6 +248,21 @@ pub async fn ensure_running(data_dir: &Path, nodes: usize) -> Result<NetworkConf
     }
 }
 
+/// The network of the devnet running in `data_dir`, or `None` when none is recorded or the
+/// recorded one does not answer. Starts and stops nothing: for commands that read data an
+/// earlier upload stored, where a fresh devnet would hold nothing.
+pub async fn running(data_dir: &Path) -> Result<Option<NetworkConfig>, DevnetError> {
+    let Some(recorded) = load_state(&devnet_dir(data_dir)).await? else {
+        return Ok(None);
+    };
+    if !health::assess(&recorded).await.is_usable() {
+        return Ok(None);
+    }
+    let network_file = recorded.network_file.clone();
+    let network = blocking(move || NetworkConfig::load(&network_file)).await?;
+    Ok(Some(network))
+}
+
 /// Stops the devnet recorded in `data_dir`: exactly the recorded processes that still run (and
 /// strays of this devnet), then removes `state.json`. `Ok(None)` when no devnet is
 /// recorded: nothing to do is not an error.
@@ -273,10 +289,10 @@ pub async fn stop(data_dir: &Path) -> Result<Option<StopReport>, DevnetError> {
 }
 
 /// The health of the devnet recorded in `data_dir`.
-pub async fn status(data_dir: &Path) -> Result<DevnetStatus, DevnetError> {
+pub async fn inspect(data_dir: &Path) -> Result<DevnetStatus, DevnetError> {
     Ok(match load_state(&devnet_dir(data_dir)).await? {
         None => DevnetStatus::NotRunning,
-        Some(recorded) => DevnetStatus::Running(health::check(&recorded).await),
+        Some(recorded) => DevnetStatus::Running(health::assess(&recorded).await),
     })
 }
 
@@ -445,7 +461,7 @@ async fn reuse_or_clear(
         .as_ref()
         .and_then(|recorded| recorded.isolated.clone());
     if let Some(recorded) = &recorded {
-        let health = health::check(recorded).await;
+        let health = health::assess(recorded).await;
         if health.is_usable() {
             let running = match recorded.isolated {
                 Some(_) => "isolated",
@@ -504,20 +520,12 @@ async fn with_strays(
 
 async fn load_state(devnet_dir: &Path) -> Result<Option<DevnetState>, DevnetError> {
     let devnet_dir = devnet_dir.to_owned();
-    blocking(move || state::load(&devnet_dir)).await
+    blocking(move || state::read_state(&devnet_dir)).await
 }
 
 async fn lock(devnet_dir: &Path) -> Result<DevnetLock, DevnetError> {
     let devnet_dir = devnet_dir.to_owned();
     blocking(move || DevnetLock::acquire(&devnet_dir)).await
-}
-
-/// Runs blocking file work off the async worker threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(value) => value,
-        Err(error) => std::panic::resume_unwind(error.into_panic()),
-    }
 }
 
 #[cfg(test)]
@@ -535,7 +543,7 @@ mod tests {
     async fn stopping_without_a_devnet_reports_none() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(stop(dir.path()).await.unwrap(), None);
-        assert_eq!(status(dir.path()).await.unwrap(), DevnetStatus::NotRunning);
+        assert_eq!(inspect(dir.path()).await.unwrap(), DevnetStatus::NotRunning);
     }
 
     #[tokio::test]
@@ -563,7 +571,7 @@ mod tests {
                 ),
                 "{error}"
             );
-            assert_eq!(status(dir.path()).await.unwrap(), DevnetStatus::NotRunning);
+            assert_eq!(inspect(dir.path()).await.unwrap(), DevnetStatus::NotRunning);
         }
     }
 

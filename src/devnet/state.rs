@@ -109,17 +109,17 @@ pub fn state_file(devnet_dir: &Path) -> PathBuf {
 }
 
 /// Reads the state file; `None` when there is none. Blocking.
-pub fn load(devnet_dir: &Path) -> Result<Option<DevnetState>, DevnetError> {
+pub fn read_state(devnet_dir: &Path) -> Result<Option<DevnetState>, DevnetError> {
     let path = state_file(devnet_dir);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(DevnetError::io("read", &path, source)),
     };
-    parse(&text, &path).map(Some)
+    decode_state(&text, &path).map(Some)
 }
 
-fn parse(text: &str, path: &Path) -> Result<DevnetState, DevnetError> {
+fn decode_state(text: &str, path: &Path) -> Result<DevnetState, DevnetError> {
     #[derive(Deserialize)]
     struct Versioned {
         version: u32,
@@ -149,7 +149,7 @@ pub fn save(devnet_dir: &Path, state: &DevnetState) -> Result<(), DevnetError> {
 
 /// Removes the state file if it still describes devnet `instance`; true if it did. Blocking.
 pub fn remove_if_ours(devnet_dir: &Path, instance: u64) -> Result<bool, DevnetError> {
-    match load(devnet_dir) {
+    match read_state(devnet_dir) {
         Ok(Some(state)) if state.instance == instance => remove(devnet_dir).map(|()| true),
         Ok(_) | Err(_) => Ok(false),
     }
@@ -225,10 +225,10 @@ mod tests {
     #[test]
     fn state_file_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(load(dir.path()).unwrap(), None);
+        assert_eq!(read_state(dir.path()).unwrap(), None);
         let state = sample(dir.path());
         save(dir.path(), &state).unwrap();
-        let back = load(dir.path()).unwrap().unwrap();
+        let back = read_state(dir.path()).unwrap().unwrap();
         assert_eq!(back, state);
         assert_eq!(back.anvil().unwrap().pid, 4242);
         assert_eq!(back.nodes().count(), 1);
@@ -250,14 +250,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(state_file(dir.path()), "{not json").unwrap();
         assert!(matches!(
-            load(dir.path()),
+            read_state(dir.path()),
             Err(DevnetError::CorruptState { .. })
         ));
         let mut newer = serde_json::to_value(sample(dir.path())).unwrap();
         newer["version"] = (STATE_VERSION + 1).into();
         std::fs::write(state_file(dir.path()), newer.to_string()).unwrap();
         assert!(matches!(
-            load(dir.path()),
+            read_state(dir.path()),
             Err(DevnetError::NewerState { .. })
         ));
     }

@@ -15,16 +15,16 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::node::forward::read_bounded;
+use crate::node::outbound::Outbound;
 use crate::node::store::ChunkStore;
+use crate::wire::answer::{PeerError, read_json};
 use crate::wire::challenge::{
-    BatchAnswer, ChallengeBatch, ChallengeRequest, audit_deadline, holding_hash, pack_batches,
+    BatchAnswer, ChallengeBatch, ChallengeRequest, MAX_BATCH_ANSWER_BYTES, audit_deadline,
+    holding_hash, pack_batches,
 };
 use crate::wire::network::NodeInfo;
+use crate::wire::routes::Route;
 use crate::wire::types::{ChunkAddress, HoldingHash};
-
-/// The largest `/challenges` answer read: a signed answer per challenge, with room to spare.
-const MAX_BATCH_ANSWER: usize = 512 * 1024;
 
 /// One challenge this node will send, with the answer it expects.
 #[derive(Debug, Clone)]
@@ -99,11 +99,7 @@ pub(crate) struct PeerAudit {
 }
 
 /// Challenges `peer` with `audits`, batch by batch, each within its deadline.
-pub(crate) async fn audit_peer(
-    http: &reqwest::Client,
-    peer: &NodeInfo,
-    audits: Vec<Audit>,
-) -> PeerAudit {
+pub(crate) async fn audit_peer(http: &Outbound, peer: &NodeInfo, audits: Vec<Audit>) -> PeerAudit {
     let mut result = PeerAudit::default();
     let sized = audits.into_iter().map(|audit| {
         let size = audit.size;
@@ -163,7 +159,7 @@ enum Asked {
 }
 
 async fn challenge(
-    http: &reqwest::Client,
+    http: &Outbound,
     peer: &NodeInfo,
     audits: &[Audit],
     deadline: Duration,
@@ -173,22 +169,20 @@ async fn challenge(
     };
     let started = Instant::now();
     let exchange = async {
+        let route = Route::Challenges;
         let response = http
-            .post(format!("{}/challenges", peer.url))
+            .request(route.method(), &route.url(&peer.url))?
             .json(&batch)
             .send()
             .await
-            .map_err(|e| Asked::NotJudged(e.to_string()))?;
-        if !response.status().is_success() {
-            return Err(Asked::NotJudged(format!("answered {}", response.status())));
-        }
-        let body = read_bounded(response, MAX_BATCH_ANSWER)
-            .await
-            .map_err(|e| Asked::NotJudged(e.to_string()))?;
-        serde_json::from_slice(&body).map_err(|e| Asked::NotJudged(e.to_string()))
+            .map_err(PeerError::Unreachable)?;
+        read_json(response, MAX_BATCH_ANSWER_BYTES).await
+    };
+    let judged = |answer: Result<BatchAnswer, PeerError>| {
+        answer.map_err(|error| Asked::NotJudged(crate::exit::with_causes(&error)))
     };
     match tokio::time::timeout(deadline, exchange).await {
-        Ok(answer) => answer,
+        Ok(answer) => judged(answer),
         Err(_) => Err(Asked::Late(started.elapsed())),
     }
 }

@@ -3,14 +3,15 @@
 //!
 //! Layout: `ROOT/earnings/<payer>-<root>.json`, one file per wave, holding the wave's payer,
 //! root and this node's leaves in it (each with its path); `ROOT/earnings/scan.json`, how far
-//! `ferry-node rewards` has read the chain for leaves the node missed, and on which vault.
+//! `ferry-node rewards` has read the chain for leaves the node missed, and on which vault;
+//! `ROOT/earnings/claimed.json`, the total wei `ferry-node rewards` claimed (a decimal string).
 //!
 //! Invariants: every file is written through [`fsutil::write_atomic`], so a crash leaves the
 //! old file or the new one; writers are serialised by one lock (a mutex within a process and
 //! an exclusive lock on `ROOT/earnings/.lock` across processes: the serving node and
 //! `ferry-node rewards`), so two leaves of one wave recorded at once are both kept; a leaf is recorded once however often it is admitted; a
 //! wave's file is removed only once the vault records every leaf in it as claimed. Every
-//! method here blocks: call them from `spawn_blocking`.
+//! method here blocks: call them through `crate::blocking::blocking`.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -22,12 +23,13 @@ use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil;
-use crate::wire::types::WaveRoot;
+use crate::wire::types::{Amount, WaveRoot};
 use crate::wire::wave::WaveMembership;
 
 const EARNINGS_FILE_MODE: u32 = 0o600;
 const SCAN_FILE: &str = "scan.json";
 const LOCK_FILE: &str = ".lock";
+const CLAIMED_FILE: &str = "claimed.json";
 
 /// The earnings record could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +182,26 @@ impl Earnings {
         fsutil::write_atomic(&path, &bytes, EARNINGS_FILE_MODE).map_err(io_error("write", &path))
     }
 
+    /// Adds `amount` to the total `ferry-node rewards` claimed for this node, durably.
+    pub fn add_claimed(&self, amount: Amount) -> Result<(), EarningsError> {
+        let _writing = self.lock()?;
+        let path = self.dir.join(CLAIMED_FILE);
+        let total = Amount::sum([self.claimed()?, amount]);
+        let bytes = serde_json::to_vec(&total).expect("an amount always encodes");
+        fsutil::write_atomic(&path, &bytes, EARNINGS_FILE_MODE).map_err(io_error("write", &path))
+    }
+
+    /// The total `ferry-node rewards` claimed for this node (zero before its first claim).
+    pub fn claimed(&self) -> Result<Amount, EarningsError> {
+        let path = self.dir.join(CLAIMED_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| io_error("read", &path)(io::Error::other(e))),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Amount::ZERO),
+            Err(error) => Err(io_error("read", &path)(error)),
+        }
+    }
+
     /// Every wave recorded, in file-name order.
     pub fn waves(&self) -> Result<Vec<EarnedWave>, EarningsError> {
         let entries = match std::fs::read_dir(&self.dir) {
@@ -191,7 +213,9 @@ impl Earnings {
         for entry in entries {
             let path = entry.map_err(io_error("list", &self.dir))?.path();
             let wave_file = path.extension().is_some_and(|ext| ext == "json")
-                && path.file_name().is_some_and(|name| name != SCAN_FILE);
+                && path
+                    .file_name()
+                    .is_some_and(|name| name != SCAN_FILE && name != CLAIMED_FILE);
             if wave_file {
                 paths.push(path);
             }

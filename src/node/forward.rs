@@ -23,9 +23,11 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use tokio::sync::Semaphore;
 
-use crate::node::gossip::CONNECT_TIMEOUT;
+use crate::node::outbound::Outbound;
+use crate::wire::answer::{PeerError, read_json};
 use crate::wire::http::{FORWARD_BUDGET, FORWARDED_HEADER, PutResponse};
 use crate::wire::network::NodeInfo;
+use crate::wire::routes::Route;
 use crate::wire::signed::StorageReceipt;
 use crate::wire::types::ChunkAddress;
 
@@ -40,34 +42,10 @@ const PEER_BYTES_PER_SECOND: u64 = 2 * 1024 * 1024;
 /// The largest PUT answer read from a peer.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
-/// Why one peer did not give a receipt.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum PeerError {
-    #[error("no answer")]
-    Unreachable(#[source] reqwest::Error),
-    #[error("answered {0}")]
-    Status(reqwest::StatusCode),
-    #[error("answered more than it may")]
-    TooLarge,
-    #[error("answered something that is not a PUT answer")]
-    BadAnswer(#[source] serde_json::Error),
-    #[error("answered with a storage receipt that is not its own for this chunk")]
-    BadReceipt,
-}
-
-/// Which route a peer PUT takes.
-#[derive(Debug, Clone, Copy)]
-enum PeerPut {
-    /// `PUT /chunk/{address}` marked [`FORWARDED_HEADER`]: a copy of a client's PUT.
-    Forwarded,
-    /// `PUT /replica/{address}`: a chunk kept up with its original proof.
-    Replica,
-}
-
 /// Sends client PUTs on to peers, and replicas to peers that lack them.
 #[derive(Debug)]
 pub(crate) struct Forwarder {
-    http: reqwest::Client,
+    http: Outbound,
     slots: Semaphore,
     /// PUTs sent to peers (forwarded and replicas), and their body bytes (for `/stats`).
     pub(crate) puts: AtomicU64,
@@ -75,16 +53,10 @@ pub(crate) struct Forwarder {
 }
 
 impl Forwarder {
-    /// A forwarder whose requests leave from `local` (the node's listen IP, when concrete),
-    /// so peers see which node sends them.
-    pub(crate) fn new(local: Option<std::net::IpAddr>) -> Self {
+    /// A forwarder sending through `http`, the node's client for requests to peers.
+    pub(crate) fn new(http: Outbound) -> Self {
         Self {
-            http: reqwest::Client::builder()
-                .local_address(local)
-                .connect_timeout(CONNECT_TIMEOUT)
-                .tcp_nodelay(true)
-                .build()
-                .expect("the HTTP client builds"),
+            http,
             slots: Semaphore::new(MAX_FORWARDS),
             puts: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
@@ -115,7 +87,7 @@ impl Forwarder {
         let mut next = 0;
         loop {
             while receipts.len() + running.len() < wanted && next < targets.len() {
-                running.push(self.put_to(&targets[next], chunk, body.clone(), PeerPut::Forwarded));
+                running.push(self.put_to(&targets[next], chunk, body.clone(), Route::PutChunk));
                 next += 1;
             }
             if running.is_empty() {
@@ -131,7 +103,7 @@ impl Forwarder {
                     None => break,
                 },
                 () = tokio::time::sleep(PEER_HEDGE), if may_hedge => {
-                    running.push(self.put_to(&targets[next], chunk, body.clone(), PeerPut::Forwarded));
+                    running.push(self.put_to(&targets[next], chunk, body.clone(), Route::PutChunk));
                     next += 1;
                 }
                 () = tokio::time::sleep_until(deadline) => {
@@ -154,41 +126,37 @@ impl Forwarder {
         chunk: ChunkAddress,
         body: Bytes,
     ) -> Result<StorageReceipt, PeerError> {
-        self.put_to(peer, chunk, body, PeerPut::Replica).await.1
+        self.put_to(peer, chunk, body, Route::Replica).await.1
     }
 
-    /// One PUT to `peer`, with a deadline for its size.
+    /// One PUT to `peer` ([`Route::PutChunk`] marked [`FORWARDED_HEADER`], a copy of a
+    /// client's PUT; or [`Route::Replica`], a chunk kept up with its original proof), with a
+    /// deadline for its size.
     async fn put_to<'a>(
         &self,
         peer: &'a NodeInfo,
         chunk: ChunkAddress,
         body: Bytes,
-        route: PeerPut,
+        route: Route,
     ) -> (&'a NodeInfo, Result<StorageReceipt, PeerError>) {
         self.puts.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
         let deadline = Duration::from_secs(3)
             + Duration::from_millis(body.len() as u64 * 1000 / PEER_BYTES_PER_SECOND);
         let answer = async {
-            let request = match route {
-                PeerPut::Forwarded => self
-                    .http
-                    .put(format!("{}/chunk/{chunk}", peer.url))
-                    .header(FORWARDED_HEADER, "1"),
-                PeerPut::Replica => self.http.put(format!("{}/replica/{chunk}", peer.url)),
-            };
+            let mut request = self
+                .http
+                .request(route.method(), &route.url_for(&peer.url, &chunk))?;
+            if route == Route::PutChunk {
+                request = request.header(FORWARDED_HEADER, "1");
+            }
             let response = request
                 .body(body)
                 .timeout(deadline)
                 .send()
                 .await
                 .map_err(PeerError::Unreachable)?;
-            if !response.status().is_success() {
-                return Err(PeerError::Status(response.status()));
-            }
-            let text = read_bounded(response, MAX_ANSWER_BYTES).await?;
-            let answer: PutResponse =
-                serde_json::from_slice(&text).map_err(PeerError::BadAnswer)?;
+            let answer: PutResponse = read_json(response, MAX_ANSWER_BYTES).await?;
             let receipt = answer.receipt;
             if receipt.chunk == chunk && receipt.node == peer.rewards && receipt.is_valid() {
                 Ok(receipt)
@@ -198,19 +166,4 @@ impl Forwarder {
         };
         (peer, answer.await)
     }
-}
-
-/// A peer's answer body, read to its end unless it passes `max` bytes.
-pub(crate) async fn read_bounded(
-    mut response: reqwest::Response,
-    max: usize,
-) -> Result<Vec<u8>, PeerError> {
-    let mut body = Vec::new();
-    while let Some(piece) = response.chunk().await.map_err(PeerError::Unreachable)? {
-        if body.len() + piece.len() > max {
-            return Err(PeerError::TooLarge);
-        }
-        body.extend_from_slice(&piece);
-    }
-    Ok(body)
 }

@@ -135,10 +135,11 @@ impl UnpaidCache {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn wave(byte: u8) -> WaveKey {
+    /// A wave of 4 leaves paid by one payer, told apart by `byte`.
+    pub(crate) fn wave(byte: u8) -> WaveKey {
         WaveKey {
             payer: Address::repeat_byte(9),
             root: WaveRoot([byte; 32]),

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use alloy::signers::local::PrivateKeySigner;
 
+use crate::blocking::blocking;
 use crate::node::{NodeError, load_or_create_key};
 use crate::vault::{self, Registration, Vault};
 use crate::wire::network::NetworkConfig;
@@ -35,7 +36,7 @@ pub struct RegisterConfig {
 
 /// Registers and activates the node of `config.key_file`; returns where it landed.
 pub async fn register(config: RegisterConfig) -> Result<Registration, NodeError> {
-    let (node, network) = tokio::task::spawn_blocking({
+    let (node, network) = blocking({
         let config = config.clone();
         move || -> Result<_, NodeError> {
             let node = load_or_create_key(&config.key)?;
@@ -43,8 +44,7 @@ pub async fn register(config: RegisterConfig) -> Result<Registration, NodeError>
             Ok((node, network))
         }
     })
-    .await
-    .map_err(NodeError::Interrupted)??;
+    .await?;
     let sponsor = sponsor(&config, &network)?;
     let rpc_url = config.rpc_url.as_deref().unwrap_or(&network.rpc_url);
     let vault = Vault::connect(rpc_url, network.vault, Some(&sponsor))?;

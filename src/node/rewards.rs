@@ -14,6 +14,7 @@ use std::sync::Arc;
 use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 
+use crate::blocking::blocking;
 use crate::node::NodeError;
 use crate::node::earnings::{EarnedWave, Earnings};
 use crate::node::scan::{ScanReport, scan_chain};
@@ -97,9 +98,7 @@ pub async fn rewards(config: RewardsConfig) -> Result<RewardsReport, NodeError> 
     .await?;
     let waves = {
         let earnings = earnings.clone();
-        tokio::task::spawn_blocking(move || earnings.waves())
-            .await
-            .map_err(NodeError::Interrupted)??
+        blocking(move || earnings.waves()).await?
     };
     let (unclaimed, mut done) = unclaimed_leaves(&vault, rewards, waves).await?;
     let mut report = RewardsReport {
@@ -113,26 +112,27 @@ pub async fn rewards(config: RewardsConfig) -> Result<RewardsReport, NodeError> 
     };
     if config.withdraw {
         done.extend(claim_all(&vault, rewards, &unclaimed, &mut report).await);
+        let claimed = Amount::sum(report.claims.iter().map(|claim| claim.amount));
+        let record = earnings.clone();
+        blocking(move || record.add_claimed(claimed)).await?;
     }
     done.sort();
     done.dedup();
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         done.iter()
             .try_for_each(|(payer, root)| earnings.forget(*payer, *root))
     })
-    .await
-    .map_err(NodeError::Interrupted)??;
+    .await?;
     Ok(report)
 }
 
 /// The node's key and the network file.
 async fn load(config: RewardsConfig) -> Result<(PrivateKeySigner, NetworkConfig), NodeError> {
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let signer = crate::node::load_key(&config.key)?;
         Ok((signer, NetworkConfig::load(&config.network_file)?))
     })
     .await
-    .map_err(NodeError::Interrupted)?
 }
 
 /// Claims `unclaimed` in batches, recording each claim or failure in `report`; returns the

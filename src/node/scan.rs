@@ -25,6 +25,7 @@ use std::sync::Arc;
 use alloy::primitives::Address;
 use futures::StreamExt;
 
+use crate::blocking::blocking;
 use crate::node::NodeError;
 use crate::node::earnings::{Earnings, EarningsError};
 use crate::vault::{PaymentError, Vault, WaveCalldata, WavePaidLog, log_windows};
@@ -74,7 +75,7 @@ pub async fn scan_chain(
     confirmations: u64,
 ) -> Result<ScanReport, NodeError> {
     let vault_address = vault.address();
-    let position = blocking(&earnings, move |e| e.scan_position(vault_address)).await?;
+    let position = on_record(&earnings, move |e| e.scan_position(vault_address)).await?;
     let from = position.map_or(first_block, |next| {
         next.saturating_sub(REORG_MARGIN).max(first_block)
     });
@@ -92,7 +93,7 @@ pub async fn scan_chain(
         let window = leaves_in_waves(vault, rewards, logs, &mut report).await?;
         held = held.or(window.first_refused);
         let next_block = held.unwrap_or(end + 1);
-        report.learned += blocking(&earnings, move |earnings| {
+        report.learned += on_record(&earnings, move |earnings| {
             let mut learned = 0;
             for (payer, leaves) in &window.found {
                 learned += earnings.record_all(*payer, leaves)?;
@@ -106,14 +107,12 @@ pub async fn scan_chain(
 }
 
 /// Runs `work` on the earnings record on a blocking thread.
-async fn blocking<T: Send + 'static>(
+async fn on_record<T: Send + 'static>(
     earnings: &Arc<Earnings>,
     work: impl FnOnce(&Earnings) -> Result<T, EarningsError> + Send + 'static,
 ) -> Result<T, NodeError> {
     let earnings = earnings.clone();
-    Ok(tokio::task::spawn_blocking(move || work(&earnings))
-        .await
-        .map_err(NodeError::Interrupted)??)
+    Ok(blocking(move || work(&earnings)).await?)
 }
 
 /// The unclaimed leaves paying `rewards` in the waves of `logs` (one window of blocks).

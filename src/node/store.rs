@@ -17,7 +17,7 @@
 //!   chunk write it once and every other one sees it already there;
 //! - the bytes held, plus the bytes being written, never exceed the capacity.
 //!
-//! Every method here blocks on the file system: call them from `spawn_blocking`.
+//! Every method here blocks on the file system: call them through `crate::blocking::blocking`.
 
 use std::collections::HashMap;
 use std::fs;
@@ -46,7 +46,9 @@ pub enum StoreError {
     },
     /// The chunk does not fit in the remaining capacity.
     #[error(
-        "the node is full: storing {needed} bytes would exceed its capacity ({free} bytes free)"
+        "the node is full: storing {} would exceed its capacity ({} free)",
+        crate::sizes::format_size(*needed),
+        crate::sizes::format_size(*free)
     )]
     Full {
         /// The chunk's size.

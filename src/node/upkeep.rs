@@ -24,7 +24,6 @@
 //!   nothing here ever pays.
 
 use std::collections::{HashMap, HashSet};
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,8 +31,10 @@ use bytes::Bytes;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
+use crate::blocking::blocking;
 use crate::node::audit::{self, PeerAudit};
-use crate::node::server::NodeState;
+use crate::node::outbound::Outbound;
+use crate::node::state::NodeState;
 use crate::wire::http::encode_put_raw;
 use crate::wire::network::{NodeInfo, REPLICAS};
 use crate::wire::types::ChunkAddress;
@@ -51,22 +52,15 @@ pub const AUDIT_BYTES_PER_SECOND: u64 = 4 * 1024 * 1024;
 /// The least time between two audits of a chunk's peers (on a devnet, passes run every few
 /// seconds; chunks are audited as they settle, then every 10 minutes).
 pub const MIN_REAUDIT: Duration = Duration::from_secs(600);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Runs a pass every `interval` until `shutdown` is cancelled; requests leave from `local`
-/// (the node's listen IP, when concrete), so peers see which node asks.
+/// Runs a pass every `interval` until `shutdown` is cancelled, asking peers through the
+/// node's one client for requests to peers.
 pub(super) async fn run_until(
     state: Arc<NodeState>,
     interval: Duration,
-    local: Option<IpAddr>,
     shutdown: CancellationToken,
 ) {
-    let http = reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .local_address(local)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("the HTTP client builds");
+    let http = state.outbound.clone();
     let mut settled = HashSet::new();
     // When each chunk's peers were last audited.
     let mut audited: HashMap<ChunkAddress, Instant> = HashMap::new();
@@ -101,7 +95,7 @@ pub(super) async fn run_until(
 /// forwards each chunk to those that do not prove they hold it; returns the chunks audited.
 async fn pass(
     state: Arc<NodeState>,
-    http: reqwest::Client,
+    http: Outbound,
     chunks: Vec<ChunkAddress>,
     mut budget: u64,
 ) -> Vec<ChunkAddress> {
@@ -126,11 +120,7 @@ async fn pass(
             })
             .collect();
         let store = state.store.clone();
-        let prepared =
-            tokio::task::spawn_blocking(move || audit::prepare(&store, wanted, budget)).await;
-        let Ok(prepared) = prepared else {
-            return done;
-        };
+        let prepared = blocking(move || audit::prepare(&store, wanted, budget)).await;
         budget = budget.saturating_sub(prepared.bytes);
         done.extend(prepared.chunks);
         let by_peer = prepared.by_peer;
@@ -196,7 +186,7 @@ async fn restore(state: &Arc<NodeState>, chunks: usize, audits: Vec<(NodeInfo, P
 /// Sends `chunk` with its kept proof to `peer`; true when the peer took it.
 async fn forward(state: &NodeState, peer: &NodeInfo, chunk: ChunkAddress) -> bool {
     let store = state.store.clone();
-    let read = tokio::task::spawn_blocking(move || -> Result<Option<Vec<u8>>, String> {
+    let read = blocking(move || -> Result<Option<Vec<u8>>, String> {
         let Some(proof) = store.proof(&chunk).map_err(|e| e.to_string())? else {
             return Ok(None);
         };
@@ -207,17 +197,17 @@ async fn forward(state: &NodeState, peer: &NodeInfo, chunk: ChunkAddress) -> boo
     })
     .await;
     let body = match read {
-        Ok(Ok(Some(body))) => Bytes::from(body),
-        Ok(Ok(None)) => {
+        Ok(Some(body)) => Bytes::from(body),
+        Ok(None) => {
             tracing::debug!(%chunk, "upkeep: no kept proof or no bytes; not forwarding");
             return false;
         }
-        Ok(Err(error)) => {
+        Err(error) => {
             tracing::warn!(%chunk, %error, "upkeep: cannot read the chunk to forward");
             return false;
         }
-        Err(_) => return false,
     };
+    state.metrics.replica_sent();
     match state.forwarder.replica(peer, chunk, body).await {
         Ok(_) => {
             tracing::debug!(%chunk, peer = %peer.url, "upkeep: replica forwarded");

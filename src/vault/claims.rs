@@ -42,7 +42,7 @@ impl Vault {
             })
             .collect();
         let amount = Amount::sum(earned.iter().map(|(_, member)| member.leaf.amount));
-        let vault = PaymentVault::new(self.address, &self.provider);
+        let vault = self.contract();
         let call = vault.claim(rewards, claims);
         // Estimated first and sent with the chain's next nonce: a claim that would revert
         // is refused here and consumes no nonce, so the next batch is never left waiting

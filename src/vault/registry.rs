@@ -29,10 +29,6 @@ pub struct Registration {
 }
 
 impl Vault {
-    fn contract(&self) -> PaymentVault::PaymentVaultInstance<&alloy::providers::DynProvider> {
-        PaymentVault::new(self.address, &self.provider)
-    }
-
     /// The vault's `registryVersion`: it moves whenever the active set changes.
     pub async fn registry_version(&self) -> Result<u64, PaymentError> {
         let version = self
@@ -91,14 +87,18 @@ impl Vault {
         Ok(Registry::new(version, members))
     }
 
-    /// The position of `node` when it is registered and activated.
-    pub async fn position_of(&self, node: Address) -> Result<Option<NodeId>, PaymentError> {
-        let member = self
-            .contract()
+    /// The vault's record of `node`: when it registered and exited, and its position.
+    async fn member(&self, node: Address) -> Result<PaymentVault::membersReturn, PaymentError> {
+        self.contract()
             .members(node)
             .call()
             .await
-            .map_err(|e| self.classify_contract(e))?;
+            .map_err(|e| self.classify_contract(e))
+    }
+
+    /// The position of `node` when it is registered and activated.
+    pub async fn position_of(&self, node: Address) -> Result<Option<NodeId>, PaymentError> {
+        let member = self.member(node).await?;
         let active = member.registeredAt != 0 && member.exitAt == 0 && !member.position.is_zero();
         Ok(active.then_some(NodeId(member.position.0)))
     }
@@ -111,12 +111,7 @@ impl Vault {
         node: Address,
         stake: Amount,
     ) -> Result<Registration, PaymentError> {
-        let member = self
-            .contract()
-            .members(node)
-            .call()
-            .await
-            .map_err(|e| self.classify_contract(e))?;
+        let member = self.member(node).await?;
         if member.registeredAt == 0 {
             let contract = self.contract();
             let call = contract.register(node).value(stake.0);
@@ -145,12 +140,7 @@ impl Vault {
                 reason: format!("node {node} is not active after activation"),
                 tx_hash: None,
             })?;
-        let member = self
-            .contract()
-            .members(node)
-            .call()
-            .await
-            .map_err(|e| self.classify_contract(e))?;
+        let member = self.member(node).await?;
         Ok(Registration {
             node,
             position,

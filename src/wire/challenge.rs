@@ -40,6 +40,9 @@ pub const AUDIT_READ_BYTES_PER_SECOND: u64 = 10 * 1024 * 1024;
 pub const MAX_BATCH_BYTES: u64 = MAX_CHUNK_BYTES as u64;
 /// The most challenges in one [`ChallengeBatch`].
 pub const MAX_BATCH_CHALLENGES: usize = 256;
+/// The largest `/challenges` answer read from a node: a signed answer per challenge, with room
+/// to spare.
+pub const MAX_BATCH_ANSWER_BYTES: usize = 512 * 1024;
 /// How long a node holds back its answer to a chunk GET from a known peer's IP: longer than
 /// the longest audit deadline ([`max_audit_deadline`]), so a relayed answer is always late.
 pub const PEER_GET_DELAY: Duration = Duration::from_secs(4);

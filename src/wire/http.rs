@@ -1,18 +1,7 @@
-//! The HTTP protocol between clients and nodes: routes, bodies and the PUT framing.
+//! The HTTP bodies between clients and nodes, and the PUT framing.
 //!
-//! | route | method | body | answer |
-//! | --- | --- | --- | --- |
-//! | `/health` | GET | | `ok` |
-//! | `/info` | GET | | [`NodeInfo`] |
-//! | `/peers` | GET | | `[NodeInfo]`, the node's known peers and itself |
-//! | `/announce` | POST | [`Announcement`] | the [`NodeInfo`] admitted; 403 for a forged one, 422 for a bad URL, a stale one or a URL that does not answer as that node |
-//! | `/quote` | POST | [`QuoteRequest`] | [`QuoteResponse`] |
-//! | `/chunk/{address}` | PUT | [`encode_put`] framing; [`FORWARDED_HEADER`] to store only | [`PutResponse`] (with the receipts of the peers it forwarded to), or 4xx with [`ErrorBody`] |
-//! | `/chunk/{address}` | GET | | the chunk's bytes, verified on read; to a known peer's IP, at most 2 a second per /24 and each held back [`PEER_GET_DELAY`] |
-//! | `/chunk/{address}/proof` | GET | | the payment proof the chunk was admitted with (bincode 2), 404 when none |
-//! | `/replica/{address}` | PUT | [`encode_put`] framing | as `/chunk/{address}`; a copy of a chunk already paid, so its quote's age is not checked |
-//! | `/challenge` | POST | [`ChallengeRequest`] | [`ChallengeAnswer`], 404 when the chunk is not held |
-//! | `/challenges` | POST | [`ChallengeBatch`] | [`BatchAnswer`]: an answer for each chunk held |
+//! The routes themselves are listed once, in [`crate::wire::routes::Route`]; `docs/protocol.md`
+//! describes each one's body and answers. Every 4xx and 5xx answer is an [`ErrorBody`].
 //!
 //! A challenge's answer counts only within [`audit_deadline`] of the bytes it covers.
 //!
@@ -27,8 +16,6 @@
 
 use serde::{Deserialize, Serialize};
 
-#[cfg(doc)]
-use crate::wire::announce::Announcement;
 use crate::wire::signed::{PaymentProof, SignedQuote, StorageReceipt};
 use crate::wire::types::ChunkAddress;
 
@@ -42,6 +29,8 @@ use crate::wire::network::REPLICAS;
 
 /// The largest proof a node accepts, in bytes.
 pub const MAX_PROOF_BYTES: usize = 64 * 1024;
+/// The largest `/peers` answer read from a node.
+pub const MAX_PEERS_BYTES: usize = 1024 * 1024;
 /// The header that marks a PUT as a copy to store only, never to forward: what nodes send
 /// each other, and what a client sends when it stores a chunk on a node itself.
 pub const FORWARDED_HEADER: &str = "x-ferry-forwarded";

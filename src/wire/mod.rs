@@ -9,13 +9,17 @@
 //! - [`announce`]: a node's signed statement of its id, rewards address and URL;
 //! - [`wave`]: payment waves: leaves, their Merkle tree, a chunk's membership;
 //! - [`challenge`]: storage challenges and the signed answers that prove a node holds a chunk;
-//! - [`http`]: the routes, request and answer bodies, and the PUT framing.
+//! - [`routes`]: the routes a node answers, listed once, and the URL builders;
+//! - [`http`]: request and answer bodies, and the PUT framing;
+//! - [`answer`]: reading a node's answer within a cap, and why a request to a node failed.
 
 pub mod announce;
+pub mod answer;
 pub mod challenge;
 pub mod http;
 pub mod network;
 pub mod registry;
+pub mod routes;
 pub mod signed;
 pub mod types;
 pub mod wave;

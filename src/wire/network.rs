@@ -69,8 +69,10 @@ pub struct NetworkConfig {
     /// (`ETH` when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub native_unit: Option<String>,
-    /// True for a network whose nodes sit on loopback or private addresses (a devnet): nodes
-    /// then reach such addresses, which they refuse on a public network.
+    /// True for a network whose nodes live on loopback or private addresses (a devnet, a
+    /// LAN): its nodes may then reach loopback, private and link-local peers. Without it a
+    /// node refuses to connect to any such address, so an announcement or a peer list cannot
+    /// point it at a service inside its host or LAN.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub private: bool,
     /// How wide a network prefix is: a close group takes at most one node per prefix.
@@ -107,6 +109,16 @@ pub enum NetPrefix {
     /// Every node whose URL names a host rather than an IP address: they count together as
     /// one network, since a name says nothing of where the node is.
     Named,
+}
+
+impl std::fmt::Display for NetPrefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetPrefix::V4(network) => write!(f, "{}", std::net::Ipv4Addr::from(*network)),
+            NetPrefix::V6(network) => write!(f, "{}", std::net::Ipv6Addr::from(*network)),
+            NetPrefix::Named => f.write_str("named hosts"),
+        }
+    }
 }
 
 impl NetPrefix {
@@ -354,7 +366,7 @@ mod tests {
             bootstrap: vec!["http://127.0.0.1:1".into()],
             funded_key: None,
             native_unit: Some("POL".into()),
-            private: true,
+            private: false,
             diversity: Diversity {
                 ipv4_prefix: 16,
                 ipv6_prefix: 32,
@@ -363,5 +375,16 @@ mod tests {
         let back: NetworkConfig = serde_json::from_str(&config.to_json()).unwrap();
         assert_eq!(back, config);
         assert!(!config.to_json().contains("funded_key"));
+        assert!(
+            !config.to_json().contains("private"),
+            "a public network says nothing"
+        );
+        let private = NetworkConfig {
+            private: true,
+            ..config
+        };
+        assert!(private.to_json().contains("\"private\": true"));
+        let back: NetworkConfig = serde_json::from_str(&private.to_json()).unwrap();
+        assert_eq!(back, private);
     }
 }

@@ -54,6 +54,11 @@ impl Registry {
         self.positions.get(address).copied()
     }
 
+    /// The positions of the active nodes, in no particular order.
+    pub fn positions(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.positions.values().copied()
+    }
+
     /// True when `entry` is an active node at the position the vault gave it.
     pub fn admits(&self, entry: &NodeInfo) -> bool {
         self.id_of(&entry.rewards) == Some(entry.id)

@@ -21,6 +21,7 @@ pub mod liar;
 pub mod node_process;
 pub mod rpc_proxy;
 pub mod runs;
+pub mod scripted;
 pub mod trust;
 
 /// PATH with the npm-installed anvil first (`npm ci` puts it in node_modules/.bin).
@@ -157,6 +158,22 @@ impl Devnet {
     /// The `ferry` binary pointed at this devnet, paying with `key`, with its own data dir.
     pub fn ferry(&self, data_dir: &Path, key: &PrivateKeySigner) -> assert_cmd::Command {
         assert_cmd::Command::from_std(self.ferry_process(data_dir, key))
+    }
+
+    /// Runs `ferry ARGS…` on this devnet through the network file `network`, with its own
+    /// data dir, paying with `key`.
+    pub fn ferry_via(
+        &self,
+        network: &Path,
+        data_dir: &Path,
+        key: &PrivateKeySigner,
+        args: &[&str],
+    ) -> std::process::Output {
+        self.ferry(data_dir, key)
+            .env("FERRY_NETWORK", network)
+            .args(args)
+            .output()
+            .unwrap()
     }
 
     /// The same as a std `Command`, for tests that watch a run as it goes.
@@ -349,6 +366,22 @@ pub fn random_bytes(len: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; len];
     rand::fill(&mut bytes[..]);
     bytes
+}
+
+/// `len` pseudo-random bytes (BLAKE3's output stream of `seed`), written to `sink` in pieces,
+/// so the test holds none of it whole.
+pub fn write_stream(seed: &[u8], len: u64, mut sink: impl std::io::Write) {
+    let mut stream = blake3::Hasher::new().update(seed).finalize_xof();
+    let mut buffer = vec![0u8; 1024 * 1024];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(buffer.len() as u64) as usize;
+        stream.fill(&mut buffer[..n]);
+        if sink.write_all(&buffer[..n]).is_err() {
+            return;
+        }
+        left -= n as u64;
+    }
 }
 
 /// A fresh temp dir holding a file `name` of `len` bytes no other test produces: the dir (keep

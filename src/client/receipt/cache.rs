@@ -1,14 +1,15 @@
 //! The receipt files under `<data dir>/receipts`: naming, locking, reading with recovery,
 //! writing, and garbage collection. Every function here blocks; callers on async threads run
-//! them with `spawn_blocking`.
+//! them through `crate::blocking::blocking`.
 //!
 //! Invariants:
 //! - one receipt per file and network, named by a BLAKE3 digest of the file's canonical path
 //!   and the network (chain id and vault), so `./f` and `/abs/f` share it: `<key>.receipt`,
 //!   readable by its owner only (0600);
-//! - every write goes through [`write_atomic`] (temp, flush, fsync, rename, fsync directory),
-//!   and only while holding the key's advisory lock (fs2, `<key>.lock`), so two processes never
-//!   write the same receipt at once;
+//! - a receipt file appears through [`write_atomic`] (temp, flush, fsync, rename, fsync
+//!   directory) and then only grows by durable appends ([`LogWriter`]), all only while holding
+//!   the key's advisory lock (fs2, `<key>.lock`), so two processes never write the same
+//!   receipt at once; a torn last record left by a crash is cut off before the next append;
 //! - temp files left by a crash (`.<key>.receipt.tmp-*`) are recovered on the next load: every
 //!   readable one is merged with the canonical receipt (the union loses nothing), the result is
 //!   written, and only then are the temps removed; torn ones are removed;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use fs2::FileExt;
 
+use super::log::LogWriter;
 use super::{DecodeError, Receipt};
 use crate::fsutil::{temp_prefix, write_atomic};
 
@@ -122,6 +124,8 @@ pub struct Loaded {
     pub set_aside: Option<SetAside>,
     /// Temp files merged back in.
     pub recovered_temps: usize,
+    /// The receipt file's valid length and its snapshot's, when there is a file.
+    log: Option<(u64, u64)>,
 }
 
 /// One receipt file as `ferry status` sees it.
@@ -257,8 +261,18 @@ impl ReceiptCache {
         let path = self.receipt_path(key);
         let mut loaded = Loaded::default();
         match fs::read(&path) {
-            Ok(bytes) => match Receipt::decode(&bytes) {
-                Ok(receipt) => loaded.receipt = Some(receipt),
+            Ok(bytes) => match Receipt::decode_file(&bytes) {
+                Ok(decoded) => {
+                    loaded.log = match decoded.valid_len {
+                        Some(len) => Some((len, decoded.snapshot_len)),
+                        // An older schema is written back as a log.
+                        None => {
+                            let len = self.write_unlocked(key, &decoded.receipt)?;
+                            Some((len, len))
+                        }
+                    };
+                    loaded.receipt = Some(decoded.receipt);
+                }
                 Err(DecodeError::NewerSchema { found }) => {
                     return Err(CacheError::NewerSchema { path, found });
                 }
@@ -314,7 +328,8 @@ impl ReceiptCache {
             lead
         });
         if let Some(receipt) = &merged {
-            self.write_unlocked(key, receipt)?;
+            let len = self.write_unlocked(key, receipt)?;
+            loaded.log = Some((len, len));
         }
         for temp in &temps {
             fs::remove_file(temp).map_err(io_error("remove", temp))?;
@@ -341,20 +356,28 @@ impl ReceiptCache {
         }
     }
 
-    /// Writes a key's receipt atomically and durably.
+    /// Writes a key's receipt atomically and durably, as a log holding its snapshot.
     pub fn write(&self, lock: &ReceiptLock, receipt: &Receipt) -> Result<(), CacheError> {
-        self.write_unlocked(lock.key(), receipt)
+        self.write_unlocked(lock.key(), receipt).map(drop)
     }
 
-    /// Writes a key's receipt already encoded with [`Receipt::encode`].
-    pub fn write_encoded(&self, lock: &ReceiptLock, bytes: &[u8]) -> Result<(), CacheError> {
+    /// The writer that appends to the receipt `loaded` came from (a torn last record is cut
+    /// off first). With no file yet, its first write creates one.
+    pub fn writer(&self, lock: &ReceiptLock, loaded: &Loaded) -> Result<LogWriter, CacheError> {
         let path = self.receipt_path(lock.key());
-        write_atomic(&path, bytes, RECEIPT_MODE).map_err(io_error("write", &path))
+        let (len, snapshot_len) = match loaded.log {
+            Some((len, snapshot_len)) => (Some(len), snapshot_len),
+            None => (None, 0),
+        };
+        LogWriter::open(path.clone(), len, snapshot_len).map_err(io_error("open", &path))
     }
 
-    fn write_unlocked(&self, key: &str, receipt: &Receipt) -> Result<(), CacheError> {
+    /// Writes a key's receipt; returns the file's length.
+    fn write_unlocked(&self, key: &str, receipt: &Receipt) -> Result<u64, CacheError> {
         let path = self.receipt_path(key);
-        write_atomic(&path, &receipt.encode(), RECEIPT_MODE).map_err(io_error("write", &path))
+        let bytes = receipt.encode();
+        write_atomic(&path, &bytes, RECEIPT_MODE).map_err(io_error("write", &path))?;
+        Ok(bytes.len() as u64)
     }
 
     /// Removes a key's receipt and then its lock file (the upload completed). A process

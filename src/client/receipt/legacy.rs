@@ -100,7 +100,7 @@ impl<I> From<ReceiptV1<I>> for Receipt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::receipt::{HEADER_LEN, MAGIC};
+    use crate::client::receipt::{LEGACY_HEADER_LEN as HEADER_LEN, MAGIC};
     use crate::wire::types::Amount;
 
     fn proof() -> ProofV1 {

@@ -16,16 +16,22 @@
 //!   says removes a proof;
 //! - **time to live**: a receipt is worth keeping until a day after its newest payment or
 //!   intent (no proof in it can be used after that); [`Receipt::expires_at`];
-//! - **encoding**: `FERRYRCT`, the schema version (u32, big-endian), the BLAKE3 hash of the
-//!   body, then the body (bincode 2). A file that fails these checks is corrupt; a schema above
-//!   [`SCHEMA_VERSION`] is from a newer ferry and must be left alone; older schemas are read
-//!   (see `legacy`) and written back in the current one;
+//! - **encoding**: `FERRYRCT`, the schema version (u32, big-endian), then (schema 4) an
+//!   append-only log of checksummed records, a snapshot and then [`Change`]s (see [`log`]), so
+//!   recording costs what is recorded; a torn last record is a crash and ignored, damage
+//!   anywhere else makes the file corrupt. A schema above [`SCHEMA_VERSION`] is from a newer
+//!   ferry and must be left alone; older schemas (one body under one hash) are read (see
+//!   `legacy`) and written back in the current one;
 //! - **the nonce rule**: an intent records the payer's nonce its transaction is sent with (and
 //!   the transaction's hash once known), so a resume can tell a payment that may still be
 //!   pending (nonce unused on chain) from one that is settled (the vault's records decide).
 
 pub mod cache;
+mod change;
 mod legacy;
+pub mod log;
+
+pub use change::Change;
 
 use std::collections::BTreeMap;
 
@@ -36,10 +42,23 @@ use crate::wire::signed::{Freshness, PaymentProof, StorageReceipt};
 use crate::wire::types::{Amount, ChunkAddress};
 
 /// The receipt format this ferry writes and the newest it reads.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const MAGIC: &[u8; 8] = b"FERRYRCT";
-const HEADER_LEN: usize = MAGIC.len() + 4 + 32;
+/// Schemas 1 to 3: magic, schema, the body's hash.
+pub(crate) const LEGACY_HEADER_LEN: usize = MAGIC.len() + 4 + 32;
+
+/// A receipt file read back.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The receipt.
+    pub receipt: Receipt,
+    /// For a log (schema 4), the bytes up to the end of its last valid record (less than the
+    /// file when its last record is torn); `None` for an older schema, to be written anew.
+    pub valid_len: Option<u64>,
+    /// For a log, the length of its snapshot (header included).
+    pub snapshot_len: u64,
+}
 
 /// A confirmed payment transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,22 +142,20 @@ impl Receipt {
         }
     }
 
-    /// Serialises the receipt with its header.
+    /// Serialises the receipt as a whole file: a log holding its snapshot.
     pub fn encode(&self) -> Vec<u8> {
-        let body = bincode::serde::encode_to_vec(self, bincode::config::standard())
-            .expect("a receipt always encodes");
-        let mut bytes = Vec::with_capacity(HEADER_LEN + body.len());
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&SCHEMA_VERSION.to_be_bytes());
-        bytes.extend_from_slice(blake3::hash(&body).as_bytes());
-        bytes.extend_from_slice(&body);
-        bytes
+        log::encode_snapshot(self)
     }
 
-    /// Reads a receipt written by [`Receipt::encode`] of this or an older schema.
+    /// Reads a receipt file of this or an older schema; a torn last record is ignored.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        Self::decode_file(bytes).map(|decoded| decoded.receipt)
+    }
+
+    /// Reads a receipt file of this or an older schema, saying how much of it is valid.
+    pub fn decode_file(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         let corrupt = |why: &str| Err(DecodeError::Corrupt(why.to_owned()));
-        if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
+        if bytes.len() < log::LOG_HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
             return corrupt("not a ferry receipt (bad header)");
         }
         let schema = u32::from_be_bytes(bytes[8..12].try_into().expect("4 bytes"));
@@ -148,8 +165,20 @@ impl Receipt {
         if schema == 0 {
             return corrupt("schema 0 does not exist");
         }
-        let body = &bytes[HEADER_LEN..];
-        if blake3::hash(body).as_bytes() != &bytes[12..HEADER_LEN] {
+        if schema == SCHEMA_VERSION {
+            let replayed = log::replay(bytes)?;
+            return Ok(Decoded {
+                receipt: replayed.receipt,
+                valid_len: Some(replayed.good_len),
+                snapshot_len: replayed.snapshot_len,
+            });
+        }
+        // Schemas 1 to 3: one whole body under one hash.
+        if bytes.len() < LEGACY_HEADER_LEN {
+            return corrupt("not a ferry receipt (bad header)");
+        }
+        let body = &bytes[LEGACY_HEADER_LEN..];
+        if blake3::hash(body).as_bytes() != &bytes[12..LEGACY_HEADER_LEN] {
             return corrupt("checksum mismatch (torn or damaged)");
         }
         let receipt = match schema {
@@ -157,7 +186,11 @@ impl Receipt {
             2 => decode_body::<legacy::ReceiptSchema2>(body)?.into(),
             _ => decode_body::<Receipt>(body)?,
         };
-        Ok(receipt)
+        Ok(Decoded {
+            receipt,
+            valid_len: None,
+            snapshot_len: 0,
+        })
     }
 
     /// Adds everything `other` knows. Waves are keyed by transaction, so costs are counted

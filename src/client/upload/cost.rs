@@ -14,6 +14,7 @@
 //!   amount (plus [`APPROVAL_MARGIN_PERCENT`] for prices and gas that move) asks the gate again
 //!   with a fresh estimate, and stops unpaid if that is declined.
 
+use crate::blocking::blocking;
 use crate::vault::{PaymentError, Vault};
 use crate::wire::types::Amount;
 use alloy::primitives::U256;
@@ -138,9 +139,7 @@ impl Budget {
         let estimate = estimate(vault, &wave).await?;
         let gate = gate.clone();
         let asked = estimate.clone();
-        let approval = tokio::task::spawn_blocking(move || gate.approve(&asked))
-            .await
-            .expect("the cost gate does not panic");
+        let approval = blocking(move || gate.approve(&asked)).await;
         self.approved_up_to = match approval {
             Approval::Unbounded => Some(Amount(U256::MAX)),
             Approval::UpTo(amount) => Some(Amount::sum([spent, amount])),

@@ -3,44 +3,49 @@
 //! [`FileProgress`] wraps the upload's reporter. It passes every event on and, on each chunk
 //! stored (or found already held), counts it off every file that has it; a file is stored once
 //! its last distinct chunk (its content and its data map) is, and then a `file_stored` event
-//! names it. A chunk that several files share counts for each of them.
+//! names it. A chunk that several files share counts for each of them. It keeps a count per
+//! file and a file number per chunk it needs; a file's name is built from the upload's
+//! [`FileList`] when its event is sent.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::client::folder::FileChunks;
 use crate::client::reporter::{Event, Phase, Reporter};
+use crate::client::sources::FileList;
 use crate::wire::types::ChunkAddress;
 
 /// The upload's reporter, with `file_stored` events added.
 pub(super) struct FileProgress {
     inner: Arc<dyn Reporter>,
-    names: Vec<String>,
-    by_chunk: HashMap<ChunkAddress, Vec<usize>>,
+    /// The files' paths, which name them in events.
+    files: Arc<FileList>,
+    /// Each chunk's files, by source number.
+    by_chunk: HashMap<ChunkAddress, Vec<u32>>,
     /// Chunks each file still waits for, and how many files are stored.
-    state: Mutex<(Vec<usize>, usize)>,
+    state: Mutex<(Vec<u32>, usize)>,
 }
 
 impl FileProgress {
-    /// Tracks `files`, reporting to `inner`.
-    pub(super) fn new(files: Vec<FileChunks>, inner: Arc<dyn Reporter>) -> Self {
-        let mut by_chunk: HashMap<ChunkAddress, Vec<usize>> = HashMap::new();
-        let mut remaining = Vec::with_capacity(files.len());
-        let mut names = Vec::with_capacity(files.len());
-        for (index, mut file) in files.into_iter().enumerate() {
-            file.chunks.sort();
-            file.chunks.dedup();
-            for chunk in &file.chunks {
-                by_chunk.entry(*chunk).or_default().push(index);
+    /// Tracks the files `files`, which need `chunks`, reporting to `inner`.
+    pub(super) fn new(files: Arc<FileList>, chunks: FileChunks, inner: Arc<dyn Reporter>) -> Self {
+        let mut by_chunk: HashMap<ChunkAddress, Vec<u32>> =
+            HashMap::with_capacity(chunks.by_chunk.len());
+        for (chunk, files) in chunks.by_chunk {
+            match by_chunk.entry(chunk) {
+                std::collections::hash_map::Entry::Occupied(mut known) => {
+                    known.get_mut().extend(files)
+                }
+                std::collections::hash_map::Entry::Vacant(new) => {
+                    new.insert(files);
+                }
             }
-            remaining.push(file.chunks.len());
-            names.push(file.name);
         }
         Self {
             inner,
-            names,
+            files,
             by_chunk,
-            state: Mutex::new((remaining, 0)),
+            state: Mutex::new((chunks.needs, 0)),
         }
     }
 
@@ -54,8 +59,9 @@ impl FileProgress {
             let mut state = self.state.lock().expect("file progress lock");
             let (remaining, done) = &mut *state;
             for &file in files {
-                remaining[file] = remaining[file].saturating_sub(1);
-                if remaining[file] == 0 {
+                let left = &mut remaining[file as usize];
+                *left = left.saturating_sub(1);
+                if *left == 0 {
                     *done += 1;
                     completed.push((file, *done));
                 }
@@ -63,9 +69,9 @@ impl FileProgress {
         }
         for (file, files_done) in completed {
             self.inner.event(&Event::FileStored {
-                file: self.names[file].clone(),
+                file: self.files.path(file as usize).display().to_string(),
                 files_done,
-                files: self.names.len(),
+                files: self.files.len(),
             });
         }
     }
@@ -107,18 +113,19 @@ mod tests {
             ChunkAddress::of(b"b"),
             ChunkAddress::of(b"shared"),
         );
-        let files = vec![
-            FileChunks {
-                name: "one".into(),
-                chunks: vec![a, shared, a],
-            },
-            FileChunks {
-                name: "two".into(),
-                chunks: vec![b, shared],
-            },
-        ];
+        // "one" needs a and shared; "two" needs b and shared.
+        let chunks = FileChunks {
+            by_chunk: vec![
+                (a, vec![0]),
+                (shared, vec![0]),
+                (b, vec![1]),
+                (shared, vec![1]),
+            ],
+            needs: vec![2, 2],
+        };
+        let files = Arc::new(FileList::of_paths(["one", "two"].map(std::path::Path::new)));
         let collect = Arc::new(Collect::default());
-        let progress = FileProgress::new(files, collect.clone());
+        let progress = FileProgress::new(files, chunks, collect.clone());
         let stored = |chunk| Event::ChunkStored {
             chunk,
             bytes: 1,

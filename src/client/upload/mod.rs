@@ -33,12 +33,14 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::blocking::blocking;
 use crate::client::chunking::{UploadPlan, plan_file};
 use crate::client::folder::{FileChunks, PlannedInput, Walk};
 use crate::client::nodes::{NodeClient, Swarm};
 use crate::client::plan_cache::PlanCache;
 use crate::client::replication::RetryPolicy;
 use crate::client::reporter::{Event, Phase, Reporter};
+use crate::client::sources::FileList;
 use crate::client::sources::Sources;
 use crate::vault::Vault;
 use crate::wire::network::CLOSE_GROUP_SIZE;
@@ -52,6 +54,7 @@ mod pay;
 mod resume;
 mod send;
 mod stamp;
+mod streamed;
 
 use chunks::PaidChunk;
 pub use chunks::{ChunkFailure, FailureCause};
@@ -63,6 +66,7 @@ pub use outcome::{UploadError, UploadSummary};
 use resume::Session;
 pub use stamp::FileChanged;
 use stamp::Stamps;
+pub use streamed::upload_stream;
 
 /// The largest wave: chunks paid in one transaction.
 pub const MAX_WAVE_SIZE: usize = 64;
@@ -137,8 +141,14 @@ pub struct UploadContext {
 pub enum Input {
     /// One regular file.
     File(PathBuf),
-    /// A folder: its path, and its walked files, directories and skipped entries.
-    Folder(PathBuf, Walk),
+    /// A folder: its walked files, directories and skipped entries, and where its manifest
+    /// is spooled while it uploads (`<data dir>/spool`).
+    Folder {
+        /// What the walk found.
+        walk: Walk,
+        /// The spool directory.
+        spool: PathBuf,
+    },
 }
 
 impl Input {
@@ -147,18 +157,11 @@ impl Input {
     pub fn inspect(path: &Path, data_dir: &Path) -> Result<Self, UploadError> {
         if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
             let walk = crate::client::folder::walk(path, data_dir)?;
-            return Ok(Input::Folder(path.to_owned(), walk));
+            let spool = data_dir.join("spool");
+            return Ok(Input::Folder { walk, spool });
         }
         check_file(path)?;
         Ok(Input::File(path.to_owned()))
-    }
-
-    /// The files the upload reads, by source number.
-    pub fn paths(&self) -> Vec<PathBuf> {
-        match self {
-            Input::File(path) => vec![path.clone()],
-            Input::Folder(_, walk) => walk.files.iter().map(|f| f.path.clone()).collect(),
-        }
     }
 
     /// Chunks and encrypts the input off the async threads, reporting bytes (and, for a
@@ -176,20 +179,19 @@ impl Input {
                 sources: Sources::one(&path)?,
                 files: None,
             }),
-            Input::Folder(root, walk) => {
+            Input::Folder { walk, spool } => {
                 let data_dir = plan_cache.map(Path::to_owned);
-                tokio::task::spawn_blocking(move || {
+                blocking(move || {
                     let cache = match &data_dir {
-                        Some(data_dir) => PlanCache::open(data_dir, &root),
+                        Some(data_dir) => PlanCache::open(data_dir, walk.files.root()),
                         None => PlanCache::none(),
                     };
-                    let (planned, files) =
-                        crate::client::folder::plan(&walk, threads, reporter.as_ref(), &cache)?;
+                    let plan = crate::client::folder::plan;
+                    let (planned, files) = plan(walk, &spool, threads, reporter.as_ref(), &cache)?;
                     cache.save(files);
                     Ok(planned)
                 })
                 .await
-                .expect("the encrypt stage does not panic")
             }
         }
     }
@@ -226,14 +228,13 @@ pub async fn encrypt(
     let total = check_file(file)?;
     let path = file.to_owned();
     let done = AtomicU64::new(0);
-    let plan = tokio::task::spawn_blocking(move || {
+    let plan = blocking(move || {
         plan_file(&path, threads, &|bytes| {
             let so_far = done.fetch_add(bytes, Ordering::Relaxed) + bytes;
             reporter.progress(Phase::Encrypt, so_far, total);
         })
     })
-    .await
-    .expect("the encrypt stage does not panic")?;
+    .await?;
     Ok(plan)
 }
 
@@ -251,6 +252,8 @@ struct PayTotals {
     already_stored: usize,
     storage_cost: Amount,
     gas_cost: Amount,
+    /// Payment transactions confirmed in this run.
+    transactions: usize,
     failures: Vec<ChunkFailure>,
 }
 
@@ -272,26 +275,136 @@ pub async fn upload(
 ) -> Result<UploadSummary, UploadError> {
     let started = Instant::now();
     check_file(&options.file)?;
+    let session = open_session(context, options).await?;
+    let settled = settle(context, &session).await?;
+    let (planned, stamps) = plan_input(context, options).await?;
+    let (outcome, file_changed) = run_planned(
+        context, options, &session, planned, stamps, settled, started,
+    )
+    .await;
+    if outcome.is_ok() {
+        session.remove().await?;
+    }
+    if outcome.is_ok() || file_changed {
+        let (data_dir, folder) = (options.data_dir.clone(), options.file.clone());
+        blocking(move || PlanCache::remove(&data_dir, &folder)).await;
+    }
+    outcome
+}
+
+/// Takes the input's receipt lock and loads its receipt.
+async fn open_session(
+    context: &UploadContext,
+    options: &UploadOptions,
+) -> Result<Session, UploadError> {
     let network = format!("{}:{}", context.chain_id, context.vault.address());
-    let session =
-        Session::open(options, network, context.reporter.clone(), &context.cancel).await?;
-    let Prepared {
+    Session::open(options, network, context.reporter.clone(), &context.cancel).await
+}
+
+/// Settles what earlier runs left with the chain: journalled payments, and proofs the vault
+/// does not record as paid. Returns (payments recovered, proofs dropped).
+async fn settle(context: &UploadContext, session: &Session) -> Result<(usize, usize), UploadError> {
+    let recovered_payments = session.reconcile(&context.vault).await?;
+    let unpaid_proofs = session.drop_unpaid(&context.vault).await?;
+    Ok((recovered_payments, unpaid_proofs))
+}
+
+/// Walks and plans the input, its files stamped before they are read and checked after.
+async fn plan_input(
+    context: &UploadContext,
+    options: &UploadOptions,
+) -> Result<(PlannedInput, Stamps), UploadError> {
+    let (path, data_dir) = (options.file.clone(), options.data_dir.clone());
+    let input = blocking(move || Input::inspect(&path, &data_dir)).await?;
+    // A file is stamped now, before it is read; a folder's files by its planner, each before
+    // it is read.
+    let stamped = match &input {
+        Input::Folder { walk, .. } => {
+            for (path, what) in &walk.skipped {
+                context.reporter.event(&Event::Skipped {
+                    file: path.display().to_string(),
+                    reason: (*what).to_owned(),
+                });
+            }
+            None
+        }
+        Input::File(path) => Some(stamps_of(path).await?),
+    };
+    let mut planned = input
+        .encrypt(
+            options.encrypt_threads,
+            context.reporter.clone(),
+            options.resume.then_some(options.data_dir.as_path()),
+        )
+        .await?;
+    let unchanged = |changed| UploadError::FileChanged {
+        changed,
+        summary: Box::default(),
+    };
+    let stamps = match (stamped, &mut planned.files) {
+        (Some(stamps), _) => stamps,
+        (None, Some(files)) => Stamps::taken(files.list.clone(), std::mem::take(&mut files.stamps)),
+        (None, None) => unreachable!("a folder is planned with its files"),
+    };
+    stamps.check().await.map_err(unchanged)?;
+    Ok((planned, stamps))
+}
+
+/// The stamp of the one file at `path`, taken now.
+async fn stamps_of(path: &Path) -> Result<Stamps, UploadError> {
+    Stamps::of(Arc::new(FileList::of_paths([path])))
+        .await
+        .map_err(|(path, e)| UploadError::BadFile {
+            path,
+            reason: format!("cannot read it: {e}"),
+        })
+}
+
+/// Runs the stages over a planned input: what is left of it is quoted, paid and sent. Returns
+/// the outcome, and whether a file gave other chunks than planned (its plan cache is not to be
+/// trusted again). The receipt is kept, whatever the outcome.
+async fn run_planned(
+    context: &UploadContext,
+    options: &UploadOptions,
+    session: &Session,
+    planned: PlannedInput,
+    stamps: Stamps,
+    (recovered_payments, unpaid_proofs): (usize, usize),
+    started: Instant,
+) -> (Result<UploadSummary, UploadError>, bool) {
+    let PlannedInput {
         plan,
         sources,
         files,
-        work,
-        stamps,
-    } = prepare(context, options, &session).await?;
-    let folder_files = files.as_ref().map(Vec::len);
+    } = planned;
+    let work = session.plan_work(&plan, options.resume, crate::wire::signed::unix_now());
+    let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
+    context.reporter.event(&Event::Started {
+        file: options.file.display().to_string(),
+        bytes: plan.file_size,
+        chunks: plan.chunks.len(),
+        waves: work.to_quote.len().div_ceil(wave_size),
+        reused_proofs: work.reused.len(),
+        already_stored: work.stored_before,
+        expired_proofs: work.expired,
+        recovered_payments,
+        unpaid_proofs,
+    });
+    let folder_files = files.as_ref().map(|files| files.list.len());
+    let files = files.map(|files| (files.list, files.chunks));
     let context = &with_file_progress(context, files, &plan, &work);
     let (reused_proofs, stored_before) = (work.reused.len(), work.stored_before);
     let stages = Stages {
         context,
         options,
-        session: &session,
+        session,
         stamps,
     };
-    let (pay_result, pay, send) = stages.run(Arc::new(sources), &plan, work).await;
+    let (pay_result, pay, mut send) = stages.run(Arc::new(sources), &plan, work).await;
+    // Stored chunks' records still in memory are written before anything else happens.
+    if let Err(error) = session.flush().await {
+        send.receipt_error.get_or_insert(error);
+    }
     let summary = UploadSummary {
         reference: Some(plan.reference),
         chunks: plan.chunks.len(),
@@ -304,6 +417,7 @@ pub async fn upload(
         bytes_sent: send.bytes_sent,
         storage_cost: pay.storage_cost,
         gas_cost: pay.gas_cost,
+        transactions: pay.transactions,
         seconds: started.elapsed().as_secs_f64(),
     };
     let pay_result = match (pay_result, send.receipt_error) {
@@ -323,109 +437,22 @@ pub async fn upload(
         send.failures,
         &context.cancel,
     );
-    if outcome.is_ok() {
-        session.remove().await?;
-    }
-    if outcome.is_ok() || file_changed {
-        let (data_dir, folder) = (options.data_dir.clone(), options.file.clone());
-        tokio::task::spawn_blocking(move || PlanCache::remove(&data_dir, &folder))
-            .await
-            .expect("removing a file does not panic");
-    }
-    outcome
-}
-
-/// What the stages start from.
-struct Prepared {
-    /// The chunks of the file (or of the folder's files and manifest).
-    plan: UploadPlan,
-    /// The files they are read from.
-    sources: Sources,
-    /// Which chunks each file of a folder needs (`None` for a file).
-    files: Option<Vec<FileChunks>>,
-    /// What is left to do of it.
-    work: resume::Work,
-    /// The files as they were planned.
-    stamps: Stamps,
-}
-
-/// Settles what earlier runs left with the chain, plans the file and says what is left to do.
-async fn prepare(
-    context: &UploadContext,
-    options: &UploadOptions,
-    session: &Session,
-) -> Result<Prepared, UploadError> {
-    let recovered_payments = session.reconcile(&context.vault).await?;
-    let unpaid_proofs = session.drop_unpaid(&context.vault).await?;
-    let (path, data_dir) = (options.file.clone(), options.data_dir.clone());
-    let input = tokio::task::spawn_blocking(move || Input::inspect(&path, &data_dir))
-        .await
-        .expect("walking a folder does not panic")?;
-    if let Input::Folder(_, walk) = &input {
-        for (path, what) in &walk.skipped {
-            context.reporter.event(&Event::Skipped {
-                file: path.display().to_string(),
-                reason: (*what).to_owned(),
-            });
-        }
-    }
-    let stamps = Stamps::of(input.paths())
-        .await
-        .map_err(|(path, e)| UploadError::BadFile {
-            path,
-            reason: format!("cannot read it: {e}"),
-        })?;
-    let PlannedInput {
-        plan,
-        sources,
-        files,
-    } = input
-        .encrypt(
-            options.encrypt_threads,
-            context.reporter.clone(),
-            options.resume.then_some(options.data_dir.as_path()),
-        )
-        .await?;
-    let unchanged = |changed| UploadError::FileChanged {
-        changed,
-        summary: Box::default(),
-    };
-    stamps.check().await.map_err(unchanged)?;
-    let work = session.plan_work(&plan, options.resume, crate::wire::signed::unix_now());
-    let wave_size = options.wave_size.clamp(1, MAX_WAVE_SIZE);
-    context.reporter.event(&Event::Started {
-        file: options.file.display().to_string(),
-        bytes: plan.file_size,
-        chunks: plan.chunks.len(),
-        waves: work.to_quote.len().div_ceil(wave_size),
-        reused_proofs: work.reused.len(),
-        already_stored: work.stored_before,
-        expired_proofs: work.expired,
-        recovered_payments,
-        unpaid_proofs,
-    });
-    Ok(Prepared {
-        plan,
-        sources,
-        files,
-        work,
-        stamps,
-    })
+    (outcome, file_changed)
 }
 
 /// For a folder, the context with a reporter that adds `file_stored` events, with the files
 /// already stored by an earlier run counted.
 fn with_file_progress(
     context: &UploadContext,
-    files: Option<Vec<FileChunks>>,
+    files: Option<(Arc<FileList>, FileChunks)>,
     plan: &UploadPlan,
     work: &resume::Work,
 ) -> UploadContext {
     let mut context = context.clone();
-    let Some(files) = files else {
+    let Some((files, chunks)) = files else {
         return context;
     };
-    let progress = files::FileProgress::new(files, context.reporter.clone());
+    let progress = files::FileProgress::new(files, chunks, context.reporter.clone());
     let pending: std::collections::HashSet<_> = work
         .to_quote
         .iter()

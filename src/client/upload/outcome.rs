@@ -37,6 +37,8 @@ pub struct UploadSummary {
     pub storage_cost: Amount,
     /// Spent on gas, wei.
     pub gas_cost: Amount,
+    /// Payment transactions this run confirmed.
+    pub transactions: usize,
     /// Wall time.
     pub seconds: f64,
 }
@@ -61,6 +63,9 @@ pub enum UploadError {
     /// Walking the folder failed.
     #[error(transparent)]
     Folder(#[from] crate::client::folder::FolderError),
+    /// Reading standard input, or writing its segment under the data dir, failed.
+    #[error(transparent)]
+    Stream(#[from] crate::client::stream::StreamError),
     /// Paying failed; waves already paid were still stored.
     #[error("paying for a wave failed")]
     Payment {
@@ -120,7 +125,7 @@ pub enum UploadError {
         summary: Box<UploadSummary>,
     },
     /// Cancelled (Ctrl-C) before the end.
-    #[error("interrupted: of {} chunks, {} were paid and {} stored in this run ({} with proofs from an earlier run), and {} were already stored; the receipt keeps what is paid", .summary.chunks, .summary.paid_chunks, .summary.stored_chunks, .summary.reused_proofs, .summary.already_stored)]
+    #[error("interrupted: of {} chunks, {} were paid ({} wei storage + {} wei gas in {} transactions) and {} stored in this run ({} with proofs from an earlier run), and {} were already stored; the receipt keeps what is paid", .summary.chunks, .summary.paid_chunks, .summary.storage_cost, .summary.gas_cost, .summary.transactions, .summary.stored_chunks, .summary.reused_proofs, .summary.already_stored)]
     Interrupted {
         /// What happened before.
         summary: Box<UploadSummary>,
@@ -138,7 +143,8 @@ impl UploadError {
             UploadError::Chunking(ChunkError::FileChanged { .. }) => ErrorKind::Partial,
             UploadError::Chunking(_) => ErrorKind::Internal,
             // A file or directory of the folder that cannot be read.
-            UploadError::Folder(_) => ErrorKind::BadInput,
+            UploadError::Folder(error) => error.kind(),
+            UploadError::Stream(error) => error.kind(),
             UploadError::Payment { source, .. } => source.kind(),
             UploadError::CostLimit { .. } | UploadError::Declined { .. } => ErrorKind::Payment,
             UploadError::Partial { .. } => ErrorKind::Partial,
@@ -149,6 +155,20 @@ impl UploadError {
 
     /// What was done before the failure, when anything was.
     pub fn summary(&self) -> Option<&UploadSummary> {
+        match self {
+            UploadError::Payment { summary, .. }
+            | UploadError::CostLimit { summary, .. }
+            | UploadError::Declined { summary, .. }
+            | UploadError::Partial { summary, .. }
+            | UploadError::FileChanged { summary, .. }
+            | UploadError::ReceiptWrite { summary, .. }
+            | UploadError::Interrupted { summary } => Some(summary),
+            _ => None,
+        }
+    }
+
+    /// [`UploadError::summary`], to change.
+    pub fn summary_mut(&mut self) -> Option<&mut Box<UploadSummary>> {
         match self {
             UploadError::Payment { summary, .. }
             | UploadError::CostLimit { summary, .. }

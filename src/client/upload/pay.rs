@@ -14,7 +14,7 @@ use super::resume::Work;
 use super::{MAX_WAVE_SIZE, PaidWave, PayTotals, Stages, UploadContext, UploadOptions, cost};
 use crate::client::chunking::PlannedChunk;
 use crate::client::quoting::{QuoteContext, QuoteFailure, QuoteOutcome, quote_chunk};
-use crate::client::receipt::WaveRecord;
+use crate::client::receipt::{Change, WaveRecord};
 use crate::client::reporter::{Event, Phase};
 use crate::client::sources::Sources;
 use crate::vault::PaymentError;
@@ -209,6 +209,7 @@ impl Stages<'_> {
         totals.paid_chunks += paid.len();
         totals.storage_cost = Amount::sum([totals.storage_cost, confirmed.storage_cost]);
         totals.gas_cost = Amount::sum([totals.gas_cost, confirmed.gas_cost]);
+        totals.transactions += 1;
         self.context.reporter.event(&Event::WavePaid {
             wave: wave_number,
             chunks: paid.len(),
@@ -245,11 +246,11 @@ impl Stages<'_> {
         let paid: Vec<PaidChunk> = chunks.into_iter().map(PayableChunk::paid_earlier).collect();
         totals.paid_earlier += paid.len();
         self.session
-            .commit(|receipt| {
-                for PaidChunk { chunk, proof } in &paid {
-                    receipt.proofs.insert(chunk.address, proof.clone());
-                }
-            })
+            .commit(Change::Proofs(
+                paid.iter()
+                    .map(|PaidChunk { chunk, proof }| (chunk.address, proof.clone()))
+                    .collect(),
+            ))
             .await
             .map_err(PayStop::Receipt)?;
         Ok(paid)
@@ -306,13 +307,11 @@ impl Stages<'_> {
             });
         }
         self.session
-            .commit(|receipt| {
-                let held = held
-                    .iter()
-                    .map(|held| (held.chunk.address, held.receipts.clone()));
-                receipt.stored.extend(held);
-                receipt.normalise();
-            })
+            .commit(Change::Stored(
+                held.into_iter()
+                    .map(|held| (held.chunk.address, held.receipts))
+                    .collect(),
+            ))
             .await
             .map_err(PayStop::Receipt)
     }

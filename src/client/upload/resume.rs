@@ -12,9 +12,11 @@
 //!
 //! Opening a session also removes other files' receipts past their time to live.
 //!
-//! Every change goes through [`Session::commit`], which applies it in memory and returns once a
-//! receipt containing it is on disk. Writes are grouped: while one write runs, later changes
-//! wait and go out together in the next, so storing many chunks at once costs few fsyncs.
+//! Every change is a [`Change`] that goes through [`Session::commit`], which applies it in
+//! memory and returns once the receipt's log holds it (one appended record, fdatasynced; the
+//! log is rewritten whole only now and then, see `receipt::log`). Writes are grouped: while
+//! one write runs, later changes wait and go out together in the next, so a stored chunk's
+//! record is durable before its `chunk_stored` event and a resume never sends it again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -26,9 +28,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::chunks::{PaidChunk, PayableChunk};
 use super::{UploadError, UploadOptions};
+use crate::blocking::blocking;
 use crate::client::chunking::{PlannedChunk, UploadPlan};
-use crate::client::receipt::cache::{CacheError, ReceiptCache, ReceiptLock};
-use crate::client::receipt::{PaymentIntent, Receipt, WaveRecord};
+use crate::client::receipt::cache::{CacheError, RECEIPT_MODE, ReceiptCache, ReceiptLock};
+use crate::client::receipt::log::LogWriter;
+use crate::client::receipt::{Change, PaymentIntent, Receipt, WaveRecord};
 use crate::client::reporter::{Event, Reporter};
 use crate::vault::{NonceState, PaymentError, TxState, Vault};
 use crate::wire::signed::{PaymentProof, unix_now};
@@ -50,7 +54,25 @@ pub(super) struct Work {
 
 struct State {
     receipt: Receipt,
+    /// Changes applied but not yet in the log.
+    pending: Vec<Change>,
     version: u64,
+}
+
+impl State {
+    fn stage(&mut self, change: Change) -> u64 {
+        change.apply(&mut self.receipt);
+        self.pending.push(change);
+        self.version += 1;
+        self.version
+    }
+}
+
+/// What is on disk: the version of the state the log holds, and its writer.
+struct Durable {
+    version: u64,
+    /// `None` only while a write runs (or after one panicked).
+    writer: Option<LogWriter>,
 }
 
 /// One upload's hold on its file's receipt.
@@ -58,13 +80,7 @@ pub(super) struct Session {
     cache: ReceiptCache,
     lock: Arc<ReceiptLock>,
     state: Arc<Mutex<State>>,
-    durable: AsyncMutex<u64>,
-}
-
-async fn blocking<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(job)
-        .await
-        .expect("receipt file work does not panic")
+    durable: AsyncMutex<Durable>,
 }
 
 impl Session {
@@ -89,10 +105,11 @@ impl Session {
         })
         .await?;
         let lock = wait_for_lock(&cache, &key, options, reporter.as_ref(), cancel).await?;
-        let (lock, loaded) = {
+        let (lock, loaded, writer) = {
             let cache = cache.clone();
             blocking(move || {
                 let loaded = cache.load(&lock, unix_now())?;
+                let writer = cache.writer(&lock, &loaded)?;
                 // Receipts of other files past their time to live go now (ours is locked).
                 match cache.gc(unix_now()) {
                     Ok(sweep) if !sweep.removed.is_empty() => {
@@ -101,7 +118,7 @@ impl Session {
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "could not clean expired receipts"),
                 }
-                Ok::<_, UploadError>((lock, loaded))
+                Ok::<_, UploadError>((lock, loaded, writer))
             })
             .await?
         };
@@ -115,13 +132,17 @@ impl Session {
             .receipt
             .unwrap_or_else(|| Receipt::new(canonical.display().to_string(), unix_now()));
         Ok(Self {
-            cache: ReceiptCache::new(&options.data_dir),
+            cache,
             lock: Arc::new(lock),
             state: Arc::new(Mutex::new(State {
                 receipt,
+                pending: Vec::new(),
                 version: 0,
             })),
-            durable: AsyncMutex::new(0),
+            durable: AsyncMutex::new(Durable {
+                version: 0,
+                writer: Some(writer),
+            }),
         })
     }
 
@@ -136,27 +157,65 @@ impl Session {
         )
     }
 
-    /// Applies `change` and returns once a receipt holding it is on disk.
-    pub async fn commit(&self, change: impl FnOnce(&mut Receipt)) -> Result<(), CacheError> {
-        let wanted = {
-            let mut state = self.state.lock().expect("receipt state is not poisoned");
-            change(&mut state.receipt);
-            state.version += 1;
-            state.version
-        };
+    /// Applies `change` and returns once the log holds it.
+    pub async fn commit(&self, change: Change) -> Result<(), CacheError> {
+        let wanted = self.lock_state().stage(change);
+        self.write_up_to(wanted).await
+    }
+
+    /// Applies `change` without writing it: a later [`Session::flush`] (or commit) does.
+    pub fn stage(&self, change: Change) {
+        self.lock_state().stage(change);
+    }
+
+    /// Writes every change applied so far.
+    pub async fn flush(&self) -> Result<(), CacheError> {
+        let wanted = self.lock_state().version;
+        self.write_up_to(wanted).await
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("receipt state is not poisoned")
+    }
+
+    /// Returns once the log holds version `wanted`. Writes are grouped: while one runs, later
+    /// changes wait and go out together in the next, as one record (or, when the log has grown
+    /// well past its snapshot, as a new snapshot).
+    async fn write_up_to(&self, wanted: u64) -> Result<(), CacheError> {
         let mut durable = self.durable.lock().await;
-        if *durable >= wanted {
+        if durable.version >= wanted {
             return Ok(());
         }
-        let (cache, lock, state) = (self.cache.clone(), self.lock.clone(), self.state.clone());
-        *durable = blocking(move || {
-            let (bytes, version) = {
-                let state = state.lock().expect("receipt state is not poisoned");
-                (state.receipt.encode(), state.version)
+        let mut writer = durable.writer.take().expect("no receipt write panicked");
+        let state = self.state.clone();
+        let (written, writer) = blocking(move || {
+            let (version, batch) = {
+                let mut state = state.lock().expect("receipt state is not poisoned");
+                let batch = if writer.wants_compaction() {
+                    state.pending.clear();
+                    Err(state.receipt.encode())
+                } else {
+                    Ok(std::mem::take(&mut state.pending))
+                };
+                (state.version, batch)
             };
-            cache.write_encoded(&lock, &bytes).map(|()| version)
+            let written = match batch {
+                Ok(changes) => writer.append(changes),
+                Err(snapshot) => writer.compact(&snapshot, RECEIPT_MODE),
+            };
+            let path = writer.path().to_owned();
+            (
+                written.map(|()| version).map_err(|source| CacheError::Io {
+                    action: "write",
+                    path,
+                    source,
+                }),
+                writer,
+            )
         })
-        .await?;
+        .await;
+        durable.writer = Some(writer);
+        durable.version = written?;
         Ok(())
     }
 
@@ -180,15 +239,10 @@ impl Session {
             wait_until_settled(vault, &intent).await.map_err(chain)?;
             let (proofs, waves) = settle(vault, &intent).await.map_err(chain)?;
             recovered += proofs.len();
-            self.commit(|receipt| {
-                receipt.intents.retain(|i| i != &intent);
-                receipt.waves.extend(waves);
-                for proof in proofs {
-                    if let Some(chunk) = proof.chunk() {
-                        receipt.proofs.insert(chunk, proof);
-                    }
-                }
-                receipt.normalise();
+            self.commit(Change::Settled {
+                intent,
+                waves,
+                proofs,
             })
             .await?;
         }
@@ -231,32 +285,28 @@ impl Session {
             return Ok(0);
         }
         let dropped = unpaid.len();
-        self.commit(|receipt| {
-            for proof in &unpaid {
-                if let Some(chunk) = proof.chunk()
-                    && receipt.proofs.get(&chunk) == Some(proof)
-                {
-                    receipt.proofs.remove(&chunk);
-                }
-            }
-            if !gone.is_empty() {
-                receipt.waves.retain(|tx, _| !gone.contains(tx));
-                receipt.stored.clear();
-            }
+        self.commit(Change::Unpaid {
+            proofs: unpaid,
+            gone: gone.into_iter().collect(),
         })
         .await?;
         Ok(dropped)
     }
 
     /// Prunes expired proofs (by the client's clock `now`) and splits the plan into what was
-    /// stored, what is paid, and what is left. Without `resume`, earlier proofs and stored
-    /// records are kept in the receipt but not used.
+    /// stored, what is paid, and what is left. Without `resume`, earlier stored records are
+    /// kept in the receipt but not used (each chunk's close group is asked again); valid paid
+    /// proofs are always used, so no run pays a chunk twice.
     pub fn plan_work(&self, plan: &UploadPlan, resume: bool, now: u64) -> Work {
-        let mut state = self.state.lock().expect("receipt state is not poisoned");
-        let receipt = &mut state.receipt;
-        receipt.file_size = plan.file_size;
-        receipt.chunks_total = plan.chunks.len() as u64;
-        let expired = receipt.prune(now).len();
+        let mut state = self.lock_state();
+        state.stage(Change::Planned {
+            file_size: plan.file_size,
+            chunks_total: plan.chunks.len() as u64,
+        });
+        let expired = state.receipt.prune(now).len();
+        // Written with the next commit; replaying it prunes the same proofs.
+        state.pending.push(Change::Pruned { now });
+        let receipt = &state.receipt;
         let mut work = Work {
             reused: Vec::new(),
             to_quote: Vec::new(),
@@ -268,7 +318,9 @@ impl Session {
             if resume && receipt.stored.contains_key(&chunk.address) {
                 work.stored_before += 1;
                 work.stored_before_bytes += u64::from(chunk.size);
-            } else if let Some(proof) = receipt.proofs.get(&chunk.address).filter(|_| resume) {
+            } else if let Some(proof) = receipt.proofs.get(&chunk.address) {
+                // Even without `resume`: the chain confirmed this payment (`drop_unpaid`) and
+                // it is still valid, so paying for the chunk again would pay it twice.
                 work.reused.push(PaidChunk {
                     chunk: chunk.clone(),
                     proof: proof.clone(),
@@ -294,19 +346,12 @@ impl Session {
             tx_hash: None,
             proofs: wave.iter().map(|payable| payable.proof.clone()).collect(),
         };
-        self.commit(|receipt| receipt.intents.push(intent)).await
+        self.commit(Change::Intent(intent)).await
     }
 
     /// Journals the hash of the transaction sent with `nonce`.
     pub async fn record_sent(&self, nonce: u64, tx_hash: B256) -> Result<(), CacheError> {
-        self.commit(|receipt| {
-            for intent in &mut receipt.intents {
-                if intent.nonce == Some(nonce) {
-                    intent.tx_hash = Some(tx_hash);
-                }
-            }
-        })
-        .await
+        self.commit(Change::Sent { nonce, tx_hash }).await
     }
 
     /// Records a confirmed wave: its proofs replace its intent.
@@ -316,12 +361,13 @@ impl Session {
         wave: WaveRecord,
         paid: &[PaidChunk],
     ) -> Result<(), CacheError> {
-        self.commit(|receipt| {
-            receipt.waves.insert(tx_hash, wave);
-            for PaidChunk { chunk, proof } in paid {
-                receipt.proofs.insert(chunk.address, proof.clone());
-            }
-            receipt.normalise();
+        self.commit(Change::Wave {
+            tx_hash,
+            wave,
+            proofs: paid
+                .iter()
+                .map(|PaidChunk { chunk, proof }| (chunk.address, proof.clone()))
+                .collect(),
         })
         .await
     }

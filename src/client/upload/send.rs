@@ -2,31 +2,43 @@
 //! time, and record each in the receipt once the nodes hold it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::chunks::{ChunkFailure, PaidChunk};
 use super::{PaidWave, SendTotals, Stages};
+use crate::blocking::blocking;
+use crate::client::receipt::Change;
 use crate::client::replication::{Placement, ReplicationFailure, replicate};
 use crate::client::reporter::{Event, Phase};
 use crate::client::sources::{Sources, read_planned_after};
 use crate::wire::http::encode_put_header;
+use crate::wire::signed::StorageReceipt;
 use crate::wire::types::ChunkAddress;
 
-/// Why one chunk did not end recorded as stored.
-enum SendFailure {
-    /// The chunk could not be re-derived or stored: that chunk fails, the rest go on.
-    Chunk(ChunkFailure),
-    /// The receipt could not be written: the upload stops (local I/O).
-    Receipt(crate::client::receipt::cache::CacheError),
+/// Stored chunks wait at most this long for others before their records are written
+/// together (one `fdatasync` for them all)...
+pub const STORED_LINGER: Duration = Duration::from_millis(250);
+/// ...or until this many wait.
+pub const STORED_BATCH: usize = 32;
+
+/// A chunk the nodes hold, its record applied to the receipt but not yet durable.
+struct Held {
+    chunk: ChunkAddress,
+    size: u32,
+    nodes: usize,
 }
 
 impl Stages<'_> {
     /// Send stage: PUTs every chunk of every paid wave, a bounded number at a time, and
-    /// records each in the receipt once the nodes hold it.
+    /// records each in the receipt once the nodes hold it. Records are written in batches
+    /// (every [`STORED_LINGER`] or [`STORED_BATCH`] chunks), so a large upload does not pay a
+    /// disk flush per chunk; a chunk is reported stored only once its record is durable.
     pub(super) async fn send_waves(
         &self,
         sources: Arc<Sources>,
@@ -42,36 +54,80 @@ impl Stages<'_> {
         let mut results = jobs
             .map(|paid| self.send_one(sources.clone(), paid))
             .buffer_unordered(self.options.chunks_in_flight.max(1));
-        while let Some((bytes_sent, result)) = results.next().await {
+        let mut waiting: Vec<Held> = Vec::new();
+        let mut deadline = Instant::now();
+        loop {
+            let next = tokio::select! {
+                next = results.next() => next,
+                () = tokio::time::sleep_until(deadline), if !waiting.is_empty() => {
+                    self.record_stored(&mut waiting, &mut bytes_done, bytes_total, totals).await;
+                    continue;
+                }
+            };
+            let Some((bytes_sent, result)) = next else {
+                break;
+            };
             totals.bytes_sent += bytes_sent;
             match result {
-                Ok((chunk, size, nodes)) => {
-                    totals.stored_chunks += 1;
-                    bytes_done += size as u64;
-                    context.reporter.event(&Event::ChunkStored {
-                        chunk,
-                        bytes: size,
-                        nodes,
-                    });
-                    context
-                        .reporter
-                        .progress(Phase::Store, bytes_done, bytes_total);
+                Ok((chunk, size, receipts)) => {
+                    if waiting.is_empty() {
+                        deadline = Instant::now() + STORED_LINGER;
+                    }
+                    let nodes = receipts.len();
+                    self.session.stage(Change::Stored(vec![(chunk, receipts)]));
+                    waiting.push(Held { chunk, size, nodes });
+                    if waiting.len() >= STORED_BATCH {
+                        self.record_stored(&mut waiting, &mut bytes_done, bytes_total, totals)
+                            .await;
+                    }
                 }
-                Err(SendFailure::Chunk(failure)) => totals.failures.push(failure),
-                Err(SendFailure::Receipt(error)) => {
-                    totals.receipt_error.get_or_insert(error);
-                }
+                Err(failure) => totals.failures.push(failure),
             }
         }
+        self.record_stored(&mut waiting, &mut bytes_done, bytes_total, totals)
+            .await;
     }
 
-    /// Sends one chunk and records it stored; returns the PUT body bytes sent for it, and
-    /// the chunk, its size and how many nodes hold it.
+    /// Makes the records of the `waiting` chunks durable, then reports them stored; a failed
+    /// write stops the upload (local I/O), and those chunks are not reported.
+    async fn record_stored(
+        &self,
+        waiting: &mut Vec<Held>,
+        bytes_done: &mut u64,
+        bytes_total: u64,
+        totals: &mut SendTotals,
+    ) {
+        if waiting.is_empty() {
+            return;
+        }
+        if let Err(error) = self.session.flush().await {
+            totals.receipt_error.get_or_insert(error);
+            waiting.clear();
+            return;
+        }
+        let reporter = &self.context.reporter;
+        for Held { chunk, size, nodes } in waiting.drain(..) {
+            totals.stored_chunks += 1;
+            *bytes_done += size as u64;
+            reporter.event(&Event::ChunkStored {
+                chunk,
+                bytes: size,
+                nodes,
+            });
+        }
+        reporter.progress(Phase::Store, *bytes_done, bytes_total);
+    }
+
+    /// Sends one chunk; returns the PUT body bytes sent for it, and the chunk, its size and
+    /// the storage receipts of the nodes that hold it.
     async fn send_one(
         &self,
         sources: Arc<Sources>,
         paid: PaidChunk,
-    ) -> (u64, Result<(ChunkAddress, u32, usize), SendFailure>) {
+    ) -> (
+        u64,
+        Result<(ChunkAddress, u32, Vec<StorageReceipt>), ChunkFailure>,
+    ) {
         let mut bytes_sent = 0;
         let result = self.send_counted(sources, paid, &mut bytes_sent).await;
         (bytes_sent, result)
@@ -82,19 +138,22 @@ impl Stages<'_> {
         sources: Arc<Sources>,
         PaidChunk { chunk, proof }: PaidChunk,
         bytes_sent: &mut u64,
-    ) -> Result<(ChunkAddress, u32, usize), SendFailure> {
+    ) -> Result<(ChunkAddress, u32, Vec<StorageReceipt>), ChunkFailure> {
         let (context, options) = (self.context, self.options);
         let planned = chunk.clone();
-        let body = tokio::task::spawn_blocking(move || {
+        let body = blocking(move || {
             let header = encode_put_header(&proof, planned.size as usize);
             read_planned_after(&sources, &planned, header).map(Bytes::from)
         })
         .await
-        .expect("re-deriving a chunk does not panic")
-        .map_err(|e| SendFailure::Chunk(ChunkFailure::new(chunk.address, e)))?;
+        .map_err(|e| ChunkFailure::new(chunk.address, e))?;
+        let extended = context
+            .swarm
+            .for_chunk(&context.client, &chunk.address, options.close_group)
+            .await;
         let stored = replicate(
             &context.client,
-            &context.swarm,
+            extended.as_ref().unwrap_or(&context.swarm),
             chunk.address,
             body,
             Placement {
@@ -107,17 +166,9 @@ impl Stages<'_> {
         .await
         .map_err(|failure: ReplicationFailure| {
             *bytes_sent = failure.bytes_sent;
-            SendFailure::Chunk(ChunkFailure::new(chunk.address, failure))
+            ChunkFailure::new(chunk.address, failure)
         })?;
         *bytes_sent = stored.bytes_sent;
-        let nodes = stored.receipts.len();
-        self.session
-            .commit(|receipt| {
-                receipt.proofs.remove(&chunk.address);
-                receipt.stored.insert(chunk.address, stored.receipts);
-            })
-            .await
-            .map_err(SendFailure::Receipt)?;
-        Ok((chunk.address, chunk.size, nodes))
+        Ok((chunk.address, chunk.size, stored.receipts))
     }
 }

@@ -1,5 +1,12 @@
-//! A PUT's body: its declared length, reading it within the size and idle limits, and
+//! A PUT's body: its declared length, reading it within the size, idle and rate limits, and
 //! splitting it into proof and chunk.
+//!
+//! A body must keep up [`MIN_BODY_RATE`] bytes a second on average once [`BODY_RATE_GRACE`]
+//! has passed (by `grace + bytes / rate` seconds after it started, `bytes` must be in), so a
+//! sender trickling a few bytes a second holds a transfer slot for about the grace, not for
+//! the request's whole time limit.
+
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -8,6 +15,19 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 
 use super::{ApiError, BODY_IDLE_TIMEOUT, MAX_PUT_BODY};
+
+/// The slowest average rate a PUT body may arrive at, in bytes a second, after
+/// [`BODY_RATE_GRACE`]: a full 4 MiB chunk in about 66 s.
+pub const MIN_BODY_RATE: u64 = 64 * 1024;
+/// How long a PUT body may take before [`MIN_BODY_RATE`] applies.
+pub const BODY_RATE_GRACE: Duration = Duration::from_secs(2);
+
+/// When `bytes` bytes of a body started at `started` are due at the latest.
+fn due_by(started: tokio::time::Instant, bytes: usize) -> tokio::time::Instant {
+    started
+        + BODY_RATE_GRACE
+        + Duration::from_micros((bytes as u64).saturating_mul(1_000_000) / MIN_BODY_RATE)
+}
 use crate::wire::http::{FramingError, decode_proof, split_put};
 use crate::wire::signed::PaymentProof;
 use crate::wire::types::{ChunkAddress, MAX_CHUNK_BYTES};
@@ -43,7 +63,7 @@ pub(super) fn unpack_put(
 }
 
 /// Reads a PUT body of at most [`MAX_PUT_BODY`] bytes, dropping a sender that stalls for
-/// [`BODY_IDLE_TIMEOUT`].
+/// [`BODY_IDLE_TIMEOUT`] or falls below [`MIN_BODY_RATE`].
 pub(super) async fn read_put_body(body: Body) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
@@ -53,10 +73,24 @@ pub(super) async fn read_put_body(body: Body) -> Result<Bytes, ApiError> {
             ),
         )
     };
+    let too_slow = |bytes: usize| {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the PUT body came too slowly: {bytes} bytes in, below {} KiB/s after the first {} s",
+                MIN_BODY_RATE / 1024,
+                BODY_RATE_GRACE.as_secs()
+            ),
+        )
+    };
+    let started = tokio::time::Instant::now();
     let mut stream = body.into_data_stream();
     let mut bytes = BytesMut::new();
     loop {
-        match tokio::time::timeout(BODY_IDLE_TIMEOUT, stream.next()).await {
+        let idle_until = tokio::time::Instant::now() + BODY_IDLE_TIMEOUT;
+        let rate_until = due_by(started, bytes.len() + 1);
+        match tokio::time::timeout_at(idle_until.min(rate_until), stream.next()).await {
+            Err(_) if rate_until <= idle_until => return Err(too_slow(bytes.len())),
             Err(_) => {
                 return Err(ApiError::new(
                     StatusCode::REQUEST_TIMEOUT,
@@ -78,6 +112,9 @@ pub(super) async fn read_put_body(body: Body) -> Result<Bytes, ApiError> {
                     return Err(too_large());
                 }
                 bytes.extend_from_slice(&frame);
+                if tokio::time::Instant::now() > due_by(started, bytes.len()) {
+                    return Err(too_slow(bytes.len()));
+                }
             }
         }
     }
