@@ -43,7 +43,7 @@ use crate::client::reporter::{Event, Phase, Reporter};
 use crate::client::sources::FileList;
 use crate::client::sources::Sources;
 use crate::vault::Vault;
-use crate::wire::network::CLOSE_GROUP_SIZE;
+use crate::wire::network::{CLOSE_GROUP_SIZE, REPLICAS};
 use crate::wire::types::Amount;
 
 mod chunks;
@@ -106,7 +106,7 @@ impl UploadOptions {
             file,
             wave_size: MAX_WAVE_SIZE,
             max_cost: None,
-            replicas: 4,
+            replicas: REPLICAS,
             close_group: CLOSE_GROUP_SIZE,
             chunks_in_flight: 8,
             quotes_in_flight: 16,
@@ -175,7 +175,7 @@ impl Input {
     ) -> Result<PlannedInput, UploadError> {
         match self {
             Input::File(path) => Ok(PlannedInput {
-                plan: encrypt(&path, threads, reporter).await?,
+                plan: encrypt_file(&path, threads, reporter).await?,
                 sources: Sources::one(&path)?,
                 files: None,
             }),
@@ -219,8 +219,8 @@ pub fn check_file(path: &Path) -> Result<u64, UploadError> {
     Ok(meta.len())
 }
 
-/// Encrypt stage: chunks and encrypts the file off the async threads, reporting bytes done.
-pub async fn encrypt(
+/// Encrypt stage of one file: chunks and encrypts it off the async threads, reporting bytes done.
+async fn encrypt_file(
     file: &Path,
     threads: usize,
     reporter: Arc<dyn Reporter>,
@@ -238,8 +238,9 @@ pub async fn encrypt(
     Ok(plan)
 }
 
-/// A paid wave on its way to the send stage.
-struct PaidWave {
+/// A paid wave's chunks on their way to the send stage (the chain's record of a wave is
+/// [`crate::vault::PaidWave`]).
+struct WaveToSend {
     chunks: Vec<PaidChunk>,
 }
 
@@ -483,7 +484,7 @@ impl Stages<'_> {
         plan: &UploadPlan,
         work: resume::Work,
     ) -> (Result<(), PayStop>, PayTotals, SendTotals) {
-        let (sender, receiver) = mpsc::channel::<PaidWave>(1);
+        let (sender, receiver) = mpsc::channel::<WaveToSend>(1);
         let mut pay_totals = PayTotals::default();
         let mut send_totals = SendTotals::default();
         let bytes_total: u64 = plan.chunks.iter().map(|c| c.size as u64).sum();

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::chunks::{ChunkFailure, HeldChunk, PaidChunk, PayableChunk};
 use super::outcome::PayStop;
 use super::resume::Work;
-use super::{MAX_WAVE_SIZE, PaidWave, PayTotals, Stages, UploadContext, UploadOptions, cost};
+use super::{MAX_WAVE_SIZE, WaveToSend, PayTotals, Stages, UploadContext, UploadOptions, cost};
 use crate::client::chunking::PlannedChunk;
 use crate::client::quoting::{QuoteContext, QuoteFailure, QuoteOutcome, quote_chunk};
 use crate::client::receipt::{Change, WaveRecord};
@@ -47,11 +47,11 @@ impl Stages<'_> {
         &self,
         work: Work,
         sources: &Arc<Sources>,
-        sender: mpsc::Sender<PaidWave>,
+        sender: mpsc::Sender<WaveToSend>,
         totals: &mut PayTotals,
     ) -> Result<(), PayStop> {
         let reused = self.skip_held(work.reused, sources, totals).await?;
-        if !reused.is_empty() && sender.send(PaidWave { chunks: reused }).await.is_err() {
+        if !reused.is_empty() && sender.send(WaveToSend { chunks: reused }).await.is_err() {
             return Ok(());
         }
         let wave_size = self.options.wave_size.clamp(1, MAX_WAVE_SIZE);
@@ -70,7 +70,7 @@ impl Stages<'_> {
             let Some(paid) = self.settle_wave(group, sources, &mut waves, totals).await? else {
                 break;
             };
-            if !paid.is_empty() && sender.send(PaidWave { chunks: paid }).await.is_err() {
+            if !paid.is_empty() && sender.send(WaveToSend { chunks: paid }).await.is_err() {
                 break;
             }
         }

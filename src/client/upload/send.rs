@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::chunks::{ChunkFailure, PaidChunk};
-use super::{PaidWave, SendTotals, Stages};
+use super::{WaveToSend, SendTotals, Stages};
 use crate::blocking::blocking;
 use crate::client::receipt::Change;
 use crate::client::replication::{Placement, ReplicationFailure, replicate};
@@ -42,7 +42,7 @@ impl Stages<'_> {
     pub(super) async fn send_waves(
         &self,
         sources: Arc<Sources>,
-        receiver: mpsc::Receiver<PaidWave>,
+        receiver: mpsc::Receiver<WaveToSend>,
         (stored_before_bytes, bytes_total): (u64, u64),
         totals: &mut SendTotals,
     ) {
