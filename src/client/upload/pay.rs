@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::chunks::{ChunkFailure, HeldChunk, PaidChunk, PayableChunk};
 use super::outcome::PayStop;
 use super::resume::Work;
-use super::{MAX_WAVE_SIZE, WaveToSend, PayTotals, Stages, UploadContext, UploadOptions, cost};
+use super::{MAX_WAVE_SIZE, PayTotals, Stages, UploadContext, UploadOptions, WaveToSend, cost};
 use crate::client::chunking::PlannedChunk;
 use crate::client::quoting::{QuoteContext, QuoteFailure, QuoteOutcome, quote_chunk};
 use crate::client::receipt::{Change, WaveRecord};

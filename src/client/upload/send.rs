@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::chunks::{ChunkFailure, PaidChunk};
-use super::{WaveToSend, SendTotals, Stages};
+use super::{SendTotals, Stages, WaveToSend};
 use crate::blocking::blocking;
 use crate::client::receipt::Change;
 use crate::client::replication::{Placement, ReplicationFailure, replicate};

@@ -3,7 +3,17 @@
 //! checked against the network's reach, its prefix's limits and its own `/info` before it
 //! joins the view.
 
-use super::*;
+use std::time::Instant;
+
+use futures::StreamExt;
+
+use super::{PARALLEL_QUERIES, Peers, Recorded, liveness};
+use crate::node::gossip;
+use crate::node::outbound::Forbidden;
+use crate::node::prefixes::{ADMISSIONS_PER_PREFIX, PEERS_PER_PREFIX, prefix_of_url};
+use crate::wire::announce::Announcement;
+use crate::wire::network::NodeInfo;
+use crate::wire::signed::unix_now;
 
 /// Why an announced node was not added to the view.
 #[derive(Debug, thiserror::Error)]

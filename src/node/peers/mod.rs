@@ -50,23 +50,19 @@ use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::node::prefixes::AdmissionWindows;
 pub use crate::node::prefixes::{ADMISSIONS_PER_PREFIX, PEERS_PER_PREFIX};
-use crate::node::prefixes::{AdmissionWindows, prefix_of_url};
 pub use crate::node::refreshing::{MAX_STRIKES, MIN_REFRESH_GAP};
 use crate::node::refreshing::{Strikes, Turns};
 
 use alloy::signers::local::PrivateKeySigner;
-use futures::StreamExt;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::node::gossip;
-use crate::node::outbound::{Forbidden, Outbound};
-use crate::wire::announce::Announcement;
-use crate::wire::answer::PeerError;
-use crate::wire::network::{Diversity, NetPrefix, NetworkConfig, NodeInfo, node_url};
+use crate::node::outbound::Outbound;
+use crate::wire::network::{Diversity, NetPrefix, NodeInfo, node_url};
 use crate::wire::registry::Registry;
-use crate::wire::signed::{Freshness, unix_now};
+use crate::wire::signed::Freshness;
 use crate::wire::types::{ChunkAddress, NodeId};
 
 /// How often peers are refreshed (and this node announced) in the background.

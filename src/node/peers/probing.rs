@@ -2,8 +2,22 @@
 //! it changed), the probes of a refresh and what each answer records, strikes for URLs that do
 //! not answer, and forgetting peers silent for too long.
 
-use super::*;
+use std::collections::HashSet;
+use std::sync::PoisonError;
+use std::time::Instant;
+
+use futures::StreamExt;
+
+use super::{
+    Known, MAX_NEW_PER_REFRESH, MAX_PEERS, PARALLEL_QUERIES, PEER_EXPIRY, PEER_MEMORY, Peers,
+    Recorded, normal,
+};
 use crate::blocking::blocking;
+use crate::node::gossip;
+use crate::node::prefixes::{PEERS_PER_PREFIX, prefix_of_url};
+use crate::node::refreshing::MAX_STRIKES;
+use crate::wire::answer::PeerError;
+use crate::wire::network::{NetPrefix, NetworkConfig, NodeInfo, node_url};
 
 /// What tells that a file changed without reading it: size, inode and modification time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

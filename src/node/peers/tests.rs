@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::node::outbound::Reach;
+use crate::wire::answer::PeerError;
+use crate::wire::network::NetworkConfig;
 use alloy::primitives::Address;
 
 fn node(byte: u8) -> NodeInfo {
