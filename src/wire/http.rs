@@ -112,9 +112,23 @@ pub fn encode_put(proof: &PaymentProof, chunk: &[u8]) -> Vec<u8> {
 /// The start of a PUT body (proof length and proof), with room reserved for a chunk of
 /// `chunk_len` bytes to be appended.
 pub fn encode_put_header(proof: &PaymentProof, chunk_len: usize) -> Vec<u8> {
+    encode_put_header_into(Vec::new(), proof, chunk_len)
+}
+
+/// [`encode_put_header`] written into `body` (emptied first), so a sender can reuse one
+/// buffer's allocation for chunk after chunk.
+pub fn encode_put_header_into(
+    mut body: Vec<u8>,
+    proof: &PaymentProof,
+    chunk_len: usize,
+) -> Vec<u8> {
     let proof = bincode::serde::encode_to_vec(proof, bincode::config::standard())
         .expect("a proof always serialises");
-    frame_put(&proof, chunk_len)
+    body.clear();
+    body.reserve(4 + proof.len() + chunk_len);
+    body.extend_from_slice(&(proof.len() as u32).to_be_bytes());
+    body.extend_from_slice(&proof);
+    body
 }
 
 /// A PUT body from a proof's bytes as a node keeps them, followed by `chunk`.
