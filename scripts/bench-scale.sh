@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scaling with the work, on a one-host devnet (release build, 10 nodes):
-# - folders of 2,000, 4,000 and 40,000 files of 1 KiB: upload time, bytes the client wrote to
+# - folders of 2,000, 4,000, 40,000 and 400,000 files of 1 KiB: upload time, bytes the client wrote to
 #   disk (/proc/PID/io write_bytes), chunks paid and peak memory (VmHWM); each downloaded back
 #   and compared;
 # - one 4 GiB file: the client's bytes written against its receipt's largest size;
@@ -10,17 +10,23 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bench-setup.sh" 1
 
-counts=${FERRY_BENCH_COUNTS:-"2000 4000 40000"}
+counts=${FERRY_BENCH_COUNTS:-"2000 4000 40000 400000"}
 big_mib=${FERRY_BENCH_BIG_MIB:-4096}
 stream_mib=${FERRY_BENCH_STREAM_MIB:-2048}
 
 # Runs "$@" in the background, sampling /proc/PID/io and VmHWM every 20 ms until it exits, and
 # a path's size (the receipts dir, or the whole data dir) as $watch_path says. Prints
-# "seconds write_bytes peak_kib max_watched_bytes"; the command's stdout goes to $work/out.
+# "seconds write_bytes peak_kib max_watched_bytes". The command's stdout (the --json event
+# stream, about 230 bytes a file for a folder) goes through a pipe, of which only the last
+# line is kept in $work/out: write_bytes counts what ferry itself writes (receipts, spool, plan
+# cache, history), not where a caller chose to keep its output.
 measure() {
-  local start end pid wb=0 hwm=0 watched=0 now size
+  local start end pid keeper wb=0 hwm=0 watched=0 now size
+  rm -f "$work/events" && mkfifo "$work/events"
+  tail -n 1 <"$work/events" >"$work/out" &
+  keeper=$!
   start=$(date +%s.%N)
-  "$@" >"$work/out" 2>"$work/err" &
+  "$@" >"$work/events" 2>"$work/err" &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     now=$(awk '/^write_bytes/ {print $2}' "/proc/$pid/io" 2>/dev/null || echo 0)
@@ -35,6 +41,7 @@ measure() {
   done
   wait "$pid" || { echo "failed: $*" >&2; cat "$work/err" >&2; exit 1; }
   end=$(date +%s.%N)
+  wait "$keeper"
   echo "$(echo "$end - $start" | bc) $wb $hwm $watched"
 }
 
