@@ -38,6 +38,7 @@ pub mod keys;
 pub mod node;
 pub mod paths;
 pub mod shell;
+pub mod signals;
 pub mod sizes;
 pub mod vault;
 pub mod wire;

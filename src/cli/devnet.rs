@@ -19,6 +19,7 @@ use crate::devnet::{
     RunningDevnet, StartOutcome, StopHow, StopReport, Topology,
 };
 use crate::exit::ErrorKind;
+use crate::signals::StopSignals;
 use crate::wire::network::NetworkConfig;
 
 /// `ferry devnet …`.
@@ -134,12 +135,12 @@ async fn up(
     }
     // Listening from here on, a Ctrl-C while starting drops the half-started devnet, which
     // kills what it had started, instead of killing ferry and orphaning it.
-    let mut signals = StopSignals::new().map_err(|e| CliError::new(ErrorKind::Internal, e))?;
+    let mut signals = StopSignals::listen().map_err(|e| CliError::new(ErrorKind::Internal, e))?;
     let outcome = tokio::select! {
         outcome = devnet::start(options) => outcome.map_err(devnet_failure)?,
         why = signals.recv() => return Err(CliError::new(
             ErrorKind::Interrupted,
-            anyhow::anyhow!("{why} while starting the devnet; nothing was left running"),
+            anyhow::anyhow!("{} while starting the devnet; nothing was left running", why.past()),
         )),
     };
     let devnet = match outcome {
@@ -170,30 +171,6 @@ async fn up(
     run_foreground(devnet, signals, data_dir, lifetime, output).await
 }
 
-/// SIGINT (Ctrl-C) and SIGTERM, listened to from creation on.
-struct StopSignals {
-    interrupt: tokio::signal::unix::Signal,
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl StopSignals {
-    fn new() -> std::io::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Self {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-        })
-    }
-
-    /// Waits for either; says which.
-    async fn recv(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.interrupt.recv() => "interrupted",
-            _ = self.terminate.recv() => "terminated",
-        }
-    }
-}
-
 /// Waits for Ctrl-C, SIGTERM, EOF on stdin (if asked) or the chain's death, then stops the
 /// devnet. The chain's death is an error: the devnet did not run as asked.
 async fn run_foreground(
@@ -215,7 +192,7 @@ async fn run_foreground(
     // purpose); only the chain's death, a signal or stdin's end stops the devnet.
     let stopped_by: Result<&str, ChildExit> = loop {
         tokio::select! {
-            why = signals.recv() => break Ok(why),
+            why = signals.recv() => break Ok(why.past()),
             () = &mut stdin_closed => break Ok("stdin closed"),
             exit = devnet.wait_for_exit() => {
                 if exit.is_chain {

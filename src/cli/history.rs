@@ -93,7 +93,7 @@ pub struct Finished {
 /// One line of the history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "snake_case")]
-enum Record {
+enum HistoryRecord {
     /// An upload started (before anything is paid).
     Started {
         /// The record's schema.
@@ -157,9 +157,11 @@ pub fn read(data_dir: &Path) -> History {
                 if value["schema"]
                     .as_u64()
                     .is_some_and(|s| s > u64::from(SCHEMA)) => {}
-            Ok(value) => match serde_json::from_value::<Record>(value) {
-                Ok(Record::Started { file, network, .. }) => history.started.push((file, network)),
-                Ok(Record::Finished { upload, .. }) => history.finished.push(upload),
+            Ok(value) => match serde_json::from_value::<HistoryRecord>(value) {
+                Ok(HistoryRecord::Started { file, network, .. }) => {
+                    history.started.push((file, network))
+                }
+                Ok(HistoryRecord::Finished { upload, .. }) => history.finished.push(upload),
                 Err(error) => {
                     problem.get_or_insert(format!("line {}: {error}", number + 1));
                 }
@@ -192,7 +194,7 @@ fn set_aside(path: &Path, mut history: History, problem: String) -> History {
 }
 
 /// Appends a record: one write, owner-only file. Failing is a warning, never an error.
-fn append(data_dir: &Path, record: &Record) {
+fn append(data_dir: &Path, record: &HistoryRecord) {
     let path = history_file(data_dir);
     let mut line = serde_json::to_string(record).expect("records serialise");
     line.push('\n');
@@ -227,7 +229,7 @@ pub async fn note_started(context: &Context, file: &Path, args: &NetworkArgs) {
     let (data_dir, file) = (context.data_dir.clone(), file.to_owned());
     let _ = blocking(move || {
         let file = std::fs::canonicalize(&file).unwrap_or_else(|_| absolute(&file));
-        let record = Record::Started {
+        let record = HistoryRecord::Started {
             schema: SCHEMA,
             file: file.display().to_string(),
             network,
@@ -274,7 +276,7 @@ pub async fn note_finished(
         }
         append(
             &data_dir,
-            &Record::Finished {
+            &HistoryRecord::Finished {
                 schema: SCHEMA,
                 upload,
             },
@@ -333,7 +335,7 @@ mod tests {
             rpc_url: Some("http://127.0.0.1:1".into()),
         };
         for (file, network) in [("/d/a", &devnet), ("/d/a", &file_network)] {
-            let record = Record::Started {
+            let record = HistoryRecord::Started {
                 schema: SCHEMA,
                 file: file.into(),
                 network: network.clone(),
@@ -341,7 +343,7 @@ mod tests {
             append(dir.path(), &record);
         }
         for name in ["a", "b"] {
-            let record = Record::Finished {
+            let record = HistoryRecord::Finished {
                 schema: SCHEMA,
                 upload: finished(name),
             };
@@ -361,7 +363,7 @@ mod tests {
     #[test]
     fn a_damaged_history_is_set_aside_and_read_for_what_it_holds() {
         let dir = tempfile::tempdir().unwrap();
-        let record = Record::Finished {
+        let record = HistoryRecord::Finished {
             schema: SCHEMA,
             upload: finished("a"),
         };

@@ -19,7 +19,7 @@ use crate::wire::types::Amount;
 const QUOTES_IN_FLIGHT: usize = 16;
 
 /// A quote's figures, as `--json` and the human lines show them.
-struct Quoted {
+struct QuoteFigures {
     bytes: u64,
     estimate: Estimate,
     wave_size: usize,
@@ -32,7 +32,7 @@ struct Quoted {
 /// `ferry quote FILE|DIR|-`: what uploading would cost now; pays nothing, needs no wallet.
 pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
     let quoted = gather(context, &args).await?;
-    let Quoted {
+    let QuoteFigures {
         bytes,
         estimate,
         wave_size,
@@ -90,7 +90,7 @@ pub async fn quote(context: &Context, args: QuoteArgs) -> Result<(), CliError> {
 
 /// Plans the input (standard input spooled first), asks the network for quotes and the chain
 /// for the gas price.
-async fn gather(context: &Context, args: &QuoteArgs) -> Result<Quoted, CliError> {
+async fn gather(context: &Context, args: &QuoteArgs) -> Result<QuoteFigures, CliError> {
     let stdin = is_stdin(&args.file);
     if !stdin {
         check_file(&args.file).map_err(|e| CliError::new(e.kind(), e))?;
@@ -136,7 +136,7 @@ async fn gather(context: &Context, args: &QuoteArgs) -> Result<Quoted, CliError>
         .estimate_gas_cost(estimate.payable_chunks, waves)
         .await
         .map_err(payment_failure)?;
-    Ok(Quoted {
+    Ok(QuoteFigures {
         bytes: plan.file_size,
         estimate,
         wave_size,

@@ -184,7 +184,7 @@ struct Answers {
 /// Collects the close group's answers: all of them, or, once a majority quotes or `needed`
 /// say they hold the chunk, those that come within [`QUOTE_GRACE`].
 async fn gather(
-    mut pending: FuturesUnordered<impl Future<Output = Result<Answer, String>>>,
+    mut pending: FuturesUnordered<impl Future<Output = Result<QuoteAnswer, String>>>,
     majority: usize,
     needed: usize,
 ) -> Answers {
@@ -197,8 +197,8 @@ async fn gather(
     let mut grace = Grace::new(QUOTE_GRACE);
     while let Some(answer) = grace.next(&mut pending).await {
         match answer {
-            Ok(Answer::Quote(quote)) => answers.quotes.push(quote),
-            Ok(Answer::Held(receipt)) => {
+            Ok(QuoteAnswer::Quote(quote)) => answers.quotes.push(quote),
+            Ok(QuoteAnswer::Held(receipt)) => {
                 answers.claims += 1;
                 answers.held.push(receipt);
             }
@@ -253,7 +253,7 @@ async fn ask(
     node: &NodeInfo,
     chunk: &PlannedChunk,
     payer: Address,
-) -> Result<Answer, String> {
+) -> Result<QuoteAnswer, String> {
     let mut stale = None;
     for _ in 0..2 {
         let answer = client
@@ -261,11 +261,12 @@ async fn ask(
             .await
             .map_err(|e| e.to_string())?;
         match check(node, chunk, answer)? {
-            Answer::Quote(quote) => match Freshness::CLIENT.check(quote.body.issued_at, unix_now())
-            {
-                Ok(()) => return Ok(Answer::Quote(quote)),
-                Err(error) => stale = Some(error),
-            },
+            QuoteAnswer::Quote(quote) => {
+                match Freshness::CLIENT.check(quote.body.issued_at, unix_now()) {
+                    Ok(()) => return Ok(QuoteAnswer::Quote(quote)),
+                    Err(error) => stale = Some(error),
+                }
+            }
             held => return Ok(held),
         }
     }
@@ -278,7 +279,7 @@ async fn ask(
 }
 
 /// A node's answer, checked.
-enum Answer {
+enum QuoteAnswer {
     /// A quote to pay.
     Quote(SignedQuote),
     /// The node says it holds the chunk, with its storage receipt (a claim to challenge).
@@ -287,14 +288,18 @@ enum Answer {
 
 /// Accepts a node's answer: a quote signed by that node for this chunk and size, or a storage
 /// receipt signed by that node for this chunk. Anything else is that node's failure.
-fn check(node: &NodeInfo, chunk: &PlannedChunk, answer: QuoteResponse) -> Result<Answer, String> {
+fn check(
+    node: &NodeInfo,
+    chunk: &PlannedChunk,
+    answer: QuoteResponse,
+) -> Result<QuoteAnswer, String> {
     let quote = match answer {
         QuoteResponse::AlreadyHeld { receipt } => {
             return if receipt.chunk == chunk.address
                 && receipt.node == node.rewards
                 && receipt.is_valid()
             {
-                Ok(Answer::Held(receipt))
+                Ok(QuoteAnswer::Held(receipt))
             } else {
                 Err(format!(
                     "{} claims to hold chunk {} without its signed storage receipt",
@@ -314,7 +319,7 @@ fn check(node: &NodeInfo, chunk: &PlannedChunk, answer: QuoteResponse) -> Result
     if quote.body.chunk != chunk.address || quote.body.size != chunk.size {
         return Err(format!("{} quoted another chunk or size", node.url));
     }
-    Ok(Answer::Quote(quote))
+    Ok(QuoteAnswer::Quote(quote))
 }
 
 /// What storing a whole plan would cost at current quotes.

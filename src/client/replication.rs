@@ -108,7 +108,7 @@ pub struct ReplicationFailure {
 
 /// One PUT's end: the node, how it was asked, its answer, and which of the holders it names
 /// proved they hold the chunk.
-struct Answer<'a> {
+struct PutAnswer<'a> {
     node: &'a NodeInfo,
     mode: PutMode,
     result: Result<PutResponse, RequestError>,
@@ -176,7 +176,7 @@ impl<'a> Tally<'a> {
         });
     }
 
-    fn count(&mut self, answer: Answer<'_>) {
+    fn count(&mut self, answer: PutAnswer<'_>) {
         self.bytes_sent += answer.bytes_sent;
         let put = match answer.result {
             Ok(put) => put,
@@ -336,11 +336,11 @@ fn next_missing<'a>(
 /// itself and those it forwarded to, each with a valid storage receipt for the chunk).
 async fn prove_named<'a>(
     client: &NodeClient,
-    mut answer: Answer<'a>,
+    mut answer: PutAnswer<'a>,
     candidates: &[&NodeInfo],
     chunk: ChunkAddress,
     bytes: &Bytes,
-) -> Answer<'a> {
+) -> PutAnswer<'a> {
     let Ok(put) = &answer.result else {
         return answer;
     };
@@ -368,7 +368,7 @@ struct Put<'a> {
     reporter: &'a dyn Reporter,
 }
 
-async fn put_with_retries<'a>(put: &Put<'_>, node: &'a NodeInfo, mode: PutMode) -> Answer<'a> {
+async fn put_with_retries<'a>(put: &Put<'_>, node: &'a NodeInfo, mode: PutMode) -> PutAnswer<'a> {
     let Put {
         client,
         chunk,
@@ -396,7 +396,7 @@ async fn put_with_retries<'a>(put: &Put<'_>, node: &'a NodeInfo, mode: PutMode) 
                 attempt += 1;
             }
             result => {
-                return Answer {
+                return PutAnswer {
                     node,
                     mode,
                     result,
@@ -436,7 +436,7 @@ mod tests {
             node: keys[2].address(),
             ..StorageReceipt::sign(chunk, &stranger)
         };
-        let answer = Answer {
+        let answer = PutAnswer {
             node: &group[0],
             mode: PutMode::Forward,
             result: Ok(PutResponse {
@@ -473,7 +473,7 @@ mod tests {
         assert_eq!(tally.bytes_sent, 100);
         assert_eq!(tally.failures, 1, "the unproven holder is passed over");
         assert!(tally.refuted.contains(&keys[2].address()));
-        let lying = Answer {
+        let lying = PutAnswer {
             node: &group[3],
             mode: PutMode::StoreOnly,
             result: Ok(PutResponse {

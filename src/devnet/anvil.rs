@@ -115,12 +115,12 @@ pub fn parse_listening(line: &str) -> Option<u16> {
 /// Asks a JSON-RPC endpoint for its chain id.
 pub async fn chain_id(http: &reqwest::Client, rpc_url: &str) -> Result<u64, reqwest::Error> {
     #[derive(serde::Deserialize)]
-    struct Answer {
+    struct RpcAnswer {
         result: String,
     }
     let request =
         serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []});
-    let answer: Answer = http
+    let answer: RpcAnswer = http
         .post(rpc_url)
         .timeout(Duration::from_secs(3))
         .json(&request)

@@ -104,7 +104,7 @@ pub enum NetResource {
 
 /// Where one devnet process runs: its namespace and address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placement {
+pub struct NetnsAddress {
     /// The namespace.
     pub namespace: String,
     /// Its address on the bridge.
@@ -146,16 +146,16 @@ impl IsolatedNetwork {
     }
 
     /// Where anvil runs (`.2`).
-    pub fn anvil(&self) -> Placement {
-        Placement {
+    pub fn anvil(&self) -> NetnsAddress {
+        NetnsAddress {
             namespace: format!("{}a", self.prefix),
             address: self.address(2),
         }
     }
 
     /// Where node `index` runs (`.3` on).
-    pub fn node(&self, index: usize) -> Placement {
-        Placement {
+    pub fn node(&self, index: usize) -> NetnsAddress {
+        NetnsAddress {
             namespace: format!("{}n{index}", self.prefix),
             address: self.address(3 + index as u32),
         }

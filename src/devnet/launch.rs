@@ -10,7 +10,7 @@ use std::sync::{Arc, PoisonError};
 use alloy::signers::local::PrivateKeySigner;
 
 use super::anvil::{self, FUNDED_KEY};
-use super::isolated::{NetResource, Placement};
+use super::isolated::{NetResource, NetnsAddress};
 use super::state::{self, Program};
 use super::{DevnetError, DevnetOptions, READY_TIMEOUT, RunningDevnet, blocking, process};
 use crate::vault::{RegistryTerms, Vault, deploy_vault, parse_private_key};
@@ -151,7 +151,7 @@ impl RunningDevnet {
     }
 
     /// Where anvil (`None`) or node `index` runs: its namespace, if isolated, and address.
-    fn placement(&self, node: Option<usize>) -> (Option<Placement>, String) {
+    fn placement(&self, node: Option<usize>) -> (Option<NetnsAddress>, String) {
         let placement = self.state.isolated.as_ref().map(|isolated| match node {
             None => isolated.anvil(),
             Some(index) => isolated.node(index),

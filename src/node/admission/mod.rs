@@ -38,7 +38,7 @@ use crate::blocking::blocking;
 use crate::node::paid_waves::{
     Cached, SETTLED_DEPTH, UnpaidCache, VerifiedCache, WaveKey, due_for_recheck,
 };
-use crate::node::peers::{Membership, membership};
+use crate::node::peers::{Standing, standing};
 use crate::vault::{Vault, WaveStatus};
 use crate::wire::network::{Diversity, NodeInfo};
 use crate::wire::registry::Registry;
@@ -60,7 +60,7 @@ const HEAD_REUSE: Duration = Duration::from_secs(2);
 
 /// What a proof is judged against: this node's view of the network.
 #[derive(Debug, Clone, Copy)]
-pub struct View<'a> {
+pub struct NetworkView<'a> {
     /// The nodes in the view (this one first), with the proof's remembered issuers.
     pub nodes: &'a [NodeInfo],
     /// The vault's registry as last read.
@@ -126,7 +126,7 @@ impl Admission {
         proof: &'p PaymentProof,
         chunk: ChunkAddress,
         chunk_len: usize,
-        view: View<'_>,
+        view: NetworkView<'_>,
         arrival: Arrival,
     ) -> Result<&'p SignedQuote, Rejection> {
         let k = self.close_group;
@@ -173,12 +173,12 @@ impl Admission {
                     rewards: quote.body.rewards,
                 });
             };
-            match membership(view.diversity, view.nodes, &chunk, &issuer, k) {
-                Membership::Close => {}
-                Membership::NotClose => {
+            match standing(view.diversity, view.nodes, &chunk, &issuer, k) {
+                Standing::Close => {}
+                Standing::NotClose => {
                     return Err(Rejection::NotInCloseGroup { issuer, chunk, k });
                 }
-                Membership::Unknown => unknown = unknown.or(Some(issuer)),
+                Standing::Unknown => unknown = unknown.or(Some(issuer)),
             }
         }
         match unknown {

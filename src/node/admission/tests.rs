@@ -47,7 +47,7 @@ fn a_replica_skips_only_the_freshness_rule() {
         .collect();
     let registry = Registry::new(1, nodes.iter().map(|n| (n.rewards, n.id)));
     let diversity = Diversity::default();
-    let view = |nodes| View {
+    let view = |nodes| NetworkView {
         nodes,
         registry: &registry,
         diversity: &diversity,
@@ -112,7 +112,7 @@ fn a_replica_skips_only_the_freshness_rule() {
         Err(Rejection::BelowFloor { .. })
     ));
     let empty = Registry::default();
-    let unregistered = View {
+    let unregistered = NetworkView {
         nodes: &nodes,
         registry: &empty,
         diversity: &diversity,
@@ -149,7 +149,7 @@ fn a_node_stores_only_chunks_whose_close_group_it_is_in() {
         .unwrap()
         .membership(0),
     };
-    let view = View {
+    let view = NetworkView {
         nodes: &nodes,
         registry: &registry,
         diversity: &diversity,

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Failure, NodeCli};
 use crate::node::settings::LogFormat;
 use crate::node::{Node, NodeConfig, NodeError, NodeKey};
+use crate::signals::StopSignals;
 
 /// Serves as `cli` says until SIGTERM or SIGINT.
 pub(super) async fn serve_node(args: NodeCli) -> Result<(), Failure> {
@@ -43,7 +44,7 @@ pub(super) async fn serve_node(args: NodeCli) -> Result<(), Failure> {
         tracing::error!(%error, "cannot listen for SIGTERM and SIGINT");
         NodeError::Signals(error)
     })?;
-    tokio::spawn(signals.cancel_on_first(shutdown.clone()));
+    tokio::spawn(cancel_on_first(signals, shutdown.clone()));
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = writeln!(stdout, "listening {}", node.url()).and_then(|()| stdout.flush()) {
         tracing::warn!(%error, "cannot write the listening line to stdout");
@@ -52,31 +53,11 @@ pub(super) async fn serve_node(args: NodeCli) -> Result<(), Failure> {
     Ok(node.serve(shutdown).await?)
 }
 
-/// The stop signals, registered.
-struct StopSignals {
-    terminate: tokio::signal::unix::Signal,
-    interrupt: tokio::signal::unix::Signal,
-}
-
-impl StopSignals {
-    /// Registers handlers for SIGTERM and SIGINT.
-    fn listen() -> std::io::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Self {
-            terminate: signal(SignalKind::terminate())?,
-            interrupt: signal(SignalKind::interrupt())?,
-        })
-    }
-
-    /// Cancels `shutdown` on the first SIGTERM or SIGINT.
-    async fn cancel_on_first(mut self, shutdown: CancellationToken) {
-        let signal = tokio::select! {
-            _ = self.terminate.recv() => "SIGTERM",
-            _ = self.interrupt.recv() => "SIGINT",
-        };
-        shutdown.cancel();
-        tracing::info!("{signal} received; stopping");
-    }
+/// Cancels `shutdown` on the first SIGTERM or SIGINT.
+async fn cancel_on_first(mut signals: StopSignals, shutdown: CancellationToken) {
+    let stop = signals.recv().await;
+    shutdown.cancel();
+    tracing::info!("{} received; stopping", stop.name());
 }
 
 /// Logs to stderr as `format` says, filtered by `RUST_LOG` (default `info`); warnings and

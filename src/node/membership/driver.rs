@@ -30,7 +30,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::time::DelayQueue;
 
-use super::{Gate, Identity, MAX_MESSAGE_BYTES, Neighbourhood, SignatureCache, Swim, View};
+use super::{Gate, GateView, Identity, MAX_MESSAGE_BYTES, Neighbourhood, SignatureCache, Swim};
 use crate::node::outbound::Outbound;
 use crate::wire::network::NodeInfo;
 use crate::wire::registry::Registry;
@@ -76,7 +76,7 @@ impl Membership {
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let neighbourhood = Arc::new(Neighbourhood::of(me.id, registry.positions()));
         let gate = Gate::new(
-            View {
+            GateView {
                 registry,
                 neighbourhood,
             },

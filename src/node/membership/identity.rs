@@ -115,13 +115,13 @@ impl foca::Identity for Identity {
 /// [`Gate::set_view`] replaces when the registry changes.
 #[derive(Debug, Clone)]
 pub struct Gate {
-    view: Arc<RwLock<View>>,
+    view: Arc<RwLock<GateView>>,
     signatures: SignatureCache,
 }
 
 /// The registry and the neighbourhood a gate admits by.
 #[derive(Debug, Clone)]
-pub struct View {
+pub struct GateView {
     /// The vault's active nodes.
     pub registry: Arc<Registry>,
     /// This node's part of the ring.
@@ -130,7 +130,7 @@ pub struct View {
 
 impl Gate {
     /// A gate admitting the nodes `view` holds, checking signatures through `signatures`.
-    pub fn new(view: View, signatures: SignatureCache) -> Self {
+    pub fn new(view: GateView, signatures: SignatureCache) -> Self {
         Self {
             view: Arc::new(RwLock::new(view)),
             signatures,
@@ -138,7 +138,7 @@ impl Gate {
     }
 
     /// The registry and neighbourhood it admits by now.
-    pub fn view(&self) -> View {
+    pub fn view(&self) -> GateView {
         self.view
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -146,7 +146,7 @@ impl Gate {
     }
 
     /// Admits by `view` from now on.
-    pub fn set_view(&self, view: View) {
+    pub fn set_view(&self, view: GateView) {
         *self.view.write().unwrap_or_else(PoisonError::into_inner) = view;
     }
 

@@ -37,7 +37,7 @@ use foca::{Foca, NoCustomBroadcast, Notification, PeriodicParams, Runtime, Timer
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-pub use identity::{Gate, Identity, SignatureCache, View};
+pub use identity::{Gate, GateView, Identity, SignatureCache};
 pub use zone::Neighbourhood;
 
 use crate::wire::network::NodeInfo;
@@ -85,7 +85,7 @@ pub fn swim_config(members: usize) -> foca::Config {
 
 /// What changed in the node's view of its neighbourhood.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub enum MemberChange {
     /// A member is up (newly, or again).
     Up(NodeInfo),
     /// A member is down.
@@ -111,7 +111,7 @@ pub struct Outbox {
     /// Timers to deliver back through [`Swim::timer`] after their delay.
     pub timers: Vec<(SwimTimer, Duration)>,
     /// What changed.
-    pub changes: Vec<Change>,
+    pub changes: Vec<MemberChange>,
     epoch: u64,
     defunct: bool,
 }
@@ -119,9 +119,11 @@ pub struct Outbox {
 impl Runtime<Identity> for Outbox {
     fn notify(&mut self, notification: Notification<'_, Identity>) {
         match notification {
-            Notification::MemberUp(member) => self.changes.push(Change::Up(member.info())),
-            Notification::MemberDown(member) => self.changes.push(Change::Down(member.id())),
-            Notification::Rename(_, member) => self.changes.push(Change::Renamed(member.info())),
+            Notification::MemberUp(member) => self.changes.push(MemberChange::Up(member.info())),
+            Notification::MemberDown(member) => self.changes.push(MemberChange::Down(member.id())),
+            Notification::Rename(_, member) => {
+                self.changes.push(MemberChange::Renamed(member.info()))
+            }
             Notification::Defunct => self.defunct = true,
             _ => {}
         }
@@ -216,14 +218,14 @@ impl Swim {
         let neighbourhood = Neighbourhood::of(me, registry.positions());
         let previous = self.gate.view();
         if *previous.neighbourhood == neighbourhood {
-            self.gate.set_view(View {
+            self.gate.set_view(GateView {
                 registry,
                 neighbourhood: previous.neighbourhood,
             });
             return self.drop_unadmitted();
         }
         let depth_changed = previous.neighbourhood.depth() != neighbourhood.depth();
-        self.gate.set_view(View {
+        self.gate.set_view(GateView {
             registry,
             neighbourhood: Arc::new(neighbourhood),
         });
@@ -258,7 +260,7 @@ impl Swim {
             .map(|member| member.id().clone())
             .collect();
         for member in &known {
-            self.outbox.changes.push(Change::Down(member.id()));
+            self.outbox.changes.push(MemberChange::Down(member.id()));
         }
         self.outbox.epoch += 1;
         self.seed = self.seed.wrapping_add(1);
@@ -301,7 +303,7 @@ impl Swim {
         let issued_at = self.me().issued_at();
         let newer = (self.renew)(issued_at);
         if self.foca.change_identity(newer, &mut self.outbox).is_ok() {
-            self.outbox.changes.push(Change::Rejoined);
+            self.outbox.changes.push(MemberChange::Rejoined);
         }
     }
 }

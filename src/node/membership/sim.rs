@@ -23,7 +23,9 @@ use alloy::signers::local::PrivateKeySigner;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{Change, Gate, Identity, Neighbourhood, SignatureCache, Swim, SwimTimer, View};
+use super::{
+    Gate, GateView, Identity, MemberChange, Neighbourhood, SignatureCache, Swim, SwimTimer,
+};
 use crate::wire::registry::Registry;
 use crate::wire::types::NodeId;
 
@@ -160,7 +162,7 @@ impl fmt::Display for SimReport {
     }
 }
 
-enum Event {
+enum SimEvent {
     Deliver { to: usize, bytes: Vec<u8> },
     Timer { node: usize, timer: SwimTimer },
     Stop { node: usize },
@@ -170,7 +172,7 @@ enum Event {
 struct Sim {
     now: Duration,
     queue: BinaryHeap<Reverse<(Duration, u64)>>,
-    events: HashMap<u64, Event>,
+    events: HashMap<u64, SimEvent>,
     next_event: u64,
     rng: StdRng,
     config: SimConfig,
@@ -205,7 +207,7 @@ pub fn run(config: &SimConfig) -> SimReport {
     for (node, (signer, id)) in signers.into_iter().zip(&ids).enumerate() {
         let neighbourhood = shared_neighbourhood(&mut hoods, *id, &registry);
         let gate = Gate::new(
-            View {
+            GateView {
                 registry: registry.clone(),
                 neighbourhood,
             },
@@ -263,7 +265,7 @@ fn shared_neighbourhood(
 }
 
 impl Sim {
-    fn schedule(&mut self, after: Duration, event: Event) {
+    fn schedule(&mut self, after: Duration, event: SimEvent) {
         let id = self.next_event;
         self.next_event += 1;
         self.events.insert(id, event);
@@ -280,7 +282,7 @@ impl Sim {
         let config = self.config.clone();
         for node in 0..config.nodes {
             let jitter = Duration::from_millis(self.rng.random_range(0..2000));
-            self.schedule(jitter, Event::Start { node });
+            self.schedule(jitter, SimEvent::Start { node });
         }
         let spread = |count: usize, i: usize| {
             config.warmup
@@ -296,13 +298,13 @@ impl Sim {
             }
         }
         for (i, node) in victims.into_iter().enumerate() {
-            self.schedule(spread(config.failures, i), Event::Stop { node });
+            self.schedule(spread(config.failures, i), SimEvent::Stop { node });
         }
         for i in 0..config.joins {
             let at = spread(config.joins, i) + Duration::from_millis(700);
             self.schedule(
                 at,
-                Event::Start {
+                SimEvent::Start {
                     node: config.nodes + i,
                 },
             );
@@ -322,9 +324,9 @@ impl Sim {
         report
     }
 
-    fn handle(&mut self, event: Event) {
+    fn handle(&mut self, event: SimEvent) {
         match event {
-            Event::Deliver { to, bytes } => {
+            SimEvent::Deliver { to, bytes } => {
                 if self.running(to)
                     && let Some(swim) = self.swims[to].as_mut()
                 {
@@ -332,7 +334,7 @@ impl Sim {
                     self.flush(to);
                 }
             }
-            Event::Timer { node, timer } => {
+            SimEvent::Timer { node, timer } => {
                 if self.running(node)
                     && let Some(swim) = self.swims[node].as_mut()
                 {
@@ -340,11 +342,11 @@ impl Sim {
                     self.flush(node);
                 }
             }
-            Event::Stop { node } => {
+            SimEvent::Stop { node } => {
                 self.stopped_at.insert(node, self.now);
                 self.swims[node] = None;
             }
-            Event::Start { node } => {
+            SimEvent::Start { node } => {
                 if node >= self.config.nodes {
                     self.started_at.insert(node, self.now);
                 }
@@ -387,7 +389,7 @@ impl Sim {
         };
         let outbox = swim.take_outbox();
         for (timer, after) in outbox.timers {
-            self.schedule(after, Event::Timer { node, timer });
+            self.schedule(after, SimEvent::Timer { node, timer });
         }
         for (to, bytes) in outbox.messages {
             if self.measuring {
@@ -402,11 +404,11 @@ impl Sim {
             }
             let (low, high) = self.config.latency;
             let latency = low + (high - low).mul_f64(self.rng.random());
-            self.schedule(latency, Event::Deliver { to: target, bytes });
+            self.schedule(latency, SimEvent::Deliver { to: target, bytes });
         }
         for change in outbox.changes {
             match change {
-                Change::Down(id) => {
+                MemberChange::Down(id) => {
                     let Some(&member) = self.index.get(&id) else {
                         continue;
                     };
@@ -418,12 +420,12 @@ impl Sim {
                         self.noticed_down.entry((node, member)).or_insert(self.now);
                     }
                 }
-                Change::Up(info) | Change::Renamed(info) => {
+                MemberChange::Up(info) | MemberChange::Renamed(info) => {
                     if let Some(&member) = self.index.get(&info.id) {
                         self.known_up.entry((node, member)).or_insert(self.now);
                     }
                 }
-                Change::Rejoined => {}
+                MemberChange::Rejoined => {}
             }
         }
     }

@@ -86,7 +86,7 @@ const PARALLEL_ADMISSIONS: usize = 4;
 
 /// Where a node stands relative to a chunk in this node's view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Membership {
+pub enum Standing {
     /// Among the chunk's K closest known nodes.
     Close,
     /// Known, but not among the K closest.
@@ -96,24 +96,24 @@ pub enum Membership {
 }
 
 /// Whether `node` is among the `k` nodes of `nodes` closest to `chunk`, one per prefix.
-pub fn membership(
+pub fn standing(
     diversity: &Diversity,
     nodes: &[NodeInfo],
     chunk: &ChunkAddress,
     node: &NodeId,
     k: usize,
-) -> Membership {
+) -> Standing {
     if !nodes.iter().any(|n| n.id == *node) {
-        return Membership::Unknown;
+        return Standing::Unknown;
     }
     if diversity
         .close_group(chunk, nodes, k)
         .iter()
         .any(|n| n.id == *node)
     {
-        Membership::Close
+        Standing::Close
     } else {
-        Membership::NotClose
+        Standing::NotClose
     }
 }
 
@@ -288,8 +288,8 @@ impl Peers {
 
     /// Where `node` stands among the `k` nodes closest to `chunk`, in the view a quote by
     /// `node` is judged in ([`Peers::view_for`]).
-    pub fn membership(&self, chunk: &ChunkAddress, node: &NodeId, k: usize) -> Membership {
-        membership(&self.diversity, &self.view_for(&[*node]), chunk, node, k)
+    pub fn standing(&self, chunk: &ChunkAddress, node: &NodeId, k: usize) -> Standing {
+        standing(&self.diversity, &self.view_for(&[*node]), chunk, node, k)
     }
 
     /// Re-reads the bootstrap list, asks each bootstrap URL and each remembered peer for its

@@ -51,24 +51,24 @@ fn only_the_k_closest_known_nodes_are_in_a_chunks_close_group() {
     let order = Diversity::default().order(&chunk, &nodes);
     let (closest, fourth) = (order[0].id, order[3].id);
     assert_eq!(
-        membership(&Diversity::default(), &nodes, &chunk, &closest, 3),
-        Membership::Close
+        standing(&Diversity::default(), &nodes, &chunk, &closest, 3),
+        Standing::Close
     );
     assert_eq!(
-        membership(&Diversity::default(), &nodes, &chunk, &order[2].id, 3),
-        Membership::Close
+        standing(&Diversity::default(), &nodes, &chunk, &order[2].id, 3),
+        Standing::Close
     );
     assert_eq!(
-        membership(&Diversity::default(), &nodes, &chunk, &fourth, 3),
-        Membership::NotClose
+        standing(&Diversity::default(), &nodes, &chunk, &fourth, 3),
+        Standing::NotClose
     );
     assert_eq!(
-        membership(&Diversity::default(), &nodes, &chunk, &fourth, 7),
-        Membership::Close
+        standing(&Diversity::default(), &nodes, &chunk, &fourth, 7),
+        Standing::Close
     );
     assert_eq!(
-        membership(&Diversity::default(), &nodes, &chunk, &node(99).id, 7),
-        Membership::Unknown
+        standing(&Diversity::default(), &nodes, &chunk, &node(99).id, 7),
+        Standing::Unknown
     );
 }
 
@@ -79,8 +79,8 @@ fn a_small_network_puts_every_node_in_every_close_group() {
         let chunk = ChunkAddress::of(text.as_bytes());
         for n in &nodes {
             assert_eq!(
-                membership(&Diversity::default(), &nodes, &chunk, &n.id, 7),
-                Membership::Close
+                standing(&Diversity::default(), &nodes, &chunk, &n.id, 7),
+                Standing::Close
             );
         }
     }
@@ -103,11 +103,8 @@ fn peers_learned_from_their_own_info_join_the_view_and_forgers_do_not() {
     let ids: Vec<NodeId> = peers.all().iter().map(|n| n.id).collect();
     assert_eq!(ids, vec![node(1).id, node(2).id]);
     let chunk = ChunkAddress::of(b"x");
-    assert_eq!(peers.membership(&chunk, &node(2).id, 7), Membership::Close);
-    assert_eq!(
-        peers.membership(&chunk, &node(3).id, 7),
-        Membership::Unknown
-    );
+    assert_eq!(peers.standing(&chunk, &node(2).id, 7), Standing::Close);
+    assert_eq!(peers.standing(&chunk, &node(3).id, 7), Standing::Unknown);
 }
 
 #[test]
@@ -132,16 +129,16 @@ fn a_silent_peer_leaves_the_view_but_is_remembered_for_its_quotes() {
     assert_eq!(peers.view_for(&[node(3).id]).len(), 3);
     assert_eq!(peers.view_for(&[node(4).id]).len(), 2);
     let chunk = ChunkAddress::of(b"y");
-    assert_eq!(peers.membership(&chunk, &node(3).id, 7), Membership::Close);
+    assert_eq!(peers.standing(&chunk, &node(3).id, 7), Standing::Close);
     assert_eq!(
-        membership(
+        standing(
             &Diversity::default(),
             &peers.view_for(&[node(2).id]),
             &chunk,
             &node(3).id,
             7
         ),
-        Membership::Unknown,
+        Standing::Unknown,
         "a silent node that did not quote takes no place"
     );
     learn(&peers, vec![(node(3).url, Ok(node(3)))]);

@@ -21,7 +21,7 @@ use tokio::sync::SemaphorePermit;
 use super::body::{declared_length, discard_body, read_put_body, unpack_put};
 use super::{ApiError, MAX_PUT_BODY, not_held, parse_address, put_slot, transfer_slot};
 use crate::blocking::blocking;
-use crate::node::admission::{Arrival, Rejection, View};
+use crate::node::admission::{Arrival, NetworkView, Rejection};
 use crate::node::pricing;
 use crate::node::state::{NodeState, Shared, count};
 use crate::node::store::StoreError;
@@ -217,7 +217,7 @@ async fn admit_put<'s>(
     let check = || {
         let registry = state.peers.registry();
         let nodes = state.peers.view_for(&issuer_ids(&proof, &registry));
-        let view = View {
+        let view = NetworkView {
             nodes: &nodes,
             registry: &registry,
             diversity: state.peers.diversity(),
