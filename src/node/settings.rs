@@ -120,11 +120,11 @@ pub fn parse(path: &Path, text: &str) -> Result<NodeSettings, SettingsError> {
             "capacity" => settings.capacity = Some(size(value).map_err(bad)?),
             "base_price_wei" => settings.base_price_wei = Some(wei(value).map_err(bad)?),
             "close_group" => {
-                settings.close_group = Some(whole(value, 1, 64).map_err(bad)? as usize)
+                settings.close_group = Some(whole_u64(value, 1, 64).map_err(bad)? as usize)
             }
             "rpc_url" => settings.rpc_url = Some(string(value, "a URL").map_err(bad)?),
             "confirmations" => {
-                settings.confirmations = Some(whole(value, 0, 1_000_000).map_err(bad)?)
+                settings.confirmations = Some(whole_u64(value, 0, 1_000_000).map_err(bad)?)
             }
             "no_announce" => match value {
                 toml::Value::Boolean(flag) => settings.no_announce = Some(*flag),
@@ -161,7 +161,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     })
 }
 
-fn whole(value: &toml::Value, low: i64, high: i64) -> Result<u64, String> {
+fn whole_u64(value: &toml::Value, low: i64, high: i64) -> Result<u64, String> {
     crate::config_file::whole(value, low, high).map(|n| n as u64)
 }
 

@@ -175,7 +175,7 @@ impl Input {
     ) -> Result<PlannedInput, UploadError> {
         match self {
             Input::File(path) => Ok(PlannedInput {
-                plan: encrypt_file(&path, threads, reporter).await?,
+                plan: encrypt_with_progress(&path, threads, reporter).await?,
                 sources: Sources::one(&path)?,
                 files: None,
             }),
@@ -220,7 +220,7 @@ pub fn check_file(path: &Path) -> Result<u64, UploadError> {
 }
 
 /// Encrypt stage of one file: chunks and encrypts it off the async threads, reporting bytes done.
-async fn encrypt_file(
+async fn encrypt_with_progress(
     file: &Path,
     threads: usize,
     reporter: Arc<dyn Reporter>,

@@ -237,7 +237,7 @@ impl Session {
         let mut recovered = 0;
         for intent in intents {
             wait_until_settled(vault, &intent).await.map_err(chain)?;
-            let (proofs, waves) = settle(vault, &intent).await.map_err(chain)?;
+            let (proofs, waves) = settle_intent(vault, &intent).await.map_err(chain)?;
             recovered += proofs.len();
             self.commit(Change::Settled {
                 intent,
@@ -486,7 +486,7 @@ async fn wait_until_settled(vault: &Vault, intent: &PaymentIntent) -> Result<(),
 
 /// Asks the chain whether an intent's wave was paid (the vault's record of the payer's root)
 /// and, best effort, in which transaction (the logs, then the journalled hash).
-async fn settle(
+async fn settle_intent(
     vault: &Vault,
     intent: &PaymentIntent,
 ) -> Result<(Vec<PaymentProof>, Vec<(B256, WaveRecord)>), PaymentError> {
