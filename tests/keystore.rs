@@ -9,6 +9,7 @@ use std::process::Output;
 use alloy::primitives::U256;
 use alloy::signers::local::PrivateKeySigner;
 
+use crate::support::node_process::{registering, start_refused};
 use crate::support::{Devnet, json_lines, random_file};
 
 const PASSWORD: &str = "tr0ub4dor&3-correct-horse";
@@ -273,4 +274,56 @@ fn a_node_keeps_its_new_key_in_an_encrypted_keystore_and_refuses_a_wrong_passwor
     let refused = register(&wrong);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
     assert!(text(&refused).contains("does not unlock the keystore"));
+}
+
+#[test]
+fn an_unregistered_node_prints_a_register_command_that_runs_as_printed() {
+    let devnet = Devnet::shared();
+    let dir = tempfile::tempdir().unwrap();
+    // A space in a path: the printed command must quote it.
+    let password = dir.path().join("pass word");
+    std::fs::write(&password, PASSWORD).unwrap();
+    let password_flag = password.to_str().unwrap();
+    let refused = start_refused(
+        dir.path(),
+        &devnet.network_file,
+        &[
+            "--password-file",
+            password_flag,
+            "--listen",
+            "127.0.251.1:0",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let command = stderr
+        .split("register it first: ")
+        .nth(1)
+        .and_then(|rest| rest.split(" (stakes").next())
+        .unwrap_or_else(|| panic!("no register command in: {stderr}"));
+    assert!(
+        command.contains("--password-file"),
+        "a keystore needs its password file: {command}"
+    );
+    let binaries = Path::new(env!("CARGO_BIN_EXE_ferry-node"))
+        .parent()
+        .unwrap();
+    let path = format!("{}:{}", binaries.display(), std::env::var("PATH").unwrap());
+    let _turn = registering();
+    let ran = std::process::Command::new("sh")
+        .args(["-c", command])
+        .env("PATH", path)
+        .env_remove("FERRY_PRIVATE_KEY")
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "`{command}` as printed: {}",
+        text(&ran)
+    );
+    assert!(
+        String::from_utf8_lossy(&ran.stdout).contains("0x"),
+        "it prints the node's address: {}",
+        text(&ran)
+    );
 }

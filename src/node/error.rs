@@ -68,19 +68,15 @@ pub enum NodeError {
     },
     /// The node's key is not an active node of the vault's registry.
     #[error(
-        "node {address} is not registered in the vault {vault}; register it first: ferry-node register --key-file {key_file} --network {network_file} (stakes the vault's minimum from FERRY_PRIVATE_KEY, or a devnet's funded key)",
-        key_file = key_file.display(),
-        network_file = network_file.display()
+        "node {address} is not registered in the vault {vault}; register it first: {register} (stakes the vault's minimum from FERRY_PRIVATE_KEY, or a devnet's funded key)"
     )]
     NotRegistered {
         /// The node's signing address.
         address: alloy::primitives::Address,
         /// The vault.
         vault: alloy::primitives::Address,
-        /// The node's key file.
-        key_file: PathBuf,
-        /// The network file.
-        network_file: PathBuf,
+        /// The command that registers it, as it can be run (paths quoted for a shell).
+        register: String,
     },
     /// The chunk store could not be opened.
     #[error(transparent)]

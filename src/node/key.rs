@@ -19,6 +19,20 @@ pub struct NodeKey {
 }
 
 impl NodeKey {
+    /// The flags that name this key to `ferry-node` (`--key-file FILE`, plus
+    /// `--password-file FILE` for a keystore), quoted for a shell.
+    pub fn flags(&self) -> String {
+        let quoted = |path: &std::path::Path| crate::shell::shell_quote(&path.to_string_lossy());
+        match &self.password_file {
+            None => format!("--key-file {}", quoted(&self.path)),
+            Some(password) => format!(
+                "--key-file {} --password-file {}",
+                quoted(&self.path),
+                quoted(password)
+            ),
+        }
+    }
+
     /// A plain key file.
     pub fn file(path: impl Into<PathBuf>) -> Self {
         Self {

@@ -236,8 +236,18 @@ impl Node {
             return Err(NodeError::NotRegistered {
                 address: signer.address(),
                 vault: network.vault,
-                key_file: config.key.path.clone(),
-                network_file: config.network_file.clone(),
+                register: format!(
+                    "ferry-node register {} --network {}{}",
+                    config.key.flags(),
+                    crate::shell::shell_quote(&config.network_file.to_string_lossy()),
+                    config
+                        .rpc_url
+                        .as_deref()
+                        .map_or(String::new(), |url| format!(
+                            " --rpc-url {}",
+                            crate::shell::shell_quote(url)
+                        ))
+                ),
             });
         };
         let chain = Vault::connect_observed(rpc_url, network.vault, metrics.clone())?;

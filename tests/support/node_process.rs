@@ -56,12 +56,17 @@ impl NodeProcess {
     }
 }
 
+/// One registration at a time: the funded key's nonces are shared by every test. Hold the
+/// guard while running `ferry-node register` another way.
+pub fn registering() -> std::sync::MutexGuard<'static, ()> {
+    static REGISTERING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    REGISTERING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Runs the real `ferry-node register` for the key in `key_file` (created when missing), paid
 /// by the network file's funded key.
 pub fn register(key_file: &Path, network: &Path) {
-    // One registration at a time: the funded key's nonces are shared by every test.
-    static REGISTERING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _turn = REGISTERING.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = registering();
     let output = Command::new(env!("CARGO_BIN_EXE_ferry-node"))
         .args(["register", "--key-file"])
         .arg(key_file)
