@@ -263,6 +263,23 @@ fn sizes_are_read_and_written_for_people_and_balances_are_exact() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("(200.00 KiB)"));
+
+    // ...and so does a download of it.
+    let uploaded = devnet
+        .ferry(file_dir.path(), &account)
+        .arg("upload")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(uploaded.status.success());
+    let reference = String::from_utf8_lossy(&uploaded.stdout).trim().to_owned();
+    devnet
+        .ferry(file_dir.path(), &account)
+        .args(["download", &reference, "-o"])
+        .arg(file_dir.path().join("back.bin"))
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("downloaded 200.00 KiB to"));
 }
 
 #[test]

@@ -69,8 +69,9 @@ pub async fn download(context: &Context, args: DownloadArgs) -> Result<(), CliEr
             .map(|files| format!("{files} files, "))
             .unwrap_or_default();
         eprintln!(
-            "downloaded {files}{} bytes to {output} in {:.1} s",
-            summary.bytes, summary.seconds
+            "downloaded {files}{} to {output} in {:.1} s",
+            crate::sizes::format_size(summary.bytes),
+            summary.seconds
         );
     }
     Ok(())

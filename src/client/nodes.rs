@@ -85,7 +85,7 @@ pub enum RequestError {
         source: serde_json::Error,
     },
     /// The node's answer was larger than such an answer can be.
-    #[error("node {url} sent more than {limit} bytes")]
+    #[error("node {url} sent more than {}, the most such an answer can be", crate::sizes::format_size(*limit as u64))]
     TooLarge {
         /// The node.
         url: String,
