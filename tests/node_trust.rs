@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
 use ferry::client::nodes::{NodeClient, PutMode, RequestError, Timeouts};
+use ferry::node::RESPONSIBILITY_SLACK;
 use ferry::vault::Vault;
 use ferry::wire::http::{PutOutcome, encode_put};
 use ferry::wire::network::{CLOSE_GROUP_SIZE, NodeInfo, ring_order};
@@ -144,7 +145,8 @@ fn a_proof_with_an_issuer_outside_the_close_group_is_refused() {
     let keys = keys_by_id(fixture.devnet, None);
     let ranked = close_group_keys(&keys, &fixture.swarm.nodes, address, 10);
     assert_eq!(ranked.len(), 10, "the shared devnet has 10 nodes");
-    // Four close-group members and the farthest node, which is not one.
+    // Four close-group members and the farthest node, which is not one, even with the slack
+    // an issuer is allowed.
     let signers = [&ranked[..4], &ranked[9..]].concat();
     let payer = fixture.vault.payer().unwrap();
     let quotes = signed_quotes(&signers, address, bytes.len(), payer, unix_now());
@@ -154,7 +156,10 @@ fn a_proof_with_an_issuer_outside_the_close_group_is_refused() {
         address,
         encode_put(&proof, &bytes),
         402,
-        &format!("is not among the {CLOSE_GROUP_SIZE} nodes closest"),
+        &format!(
+            "is not among the {} nodes closest",
+            CLOSE_GROUP_SIZE + RESPONSIBILITY_SLACK
+        ),
     );
 }
 

@@ -79,6 +79,7 @@ use crate::vault::{self, Vault};
 use crate::wire::network::{CLOSE_GROUP_SIZE, NetworkConfig, NodeInfo, node_url};
 use crate::wire::types::Amount;
 
+pub use admission::RESPONSIBILITY_SLACK;
 pub use error::NodeError;
 pub use key::{NodeKey, load_key, load_or_create_key};
 pub use server::{

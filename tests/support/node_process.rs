@@ -136,11 +136,23 @@ impl Drop for NodeProcess {
     }
 }
 
-/// A free port on 127.0.0.1 (bound, then released).
+/// A free port (bound on every address, then released).
+///
+/// Picked below Linux's ephemeral range (32768 on): a port the kernel hands out for `:0`
+/// binds and outgoing connections, as every other test's nodes and clients use, could be
+/// taken again between this check and the node's bind. Free on every address (`0.0.0.0`),
+/// since some tests listen there.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    // Ports 20,000 to 31,999: started at a place set by the process id, stepped by every
+    // call, so parallel tests and test runs ask for different ones.
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let start = (std::process::id() % 1_000) as u16 * 12;
+    loop {
+        let step = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 20_000 + (start + step % 12_000) % 12_000;
+        if std::net::TcpListener::bind(("0.0.0.0", port)).is_ok() {
+            return port;
+        }
+    }
 }

@@ -6,9 +6,10 @@
 //!    K, from distinct issuers, all for the chunk and one payer, the paid one the median and
 //!    for exactly the chunk's size, fresh by [`Freshness::NODE`] (for a first admission only,
 //!    see [`Arrival`]), every issuer an active node of the vault's registry and among the
-//!    chunk's K closest nodes in this node's view (one per network prefix); this node itself
-//!    among the chunk's K + [`RESPONSIBILITY_SLACK`] closest (it stores only what it is
-//!    responsible for); the paid price at least this node's own floor (its base price); and
+//!    chunk's K + [`RESPONSIBILITY_SLACK`] closest nodes in this node's view (one per network
+//!    prefix: a node that joined closer after the quotes were given, or one gone but not yet
+//!    declared down, does not turn a paid proof away); this node itself among the chunk's
+//!    K + [`RESPONSIBILITY_SLACK`] closest (it stores only what it is responsible for); the paid price at least this node's own floor (its base price); and
 //!    the proof's wave leaf is for the chunk, pays the paid quote's rewards address at least
 //!    three times its price, and its path leads to the proof's wave root
 //!    ([`PaymentProof::check_leaf`]);
@@ -52,8 +53,8 @@ pub const VERIFIED_CACHE_SIZE: usize = 65_536;
 /// How long a wave found unpaid is answered from memory.
 pub const UNPAID_CACHE_TTL: Duration = Duration::from_secs(3);
 const UNPAID_CACHE_SIZE: usize = 65_536;
-/// How far past a chunk's close group a node still stores it: nodes whose views differ by a
-/// join or two still agree within this many places.
+/// How far past a chunk's close group a node still stores it, and still counts a quote's
+/// issuer: nodes whose views differ by a join or two still agree within this many places.
 pub const RESPONSIBILITY_SLACK: usize = 2;
 /// How long the chain's head block number is reused before it is asked again.
 const HEAD_REUSE: Duration = Duration::from_secs(2);
@@ -173,10 +174,15 @@ impl Admission {
                     rewards: quote.body.rewards,
                 });
             };
-            match standing(view.diversity, view.nodes, &chunk, &issuer, k) {
+            let places = k + RESPONSIBILITY_SLACK;
+            match standing(view.diversity, view.nodes, &chunk, &issuer, places) {
                 Standing::Close => {}
                 Standing::NotClose => {
-                    return Err(Rejection::NotInCloseGroup { issuer, chunk, k });
+                    return Err(Rejection::NotInCloseGroup {
+                        issuer,
+                        chunk,
+                        k: places,
+                    });
                 }
                 Standing::Unknown => unknown = unknown.or(Some(issuer)),
             }
