@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 
 use alloy::signers::local::PrivateKeySigner;
 
-use crate::support::{Devnet, json_lines, random_file};
+use crate::support::{Devnet, json_lines, random_file, spawn_upload_stdin};
 
 /// Starts `ferry download REFERENCE -o -` with stdout piped and stderr to `stderr`.
 fn spawn_download_to_stdout(
@@ -107,31 +107,6 @@ fn peak_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Starts `ferry upload --json EXTRA… -` (stdout piped) and a thread feeding it `len` bytes of
-/// `seed`'s stream.
-fn spawn_upload_stdin(
-    devnet: &Devnet,
-    dir: &Path,
-    key: &PrivateKeySigner,
-    seed: &'static [u8],
-    len: u64,
-    extra: &[&str],
-) -> (Child, std::thread::JoinHandle<()>) {
-    let mut child = devnet
-        .ferry_process(dir, key)
-        .args(["upload", "--json"])
-        .args(extra)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || crate::support::write_stream(seed, len, stdin));
-    (child, feeder)
 }
 
 /// Runs `ferry upload --json - EXTRA…` fed `len` bytes of `seed`'s stream; returns the exit

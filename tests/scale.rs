@@ -4,7 +4,6 @@
 //! than the free space under the data dir uploads, one segment on disk at a time.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use alloy::signers::local::PrivateKeySigner;
 
@@ -12,7 +11,7 @@ use crate::support::runs::{
     assert_downloads_identical, assert_each_chunk_paid_once, receipt_path, scratch_file,
     upload_killed_after_first_payment,
 };
-use crate::support::{Devnet, json_lines};
+use crate::support::{Devnet, json_lines, spawn_upload_stdin};
 
 /// A folder of `small` files of 1 KiB (in a few subfolders) and two big files; returns its
 /// root.
@@ -180,16 +179,7 @@ fn upload_stream(
     seed: &'static [u8],
     len: u64,
 ) -> (Option<i32>, Vec<serde_json::Value>, u64) {
-    let mut child = devnet
-        .ferry_process(&data.0, key)
-        .args(["upload", "--json", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || crate::support::write_stream(seed, len, stdin));
+    let (child, feeder) = spawn_upload_stdin(devnet, &data.0, key, seed, len, &[]);
     let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let watcher = {
         let (watching, dir) = (watching.clone(), Tmpfs(data.0.clone()));

@@ -368,6 +368,31 @@ pub fn random_bytes(len: usize) -> Vec<u8> {
     bytes
 }
 
+/// Starts `ferry upload --json EXTRA… -` (stdout piped) and a thread feeding it `len` bytes of
+/// `seed`'s stream.
+pub fn spawn_upload_stdin(
+    devnet: &Devnet,
+    dir: &Path,
+    key: &PrivateKeySigner,
+    seed: &'static [u8],
+    len: u64,
+    extra: &[&str],
+) -> (Child, std::thread::JoinHandle<()>) {
+    let mut child = devnet
+        .ferry_process(dir, key)
+        .args(["upload", "--json"])
+        .args(extra)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || write_stream(seed, len, stdin));
+    (child, feeder)
+}
+
 /// `len` pseudo-random bytes (BLAKE3's output stream of `seed`), written to `sink` in pieces,
 /// so the test holds none of it whole.
 pub fn write_stream(seed: &[u8], len: u64, mut sink: impl std::io::Write) {

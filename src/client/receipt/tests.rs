@@ -5,13 +5,19 @@ use super::*;
 use crate::wire::signed::{QuoteBody, SignedQuote};
 
 const DAY: u64 = 24 * 3600;
-const NOW: u64 = 1_800_000_000;
+pub(crate) const NOW: u64 = 1_800_000_000;
 
-fn chunk(n: u8) -> ChunkAddress {
+pub(crate) fn chunk(n: u8) -> ChunkAddress {
     ChunkAddress([n; 32])
 }
 
 fn proof(chunk: ChunkAddress, issued_at: u64) -> PaymentProof {
+    proof_in(chunk, issued_at, 9)
+}
+
+/// A one-quote proof for `chunk`, its quote given at `issued_at`, paid in transaction
+/// `0xtx…tx`.
+pub(crate) fn proof_in(chunk: ChunkAddress, issued_at: u64, tx: u8) -> PaymentProof {
     let signer = PrivateKeySigner::random();
     let quote = SignedQuote::sign(
         QuoteBody {
@@ -27,7 +33,7 @@ fn proof(chunk: ChunkAddress, issued_at: u64) -> PaymentProof {
     PaymentProof {
         quotes: vec![quote],
         paid: 0,
-        tx_hash: B256::repeat_byte(9),
+        tx_hash: B256::repeat_byte(tx),
         wave: Default::default(),
     }
 }

@@ -3,39 +3,16 @@
 //! never loses a durable proof or a journalled intent, and so never pays a chunk twice.
 
 use alloy::primitives::B256;
-use alloy::signers::local::PrivateKeySigner;
 
 use super::*;
 use crate::client::receipt::cache::ReceiptCache;
+use crate::client::receipt::tests::{NOW, chunk, proof_in};
 use crate::client::receipt::{PaymentIntent, WaveRecord};
-use crate::wire::signed::{PaymentProof, QuoteBody, SignedQuote};
+use crate::wire::signed::PaymentProof;
 use crate::wire::types::{Amount, ChunkAddress};
 
-const NOW: u64 = 1_800_000_000;
-
-fn chunk(n: u8) -> ChunkAddress {
-    ChunkAddress([n; 32])
-}
-
 fn proof(chunk: ChunkAddress, tx: u8) -> PaymentProof {
-    let signer = PrivateKeySigner::random();
-    let quote = SignedQuote::sign(
-        QuoteBody {
-            chunk,
-            size: 100,
-            price: Amount::wei(7),
-            rewards: signer.address(),
-            issued_at: NOW,
-            payer: alloy::primitives::Address::repeat_byte(3),
-        },
-        &signer,
-    );
-    PaymentProof {
-        quotes: vec![quote],
-        paid: 0,
-        tx_hash: B256::repeat_byte(tx),
-        wave: Default::default(),
-    }
+    proof_in(chunk, NOW, tx)
 }
 
 /// An upload's changes: two waves journalled, sent, confirmed and (partly) stored.
