@@ -195,6 +195,23 @@ fn list_shows_finished_uploads_and_a_folders_contents_and_survives_a_damaged_his
         .code(2)
         .stderr(predicate::str::contains("is a file, not a folder"));
 
+    // A stream is listed with its length (there is no file to measure).
+    devnet
+        .ferry(dir.path(), &account)
+        .args(["upload", "-"])
+        .write_stdin(vec![5u8; 100_000])
+        .assert()
+        .code(0);
+    let json = devnet
+        .ferry(dir.path(), &account)
+        .args(["ls", "--json"])
+        .output()
+        .unwrap();
+    let uploads = json_lines(&json.stdout);
+    let streamed = uploads.last().unwrap();
+    assert_eq!(streamed["name"], "standard input", "{uploads:?}");
+    assert_eq!(streamed["bytes"], 100_000, "{uploads:?}");
+
     // A damaged history is set aside and reported, never fatal.
     let history = dir.path().join("history.jsonl");
     std::fs::write(&history, b"\xff\xfe not json\n").unwrap();

@@ -256,7 +256,7 @@ pub async fn note_finished(
         finished_at: crate::wire::signed::unix_now(),
         name: "standard input".to_owned(),
         path: None,
-        bytes: 0,
+        bytes: summary.bytes,
         files: summary.files,
         storage_cost_wei: summary.storage_cost,
         gas_cost_wei: summary.gas_cost,
@@ -265,7 +265,6 @@ pub async fn note_finished(
         vault: network.vault,
     };
     let _ = blocking(move || {
-        upload.bytes = size_of(&file);
         if !stdin {
             let path = std::fs::canonicalize(&file).unwrap_or_else(|_| absolute(&file));
             upload.name = path.file_name().map_or_else(
@@ -283,23 +282,6 @@ pub async fn note_finished(
         );
     })
     .await;
-}
-
-/// The bytes of a file, or of the regular files under a folder (symbolic links not
-/// followed): the size `ferry list` shows.
-pub fn size_of(path: &Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return 0;
-    };
-    if !meta.is_dir() {
-        return if meta.is_file() { meta.len() } else { 0 };
-    }
-    std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| size_of(&entry.path()))
-        .sum()
 }
 
 #[cfg(test)]

@@ -410,6 +410,7 @@ async fn run_planned(
         reference: Some(plan.reference),
         chunks: plan.chunks.len(),
         files: folder_files,
+        bytes: plan.file_size,
         paid_chunks: pay.paid_chunks,
         reused_proofs,
         found_paid: pay.paid_earlier,

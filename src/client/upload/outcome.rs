@@ -20,6 +20,9 @@ pub struct UploadSummary {
     pub chunks: usize,
     /// Files of a folder (`None` for a file).
     pub files: Option<usize>,
+    /// The input's size: a file's bytes, a folder's files' together, a stream's whole length
+    /// (for a stream stopped before its end, the segment it stopped in).
+    pub bytes: u64,
     /// Chunks paid in this run.
     pub paid_chunks: usize,
     /// Proofs reused from an earlier run.

@@ -154,6 +154,8 @@ fn added(
 ) -> Result<UploadSummary, UploadError> {
     let add = |total: &mut UploadSummary, part: &UploadSummary| {
         total.chunks += part.chunks;
+        // Each run's plan has its segment's size, the last one the whole stream's.
+        total.bytes = part.bytes;
         total.paid_chunks += part.paid_chunks;
         total.reused_proofs += part.reused_proofs;
         total.found_paid += part.found_paid;
