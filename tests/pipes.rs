@@ -202,6 +202,44 @@ fn a_killed_stdin_upload_fed_the_same_bytes_again_pays_nothing_twice() {
 }
 
 #[test]
+fn an_interrupted_stdin_upload_says_to_feed_the_same_bytes_to_its_resume_command() {
+    let devnet = Devnet::shared();
+    let account = devnet.funded_account();
+    let dir = tempfile::tempdir().unwrap();
+    let one_at_a_time = ["--wave-size", "1", "--transfers", "1"];
+    let (mut child, feeder) = spawn_upload_stdin(
+        devnet,
+        dir.path(),
+        &account,
+        b"interrupt me",
+        20 * 1024 * 1024,
+        &one_at_a_time,
+    );
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    for line in std::io::BufRead::lines(stdout) {
+        let line = line.unwrap();
+        if line.contains("\"wave_paid\"") && lines.iter().all(|l: &String| !l.contains("wave_paid"))
+        {
+            crate::support::signal(child.id(), "INT");
+        }
+        lines.push(line);
+    }
+    let status = child.wait().unwrap();
+    feeder.join().unwrap();
+    assert!(!status.success());
+    let error = lines
+        .iter()
+        .find(|line| line.contains("\"event\":\"error\""))
+        .unwrap_or_else(|| panic!("no error line in {lines:?}"));
+    assert!(
+        error.contains("to resume, run, fed the same bytes on standard input:")
+            && error.contains("upload --json --wave-size 1 --transfers 1 -"),
+        "{error}"
+    );
+}
+
+#[test]
 fn standard_input_is_quoted_like_the_same_bytes_in_a_file() {
     let devnet = Devnet::shared();
     let account = devnet.funded_account();

@@ -112,7 +112,7 @@ pub async fn upload(context: &Context, args: UploadArgs) -> Result<(), CliError>
             } else {
                 amounts
             };
-            Err(upload_failure(error, &cancel, &amounts, json))
+            Err(upload_failure(error, &cancel, &amounts, json, stdin))
         }
     }
 }
@@ -140,13 +140,15 @@ fn progress_line(summary: &UploadSummary) -> String {
     )
 }
 
-/// Adds the exact command to resume (the command line this run was started with). A question
-/// cut short by Ctrl-C is an interruption, not a refusal.
+/// Adds the exact command to resume (the command line this run was started with; for standard
+/// input, fed the same bytes again). A question cut short by Ctrl-C is an interruption, not a
+/// refusal.
 fn upload_failure(
     error: UploadError,
     cancel: &CancellationToken,
     amounts: &AmountFormat,
     json: bool,
+    stdin: bool,
 ) -> CliError {
     if matches!(error, UploadError::Declined { .. }) && cancel.is_cancelled() {
         return CliError::new(
@@ -165,7 +167,12 @@ fn upload_failure(
         return failure;
     }
     let command: Vec<String> = std::env::args().map(|arg| shell_quote(&arg)).collect();
-    failure.with_hint(format!("to resume, run: {}", command.join(" ")))
+    let feed = if stdin {
+        ", fed the same bytes on standard input"
+    } else {
+        ""
+    };
+    failure.with_hint(format!("to resume, run{feed}: {}", command.join(" ")))
 }
 
 /// The error, with the amounts of the cost refusals shown as `units` writes them (the
