@@ -13,6 +13,20 @@ pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
     }
 }
 
+/// Starts `work` on tokio's blocking pool at once (not when first polled) and returns what
+/// waits for its result; a panic in `work` resumes in whoever awaits it.
+pub fn started<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> impl std::future::Future<Output = T> + Send + 'static {
+    let task = tokio::task::spawn_blocking(work);
+    async move {
+        match task.await {
+            Ok(value) => value,
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::blocking;
@@ -20,6 +34,18 @@ mod tests {
     #[tokio::test]
     async fn returns_what_the_work_returns() {
         assert_eq!(blocking(|| 6 * 7).await, 42);
+    }
+
+    #[tokio::test]
+    async fn started_work_runs_before_it_is_awaited() {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let result = super::started(move || sender.send(6 * 7).unwrap());
+        assert_eq!(
+            receiver.recv_timeout(std::time::Duration::from_secs(5)),
+            Ok(42),
+            "the work ran though nothing awaited it yet"
+        );
+        result.await;
     }
 
     #[tokio::test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use alloy::signers::local::PrivateKeySigner;
 use bytes::Bytes;
+use ferry::client::bodies::{BODIES_IN_MEMORY, BodyPool};
 use ferry::client::chunking::{ChunkSource, MAX_CHUNK_BYTES, PlannedChunk, encrypt_in_place};
 use ferry::client::nodes::{NodeClient, PutMode, RequestError, Swarm, Timeouts};
 use ferry::client::quoting::{QuoteContext, QuoteOutcome, quote_chunk};
@@ -102,6 +103,7 @@ impl Fixture {
             replicas: REPLICAS,
             payer: self.vault.payer().unwrap(),
             sources: &sources,
+            bodies: &BodyPool::new(BODIES_IN_MEMORY),
         };
         match runtime().block_on(quote_chunk(&quoting, &planned)).unwrap() {
             QuoteOutcome::Payable { payment, proof } => (payment, *proof),

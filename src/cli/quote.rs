@@ -8,6 +8,7 @@ use super::setup::{connect_vault, discover, is_stdin, payment_failure, spool_std
 use super::units::AmountFormat;
 use super::{CliError, Context, QuoteArgs};
 use crate::blocking::blocking;
+use crate::client::bodies::{BODIES_IN_MEMORY, BodyPool};
 use crate::client::nodes::{NodeClient, Timeouts};
 use crate::client::quoting::{Estimate, QuoteContext, estimate_plan};
 use crate::client::reporter::Silent;
@@ -125,6 +126,7 @@ async fn gather(context: &Context, args: &QuoteArgs) -> Result<QuoteFigures, Cli
         replicas: REPLICAS,
         payer: alloy::primitives::Address::ZERO,
         sources: &sources,
+        bodies: &BodyPool::new(BODIES_IN_MEMORY),
     };
     let estimate = estimate_plan(&quoting, &plan.chunks, QUOTES_IN_FLIGHT).await;
     let wave_size = args

@@ -1,5 +1,6 @@
 //! The client: everything `ferry` does against a network of nodes and a chain.
 //!
+//! - [`bodies`]: chunk bodies in memory, bounded, freed once written;
 //! - [`chunking`]: chunking and convergent encryption, data maps and references;
 //! - [`plan_cache`]: what a folder upload learnt of each file, so a resume re-reads only
 //!   changed files;
@@ -20,6 +21,7 @@
 //! - [`repair`]: storing the missing replicas of a degraded file, paying nothing;
 //! - [`reporter`]: the events and progress the library reports (it never prints).
 
+pub mod bodies;
 pub mod chunking;
 pub mod download;
 pub mod folder;

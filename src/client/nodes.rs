@@ -92,6 +92,15 @@ pub enum RequestError {
         /// The cap for this kind of answer.
         limit: usize,
     },
+    /// The chunk could not be read again from its sources to be sent to the node (a file
+    /// changed or vanished since it was planned).
+    #[error("the chunk for node {url} could not be read again: {reason}")]
+    Unread {
+        /// The node it was for.
+        url: String,
+        /// Why.
+        reason: String,
+    },
     /// No node from the network file answered.
     #[error(
         "none of the {count} bootstrap nodes answered; check the network file or run `ferry devnet status`"
@@ -110,7 +119,8 @@ impl RequestError {
             RequestError::Unreachable { .. } | RequestError::NoNodes { .. } => true,
             RequestError::TimedOut { .. }
             | RequestError::BadAnswer { .. }
-            | RequestError::TooLarge { .. } => false,
+            | RequestError::TooLarge { .. }
+            | RequestError::Unread { .. } => false,
             RequestError::Refused { status, .. } => *status >= 500 || *status == 429,
         }
     }
@@ -298,13 +308,29 @@ impl NodeClient {
         body: Bytes,
         mode: PutMode,
     ) -> Result<PutResponse, RequestError> {
-        let mut deadline = self.timeouts.for_chunk(body.len());
+        let len = body.len() as u64;
+        self.put_streamed(node, chunk, (body.into(), len), mode)
+            .await
+    }
+
+    /// [`Self::put`] of a body of `len` bytes streamed to the node (see
+    /// [`crate::client::bodies::ChunkBody::transmit`]).
+    pub async fn put_streamed(
+        &self,
+        node: &NodeInfo,
+        chunk: ChunkAddress,
+        (body, len): (reqwest::Body, u64),
+        mode: PutMode,
+    ) -> Result<PutResponse, RequestError> {
+        let mut deadline = self.timeouts.for_chunk(len as usize);
         let mut request = self.request(Route::PutChunk, Route::PutChunk.url_for(&node.url, &chunk));
         match mode {
             PutMode::Forward => deadline += FORWARD_BUDGET,
             PutMode::StoreOnly => request = request.header(FORWARDED_HEADER, "1"),
         }
-        let request = request.body(body);
+        let request = request
+            .header(reqwest::header::CONTENT_LENGTH, len)
+            .body(body);
         self.exchange_json(&node.url, request, deadline, MAX_JSON_BYTES)
             .await
     }

@@ -5,14 +5,14 @@
 //!
 //! Invariants: a node is proven only by a signed answer to its own fresh nonce whose hash the
 //! client computed from bytes that hash to the chunk's address, arriving in time; the
-//! expected hashes are computed before the challenges are sent, so the client's own hashing
-//! never eats into a node's deadline; what a node says otherwise (a receipt, a status, an
+//! expected hashes are computed before the challenges are sent ([`prepare`]), so the client's
+//! own hashing never eats into a node's deadline and the bytes need not be held while the
+//! answers are awaited; what a node says otherwise (a receipt, a status, an
 //! error text) proves nothing.
 
 use std::collections::HashSet;
 
 use alloy::primitives::Address;
-use bytes::Bytes;
 
 use crate::blocking::blocking;
 use crate::client::nodes::{NodeClient, RequestError};
@@ -43,44 +43,55 @@ pub struct Possession {
     pub unproven: Vec<(NodeInfo, Unproven)>,
 }
 
-/// Challenges each of `claimed` (distinct nodes) to prove it holds `chunk`, whose bytes are
-/// `bytes` (already checked against the address), all at once.
+/// A challenge ready to send: a fresh request, and the hash its answer must carry, computed
+/// from the client's own bytes before the challenge is sent.
+#[derive(Debug, Clone, Copy)]
+pub struct Prepared {
+    /// The challenge.
+    pub request: ChallengeRequest,
+    /// [`holding_hash`] of the chunk's bytes under the challenge's nonce.
+    pub expected: HoldingHash,
+}
+
+/// `count` fresh challenges for `chunk`, whose bytes are `bytes` (already checked against the
+/// address), hashed on the calling thread.
+pub fn prepare(chunk: ChunkAddress, bytes: &[u8], count: usize) -> Vec<Prepared> {
+    (0..count)
+        .map(|_| {
+            let request = ChallengeRequest::fresh(chunk);
+            Prepared {
+                request,
+                expected: holding_hash(&request.nonce, bytes),
+            }
+        })
+        .collect()
+}
+
+/// Sends each of `claimed` (distinct nodes) its challenge from `prepared` (one each, in the
+/// same order, for a chunk of `size` bytes), all at once, and checks the answers.
 pub async fn prove(
     client: &NodeClient,
-    chunk: ChunkAddress,
-    bytes: &Bytes,
+    size: u64,
     claimed: &[NodeInfo],
+    prepared: Vec<Prepared>,
 ) -> Possession {
-    if claimed.is_empty() {
-        return Possession::default();
-    }
-    let requests: Vec<ChallengeRequest> = claimed
-        .iter()
-        .map(|_| ChallengeRequest::fresh(chunk))
-        .collect();
-    let expected = expected_hashes(&requests, bytes).await;
-    let size = bytes.len() as u64;
+    debug_assert_eq!(claimed.len(), prepared.len());
     let answers = futures::future::join_all(
         claimed
             .iter()
-            .zip(&requests)
-            .map(|(node, request)| client.challenge(node, request, size)),
+            .zip(&prepared)
+            .map(|(node, challenge)| client.challenge(node, &challenge.request, size)),
     )
     .await;
     let claimed = claimed.to_vec();
     blocking(move || {
         let mut possession = Possession::default();
-        for (((node, request), expected), answer) in claimed
-            .into_iter()
-            .zip(&requests)
-            .zip(&expected)
-            .zip(answers)
-        {
+        for ((node, challenge), answer) in claimed.into_iter().zip(&prepared).zip(answers) {
             let verdict = match answer {
                 Err(error) => Err(Unproven::Failed(error)),
                 Ok(None) => Err(Unproven::NotHeld),
                 Ok(Some(answer)) => answer
-                    .check(request, node.rewards, expected)
+                    .check(&challenge.request, node.rewards, &challenge.expected)
                     .map_err(Unproven::False),
             };
             match verdict {
@@ -91,19 +102,6 @@ pub async fn prove(
             }
         }
         possession
-    })
-    .await
-}
-
-/// The hash each of `requests` must be answered with, computed off the async threads.
-async fn expected_hashes(requests: &[ChallengeRequest], bytes: &Bytes) -> Vec<HoldingHash> {
-    let nonces: Vec<_> = requests.iter().map(|request| request.nonce).collect();
-    let bytes = bytes.clone();
-    blocking(move || {
-        nonces
-            .iter()
-            .map(|nonce| holding_hash(nonce, &bytes))
-            .collect()
     })
     .await
 }

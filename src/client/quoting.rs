@@ -16,16 +16,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
 use crate::blocking::blocking;
-use crate::client::chunking::PlannedChunk;
+use crate::client::bodies::BodyPool;
+use crate::client::chunking::{ChunkError, PlannedChunk};
 use crate::client::nodes::{NodeClient, Swarm};
-use crate::client::possession::prove;
+use crate::client::possession::{prepare, prove};
 use crate::client::race::Grace;
-use crate::client::sources::{Sources, read_planned};
+use crate::client::sources::{Sources, read_planned_after};
 use crate::wire::http::QuoteResponse;
 use crate::wire::network::NodeInfo;
 use crate::wire::signed::{
@@ -88,6 +88,8 @@ pub struct QuoteContext<'a> {
     pub payer: Address,
     /// The files the chunks are re-derived from.
     pub sources: &'a Arc<Sources>,
+    /// Room for the chunk bodies read to check claims that a chunk is held.
+    pub bodies: &'a Arc<BodyPool>,
 }
 
 /// Asks the close group of `chunk` (the K closest known nodes, one per id) for quotes bound to
@@ -155,16 +157,23 @@ async fn proven_claims(
     chunk: &PlannedChunk,
     claimed: Vec<NodeInfo>,
 ) -> std::collections::HashSet<Address> {
-    let (sources, planned) = (context.sources.clone(), chunk.clone());
-    let bytes = blocking(move || read_planned(&sources, &planned)).await;
-    let bytes = match bytes {
-        Ok(bytes) => Bytes::from(bytes),
+    // The chunk is read into room in the upload's pool and hashed for the challenges, and let
+    // go before they are sent.
+    let room = context.bodies.reserve().await;
+    let (sources, planned, count) = (context.sources.clone(), chunk.clone(), claimed.len());
+    let prepared = blocking(move || {
+        let body = room.fill(|buffer| read_planned_after(&sources, &planned, buffer))?;
+        Ok::<_, ChunkError>(prepare(planned.address, body.bytes(), count))
+    })
+    .await;
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
         Err(error) => {
             tracing::warn!(chunk = %chunk.address, %error, "cannot re-derive the chunk to check claims that it is held");
             return Default::default();
         }
     };
-    let possession = prove(context.client, chunk.address, &bytes, &claimed).await;
+    let possession = prove(context.client, chunk.size as u64, &claimed, prepared).await;
     for (node, why) in &possession.unproven {
         tracing::info!(chunk = %chunk.address, node = %node.url, %why, "a node said it holds the chunk but did not prove it");
     }

@@ -16,6 +16,10 @@
 //!   deadline sized to a local read ([`crate::client::possession`]); the holders a PUT's answer
 //!   names are challenged all at once, as soon as it arrives, and a node that does not prove
 //!   it is passed over;
+//! - the chunk's body is held only while it is written ([`crate::client::bodies`]): the
+//!   challenges for the nodes expected to hold it (the `replicas` closest) are hashed from the
+//!   first body while it is sent, and a retry, a send to another node or a holder nobody
+//!   expected reads the chunk again from its sources;
 //! - a chunk counts as stored only once `replicas` distinct nodes of that close group have
 //!   each signed a storage receipt for this chunk with their rewards address and proven they
 //!   hold it (every node, on a network smaller than that); any other answer is that node's
@@ -31,14 +35,20 @@
 //! - every byte of every PUT body sent is counted ([`Replicated::bytes_sent`]).
 
 use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use alloy::primitives::Address;
 use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 use futures::stream::FuturesUnordered;
 
+use crate::blocking::{blocking, started};
+use crate::client::bodies::ChunkBody;
 use crate::client::nodes::{NodeClient, PutMode, RequestError, Swarm};
-use crate::client::possession::{Unproven, prove};
+use crate::client::possession::{Prepared, Unproven, prepare, prove};
 use crate::client::race::{Next, next_or_hedge};
 use crate::client::reporter::{Event, Reporter};
 use crate::wire::http::{FORWARD_BUDGET, PutResponse, split_put};
@@ -224,14 +234,24 @@ impl<'a> Tally<'a> {
     }
 }
 
-/// Sends one chunk (already framed with its proof) to its close group until
-/// `placement.replicas` distinct nodes hold it (every node, on a smaller network): once to the
-/// closest node, which forwards it, then to the nodes still missing.
+/// Reads a chunk's body again from its sources (taking room for it), for a retry, a send to
+/// another node or a challenge nobody expected.
+pub trait Reread: Sync {
+    /// The body, or why it cannot be read.
+    fn body(&self) -> impl Future<Output = Result<ChunkBody, String>> + Send;
+}
+
+/// Sends one chunk, `first` (already framed with its proof, read into its room), to its close
+/// group until `placement.replicas` distinct nodes hold it (every node, on a smaller network):
+/// once to the closest node, which forwards it, then to the nodes still missing, reading it
+/// again through `again` for each later send.
+#[allow(clippy::too_many_arguments)]
 pub async fn replicate<'a>(
     client: &NodeClient,
     swarm: &'a Swarm,
     chunk: ChunkAddress,
-    body: Bytes,
+    first: ChunkBody,
+    again: &impl Reread,
     placement: Placement,
     policy: RetryPolicy,
     reporter: &dyn Reporter,
@@ -239,20 +259,26 @@ pub async fn replicate<'a>(
     let candidates = swarm.close_group(&chunk, placement.close_group);
     let needed = swarm.replicas(placement.replicas);
     let mut tally = Tally::new(chunk, &candidates, reporter);
-    // Declared before `running`, whose futures borrow it.
-    let bytes = chunk_bytes(&body);
+    // Declared before `running`, whose futures borrow them.
+    let expected = &candidates[..needed.min(candidates.len())];
+    let challenges = Challenges::start(chunk, &first, expected);
+    let first = Mutex::new(Some(first));
     let mut running = FuturesUnordered::new();
-    let (candidates_ref, bytes_ref, body_ref) = (&candidates, &bytes, &body);
+    let (candidates_ref, challenges_ref, first_ref) = (&candidates, &challenges, &first);
     let start = move |node: &'a NodeInfo, mode| async move {
         let put = Put {
             client,
             chunk,
-            body: body_ref.clone(),
+            again,
             policy,
             reporter,
         };
-        let answer = put_with_retries(&put, node, mode).await;
-        prove_named(client, answer, candidates_ref, chunk, bytes_ref).await
+        let given = first_ref
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let answer = put_with_retries(&put, node, mode, given).await;
+        prove_named(&put, answer, candidates_ref, challenges_ref).await
     };
     // The forwarding node counts for every replica until it answers or is too slow.
     let mut forwarding = needed > 1 && !candidates.is_empty();
@@ -317,6 +343,45 @@ fn chunk_bytes(body: &Bytes) -> Bytes {
     body.slice(start..)
 }
 
+/// Prepared challenges, by the rewards address of the node each is for.
+type ByNode = Arc<Vec<(Address, Prepared)>>;
+
+/// The challenges for the nodes expected to hold a chunk, hashed from its first body while it
+/// is sent; each handed out once (a nonce is never used twice).
+struct Challenges {
+    size: u64,
+    ready: Shared<BoxFuture<'static, ByNode>>,
+    used: Mutex<HashSet<Address>>,
+}
+
+impl Challenges {
+    /// Starts hashing one challenge for each of `nodes` from `first`.
+    fn start(chunk: ChunkAddress, first: &ChunkBody, nodes: &[&NodeInfo]) -> Self {
+        let bytes = chunk_bytes(first.bytes());
+        let size = bytes.len() as u64;
+        let rewards: Vec<Address> = nodes.iter().map(|node| node.rewards).collect();
+        let ready = started(move || {
+            let prepared = prepare(chunk, &bytes, rewards.len());
+            Arc::new(rewards.into_iter().zip(prepared).collect::<Vec<_>>())
+        })
+        .boxed()
+        .shared();
+        Self {
+            size,
+            ready,
+            used: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The prepared challenge for `node`, unless it had one already or none was prepared.
+    async fn take(&self, node: Address) -> Option<Prepared> {
+        let ready = self.ready.clone().await;
+        let (_, prepared) = ready.iter().find(|(rewards, _)| *rewards == node)?;
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        used.insert(node).then_some(*prepared)
+    }
+}
+
 /// The next candidate from `next` on that neither holds the chunk yet nor failed to prove it.
 fn next_missing<'a>(
     candidates: &[&'a NodeInfo],
@@ -333,56 +398,116 @@ fn next_missing<'a>(
 }
 
 /// Challenges, all at once, the close-group nodes a PUT's answer names as holders (the node
-/// itself and those it forwarded to, each with a valid storage receipt for the chunk).
+/// itself and those it forwarded to, each with a valid storage receipt for the chunk), with
+/// the challenges prepared for them or, for a node nobody expected, ones hashed from the chunk
+/// read again.
 async fn prove_named<'a>(
-    client: &NodeClient,
+    put: &Put<'_, impl Reread>,
     mut answer: PutAnswer<'a>,
     candidates: &[&NodeInfo],
-    chunk: ChunkAddress,
-    bytes: &Bytes,
+    challenges: &Challenges,
 ) -> PutAnswer<'a> {
-    let Ok(put) = &answer.result else {
+    let Ok(response) = &answer.result else {
         return answer;
     };
+    let chunk = put.chunk;
     let named: Vec<NodeInfo> = candidates
         .iter()
         .filter(|node| {
-            std::iter::once(&put.receipt)
-                .chain(&put.peer_receipts)
+            std::iter::once(&response.receipt)
+                .chain(&response.peer_receipts)
                 .any(|r| r.node == node.rewards && r.chunk == chunk && r.is_valid())
         })
         .map(|node| (*node).clone())
         .collect();
-    let possession = prove(client, chunk, bytes, &named).await;
+    let mut prepared = Vec::with_capacity(named.len());
+    for node in &named {
+        prepared.push(challenges.take(node.rewards).await);
+    }
+    let unexpected = prepared.iter().filter(|p| p.is_none()).count();
+    if unexpected > 0 {
+        let body = match put.again.body().await {
+            Ok(body) => body,
+            Err(reason) => {
+                answer.unproven = named
+                    .into_iter()
+                    .map(|node| {
+                        let failed = RequestError::Unread {
+                            url: node.url.clone(),
+                            reason: reason.clone(),
+                        };
+                        (node, Unproven::Failed(failed))
+                    })
+                    .collect();
+                return answer;
+            }
+        };
+        let bytes = chunk_bytes(body.bytes());
+        drop(body);
+        let mut fresh = blocking(move || prepare(chunk, &bytes, unexpected))
+            .await
+            .into_iter();
+        for slot in prepared.iter_mut().filter(|p| p.is_none()) {
+            *slot = fresh.next();
+        }
+    }
+    let prepared = prepared.into_iter().flatten().collect();
+    let possession = prove(put.client, challenges.size, &named, prepared).await;
     answer.proven = possession.proven;
     answer.unproven = possession.unproven;
     answer
 }
 
 /// What every PUT of one chunk shares.
-struct Put<'a> {
+struct Put<'a, R> {
     client: &'a NodeClient,
     chunk: ChunkAddress,
-    body: Bytes,
+    again: &'a R,
     policy: RetryPolicy,
     reporter: &'a dyn Reporter,
 }
 
-async fn put_with_retries<'a>(put: &Put<'_>, node: &'a NodeInfo, mode: PutMode) -> PutAnswer<'a> {
+/// PUTs the chunk to `node`, with `given` (the chunk's first body) or a body read again, and
+/// tries again (reading it again) while the failure may pass.
+async fn put_with_retries<'a>(
+    put: &Put<'_, impl Reread>,
+    node: &'a NodeInfo,
+    mode: PutMode,
+    mut given: Option<ChunkBody>,
+) -> PutAnswer<'a> {
     let Put {
         client,
         chunk,
+        again,
         policy,
         reporter,
-        ..
     } = *put;
-    let body = &put.body;
     let mut backoff = policy.first_backoff;
     let mut attempt = 1;
     let mut bytes_sent = 0;
+    let answer = |result, bytes_sent| PutAnswer {
+        node,
+        mode,
+        result,
+        bytes_sent,
+        proven: HashSet::new(),
+        unproven: Vec::new(),
+    };
     loop {
+        let body = match given.take() {
+            Some(body) => body,
+            None => match again.body().await {
+                Ok(body) => body,
+                Err(reason) => {
+                    let url = node.url.clone();
+                    return answer(Err(RequestError::Unread { url, reason }), bytes_sent);
+                }
+            },
+        };
         bytes_sent += body.len() as u64;
-        let result = client.put(node, chunk, body.clone(), mode).await;
+        let result = body
+            .transmit(async |body, len| client.put_streamed(node, chunk, (body, len), mode).await)
+            .await;
         match result {
             Err(error) if error.is_retryable() && attempt < policy.attempts_per_node => {
                 reporter.event(&Event::Retry {
@@ -395,16 +520,7 @@ async fn put_with_retries<'a>(put: &Put<'_>, node: &'a NodeInfo, mode: PutMode) 
                 backoff *= 2;
                 attempt += 1;
             }
-            result => {
-                return PutAnswer {
-                    node,
-                    mode,
-                    result,
-                    bytes_sent,
-                    proven: HashSet::new(),
-                    unproven: Vec::new(),
-                };
-            }
+            result => return answer(result, bytes_sent),
         }
     }
 }

@@ -34,6 +34,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::blocking::blocking;
+use crate::client::bodies::{BODIES_IN_MEMORY, BodyPool};
 use crate::client::chunking::{UploadPlan, plan_file};
 use crate::client::folder::{FileChunks, PlannedInput, Walk};
 use crate::client::nodes::{NodeClient, Swarm};
@@ -86,6 +87,9 @@ pub struct UploadOptions {
     pub close_group: usize,
     /// Chunks being sent at once.
     pub chunks_in_flight: usize,
+    /// Chunk bodies held in memory at once (being read or written to a node), however many
+    /// chunks are in flight: see [`crate::client::bodies`].
+    pub bodies_in_memory: usize,
     /// Chunks being quoted at once.
     pub quotes_in_flight: usize,
     /// Threads for chunking and encryption.
@@ -109,6 +113,7 @@ impl UploadOptions {
             replicas: REPLICAS,
             close_group: CLOSE_GROUP_SIZE,
             chunks_in_flight: 8,
+            bodies_in_memory: BODIES_IN_MEMORY,
             quotes_in_flight: 16,
             encrypt_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             retry: RetryPolicy::default(),
@@ -400,6 +405,7 @@ async fn run_planned(
         options,
         session,
         stamps,
+        bodies: BodyPool::new(options.bodies_in_memory),
     };
     let (pay_result, pay, mut send) = stages.run(Arc::new(sources), &plan, work).await;
     // Stored chunks' records still in memory are written before anything else happens.
@@ -475,6 +481,8 @@ struct Stages<'a> {
     session: &'a Session,
     /// The files as they were planned; checked before every payment.
     stamps: Stamps,
+    /// Room for the chunk bodies the quote and send stages read.
+    bodies: Arc<BodyPool>,
 }
 
 impl Stages<'_> {

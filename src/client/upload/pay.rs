@@ -342,6 +342,7 @@ async fn quote_each<T: Send>(
         replicas: options.replicas,
         payer: context.vault.payer().unwrap_or_default(),
         sources,
+        bodies: &stages.bodies,
     };
     let (chunk_of, quoting) = (&chunk_of, &quoting);
     let mut quoted: Vec<_> = stream::iter(items.into_iter().enumerate())

@@ -1,10 +1,9 @@
 //! The send stage: PUT every chunk of every paid wave to its nodes, a bounded number at a
 //! time, and record each in the receipt once the nodes hold it.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures::{StreamExt, stream};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -13,12 +12,14 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::chunks::{ChunkFailure, PaidChunk};
 use super::{SendTotals, Stages, WaveToSend};
 use crate::blocking::blocking;
+use crate::client::bodies::{BodyPool, ChunkBody};
+use crate::client::chunking::{ChunkError, PlannedChunk};
 use crate::client::receipt::Change;
-use crate::client::replication::{Placement, ReplicationFailure, replicate};
+use crate::client::replication::{Placement, ReplicationFailure, Reread, replicate};
 use crate::client::reporter::{Event, Phase};
 use crate::client::sources::{Sources, read_planned_after};
 use crate::wire::http::encode_put_header_into;
-use crate::wire::signed::StorageReceipt;
+use crate::wire::signed::{PaymentProof, StorageReceipt};
 use crate::wire::types::ChunkAddress;
 
 /// Stored chunks wait at most this long for others before their records are written
@@ -26,42 +27,6 @@ use crate::wire::types::ChunkAddress;
 pub const STORED_LINGER: Duration = Duration::from_millis(250);
 /// ...or until this many wait.
 pub const STORED_BATCH: usize = 32;
-
-/// The buffers chunk bodies are read into, kept for the next chunk once a body is sent: an
-/// upload allocates at most as many as it has chunks in flight, instead of a fresh buffer of up
-/// to 4 MiB per chunk. (Freed and allocated again on whichever thread reads the next chunk,
-/// glibc's malloc kept those buffers in per-thread arenas: a folder of 400,000 small files
-/// peaked at twice its live heap.)
-struct BodyBuffers {
-    spare: Mutex<Vec<Vec<u8>>>,
-    keep: usize,
-}
-
-impl BodyBuffers {
-    fn new(keep: usize) -> Self {
-        Self {
-            spare: Mutex::new(Vec::with_capacity(keep)),
-            keep,
-        }
-    }
-
-    /// A spare buffer, or a new empty one.
-    fn take(&self) -> Vec<u8> {
-        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
-        spare.pop().unwrap_or_default()
-    }
-
-    /// Keeps `body`'s allocation for the next chunk when nothing else still refers to it.
-    fn give_back(&self, body: Bytes) {
-        let Ok(body) = body.try_into_mut() else {
-            return;
-        };
-        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
-        if spare.len() < self.keep {
-            spare.push(body.into());
-        }
-    }
-}
 
 /// A chunk the nodes hold, its record applied to the receipt but not yet durable.
 struct Held {
@@ -85,12 +50,12 @@ impl Stages<'_> {
         let context = self.context;
         let mut bytes_done = stored_before_bytes;
         let in_flight = self.options.chunks_in_flight.max(1);
-        let buffers = BodyBuffers::new(in_flight);
+        let bodies = &self.bodies;
         let jobs = ReceiverStream::new(receiver)
             .flat_map(|wave| stream::iter(wave.chunks))
             .take_while(|_| std::future::ready(!context.cancel.is_cancelled()));
         let mut results = jobs
-            .map(|paid| self.send_one(sources.clone(), &buffers, paid))
+            .map(|paid| self.send_one(sources.clone(), bodies, paid))
             .buffer_unordered(in_flight);
         let mut waiting: Vec<Held> = Vec::new();
         let mut deadline = Instant::now();
@@ -161,7 +126,7 @@ impl Stages<'_> {
     async fn send_one(
         &self,
         sources: Arc<Sources>,
-        buffers: &BodyBuffers,
+        bodies: &Arc<BodyPool>,
         paid: PaidChunk,
     ) -> (
         u64,
@@ -169,7 +134,7 @@ impl Stages<'_> {
     ) {
         let mut bytes_sent = 0;
         let result = self
-            .send_counted(sources, buffers, paid, &mut bytes_sent)
+            .send_counted(sources, bodies, paid, &mut bytes_sent)
             .await;
         (bytes_sent, result)
     }
@@ -177,29 +142,33 @@ impl Stages<'_> {
     async fn send_counted(
         &self,
         sources: Arc<Sources>,
-        buffers: &BodyBuffers,
+        bodies: &Arc<BodyPool>,
         PaidChunk { chunk, proof }: PaidChunk,
         bytes_sent: &mut u64,
     ) -> Result<(ChunkAddress, u32, Vec<StorageReceipt>), ChunkFailure> {
         let (context, options) = (self.context, self.options);
-        let planned = chunk.clone();
-        let buffer = buffers.take();
-        let body = blocking(move || {
-            let header = encode_put_header_into(buffer, &proof, planned.size as usize);
-            read_planned_after(&sources, &planned, header).map(Bytes::from)
-        })
-        .await
-        .map_err(|e| ChunkFailure::new(chunk.address, e))?;
         let extended = context
             .swarm
             .for_chunk(&context.client, &chunk.address, options.close_group)
             .await;
-        let sent = body.clone();
+        let address = chunk.address;
+        let size = chunk.size;
+        let again = Again {
+            bodies,
+            sources,
+            chunk,
+            proof: Arc::new(proof),
+        };
+        let first = again
+            .read()
+            .await
+            .map_err(|e| ChunkFailure::new(address, e))?;
         let stored = replicate(
             &context.client,
             extended.as_ref().unwrap_or(&context.swarm),
-            chunk.address,
-            sent,
+            address,
+            first,
+            &again,
             Placement {
                 replicas: options.replicas,
                 close_group: options.close_group,
@@ -208,12 +177,42 @@ impl Stages<'_> {
             context.reporter.as_ref(),
         )
         .await;
-        buffers.give_back(body);
         let stored = stored.map_err(|failure: ReplicationFailure| {
             *bytes_sent = failure.bytes_sent;
-            ChunkFailure::new(chunk.address, failure)
+            ChunkFailure::new(address, failure)
         })?;
         *bytes_sent = stored.bytes_sent;
-        Ok((chunk.address, chunk.size, stored.receipts))
+        Ok((address, size, stored.receipts))
+    }
+}
+
+/// A paid chunk's body, read from its sources into room in the upload's [`BodyPool`]: first
+/// to send it, then again for each retry or other node.
+struct Again<'a> {
+    bodies: &'a Arc<BodyPool>,
+    sources: Arc<Sources>,
+    chunk: PlannedChunk,
+    proof: Arc<PaymentProof>,
+}
+
+impl Again<'_> {
+    /// Waits for room, then reads the chunk and frames it with its proof.
+    async fn read(&self) -> Result<ChunkBody, ChunkError> {
+        let room = self.bodies.reserve().await;
+        let (sources, chunk, proof) =
+            (self.sources.clone(), self.chunk.clone(), self.proof.clone());
+        blocking(move || {
+            room.fill(|buffer| {
+                let header = encode_put_header_into(buffer, &proof, chunk.size as usize);
+                read_planned_after(&sources, &chunk, header)
+            })
+        })
+        .await
+    }
+}
+
+impl Reread for Again<'_> {
+    async fn body(&self) -> Result<ChunkBody, String> {
+        self.read().await.map_err(|error| error.to_string())
     }
 }
