@@ -13,10 +13,13 @@
 //!   rate this upload's bodies usually go at (a node behind a slow link), gives its room back
 //!   early, so such a node delays only its own chunk and not every send behind it: memory may
 //!   then exceed the bound by those bodies, never by more than the chunks in flight;
-//! - buffers are kept for the next body (at most one per room), so an upload allocates at
-//!   most as many as it holds bodies at once. (Freed and allocated again on whichever thread
-//!   reads the next chunk, glibc's malloc kept those buffers in per-thread arenas: a folder of
-//!   400,000 small files peaked at twice its live heap.)
+//! - buffers of a chunk's size are recycled process-wide ([`buffer`], [`recycle`]): a body's
+//!   buffer goes back when it is freed, and planning a folder's packs reads each pack into one
+//!   too, so a process allocates about as many as it ever holds at once. (Freed and allocated
+//!   again on whichever thread needs the next one, glibc's malloc kept freed 4 MiB buffers in
+//!   per-thread arenas once its mmap threshold had risen to their size: a folder of 400,000
+//!   small files peaked at twice its live heap, and 40,000 files' peak varied by one buffer
+//!   from run to run.)
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -48,12 +51,54 @@ const TICK: Duration = Duration::from_millis(250);
 /// The most of a body handed to the HTTP connection at a time.
 const PIECE: usize = 256 * 1024;
 
-/// Room for a bounded number of chunk bodies, and the buffers they were read into.
+/// The most spare buffers kept.
+const SPARE_KEEP: usize = 4;
+/// Buffers smaller than this are not worth keeping.
+const SPARE_MIN: usize = 1024 * 1024;
+
+/// Spare buffers of a chunk's size, for whoever needs one next.
+struct Spares(Mutex<Vec<Vec<u8>>>);
+
+impl Spares {
+    const fn new() -> Self {
+        Self(Mutex::new(Vec::new()))
+    }
+
+    fn take(&self) -> Vec<u8> {
+        let mut spare = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        spare.pop().unwrap_or_default()
+    }
+
+    fn recycle(&self, mut buffer: Vec<u8>) {
+        if buffer.capacity() < SPARE_MIN {
+            return;
+        }
+        buffer.clear();
+        let mut spare = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if spare.len() < SPARE_KEEP {
+            spare.push(buffer);
+        }
+    }
+}
+
+/// The process's spare buffers.
+static SPARES: Spares = Spares::new();
+
+/// An empty buffer, with the capacity of a spare one when there is one.
+pub fn buffer() -> Vec<u8> {
+    SPARES.take()
+}
+
+/// Keeps `buffer`'s allocation for the next [`buffer`] when it is big enough (1 MiB) and not
+/// too many are kept already (4); frees it otherwise.
+pub fn recycle(buffer: Vec<u8>) {
+    SPARES.recycle(buffer);
+}
+
+/// Room for a bounded number of chunk bodies.
 #[derive(Debug)]
 pub struct BodyPool {
     rooms: Arc<Semaphore>,
-    spare: Mutex<Vec<Vec<u8>>>,
-    keep: usize,
     /// The rate this upload's bodies were written at, in bytes a second (a moving average of
     /// whole transmissions; 0 until one is known).
     usual_rate: AtomicU64,
@@ -65,8 +110,6 @@ impl BodyPool {
         let bodies = bodies.max(1);
         Arc::new(Self {
             rooms: Arc::new(Semaphore::new(bodies)),
-            spare: Mutex::new(Vec::with_capacity(bodies)),
-            keep: bodies,
             usual_rate: AtomicU64::new(0),
         })
     }
@@ -83,11 +126,6 @@ impl BodyPool {
             pool: self.clone(),
             room,
         }
-    }
-
-    fn spare_buffer(&self) -> Vec<u8> {
-        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
-        spare.pop().unwrap_or_default()
     }
 
     /// Counts a whole transmission of `bytes` that took `took` in the usual rate; one too
@@ -113,14 +151,6 @@ impl BodyPool {
             && usual > 0
             && (taken as f64) * (SLOW_SHARE as f64) < usual as f64 * elapsed.as_secs_f64()
     }
-
-    fn give_back(&self, mut buffer: Vec<u8>) {
-        buffer.clear();
-        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
-        if spare.len() < self.keep {
-            spare.push(buffer);
-        }
-    }
 }
 
 /// Room for one body in a [`BodyPool`], not yet filled.
@@ -134,12 +164,11 @@ impl Reserved {
     /// Fills the room with what `read` makes of a spare buffer (empty, with capacity to
     /// reuse); the room is given back at once when `read` fails.
     pub fn fill<E>(self, read: impl FnOnce(Vec<u8>) -> Result<Vec<u8>, E>) -> Result<ChunkBody, E> {
-        let bytes = read(self.pool.spare_buffer())?;
+        let bytes = read(buffer())?;
         let hold = Arc::new(Hold(Mutex::new(Some(self.room))));
         let pool = self.pool.clone();
         let owner = Owner {
             bytes,
-            pool: self.pool,
             hold: hold.clone(),
         };
         Ok(ChunkBody {
@@ -165,7 +194,6 @@ impl Hold {
 /// back.
 struct Owner {
     bytes: Vec<u8>,
-    pool: Arc<BodyPool>,
     hold: Arc<Hold>,
 }
 
@@ -177,7 +205,7 @@ impl AsRef<[u8]> for Owner {
 
 impl Drop for Owner {
     fn drop(&mut self) {
-        self.pool.give_back(std::mem::take(&mut self.bytes));
+        recycle(std::mem::take(&mut self.bytes));
         self.hold.release();
     }
 }
@@ -234,7 +262,14 @@ impl ChunkBody {
                 if now > seen {
                     (seen, progressed) = (now, Instant::now());
                 }
-                if progressed.elapsed() >= STALL || pool.is_slow(now, started.elapsed()) {
+                let stalled = progressed.elapsed() >= STALL;
+                if stalled || pool.is_slow(now, started.elapsed()) {
+                    tracing::debug!(
+                        written = now,
+                        of = len,
+                        stalled,
+                        "a transmission gives its body's room back"
+                    );
                     hold.release();
                     return std::future::pending().await;
                 }
@@ -321,10 +356,22 @@ mod tests {
             .expect("the room came back with the last slice");
         let second = body(&pool, again, 10);
         assert_eq!(second.len(), 10);
-        assert!(
-            pool.spare.lock().unwrap().is_empty(),
-            "the first body's buffer was reused for the second"
-        );
+    }
+
+    #[test]
+    fn big_buffers_are_kept_for_reuse_up_to_a_bound_and_small_ones_are_not() {
+        let spares = Spares::new();
+        spares.recycle(Vec::with_capacity(SPARE_MIN - 1));
+        assert_eq!(spares.take().capacity(), 0, "a small buffer is not kept");
+        for _ in 0..SPARE_KEEP + 2 {
+            let mut big = Vec::with_capacity(SPARE_MIN);
+            big.push(1);
+            spares.recycle(big);
+        }
+        let kept: Vec<Vec<u8>> = (0..SPARE_KEEP + 2).map(|_| spares.take()).collect();
+        let reused = kept.iter().filter(|b| b.capacity() >= SPARE_MIN).count();
+        assert_eq!(reused, SPARE_KEEP, "at most SPARE_KEEP kept");
+        assert!(kept.iter().all(Vec::is_empty), "handed out empty");
     }
 
     #[tokio::test]

@@ -114,9 +114,9 @@ pub fn read_members(
 }
 
 /// Encrypts a pack's bytes: its reference in the manifest.
-pub fn seal(mut bytes: Vec<u8>) -> ChunkRef {
+pub fn seal(bytes: &mut Vec<u8>) -> ChunkRef {
     let len = bytes.len() as u32;
-    let (key, address) = encrypt_in_place(&mut bytes);
+    let (key, address) = encrypt_in_place(bytes);
     ChunkRef { address, key, len }
 }
 
@@ -186,9 +186,9 @@ mod tests {
         let members = packer.take();
         assert!(packer.is_empty());
         let path_of = |source: u32| paths[source as usize].clone();
-        let bytes = read_members(&members, path_of, Vec::new()).unwrap();
+        let mut bytes = read_members(&members, path_of, Vec::new()).unwrap();
         assert_eq!(bytes.len(), 33);
-        let chunk = seal(bytes);
+        let chunk = seal(&mut bytes);
         let again = read_pack(&members, path_of, chunk.address, b"head".to_vec()).unwrap();
         assert_eq!(&again[..4], b"head");
         std::fs::write(&paths[1], vec![9u8; 11]).unwrap();

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use super::{Entry, EntryKind, EntryMeta, FileChunks, FolderError, ManifestWriter, Walk};
 use super::{FolderFiles, PlannedInput};
+use crate::client::bodies;
 use crate::client::chunking::{
     ChunkRef, ChunkSource, MAX_PLAINTEXT_BYTES, PlannedChunk, Reference, TAG_BYTES, UploadPlan,
     encrypt_file, encrypt_in_place, seal_source,
@@ -252,11 +253,12 @@ impl Planner<'_> {
             None => {
                 let path_of = |source: u32| self.files.path(source as usize);
                 let capacity = members.iter().map(|m| m.len as usize).sum::<usize>() + TAG_BYTES;
-                pack::seal(pack::read_members(
-                    &members,
-                    path_of,
-                    Vec::with_capacity(capacity),
-                )?)
+                let mut buffer = bodies::buffer();
+                buffer.reserve_exact(capacity);
+                let mut bytes = pack::read_members(&members, path_of, buffer)?;
+                let sealed = pack::seal(&mut bytes);
+                bodies::recycle(bytes);
+                sealed
             }
         };
         self.learnt.packs.push((digest, chunk));
