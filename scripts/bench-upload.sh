@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: upload a file of SIZE_MIB (default 1024) to a fresh 10-node devnet with the release
 # build, and copy the same file with rclone (crypt remote over WebDAV on loopback) in the same run.
-# Prints wall time, MiB/s, the client's peak RSS, and the ratio of the two times.
+# Prints wall time, MiB/s, the client's peak RSS, and the ratio of the two times; then each
+# client's CPU (user + system) and peak RSS, ferry against rclone copying the same file (crypt
+# remote, WebDAV on loopback) under GNU time.
 # Usage: [SIZE_MIB=N] [FERRY_BENCH_ARGS='--transfers 16'] scripts/bench-upload.sh
 # (needs: npm ci; apt-get install rclone time)
 set -euo pipefail
@@ -32,3 +34,25 @@ if [ -x "$shared/bench/rclone-baseline" ] && command -v rclone >/dev/null; then
 else
   echo "rclone baseline skipped: apt-get install -y rclone (and shared/bench/rclone-baseline)" >&2
 fi
+
+# Client CPU and peak memory: rclone's copy under GNU time too (its own WebDAV server is a
+# separate process, as ferry's nodes are).
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir "$work/dav"
+rclone serve webdav "$work/dav" --addr "127.0.0.1:$port" >/dev/null 2>&1 &
+dav=$!
+sleep 1
+RCLONE_CONFIG_DAV_TYPE=webdav RCLONE_CONFIG_DAV_URL="http://127.0.0.1:$port" RCLONE_CONFIG_DAV_VENDOR=other \
+  RCLONE_CONFIG_CRY_TYPE=crypt RCLONE_CONFIG_CRY_REMOTE=dav:c RCLONE_CONFIG_CRY_PASSWORD="$(rclone obscure bench)" \
+  /usr/bin/time -v -o "$work/rclone-time.txt" rclone copyto "$work/file.bin" cry:file.bin >/dev/null 2>&1
+kill "$dav"
+python3 - "$work/time.txt" "$work/rclone-time.txt" <<'PY'
+import sys
+def figures(path):
+    fields = dict(line.strip().split(": ", 1) for line in open(path) if ": " in line)
+    cpu = float(fields["User time (seconds)"]) + float(fields["System time (seconds)"])
+    return cpu, int(fields["Maximum resident set size (kbytes)"]) / 1024
+(f_cpu, f_rss), (r_cpu, r_rss) = figures(sys.argv[1]), figures(sys.argv[2])
+print(f"client CPU: ferry {f_cpu:.2f} s, rclone {r_cpu:.2f} s ({f_cpu / r_cpu:.2f}x); "
+      f"peak RSS: ferry {f_rss:.1f} MiB, rclone {r_rss:.1f} MiB ({f_rss / r_rss:.2f}x)")
+PY

@@ -1,14 +1,21 @@
 //! Proving possession: the nodes that claim to hold a chunk (a quote answered "already held",
-//! a storage receipt after a PUT, relayed or not) each get a fresh challenge, all at once,
-//! and count as holding it only by an answer checked against the client's own bytes within a
-//! deadline sized to a local read ([`crate::wire::challenge::audit_deadline`]).
+//! a storage receipt after a PUT, relayed or not) are challenged all at once, and count as
+//! holding it only by an answer checked against the client's own bytes within a deadline sized
+//! to a local read ([`crate::wire::challenge::audit_deadline`]).
 //!
-//! Invariants: a node is proven only by a signed answer to its own fresh nonce whose hash the
-//! client computed from bytes that hash to the chunk's address, arriving in time; the
-//! expected hashes are computed before the challenges are sent ([`prepare`]), so the client's
-//! own hashing never eats into a node's deadline and the bytes need not be held while the
-//! answers are awaited; what a node says otherwise (a receipt, a status, an
-//! error text) proves nothing.
+//! The holders challenged together share one fresh nonce (a round), so the client hashes the
+//! chunk once per round, not once per holder. Sharing gives a node nothing: an answer is bound
+//! to its node by the node's signature over the nonce and the hash, it goes only to the client,
+//! and a node that holds nothing can already get a holder's keyed hash for a nonce of its
+//! choosing by asking that holder's `/challenge` within the deadline (see the README's
+//! "what a relay can still do").
+//!
+//! Invariants: a node is proven only by an answer, signed by it, to a fresh nonce never sent
+//! to it before, whose hash the client computed from bytes that hash to the chunk's address,
+//! arriving in time; the expected hash is computed before the challenges are sent
+//! ([`prepare`]), so the client's own hashing never eats into a node's deadline and the bytes
+//! need not be held while the answers are awaited; what a node says otherwise (a receipt, a
+//! status, an error text) proves nothing.
 
 use std::collections::HashSet;
 
@@ -53,22 +60,19 @@ pub struct Prepared {
     pub expected: HoldingHash,
 }
 
-/// `count` fresh challenges for `chunk`, whose bytes are `bytes` (already checked against the
-/// address), hashed on the calling thread.
-pub fn prepare(chunk: ChunkAddress, bytes: &[u8], count: usize) -> Vec<Prepared> {
-    (0..count)
-        .map(|_| {
-            let request = ChallengeRequest::fresh(chunk);
-            Prepared {
-                request,
-                expected: holding_hash(&request.nonce, bytes),
-            }
-        })
-        .collect()
+/// A fresh challenge for `chunk`, whose bytes are `bytes` (already checked against the
+/// address), hashed on the calling thread: one round's, for every holder challenged in it.
+pub fn prepare(chunk: ChunkAddress, bytes: &[u8]) -> Prepared {
+    let request = ChallengeRequest::fresh(chunk);
+    Prepared {
+        request,
+        expected: holding_hash(&request.nonce, bytes),
+    }
 }
 
-/// Sends each of `claimed` (distinct nodes) its challenge from `prepared` (one each, in the
-/// same order, for a chunk of `size` bytes), all at once, and checks the answers.
+/// Sends each of `claimed` (distinct nodes, none sent its challenge before) its challenge from
+/// `prepared` (one each, in the same order, for a chunk of `size` bytes), all at once, and
+/// checks the answers.
 pub async fn prove(
     client: &NodeClient,
     size: u64,

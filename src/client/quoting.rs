@@ -163,7 +163,7 @@ async fn proven_claims(
     let (sources, planned, count) = (context.sources.clone(), chunk.clone(), claimed.len());
     let prepared = blocking(move || {
         let body = room.fill(|buffer| read_planned_after(&sources, &planned, buffer))?;
-        Ok::<_, ChunkError>(prepare(planned.address, body.bytes(), count))
+        Ok::<_, ChunkError>(vec![prepare(planned.address, body.bytes()); count])
     })
     .await;
     let prepared = match prepared {

@@ -36,7 +36,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use alloy::primitives::Address;
@@ -123,6 +123,8 @@ struct PutAnswer<'a> {
     mode: PutMode,
     result: Result<PutResponse, RequestError>,
     bytes_sent: u64,
+    /// The answer's storage receipts that count for the chunk ([`checked_receipts`]).
+    checked: Vec<StorageReceipt>,
     /// The rewards addresses of the named holders that answered their challenge.
     proven: HashSet<Address>,
     /// The named holders that did not, and why.
@@ -160,14 +162,13 @@ impl<'a> Tally<'a> {
         }
     }
 
-    /// Counts `receipt` when it is a valid storage receipt for this chunk by a close-group
-    /// node not counted yet that proved it holds the chunk (one of `proven`).
+    /// Counts `receipt` (one of an answer's [`checked_receipts`]) when its node is of the close
+    /// group, not counted yet, and proved it holds the chunk (one of `proven`).
     fn add(&mut self, receipt: StorageReceipt, proven: &HashSet<Address>) -> bool {
         let counts = receipt.chunk == self.chunk
             && self.group.contains(&receipt.node)
             && proven.contains(&receipt.node)
-            && !self.holders.contains(&receipt.node)
-            && receipt.is_valid();
+            && !self.holders.contains(&receipt.node);
         if counts {
             self.holders.insert(receipt.node);
             self.receipts.push(receipt);
@@ -207,8 +208,11 @@ impl<'a> Tally<'a> {
             }
         }
         let proven = &answer.proven;
-        let own = put.receipt;
-        if own.node == answer.node.rewards && own.chunk == self.chunk && own.is_valid() {
+        let (own, peers): (Vec<_>, Vec<_>) = answer
+            .checked
+            .into_iter()
+            .partition(|receipt| receipt.node == answer.node.rewards);
+        if let Some(own) = own.into_iter().next() {
             // Counted when proven; an unproven node was reported above.
             self.add(own, proven);
         } else if !self.holders.contains(&answer.node.rewards) {
@@ -223,8 +227,7 @@ impl<'a> Tally<'a> {
             );
         }
         let offered = put.peer_receipts.len();
-        let counted = put
-            .peer_receipts
+        let counted = peers
             .into_iter()
             .filter(|receipt| self.add(receipt.clone(), proven))
             .count();
@@ -343,43 +346,60 @@ fn chunk_bytes(body: &Bytes) -> Bytes {
     body.slice(start..)
 }
 
-/// Prepared challenges, by the rewards address of the node each is for.
-type ByNode = Arc<Vec<(Address, Prepared)>>;
-
-/// The challenges for the nodes expected to hold a chunk, hashed from its first body while it
-/// is sent; each handed out once (a nonce is never used twice).
+/// The challenge for the nodes expected to hold a chunk (one round's nonce), hashed from its
+/// first body while it is sent; handed to each of them once, so no node is sent a nonce twice.
 struct Challenges {
     size: u64,
-    ready: Shared<BoxFuture<'static, ByNode>>,
+    expected: Vec<Address>,
+    ready: Shared<BoxFuture<'static, Prepared>>,
     used: Mutex<HashSet<Address>>,
 }
 
 impl Challenges {
-    /// Starts hashing one challenge for each of `nodes` from `first`.
+    /// Starts hashing the challenge for `nodes` from `first`.
     fn start(chunk: ChunkAddress, first: &ChunkBody, nodes: &[&NodeInfo]) -> Self {
         let bytes = chunk_bytes(first.bytes());
         let size = bytes.len() as u64;
-        let rewards: Vec<Address> = nodes.iter().map(|node| node.rewards).collect();
-        let ready = started(move || {
-            let prepared = prepare(chunk, &bytes, rewards.len());
-            Arc::new(rewards.into_iter().zip(prepared).collect::<Vec<_>>())
-        })
-        .boxed()
-        .shared();
+        let ready = started(move || prepare(chunk, &bytes)).boxed().shared();
         Self {
             size,
+            expected: nodes.iter().map(|node| node.rewards).collect(),
             ready,
             used: Mutex::new(HashSet::new()),
         }
     }
 
-    /// The prepared challenge for `node`, unless it had one already or none was prepared.
+    /// The prepared challenge for `node`, unless it is not one of the expected nodes or had it
+    /// already.
     async fn take(&self, node: Address) -> Option<Prepared> {
-        let ready = self.ready.clone().await;
-        let (_, prepared) = ready.iter().find(|(rewards, _)| *rewards == node)?;
+        if !self.expected.contains(&node) {
+            return None;
+        }
+        let prepared = self.ready.clone().await;
         let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
-        used.insert(node).then_some(*prepared)
+        used.insert(node).then_some(prepared)
     }
+}
+
+/// The storage receipts in a PUT's answer that count for `chunk`: the node's own and those
+/// of the nodes it forwarded to, each for this chunk, by a node of the close group (`group`,
+/// rewards addresses), one per node, each signature checked once. Receipts of other nodes are
+/// not checked at all, so a node padding its answer costs the client nothing.
+fn checked_receipts(
+    response: &PutResponse,
+    chunk: ChunkAddress,
+    group: &HashSet<Address>,
+) -> Vec<StorageReceipt> {
+    let mut checked: Vec<StorageReceipt> = Vec::new();
+    for receipt in std::iter::once(&response.receipt).chain(&response.peer_receipts) {
+        let candidate = receipt.chunk == chunk
+            && group.contains(&receipt.node)
+            && !checked.iter().any(|known| known.node == receipt.node);
+        if candidate && receipt.is_valid() {
+            checked.push(receipt.clone());
+        }
+    }
+    checked
 }
 
 /// The next candidate from `next` on that neither holds the chunk yet nor failed to prove it.
@@ -411,21 +431,18 @@ async fn prove_named<'a>(
         return answer;
     };
     let chunk = put.chunk;
+    let group: HashSet<Address> = candidates.iter().map(|node| node.rewards).collect();
+    answer.checked = checked_receipts(response, chunk, &group);
     let named: Vec<NodeInfo> = candidates
         .iter()
-        .filter(|node| {
-            std::iter::once(&response.receipt)
-                .chain(&response.peer_receipts)
-                .any(|r| r.node == node.rewards && r.chunk == chunk && r.is_valid())
-        })
+        .filter(|node| answer.checked.iter().any(|r| r.node == node.rewards))
         .map(|node| (*node).clone())
         .collect();
     let mut prepared = Vec::with_capacity(named.len());
     for node in &named {
         prepared.push(challenges.take(node.rewards).await);
     }
-    let unexpected = prepared.iter().filter(|p| p.is_none()).count();
-    if unexpected > 0 {
+    if prepared.iter().any(Option::is_none) {
         let body = match put.again.body().await {
             Ok(body) => body,
             Err(reason) => {
@@ -444,11 +461,9 @@ async fn prove_named<'a>(
         };
         let bytes = chunk_bytes(body.bytes());
         drop(body);
-        let mut fresh = blocking(move || prepare(chunk, &bytes, unexpected))
-            .await
-            .into_iter();
+        let fresh = blocking(move || prepare(chunk, &bytes)).await;
         for slot in prepared.iter_mut().filter(|p| p.is_none()) {
-            *slot = fresh.next();
+            *slot = Some(fresh);
         }
     }
     let prepared = prepared.into_iter().flatten().collect();
@@ -490,6 +505,7 @@ async fn put_with_retries<'a>(
         mode,
         result,
         bytes_sent,
+        checked: Vec::new(),
         proven: HashSet::new(),
         unproven: Vec::new(),
     };
@@ -552,22 +568,30 @@ mod tests {
             node: keys[2].address(),
             ..StorageReceipt::sign(chunk, &stranger)
         };
+        let response = PutResponse {
+            outcome: PutOutcome::Stored,
+            receipt: StorageReceipt::sign(chunk, &keys[0]),
+            peer_receipts: vec![
+                StorageReceipt::sign(chunk, &keys[1]),
+                StorageReceipt::sign(chunk, &keys[1]),
+                forged,
+                StorageReceipt::sign(chunk, &stranger),
+                StorageReceipt::sign(ChunkAddress::of(b"other"), &keys[3]),
+                StorageReceipt::sign(chunk, &keys[2]),
+            ],
+        };
+        let checked = checked_receipts(&response, chunk, &tally.group);
+        assert_eq!(
+            checked.iter().map(|r| r.node).collect::<Vec<_>>(),
+            vec![keys[0].address(), keys[1].address(), keys[2].address()],
+            "one genuine receipt per close-group node: no duplicate, forgery, stranger or other chunk"
+        );
         let answer = PutAnswer {
             node: &group[0],
             mode: PutMode::Forward,
-            result: Ok(PutResponse {
-                outcome: PutOutcome::Stored,
-                receipt: StorageReceipt::sign(chunk, &keys[0]),
-                peer_receipts: vec![
-                    StorageReceipt::sign(chunk, &keys[1]),
-                    StorageReceipt::sign(chunk, &keys[1]),
-                    forged,
-                    StorageReceipt::sign(chunk, &stranger),
-                    StorageReceipt::sign(ChunkAddress::of(b"other"), &keys[3]),
-                    StorageReceipt::sign(chunk, &keys[2]),
-                ],
-            }),
+            result: Ok(response),
             bytes_sent: 100,
+            checked,
             // keys[2] signed a valid receipt but did not answer its challenge.
             proven: HashSet::from([keys[0].address(), keys[1].address(), keys[3].address()]),
             unproven: vec![(
@@ -589,15 +613,19 @@ mod tests {
         assert_eq!(tally.bytes_sent, 100);
         assert_eq!(tally.failures, 1, "the unproven holder is passed over");
         assert!(tally.refuted.contains(&keys[2].address()));
+        let lie = PutResponse {
+            outcome: PutOutcome::Stored,
+            receipt: StorageReceipt::sign(chunk, &stranger),
+            peer_receipts: vec![],
+        };
+        let checked = checked_receipts(&lie, chunk, &tally.group);
+        assert!(checked.is_empty());
         let lying = PutAnswer {
             node: &group[3],
             mode: PutMode::StoreOnly,
-            result: Ok(PutResponse {
-                outcome: PutOutcome::Stored,
-                receipt: StorageReceipt::sign(chunk, &stranger),
-                peer_receipts: vec![],
-            }),
+            result: Ok(lie),
             bytes_sent: 100,
+            checked,
             proven: HashSet::new(),
             unproven: vec![],
         };
