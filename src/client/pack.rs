@@ -24,7 +24,9 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use crate::client::chunking::{ChunkError, ChunkRef, MAX_PLAINTEXT_BYTES, encrypt_in_place};
+use crate::client::chunking::{
+    ChunkError, ChunkKey, ChunkRef, MAX_PLAINTEXT_BYTES, encrypt_in_place, encrypt_tail_with_key,
+};
 use crate::client::plan_cache::Stamp;
 
 /// Files smaller than this are packed.
@@ -120,18 +122,18 @@ pub fn seal(bytes: &mut Vec<u8>) -> ChunkRef {
     ChunkRef { address, key, len }
 }
 
-/// Re-derives a pack's encrypted bytes after `header` from its members' files, checked against
-/// its planned address.
+/// Re-derives a pack's encrypted bytes after `header` from its members' files, sealed with
+/// the key it was planned with and checked against its planned address.
 pub fn read_pack(
     members: &[Member],
     path_of: impl Fn(u32) -> std::path::PathBuf,
-    planned: crate::wire::types::ChunkAddress,
+    (planned, key): (crate::wire::types::ChunkAddress, &ChunkKey),
     header: Vec<u8>,
 ) -> Result<Vec<u8>, ChunkError> {
     let start = header.len();
     let first = members.first().map(|m| path_of(m.source));
     let mut bytes = read_members(members, &path_of, header)?;
-    let (_, address) = crate::client::chunking::encrypt_tail_in_place(&mut bytes, start);
+    let address = encrypt_tail_with_key(&mut bytes, start, key);
     if address != planned {
         return Err(ChunkError::FileChanged {
             path: first.map(|p| p.display().to_string()).unwrap_or_default(),
@@ -189,11 +191,17 @@ mod tests {
         let mut bytes = read_members(&members, path_of, Vec::new()).unwrap();
         assert_eq!(bytes.len(), 33);
         let chunk = seal(&mut bytes);
-        let again = read_pack(&members, path_of, chunk.address, b"head".to_vec()).unwrap();
+        let again = read_pack(
+            &members,
+            path_of,
+            (chunk.address, &chunk.key),
+            b"head".to_vec(),
+        )
+        .unwrap();
         assert_eq!(&again[..4], b"head");
         std::fs::write(&paths[1], vec![9u8; 11]).unwrap();
         assert!(matches!(
-            read_pack(&members, path_of, chunk.address, Vec::new()),
+            read_pack(&members, path_of, (chunk.address, &chunk.key), Vec::new()),
             Err(ChunkError::FileChanged { .. })
         ));
         std::fs::write(&paths[1], vec![9u8; 12]).unwrap();

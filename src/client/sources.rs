@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::client::chunking::{
-    ChunkError, ChunkSource, MAX_PLAINTEXT_BYTES, PlannedChunk, TAG_BYTES, encrypt_tail_in_place,
+    ChunkError, ChunkSource, MAX_PLAINTEXT_BYTES, PlannedChunk, TAG_BYTES, encrypt_tail_with_key,
 };
 use crate::client::pack::{Member, read_pack};
 
@@ -177,8 +177,9 @@ impl Opened<'_> {
     }
 }
 
-/// Re-derives a planned chunk's encrypted bytes (from its file or from memory) and checks
-/// that they still have the planned address.
+/// Re-derives a planned chunk's encrypted bytes (from its file or from memory), sealed with the
+/// key its plan derived (no second hash of the plaintext), and checks that they still have the
+/// planned address: bytes that changed since get another one and are refused, never sent.
 pub fn read_planned(sources: &Sources, chunk: &PlannedChunk) -> Result<Vec<u8>, ChunkError> {
     read_planned_after(sources, chunk, Vec::new())
 }
@@ -196,17 +197,22 @@ pub fn read_planned_after(
             header.extend_from_slice(bytes);
             Ok(header)
         }
-        ChunkSource::Pack { pack } => {
+        ChunkSource::Pack { pack, key } => {
             header.reserve_exact(chunk.size as usize);
             let path_of = |source: u32| sources.path(source);
             read_pack(
                 &sources.packs[*pack as usize],
                 path_of,
-                chunk.address,
+                (chunk.address, key),
                 header,
             )
         }
-        ChunkSource::File { source, index, len } => {
+        ChunkSource::File {
+            source,
+            index,
+            len,
+            key,
+        } => {
             let path = sources.path(*source);
             header.reserve_exact(*len as usize + TAG_BYTES);
             header.resize(start + *len as usize, 0);
@@ -232,8 +238,7 @@ pub fn read_planned_after(
                         source,
                     },
                 })?;
-            let (_, address) = encrypt_tail_in_place(&mut header, start);
-            if address != chunk.address {
+            if encrypt_tail_with_key(&mut header, start, key) != chunk.address {
                 return Err(changed());
             }
             Ok(header)

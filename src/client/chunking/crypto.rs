@@ -33,22 +33,30 @@ pub fn encrypt_in_place(buffer: &mut Vec<u8>) -> (ChunkKey, ChunkAddress) {
 /// Encrypts `buffer[start..]` (plaintext) in place and appends the tag, leaving
 /// `buffer[..start]` (a header) untouched; returns the key and address of the encrypted tail.
 pub fn encrypt_tail_in_place(buffer: &mut Vec<u8>, start: usize) -> (ChunkKey, ChunkAddress) {
-    let plaintext = &mut buffer[start..];
     let key = ChunkKey(
         *blake3::Hasher::new_derive_key(KEY_CONTEXT)
-            .update(plaintext)
+            .update(&buffer[start..])
             .finalize()
             .as_bytes(),
     );
-    let tag = aead_key(&key)
+    (key, encrypt_tail_with_key(buffer, start, &key))
+}
+
+/// [`encrypt_tail_in_place`] with the key already derived from this plaintext (by an earlier
+/// pass over the same bytes), saving a hash of the plaintext; returns the address. The caller
+/// checks the address against the one the key came with: a plaintext that changed since then
+/// gets another address, and its ciphertext must not leave the process (it is sealed under a
+/// key that belongs to other bytes).
+pub fn encrypt_tail_with_key(buffer: &mut Vec<u8>, start: usize, key: &ChunkKey) -> ChunkAddress {
+    let tag = aead_key(key)
         .seal_in_place_separate_tag(
             Nonce::assume_unique_for_key([0u8; 12]),
             Aad::empty(),
-            plaintext,
+            &mut buffer[start..],
         )
         .expect("AES-GCM sealing cannot fail below its 64 GiB limit");
     buffer.extend_from_slice(tag.as_ref());
-    (key, ChunkAddress::of(&buffer[start..]))
+    ChunkAddress::of(&buffer[start..])
 }
 
 /// Checks that `bytes` are the chunk at `address` and decrypts them with `key`.
@@ -102,5 +110,19 @@ mod tests {
             decrypt(forged, &key, &buffer),
             Err(ChunkError::Tampered(_))
         ));
+    }
+
+    #[test]
+    fn sealing_with_the_derived_key_gives_the_same_chunk_and_other_bytes_another_address() {
+        let mut first = b"head".to_vec();
+        first.extend_from_slice(b"plaintext");
+        let (key, address) = encrypt_tail_in_place(&mut first, 4);
+        let mut again = b"head".to_vec();
+        again.extend_from_slice(b"plaintext");
+        assert_eq!(encrypt_tail_with_key(&mut again, 4, &key), address);
+        assert_eq!(again, first);
+        let mut changed = b"head".to_vec();
+        changed.extend_from_slice(b"plaintexT");
+        assert_ne!(encrypt_tail_with_key(&mut changed, 4, &key), address);
     }
 }

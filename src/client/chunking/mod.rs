@@ -32,7 +32,10 @@ mod crypto;
 mod data_map;
 mod plan;
 
-pub use crypto::{ChunkKey, decrypt, encrypt_in_place, encrypt_tail_in_place, verify_address};
+pub use crypto::{
+    ChunkKey, decrypt, encrypt_in_place, encrypt_tail_in_place, encrypt_tail_with_key,
+    verify_address,
+};
 pub use data_map::{ChunkRef, DataMap, MAX_DATA_MAP_BYTES, MAX_DATA_MAP_LEVEL, Reference};
 pub use plan::{
     ChunkSource, PlannedChunk, UploadPlan, encrypt_file, piece_chunks, piece_offset, plan_file,

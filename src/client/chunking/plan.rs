@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{
-    ChunkError, ChunkRef, DataMap, MAX_CHUNK_BYTES, MAX_PLAINTEXT_BYTES, Reference, TAG_BYTES,
-    encrypt_in_place,
+    ChunkError, ChunkKey, ChunkRef, DataMap, MAX_CHUNK_BYTES, MAX_PLAINTEXT_BYTES, Reference,
+    TAG_BYTES, encrypt_in_place,
 };
 use crate::wire::types::ChunkAddress;
 
@@ -30,6 +30,8 @@ pub enum ChunkSource {
         index: u64,
         /// Its plaintext length.
         len: u32,
+        /// Its key, derived when it was planned (re-deriving it costs a hash of the piece).
+        key: ChunkKey,
     },
     /// A data map chunk, small and kept in memory (ciphertext).
     Memory(Arc<Vec<u8>>),
@@ -38,6 +40,8 @@ pub enum ChunkSource {
     Pack {
         /// The pack, by its place in the upload's sources.
         pack: u32,
+        /// Its key, derived when it was planned.
+        key: ChunkKey,
     },
 }
 
@@ -150,6 +154,7 @@ pub fn piece_chunks(refs: &[ChunkRef], source: u32) -> Vec<PlannedChunk> {
                 source,
                 index: index as u64,
                 len: chunk.len,
+                key: chunk.key,
             },
         })
         .collect()

@@ -267,6 +267,7 @@ impl Planner<'_> {
             size: chunk.len + TAG_BYTES as u32,
             source: ChunkSource::Pack {
                 pack: self.packs.len() as u32,
+                key: chunk.key,
             },
         });
         let waiting = std::mem::take(&mut self.waiting);
