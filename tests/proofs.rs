@@ -73,6 +73,65 @@ fn claims_without_proof_are_paid_and_stored_on_honest_nodes_anyway() {
 }
 
 #[test]
+fn a_challenge_passed_on_to_a_holder_proves_nothing_for_the_upload_verify_or_upkeep() {
+    let devnet = Devnet::start(HONEST);
+    let liars = liars(&devnet, 3, Behaviour::PassesOn);
+    let key = devnet.funded_account();
+    let (dir, file) = scratch_file(10);
+    let reference = devnet.upload_reference(dir.path(), &key, &file);
+    let chunks = planned_chunks(&file);
+    for chunk in &chunks {
+        let honest = devnet.holders_on_disk(*chunk);
+        assert!(
+            honest.len() >= 4,
+            "chunk {chunk} is on {} honest nodes ({honest:?}): answers passed on counted",
+            honest.len()
+        );
+    }
+    let output = devnet
+        .ferry(dir.path(), &key)
+        .args(["verify", "--json", &reference])
+        .output()
+        .unwrap();
+    let events = json_lines(&output.stdout);
+    for chunk in &chunks {
+        let verdict = chunk_verified(&events, *chunk);
+        let honest = devnet.holders_on_disk(*chunk).len();
+        assert_eq!(
+            verdict["proven"].as_u64(),
+            Some(honest as u64),
+            "verify counts only the {honest} honest holders of {chunk}: {verdict}"
+        );
+        for liar in &liars {
+            assert!(
+                !urls(&verdict["holders"]).contains(&liar.info.url),
+                "a node passing challenges on counted as a holder of {chunk}: {verdict}"
+            );
+        }
+    }
+    let passed_on = total(&liars, |c| &c.passed_on);
+    assert!(
+        passed_on > 0,
+        "the liars got holders' answers to pass on (the attack ran): {events:?}"
+    );
+    // Upkeep finds them holding nothing too, and sends them replicas.
+    let started = Instant::now();
+    while total(&liars, |c| &c.replicas) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no node's upkeep sent a replica within 60 s: it counted answers passed on"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    println!(
+        "{passed_on} challenges answered with a holder's hash, none counted; {} challenges to the liars in all",
+        total(&liars, |c| &c.challenges)
+    );
+    let expected = std::fs::read(&file).unwrap();
+    assert_reference_downloads(&devnet, dir.path(), &key, &reference, &expected);
+}
+
+#[test]
 fn relayed_answers_are_late_for_verify_and_for_upkeep() {
     let devnet = Devnet::start(HONEST);
     let liars = liars(&devnet, 3, Behaviour::Relays);

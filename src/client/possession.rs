@@ -3,12 +3,9 @@
 //! holding it only by an answer checked against the client's own bytes within a deadline sized
 //! to a local read ([`crate::wire::challenge::audit_deadline`]).
 //!
-//! The holders challenged together share one fresh nonce (a round), so the client hashes the
-//! chunk once per round, not once per holder. Sharing gives a node nothing: an answer is bound
-//! to its node by the node's signature over the nonce and the hash, it goes only to the client,
-//! and a node that holds nothing can already get a holder's keyed hash for a nonce of its
-//! choosing by asking that holder's `/challenge` within the deadline (see the README's
-//! "what a relay can still do").
+//! The holders challenged together share one fresh nonce (a round); each one's hash is keyed
+//! with that nonce and its own address ([`holding_hash`]), so one holder's answer fits no
+//! other and the client hashes the chunk once per holder.
 //!
 //! Invariants: a node is proven only by an answer, signed by it, to a fresh nonce never sent
 //! to it before, whose hash the client computed from bytes that hash to the chunk's address,
@@ -56,18 +53,22 @@ pub struct Possession {
 pub struct Prepared {
     /// The challenge.
     pub request: ChallengeRequest,
-    /// [`holding_hash`] of the chunk's bytes under the challenge's nonce.
+    /// [`holding_hash`] of the chunk's bytes under the challenge's nonce, for its node.
     pub expected: HoldingHash,
 }
 
-/// A fresh challenge for `chunk`, whose bytes are `bytes` (already checked against the
-/// address), hashed on the calling thread: one round's, for every holder challenged in it.
-pub fn prepare(chunk: ChunkAddress, bytes: &[u8]) -> Prepared {
+/// One round's fresh challenge for `chunk`, whose bytes are `bytes` (already checked against
+/// the address), for each of `nodes` (rewards addresses), in order, hashed on the calling
+/// thread.
+pub fn prepare(chunk: ChunkAddress, bytes: &[u8], nodes: &[Address]) -> Vec<Prepared> {
     let request = ChallengeRequest::fresh(chunk);
-    Prepared {
-        request,
-        expected: holding_hash(&request.nonce, bytes),
-    }
+    nodes
+        .iter()
+        .map(|node| Prepared {
+            request,
+            expected: holding_hash(&request.nonce, *node, bytes),
+        })
+        .collect()
 }
 
 /// Sends each of `claimed` (distinct nodes, none sent its challenge before) its challenge from

@@ -160,10 +160,11 @@ async fn proven_claims(
     // The chunk is read into room in the upload's pool and hashed for the challenges, and let
     // go before they are sent.
     let room = context.bodies.reserve().await;
-    let (sources, planned, count) = (context.sources.clone(), chunk.clone(), claimed.len());
+    let (sources, planned) = (context.sources.clone(), chunk.clone());
+    let nodes: Vec<Address> = claimed.iter().map(|node| node.rewards).collect();
     let prepared = blocking(move || {
         let body = room.fill(|buffer| read_planned_after(&sources, &planned, buffer))?;
-        Ok::<_, ChunkError>(vec![prepare(planned.address, body.bytes()); count])
+        Ok::<_, ChunkError>(prepare(planned.address, body.bytes(), &nodes))
     })
     .await;
     let prepared = match prepared {

@@ -36,7 +36,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use alloy::primitives::Address;
@@ -346,38 +346,43 @@ fn chunk_bytes(body: &Bytes) -> Bytes {
     body.slice(start..)
 }
 
-/// The challenge for the nodes expected to hold a chunk (one round's nonce), hashed from its
-/// first body while it is sent; handed to each of them once, so no node is sent a nonce twice.
+/// Prepared challenges, by the rewards address of the node each is for.
+type ByNode = Arc<Vec<(Address, Prepared)>>;
+
+/// The challenges for the nodes expected to hold a chunk (one round's nonce, a hash for each),
+/// hashed from its first body while it is sent; each handed out once, so no node is sent a
+/// nonce twice.
 struct Challenges {
     size: u64,
-    expected: Vec<Address>,
-    ready: Shared<BoxFuture<'static, Prepared>>,
+    ready: Shared<BoxFuture<'static, ByNode>>,
     used: Mutex<HashSet<Address>>,
 }
 
 impl Challenges {
-    /// Starts hashing the challenge for `nodes` from `first`.
+    /// Starts hashing the challenges for `nodes` from `first`.
     fn start(chunk: ChunkAddress, first: &ChunkBody, nodes: &[&NodeInfo]) -> Self {
         let bytes = chunk_bytes(first.bytes());
         let size = bytes.len() as u64;
-        let ready = started(move || prepare(chunk, &bytes)).boxed().shared();
+        let rewards: Vec<Address> = nodes.iter().map(|node| node.rewards).collect();
+        let ready = started(move || {
+            let prepared = prepare(chunk, &bytes, &rewards);
+            Arc::new(rewards.into_iter().zip(prepared).collect::<Vec<_>>())
+        })
+        .boxed()
+        .shared();
         Self {
             size,
-            expected: nodes.iter().map(|node| node.rewards).collect(),
             ready,
             used: Mutex::new(HashSet::new()),
         }
     }
 
-    /// The prepared challenge for `node`, unless it is not one of the expected nodes or had it
-    /// already.
+    /// The prepared challenge for `node`, unless it had one already or none was prepared.
     async fn take(&self, node: Address) -> Option<Prepared> {
-        if !self.expected.contains(&node) {
-            return None;
-        }
-        let prepared = self.ready.clone().await;
+        let ready = self.ready.clone().await;
+        let (_, prepared) = ready.iter().find(|(rewards, _)| *rewards == node)?;
         let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
-        used.insert(node).then_some(prepared)
+        used.insert(node).then_some(*prepared)
     }
 }
 
@@ -461,9 +466,17 @@ async fn prove_named<'a>(
         };
         let bytes = chunk_bytes(body.bytes());
         drop(body);
-        let fresh = blocking(move || prepare(chunk, &bytes)).await;
+        let unexpected: Vec<Address> = named
+            .iter()
+            .zip(&prepared)
+            .filter(|(_, p)| p.is_none())
+            .map(|(node, _)| node.rewards)
+            .collect();
+        let mut fresh = blocking(move || prepare(chunk, &bytes, &unexpected))
+            .await
+            .into_iter();
         for slot in prepared.iter_mut().filter(|p| p.is_none()) {
-            *slot = Some(fresh);
+            *slot = fresh.next();
         }
     }
     let prepared = prepared.into_iter().flatten().collect();

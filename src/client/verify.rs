@@ -406,7 +406,7 @@ fn judge(
                 (Ok(None), _) => Verdict::NotHeld,
                 (Ok(Some(_)), None) => Verdict::Unchecked,
                 (Ok(Some(answer)), Some(bytes)) => {
-                    let expected = holding_hash(&request.nonce, bytes);
+                    let expected = holding_hash(&request.nonce, node.rewards, bytes);
                     match answer.check(request, node.rewards, &expected) {
                         Ok(()) => Verdict::Proven,
                         Err(failure) => Verdict::FalseAnswer(failure),

@@ -74,7 +74,7 @@ pub(crate) fn prepare(
         for peer in peers {
             let request = ChallengeRequest::fresh(chunk);
             let audit = Audit {
-                expected: holding_hash(&request.nonce, &bytes),
+                expected: holding_hash(&request.nonce, peer.rewards, &bytes),
                 request,
                 size: bytes.len() as u64,
             };

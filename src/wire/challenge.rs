@@ -1,9 +1,14 @@
 //! Storage challenges: how a node proves that it holds a chunk's bytes now.
 //!
-//! The challenger picks a fresh random [`Nonce`] per node and chunk; the node answers with
-//! [`holding_hash`], BLAKE3 of the chunk's bytes keyed with that nonce, signed with its key
-//! over the chunk, the nonce, the hash and its address ([`ChallengeAnswer`]). The challenger
-//! holds the bytes (checked against their address) and computes the same hash.
+//! The challenger picks a fresh random [`Nonce`]; the node answers with [`holding_hash`],
+//! BLAKE3 of the chunk's bytes keyed with a key derived from that nonce *and the node's own
+//! rewards address*, signed with its key over the chunk, the nonce, the hash and its address
+//! ([`ChallengeAnswer`]). The challenger holds the bytes (checked against their address) and
+//! computes the same hash for that node. Because the node's address is in the key, a holder's
+//! answer fits no other node: a node that keeps nothing cannot pass its challenge on to an
+//! honest holder's `/challenge` and sign the hash it gets back (the honest node hashes under
+//! its own address), so it must have the bytes, and fetching them from peers is paced to
+//! answer late.
 //!
 //! Many challenges to one node travel in one request ([`ChallengeBatch`], `POST /challenges`),
 //! packed so that the chunk bytes they cover stay within [`MAX_BATCH_BYTES`].
@@ -117,9 +122,18 @@ impl ChallengeRequest {
     }
 }
 
-/// BLAKE3 of `chunk` (the chunk's encrypted bytes) keyed with `nonce`.
-pub fn holding_hash(nonce: &Nonce, chunk: &[u8]) -> HoldingHash {
-    HoldingHash(*blake3::keyed_hash(nonce.as_bytes(), chunk).as_bytes())
+/// The BLAKE3 `derive_key` context of a holding hash's key.
+const HOLDING_KEY_CONTEXT: &str = "ferry 2026-12 holding hash key v2";
+
+/// BLAKE3 of `chunk` (the chunk's encrypted bytes) keyed with a key derived from `nonce` and
+/// `node`, the rewards address of the node answering: what only a node holding the bytes can
+/// compute for itself.
+pub fn holding_hash(nonce: &Nonce, node: Address, chunk: &[u8]) -> HoldingHash {
+    let mut material = [0u8; 52];
+    material[..32].copy_from_slice(nonce.as_bytes());
+    material[32..].copy_from_slice(node.as_slice());
+    let key = blake3::derive_key(HOLDING_KEY_CONTEXT, &material);
+    HoldingHash(*blake3::keyed_hash(&key, chunk).as_bytes())
 }
 
 /// Why an answer to a challenge does not prove that the node holds the chunk.
@@ -171,7 +185,8 @@ impl ChallengeAnswer {
         chunk_bytes: &[u8],
         signer: &PrivateKeySigner,
     ) -> Self {
-        Self::sign(request, holding_hash(&request.nonce, chunk_bytes), signer)
+        let hash = holding_hash(&request.nonce, signer.address(), chunk_bytes);
+        Self::sign(request, hash, signer)
     }
 
     /// An answer carrying `hash`, signed with `signer`'s key (tests use it to lie).
@@ -244,9 +259,19 @@ mod tests {
         let bytes = b"encrypted chunk bytes".to_vec();
         let chunk = ChunkAddress::of(&bytes);
         let request = ChallengeRequest::fresh(chunk);
-        let expected = holding_hash(&request.nonce, &bytes);
+        let expected = holding_hash(&request.nonce, signer.address(), &bytes);
         let honest = ChallengeAnswer::answer(&request, &bytes, &signer);
         assert_eq!(honest.check(&request, signer.address(), &expected), Ok(()));
+
+        // A node relaying the challenge to a holder and signing the holder's hash as its own.
+        let relay = PrivateKeySigner::random();
+        let relayed = ChallengeAnswer::sign(&request, honest.hash, &relay);
+        let relay_expected = holding_hash(&request.nonce, relay.address(), &bytes);
+        assert_eq!(
+            relayed.check(&request, relay.address(), &relay_expected),
+            Err(ChallengeFailure::WrongHash),
+            "a holder's hash fits no other node"
+        );
 
         let guessed = ChallengeAnswer::sign(
             &request,
@@ -260,7 +285,7 @@ mod tests {
 
         let next = ChallengeRequest::fresh(chunk);
         assert_ne!(next.nonce, request.nonce);
-        let next_expected = holding_hash(&next.nonce, &bytes);
+        let next_expected = holding_hash(&next.nonce, signer.address(), &bytes);
         assert_eq!(
             honest.check(&next, signer.address(), &next_expected),
             Err(ChallengeFailure::WrongChallenge),

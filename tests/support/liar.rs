@@ -38,6 +38,9 @@ pub enum Behaviour {
     /// Fetches the chunk from the devnet's nodes (`GET /chunk/{address}`, from its own IP, as
     /// a node would) and answers correctly from those bytes: a relay.
     Relays,
+    /// Passes the challenge itself on to the devnet's nodes (`POST /challenge`, the same chunk
+    /// and nonce) and signs the hash of the first holder's answer as its own.
+    PassesOn,
 }
 
 /// What a liar saw and did.
@@ -55,6 +58,8 @@ pub struct Counts {
     pub relayed: AtomicUsize,
     /// The slowest relayed answer, in milliseconds.
     pub slowest_relay_ms: AtomicUsize,
+    /// Challenges answered with a hash a holder gave for the same nonce.
+    pub passed_on: AtomicUsize,
 }
 
 /// A running scripted liar.
@@ -232,8 +237,10 @@ impl Shared {
     /// The liar's answer to a challenge: none, or one made from bytes fetched from a peer.
     async fn answer(&self, request: &ChallengeRequest) -> Option<ChallengeAnswer> {
         self.counts.challenges.fetch_add(1, Ordering::SeqCst);
-        if self.behaviour == Behaviour::Claims {
-            return None;
+        match self.behaviour {
+            Behaviour::Claims => return None,
+            Behaviour::PassesOn => return self.pass_on(request).await,
+            Behaviour::Relays => {}
         }
         let started = Instant::now();
         for node in &self.honest {
@@ -253,6 +260,32 @@ impl Shared {
                 .slowest_relay_ms
                 .fetch_max(millis, Ordering::SeqCst);
             return Some(ChallengeAnswer::answer(request, &bytes, &self.key));
+        }
+        None
+    }
+}
+
+impl Shared {
+    /// Asks the devnet's nodes the same challenge and signs the first holder's hash.
+    async fn pass_on(&self, request: &ChallengeRequest) -> Option<ChallengeAnswer> {
+        for node in &self.honest {
+            let sent = self
+                .http
+                .post(format!("{node}/challenge"))
+                .json(request)
+                .send()
+                .await;
+            let Ok(response) = sent else {
+                continue;
+            };
+            if !response.status().is_success() {
+                continue;
+            }
+            let Ok(answer) = response.json::<ChallengeAnswer>().await else {
+                continue;
+            };
+            self.counts.passed_on.fetch_add(1, Ordering::SeqCst);
+            return Some(ChallengeAnswer::sign(request, answer.hash, &self.key));
         }
         None
     }
