@@ -3,9 +3,10 @@
 //! holding it only by an answer checked against the client's own bytes within a deadline sized
 //! to a local read ([`crate::wire::challenge::audit_deadline`]).
 //!
-//! The holders challenged together share one fresh nonce (a round); each one's hash is keyed
-//! with that nonce and its own address ([`holding_hash`]), so one holder's answer fits no
-//! other and the client hashes the chunk once per holder.
+//! The holders challenged together share one fresh nonce (a round); each one's hash covers its
+//! own address after the chunk ([`crate::wire::challenge::holding_hash`]), so one holder's
+//! answer fits no other, and the client still hashes the chunk once per round
+//! ([`holding_hashes`]).
 //!
 //! Invariants: a node is proven only by an answer, signed by it, to a fresh nonce never sent
 //! to it before, whose hash the client computed from bytes that hash to the chunk's address,
@@ -20,7 +21,7 @@ use alloy::primitives::Address;
 
 use crate::blocking::blocking;
 use crate::client::nodes::{NodeClient, RequestError};
-use crate::wire::challenge::{ChallengeFailure, ChallengeRequest, holding_hash};
+use crate::wire::challenge::{ChallengeFailure, ChallengeRequest, holding_hashes};
 use crate::wire::network::NodeInfo;
 use crate::wire::types::{ChunkAddress, HoldingHash};
 
@@ -53,7 +54,8 @@ pub struct Possession {
 pub struct Prepared {
     /// The challenge.
     pub request: ChallengeRequest,
-    /// [`holding_hash`] of the chunk's bytes under the challenge's nonce, for its node.
+    /// [`crate::wire::challenge::holding_hash`] of the chunk's bytes under the challenge's
+    /// nonce, for its node.
     pub expected: HoldingHash,
 }
 
@@ -62,12 +64,9 @@ pub struct Prepared {
 /// thread.
 pub fn prepare(chunk: ChunkAddress, bytes: &[u8], nodes: &[Address]) -> Vec<Prepared> {
     let request = ChallengeRequest::fresh(chunk);
-    nodes
-        .iter()
-        .map(|node| Prepared {
-            request,
-            expected: holding_hash(&request.nonce, *node, bytes),
-        })
+    holding_hashes(&request.nonce, nodes, bytes)
+        .into_iter()
+        .map(|expected| Prepared { request, expected })
         .collect()
 }
 

@@ -1,14 +1,17 @@
 //! Storage challenges: how a node proves that it holds a chunk's bytes now.
 //!
 //! The challenger picks a fresh random [`Nonce`]; the node answers with [`holding_hash`],
-//! BLAKE3 of the chunk's bytes keyed with a key derived from that nonce *and the node's own
-//! rewards address*, signed with its key over the chunk, the nonce, the hash and its address
+//! BLAKE3 keyed with that nonce of the chunk's bytes *followed by the node's own rewards
+//! address*, signed with its key over the chunk, the nonce, the hash and its address
 //! ([`ChallengeAnswer`]). The challenger holds the bytes (checked against their address) and
-//! computes the same hash for that node. Because the node's address is in the key, a holder's
-//! answer fits no other node: a node that keeps nothing cannot pass its challenge on to an
-//! honest holder's `/challenge` and sign the hash it gets back (the honest node hashes under
-//! its own address), so it must have the bytes, and fetching them from peers is paced to
-//! answer late.
+//! computes the same hash for that node. Because the node's address is in the hashed input, a
+//! holder's answer fits no other node: a node that keeps nothing cannot pass its challenge on
+//! to an honest holder's `/challenge` and sign the hash it gets back (the honest node hashes
+//! with its own address), so it must have the bytes, and fetching them from peers is paced to
+//! answer late. The address comes last so that a challenger asking several nodes with one
+//! nonce hashes the chunk once: the BLAKE3 tree over the chunk is shared, and only the last
+//! chunk of the tree and the parents above it differ by node ([`holding_hashes`]); the holder
+//! answers from the root alone, which does not reveal those inner values.
 //!
 //! Many challenges to one node travel in one request ([`ChallengeBatch`], `POST /challenges`),
 //! packed so that the chunk bytes they cover stay within [`MAX_BATCH_BYTES`].
@@ -122,18 +125,97 @@ impl ChallengeRequest {
     }
 }
 
-/// The BLAKE3 `derive_key` context of a holding hash's key.
-const HOLDING_KEY_CONTEXT: &str = "ferry 2026-12 holding hash key v2";
-
-/// BLAKE3 of `chunk` (the chunk's encrypted bytes) keyed with a key derived from `nonce` and
-/// `node`, the rewards address of the node answering: what only a node holding the bytes can
-/// compute for itself.
+/// BLAKE3 keyed with `nonce` of `chunk` (the chunk's encrypted bytes) followed by `node`, the
+/// rewards address of the node answering: what only a node holding the bytes can compute for
+/// itself.
 pub fn holding_hash(nonce: &Nonce, node: Address, chunk: &[u8]) -> HoldingHash {
-    let mut material = [0u8; 52];
-    material[..32].copy_from_slice(nonce.as_bytes());
-    material[32..].copy_from_slice(node.as_slice());
-    let key = blake3::derive_key(HOLDING_KEY_CONTEXT, &material);
-    HoldingHash(*blake3::keyed_hash(&key, chunk).as_bytes())
+    let mut hasher = blake3::Hasher::new_keyed(nonce.as_bytes());
+    hasher.update(chunk).update(node.as_slice());
+    HoldingHash(*hasher.finalize().as_bytes())
+}
+
+/// [`holding_hash`] for each of `nodes`, in order, hashing `chunk` once: the parts of the
+/// BLAKE3 tree that cover only chunk bytes are shared, and each node's hash costs its last
+/// tree chunk (at most 1 KiB) and the parents above it.
+pub fn holding_hashes(nonce: &Nonce, nodes: &[Address], chunk: &[u8]) -> Vec<HoldingHash> {
+    let tails: Vec<&[u8]> = nodes.iter().map(|node| node.as_slice()).collect();
+    subtree(nonce.as_bytes(), 0, chunk, &tails, true)
+        .into_iter()
+        .map(HoldingHash)
+        .collect()
+}
+
+/// The chaining values (or, for the root, the hashes) of the BLAKE3 subtree at `offset` over
+/// `shared` followed by each of `tails` (all of one length), keyed with `key`.
+fn subtree(
+    key: &[u8; 32],
+    offset: u64,
+    shared: &[u8],
+    tails: &[&[u8]],
+    root: bool,
+) -> Vec<[u8; 32]> {
+    use blake3::hazmat::{
+        HasherExt, Mode, left_subtree_len, merge_subtrees_non_root, merge_subtrees_root,
+    };
+    let tail_len = tails.first().map_or(0, |tail| tail.len());
+    let total = (shared.len() + tail_len) as u64;
+    let leaf = |offset: u64, head: &[u8], tail: &[u8]| {
+        let mut hasher = blake3::Hasher::new_keyed(key);
+        hasher.set_input_offset(offset).update(head).update(tail);
+        if root {
+            *hasher.finalize().as_bytes()
+        } else {
+            hasher.finalize_non_root()
+        }
+    };
+    if total <= blake3::CHUNK_LEN as u64 {
+        return tails
+            .iter()
+            .map(|tail| leaf(offset, shared, tail))
+            .collect();
+    }
+    let left_len = left_subtree_len(total) as usize;
+    let (lefts, rights): (Vec<[u8; 32]>, Vec<[u8; 32]>) = if left_len <= shared.len() {
+        let mut hasher = blake3::Hasher::new_keyed(key);
+        hasher.set_input_offset(offset).update(&shared[..left_len]);
+        let left = hasher.finalize_non_root();
+        let rights = subtree(
+            key,
+            offset + left_len as u64,
+            &shared[left_len..],
+            tails,
+            false,
+        );
+        (vec![left; tails.len()], rights)
+    } else {
+        // The tails begin inside the left subtree: its end and the right subtree differ by tail.
+        let split = left_len - shared.len();
+        let heads: Vec<&[u8]> = tails.iter().map(|tail| &tail[..split]).collect();
+        let lefts = subtree(key, offset, shared, &heads, false);
+        let rights = tails
+            .iter()
+            .map(|tail| {
+                let mut hasher = blake3::Hasher::new_keyed(key);
+                hasher
+                    .set_input_offset(offset + left_len as u64)
+                    .update(&tail[split..]);
+                hasher.finalize_non_root()
+            })
+            .collect();
+        (lefts, rights)
+    };
+    let mode = Mode::KeyedHash(key);
+    lefts
+        .iter()
+        .zip(&rights)
+        .map(|(left, right)| {
+            if root {
+                *merge_subtrees_root(left, right, mode).as_bytes()
+            } else {
+                merge_subtrees_non_root(left, right, mode)
+            }
+        })
+        .collect()
 }
 
 /// Why an answer to a challenge does not prove that the node holds the chunk.
@@ -251,6 +333,41 @@ mod tests {
         assert_eq!(shape, vec![vec![0, 1], vec![2], vec![3, 4], vec![5, 6]]);
         let many: Vec<(usize, u64)> = (0..MAX_BATCH_CHALLENGES + 1).map(|i| (i, 1)).collect();
         assert_eq!(pack_batches(many).len(), 2);
+    }
+
+    #[test]
+    fn many_nodes_hashes_at_once_are_each_nodes_own_hash_at_every_tree_shape() {
+        let nonce = Nonce(rand::random());
+        let nodes: Vec<Address> = (0..5)
+            .map(|_| Address::from(rand::random::<[u8; 20]>()))
+            .collect();
+        let mib4 = 4 * 1024 * 1024;
+        let mut lengths = vec![0, 1, 1003, 1004, 1005, 1023, 1024, 1025, 2028, 2048, 3000];
+        lengths.extend([mib4 - 21, mib4 - 20, mib4 - 19, mib4 - 10, mib4, mib4 + 16]);
+        lengths.extend((0..40).map(|_| rand::random_range(0..40_000)));
+        for len in lengths {
+            let chunk: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+            let direct: Vec<HoldingHash> = nodes
+                .iter()
+                .map(|node| holding_hash(&nonce, *node, &chunk))
+                .collect();
+            assert_eq!(
+                holding_hashes(&nonce, &nodes, &chunk),
+                direct,
+                "length {len}"
+            );
+            let mut input = chunk.clone();
+            input.extend_from_slice(nodes[0].as_slice());
+            assert_eq!(
+                direct[0].0,
+                *blake3::keyed_hash(nonce.as_bytes(), &input).as_bytes(),
+                "the chunk, then the node's address, keyed with the nonce"
+            );
+        }
+        assert_ne!(
+            holding_hash(&nonce, nodes[0], b"chunk"),
+            holding_hash(&nonce, nodes[1], b"chunk")
+        );
     }
 
     #[test]
