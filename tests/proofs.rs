@@ -88,41 +88,15 @@ fn a_challenge_passed_on_to_a_holder_proves_nothing_for_the_upload_verify_or_upk
             honest.len()
         );
     }
-    let output = devnet
-        .ferry(dir.path(), &key)
-        .args(["verify", "--json", &reference])
-        .output()
-        .unwrap();
-    let events = json_lines(&output.stdout);
-    for chunk in &chunks {
-        let verdict = chunk_verified(&events, *chunk);
-        let honest = devnet.holders_on_disk(*chunk).len();
-        assert_eq!(
-            verdict["proven"].as_u64(),
-            Some(honest as u64),
-            "verify counts only the {honest} honest holders of {chunk}: {verdict}"
-        );
-        for liar in &liars {
-            assert!(
-                !urls(&verdict["holders"]).contains(&liar.info.url),
-                "a node passing challenges on counted as a holder of {chunk}: {verdict}"
-            );
-        }
-    }
+    let events =
+        verify_counts_only_honest_holders(&devnet, dir.path(), &key, &reference, &chunks, &liars);
     let passed_on = total(&liars, |c| &c.passed_on);
     assert!(
         passed_on > 0,
         "the liars got holders' answers to pass on (the attack ran): {events:?}"
     );
     // Upkeep finds them holding nothing too, and sends them replicas.
-    let started = Instant::now();
-    while total(&liars, |c| &c.replicas) == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no node's upkeep sent a replica within 60 s: it counted answers passed on"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    wait_until_upkeep_replicates_to(&liars, "it counted answers passed on");
     println!(
         "{passed_on} challenges answered with a holder's hash, none counted; {} challenges to the liars in all",
         total(&liars, |c| &c.challenges)
@@ -142,28 +116,9 @@ fn relayed_answers_are_late_for_verify_and_for_upkeep() {
     let challenged_on_upload = total(&liars, |c| &c.challenges);
 
     // verify: every chunk's proven count is the number of honest nodes holding it.
-    let output = devnet
-        .ferry(dir.path(), &key)
-        .args(["verify", "--json", &reference])
-        .output()
-        .unwrap();
-    let events = json_lines(&output.stdout);
+    let events =
+        verify_counts_only_honest_holders(&devnet, dir.path(), &key, &reference, &chunks, &liars);
     let challenged_on_verify = total(&liars, |c| &c.challenges) - challenged_on_upload;
-    for chunk in &chunks {
-        let verdict = chunk_verified(&events, *chunk);
-        let honest = devnet.holders_on_disk(*chunk).len();
-        assert_eq!(
-            verdict["proven"].as_u64(),
-            Some(honest as u64),
-            "verify counts only the {honest} honest holders of {chunk}: {verdict}"
-        );
-        for liar in &liars {
-            assert!(
-                !urls(&verdict["holders"]).contains(&liar.info.url),
-                "a relay counted as a holder of {chunk}: {verdict}"
-            );
-        }
-    }
     assert!(
         challenged_on_verify > 0,
         "verify challenged the relays: {events:?}"
@@ -181,14 +136,7 @@ fn relayed_answers_are_late_for_verify_and_for_upkeep() {
     assert!(late > 0, "verify reports the relays as late: {events:?}");
 
     // upkeep: the honest nodes challenge the relays, find them late and send them replicas.
-    let started = Instant::now();
-    while total(&liars, |c| &c.replicas) == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no node's upkeep sent a relay a replica within 60 s: it counted the relayed answers"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    wait_until_upkeep_replicates_to(&liars, "it counted the relayed answers");
     println!(
         "audit deadline {:?} for an empty chunk, {:?} for a full one (a batch covers no more); a peer's GET is held back {PEER_GET_DELAY:?}",
         audit_deadline(0),
@@ -210,6 +158,54 @@ fn relayed_answers_are_late_for_verify_and_for_upkeep() {
 }
 
 /// The latest `chunk_verified` event for `chunk`.
+/// Runs `ferry verify --json` of `reference` and checks that each of `chunks`' proven count is
+/// the number of honest nodes holding it on disk, with none of `liars` among its holders;
+/// returns verify's events.
+fn verify_counts_only_honest_holders(
+    devnet: &Devnet,
+    dir: &std::path::Path,
+    key: &alloy::signers::local::PrivateKeySigner,
+    reference: &str,
+    chunks: &[ChunkAddress],
+    liars: &[Liar],
+) -> Vec<Value> {
+    let output = devnet
+        .ferry(dir, key)
+        .args(["verify", "--json", reference])
+        .output()
+        .unwrap();
+    let events = json_lines(&output.stdout);
+    for &chunk in chunks {
+        let verdict = chunk_verified(&events, chunk);
+        let honest = devnet.holders_on_disk(chunk).len();
+        assert_eq!(
+            verdict["proven"].as_u64(),
+            Some(honest as u64),
+            "verify counts only the {honest} honest holders of {chunk}: {verdict}"
+        );
+        for liar in liars {
+            assert!(
+                !urls(&verdict["holders"]).contains(&liar.info.url),
+                "a liar counted as a holder of {chunk}: {verdict}"
+            );
+        }
+    }
+    events
+}
+
+/// Waits (at most 60 s) until some node's upkeep sends one of `liars` a replica: it found them
+/// not holding what they claimed; `otherwise` says what a timeout means.
+fn wait_until_upkeep_replicates_to(liars: &[Liar], otherwise: &str) {
+    let started = Instant::now();
+    while total(liars, |c| &c.replicas) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no node's upkeep sent a liar a replica within 60 s: {otherwise}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 fn chunk_verified(events: &[Value], chunk: ChunkAddress) -> &Value {
     events
         .iter()
