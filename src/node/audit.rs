@@ -20,7 +20,7 @@ use crate::node::store::ChunkStore;
 use crate::wire::answer::{PeerError, read_json};
 use crate::wire::challenge::{
     BatchAnswer, ChallengeBatch, ChallengeRequest, MAX_BATCH_ANSWER_BYTES, audit_deadline,
-    holding_hash, pack_batches,
+    holding_hashes, pack_batches,
 };
 use crate::wire::network::NodeInfo;
 use crate::wire::routes::Route;
@@ -31,7 +31,7 @@ use crate::wire::types::{ChunkAddress, HoldingHash};
 pub(crate) struct Audit {
     /// The challenge.
     pub(crate) request: ChallengeRequest,
-    /// The hash of this node's copy under the challenge's nonce.
+    /// The hash of this node's copy under the challenge's nonce, for the peer asked.
     pub(crate) expected: HoldingHash,
     /// The chunk's size in bytes.
     pub(crate) size: u64,
@@ -49,7 +49,8 @@ pub(crate) struct Prepared {
 }
 
 /// Fresh challenges for each `(chunk, peers)`, in order, until `budget` bytes of chunks are
-/// read, with their expected answers from this node's copy (blocking: reads each chunk once).
+/// read, with their expected answers from this node's copy (blocking: reads and hashes each
+/// chunk once; its peers share a fresh nonce, each with its own hash).
 /// A chunk this node can no longer read is left out.
 pub(crate) fn prepare(
     store: &ChunkStore,
@@ -71,10 +72,13 @@ pub(crate) fn prepare(
         };
         prepared.bytes += bytes.len() as u64;
         prepared.chunks.push(chunk);
-        for peer in peers {
-            let request = ChallengeRequest::fresh(chunk);
+        // One nonce for the chunk's peers, each with its own hash, all in one pass over it.
+        let request = ChallengeRequest::fresh(chunk);
+        let rewards: Vec<_> = peers.iter().map(|peer| peer.rewards).collect();
+        let expected = holding_hashes(&request.nonce, &rewards, &bytes);
+        for (peer, expected) in peers.into_iter().zip(expected) {
             let audit = Audit {
-                expected: holding_hash(&request.nonce, peer.rewards, &bytes),
+                expected,
                 request,
                 size: bytes.len() as u64,
             };
