@@ -128,6 +128,20 @@ fn status_shows_what_was_paid_and_a_resume_command_that_runs_as_printed() {
     crate::support::runs::assert_each_chunk_paid_once(devnet, &file);
 }
 
+/// What `ferry ls --json` lists, a line each.
+fn listed(
+    devnet: &Devnet,
+    dir: &Path,
+    account: &alloy::signers::local::PrivateKeySigner,
+) -> Vec<serde_json::Value> {
+    let json = devnet
+        .ferry(dir, account)
+        .args(["ls", "--json"])
+        .output()
+        .unwrap();
+    json_lines(&json.stdout)
+}
+
 #[test]
 fn list_shows_finished_uploads_and_a_folders_contents_and_survives_a_damaged_history() {
     let devnet = Devnet::shared();
@@ -155,12 +169,7 @@ fn list_shows_finished_uploads_and_a_folders_contents_and_survives_a_damaged_his
     ] {
         assert!(human.contains(says), "{says:?} not in:\n{human}");
     }
-    let json = devnet
-        .ferry(dir.path(), &account)
-        .args(["ls", "--json"])
-        .output()
-        .unwrap();
-    let uploads = json_lines(&json.stdout);
+    let uploads = listed(devnet, dir.path(), &account);
     assert_eq!(uploads.len(), 2, "{uploads:?}");
     assert_eq!(uploads[0]["event"], "upload");
     assert_eq!(uploads[0]["name"], "notes.bin");
@@ -202,12 +211,7 @@ fn list_shows_finished_uploads_and_a_folders_contents_and_survives_a_damaged_his
         .write_stdin(vec![5u8; 100_000])
         .assert()
         .code(0);
-    let json = devnet
-        .ferry(dir.path(), &account)
-        .args(["ls", "--json"])
-        .output()
-        .unwrap();
-    let uploads = json_lines(&json.stdout);
+    let uploads = listed(devnet, dir.path(), &account);
     let streamed = uploads.last().unwrap();
     assert_eq!(streamed["name"], "standard input", "{uploads:?}");
     assert_eq!(streamed["bytes"], 100_000, "{uploads:?}");
